@@ -1,0 +1,66 @@
+//! Stores that persist nothing: `MemoryStore` for tests, `NoStore` for `--no-cache`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::{SessionStore, StoreError};
+use crate::credentials::Credentials;
+
+/// Keeps sessions for the life of the value.
+#[derive(Default)]
+pub struct MemoryStore {
+    entries: RefCell<HashMap<String, (String, Credentials)>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.borrow().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl SessionStore for MemoryStore {
+    fn describe(&self) -> String {
+        "memory (this run only)".into()
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Credentials>, StoreError> {
+        Ok(self.entries.borrow().get(key).map(|(_, c)| c.clone()))
+    }
+
+    fn put(&self, key: &str, profile: &str, credentials: &Credentials) -> Result<(), StoreError> {
+        self.entries
+            .borrow_mut()
+            .insert(key.to_string(), (profile.to_string(), credentials.clone()));
+        Ok(())
+    }
+}
+
+/// Remembers nothing.
+pub struct NoStore;
+
+impl SessionStore for NoStore {
+    fn describe(&self) -> String {
+        "none (sessions are not cached)".into()
+    }
+
+    fn get(&self, _key: &str) -> Result<Option<Credentials>, StoreError> {
+        Ok(None)
+    }
+
+    fn put(
+        &self,
+        _key: &str,
+        _profile: &str,
+        _credentials: &Credentials,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,243 @@
+//! The AWS shared config/credentials file format, parsed as the AWS SDKs parse it.
+//!
+//! Rules (aws-config's profile parser is the reference):
+//! - `[section]` headers; a `#` or `;` after the closing bracket starts a comment.
+//! - `key = value`; keys are case-insensitive (stored lowercase); the last value wins.
+//! - In a value, `#` or `;` starts a comment only when preceded by whitespace.
+//! - A line starting with whitespace continues the previous property; when that property's
+//!   value is empty, the continuation lines are `key = value` sub-properties (`s3 =`).
+//! - Blank lines and lines whose first non-blank character is `#` or `;` are comments.
+//! - A UTF-8 byte order mark is ignored; `\r\n` and `\n` line ends are both accepted.
+
+use std::fmt;
+
+/// One `key = value` with its nested sub-properties (for `s3 =` style blocks).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Property {
+    pub value: String,
+    pub sub: Vec<(String, String)>,
+}
+
+/// A section header and its properties, in file order.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Section {
+    pub header: String,
+    pub properties: Vec<(String, Property)>,
+}
+
+impl Section {
+    /// The value of `key` (already lowercase); the last one wins.
+    pub fn get(&self, key: &str) -> Option<&Property> {
+        self.properties
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, p)| p)
+    }
+}
+
+/// A parse failure with its 1-based line number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub message: &'static str,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Parses a whole file into its sections, in order. Repeated headers stay separate sections;
+/// the caller merges them.
+pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut sections: Vec<Section> = Vec::new();
+    for (index, raw) in text.split('\n').enumerate() {
+        let line_no = index + 1;
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let err = |message| ParseError {
+            line: line_no,
+            message,
+        };
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        let indented = line.starts_with([' ', '\t']);
+        if indented {
+            // A continuation of the previous property, if there is one.
+            let Some((_, property)) = sections.last_mut().and_then(|s| s.properties.last_mut())
+            else {
+                if sections.is_empty() {
+                    return Err(err("a property must follow a [section] header"));
+                }
+                return Err(err("an indented line must follow a property"));
+            };
+            let content = strip_value_comment(trimmed);
+            if property.value.is_empty() || !property.sub.is_empty() {
+                let (key, value) = split_property(content)
+                    .ok_or_else(|| err("expected \"key = value\" in the nested block"))?;
+                property.sub.push((key, value));
+            } else {
+                property.value.push('\n');
+                property.value.push_str(content);
+            }
+            continue;
+        }
+        if trimmed.starts_with('[') {
+            let header =
+                parse_header(trimmed).ok_or_else(|| err("a section header must end with ]"))?;
+            if header.is_empty() {
+                return Err(err("a section header must have a name"));
+            }
+            sections.push(Section {
+                header,
+                properties: Vec::new(),
+            });
+            continue;
+        }
+        let Some(section) = sections.last_mut() else {
+            return Err(err("a property must follow a [section] header"));
+        };
+        let (key, value) = split_property(strip_value_comment(trimmed))
+            .ok_or_else(|| err("expected \"key = value\""))?;
+        section.properties.push((
+            key,
+            Property {
+                value,
+                sub: Vec::new(),
+            },
+        ));
+    }
+    Ok(sections)
+}
+
+/// `[ name ]  # comment` → `name`, with inner whitespace normalised to single spaces so that
+/// `[profile   x]` and `[profile x]` name the same profile.
+fn parse_header(line: &str) -> Option<String> {
+    let inner = line.strip_prefix('[')?;
+    let end = inner.find(']')?;
+    let rest = inner[end + 1..].trim();
+    if !(rest.is_empty() || rest.starts_with('#') || rest.starts_with(';')) {
+        return None;
+    }
+    Some(
+        inner[..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// Splits `key = value`, lowercasing and trimming the key, trimming the value.
+fn split_property(line: &str) -> Option<(String, String)> {
+    let (key, value) = line.split_once('=')?;
+    let key = key.trim();
+    if key.is_empty() {
+        return None;
+    }
+    Some((key.to_ascii_lowercase(), value.trim().to_string()))
+}
+
+/// Cuts an inline comment: `#` or `;` preceded by whitespace.
+fn strip_value_comment(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if (b == b'#' || b == b';') && i > 0 && (bytes[i - 1] == b' ' || bytes[i - 1] == b'\t') {
+            return line[..i].trim_end();
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(s: &Section) -> Vec<(&str, &str)> {
+        s.properties
+            .iter()
+            .map(|(k, p)| (k.as_str(), p.value.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn sections_keys_and_inline_comments() {
+        let text = "# top\n[default]\nAWS_Access_Key_ID = AKIA\n; c\n[profile x] # note\nrole_arn = arn:aws:iam::1:role/a#b  # c\nexternal_id = abc ; d\nempty =\n";
+        let s = parse(text).unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].header, "default");
+        assert_eq!(props(&s[0]), vec![("aws_access_key_id", "AKIA")]);
+        assert_eq!(s[1].header, "profile x");
+        assert_eq!(
+            props(&s[1]),
+            vec![
+                ("role_arn", "arn:aws:iam::1:role/a#b"),
+                ("external_id", "abc"),
+                ("empty", "")
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_sub_properties_do_not_leak_into_the_section() {
+        let text = "[profile x]\ns3 =\n  region = nested\n  max_concurrent_requests = 20 # c\nregion = us-east-1\n";
+        let s = parse(text).unwrap();
+        let s3 = s[0].get("s3").unwrap();
+        assert_eq!(s3.value, "");
+        assert_eq!(
+            s3.sub,
+            vec![
+                ("region".to_string(), "nested".to_string()),
+                ("max_concurrent_requests".to_string(), "20".to_string())
+            ]
+        );
+        assert_eq!(s[0].get("region").unwrap().value, "us-east-1");
+    }
+
+    #[test]
+    fn continuation_of_a_non_empty_value_appends() {
+        let s = parse("[a]\nk = one\n  two\n").unwrap();
+        assert_eq!(s[0].get("k").unwrap().value, "one\ntwo");
+    }
+
+    #[test]
+    fn bom_crlf_and_header_whitespace() {
+        let s = parse("\u{feff}[ profile   y ]\r\nregion = eu-west-1\r\n").unwrap();
+        assert_eq!(s[0].header, "profile y");
+        assert_eq!(s[0].get("region").unwrap().value, "eu-west-1");
+    }
+
+    #[test]
+    fn last_value_wins_and_repeated_sections_stay_separate() {
+        let s = parse("[a]\nk=1\nk=2\n[a]\nj=3\n").unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].get("k").unwrap().value, "2");
+    }
+
+    #[test]
+    fn malformed_lines_are_errors_with_line_numbers() {
+        let cases = [
+            ("key = 1\n[default]\n", 1),
+            ("[default]\ngarbage line\n", 2),
+            ("[default\n", 1),
+            ("[]\n", 1),
+            ("[a]\n= 1\n", 2),
+            ("  k = 1\n", 1),
+            ("[a] junk\n", 1),
+            ("[a]\ns3 =\n  nokey\n", 3),
+        ];
+        for (text, line) in cases {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, line, "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn values_keep_quotes_backslashes_and_unicode() {
+        let s = parse("[a]\nk = 'q' \"z\" \\n é=\n").unwrap();
+        assert_eq!(s[0].get("k").unwrap().value, "'q' \"z\" \\n é=");
+    }
+}

@@ -1,0 +1,312 @@
+//! Reading `~/.aws/config` and `~/.aws/credentials` into profiles, and planning from them.
+
+pub mod file;
+pub mod plan;
+pub mod profile;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::context::Vars;
+pub use file::{ParseError, Property, Section};
+pub use plan::{plan, Plan, Source, Step};
+pub use profile::Profile;
+
+/// Which of the two shared files a value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Config,
+    Credentials,
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileKind::Config => "config",
+            FileKind::Credentials => "credentials",
+        })
+    }
+}
+
+/// Everything that can be wrong with the configuration. Messages are one lowercase line that
+/// names the thing and says how to fix it; no secret value is ever part of one.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no profile given; name one (\"rolecall export PROFILE\") or set AWS_PROFILE")]
+    NoProfile,
+    #[error("profile \"{name}\" not found in {config} or {credentials}{hint}")]
+    ProfileNotFound {
+        name: String,
+        config: String,
+        credentials: String,
+        hint: String,
+    },
+    #[error("profile \"{profile}\" names source_profile \"{source_name}\", which is not in {config} or {credentials}; add it or fix the name")]
+    SourceNotFound {
+        profile: String,
+        source_name: String,
+        config: String,
+        credentials: String,
+    },
+    #[error("source_profile cycle: {}; point one of these profiles at a profile with keys", .path.join(" -> "))]
+    Cycle { path: Vec<String> },
+    #[error("profile \"{0}\" sets both source_profile and credential_source; keep only one")]
+    BothSources(String),
+    #[error("profile \"{0}\" has role_arn but neither source_profile nor credential_source; add one of them")]
+    NoRoleSource(String),
+    #[error("profile \"{0}\" has no credentials: add aws_access_key_id and aws_secret_access_key to the credentials file, or role_arn with source_profile")]
+    NoCredentials(String),
+    #[error("profile \"{profile}\" has {present} but no {missing}; add {missing} next to it")]
+    IncompleteKeys {
+        profile: String,
+        present: &'static str,
+        missing: &'static str,
+    },
+    #[error("profile \"{profile}\": invalid {key} {value:?}: {reason}")]
+    InvalidValue {
+        profile: String,
+        key: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+    #[error("profile \"{profile}\": credential_source {value:?} is not one of Environment, Ec2InstanceMetadata, EcsContainer")]
+    UnknownCredentialSource { profile: String, value: String },
+    #[error("profile \"{profile}\": credential_source {value} is not supported yet; use source_profile or Environment")]
+    UnsupportedCredentialSource { profile: String, value: String },
+    #[error("profile \"{profile}\" uses {what}, which is not supported yet")]
+    Unsupported { profile: String, what: &'static str },
+    #[error("profile \"{0}\" has credential_source = Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set; export them first")]
+    EnvironmentCredentialsMissing(String),
+    #[error("{kind} file {path} is malformed at {error}; fix that line")]
+    Malformed {
+        kind: FileKind,
+        path: String,
+        error: ParseError,
+    },
+    #[error("cannot read {kind} file {path}: {reason}")]
+    Read {
+        kind: FileKind,
+        path: String,
+        reason: String,
+    },
+}
+
+/// One profile's merged properties: the config file's, overridden key by key by the
+/// credentials file's (the AWS CLI's precedence).
+#[derive(Clone, Debug, Default)]
+pub struct RawProfile {
+    pub properties: HashMap<String, Property>,
+    pub in_config: bool,
+    pub in_credentials: bool,
+}
+
+/// All profiles of both files, in the order they first appear (config first).
+#[derive(Clone, Debug, Default)]
+pub struct Profiles {
+    order: Vec<String>,
+    map: HashMap<String, RawProfile>,
+    /// `[services NAME]` sections of the config file (endpoint overrides).
+    services: HashMap<String, Section>,
+    pub config_path: PathBuf,
+    pub credentials_path: PathBuf,
+}
+
+impl Profiles {
+    /// Loads both files from the paths the environment names (`AWS_CONFIG_FILE`,
+    /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/…`). A missing file is an empty file.
+    pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
+        let config_path = file_path(vars, "AWS_CONFIG_FILE", "config");
+        let credentials_path = file_path(vars, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
+        let config = read(&config_path, FileKind::Config)?;
+        let credentials = read(&credentials_path, FileKind::Credentials)?;
+        let mut profiles = Self::from_strs(&config, &credentials).map_err(|(kind, error)| {
+            let path = match kind {
+                FileKind::Config => &config_path,
+                FileKind::Credentials => &credentials_path,
+            };
+            ConfigError::Malformed {
+                kind,
+                path: path.display().to_string(),
+                error,
+            }
+        })?;
+        profiles.config_path = config_path;
+        profiles.credentials_path = credentials_path;
+        Ok(profiles)
+    }
+
+    /// The testable twin of [`Profiles::load`]: both files' texts.
+    pub fn from_strs(config: &str, credentials: &str) -> Result<Self, (FileKind, ParseError)> {
+        let config = file::parse(config).map_err(|e| (FileKind::Config, e))?;
+        let credentials = file::parse(credentials).map_err(|e| (FileKind::Credentials, e))?;
+        let mut profiles = Profiles::default();
+        // `[profile default]` wins over `[default]`: merge plain `[default]` sections first.
+        let (plain_default, rest): (Vec<_>, Vec<_>) =
+            config.iter().partition(|s| s.header == "default");
+        for section in config.iter() {
+            if let Some(name) = config_profile_name(&section.header) {
+                profiles.note_order(name);
+            }
+        }
+        for section in plain_default.into_iter().chain(rest) {
+            if let Some(name) = config_profile_name(&section.header) {
+                let raw = profiles.map.entry(name.to_string()).or_default();
+                raw.in_config = true;
+                merge(raw, section);
+            } else if let Some(name) = section.header.strip_prefix("services ") {
+                profiles
+                    .services
+                    .insert(name.trim().to_string(), section.clone());
+            }
+        }
+        for section in &credentials {
+            let name = section.header.as_str();
+            profiles.note_order(name);
+            let raw = profiles.map.entry(name.to_string()).or_default();
+            raw.in_credentials = true;
+            merge(raw, section);
+        }
+        Ok(profiles)
+    }
+
+    fn note_order(&mut self, name: &str) {
+        if !self.map.contains_key(name) && !self.order.iter().any(|n| n == name) {
+            self.order.push(name.to_string());
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<Profile<'_>> {
+        self.map
+            .get_key_value(name)
+            .map(|(n, raw)| Profile::new(n, raw))
+    }
+
+    /// Profile names in file order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.order.iter().map(String::as_str)
+    }
+
+    /// The `[services NAME]` section a profile's `services = NAME` points at.
+    pub fn services(&self, name: &str) -> Option<&Section> {
+        self.services.get(name)
+    }
+
+    /// Up to three profile names close to `name`, for "did you mean" hints.
+    pub fn nearest(&self, name: &str) -> Vec<&str> {
+        let mut scored: Vec<(usize, &str)> = self
+            .names()
+            .map(|n| (edit_distance(&n.to_lowercase(), &name.to_lowercase()), n))
+            .filter(|(d, n)| *d <= (name.len().max(n.len()) / 3).max(1) || n.contains(name))
+            .collect();
+        scored.sort();
+        scored.into_iter().take(3).map(|(_, n)| n).collect()
+    }
+}
+
+/// `default` and `profile NAME` name profiles in the config file; other sections do not.
+fn config_profile_name(header: &str) -> Option<&str> {
+    if header == "default" {
+        return Some("default");
+    }
+    header
+        .strip_prefix("profile ")
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+}
+
+fn merge(raw: &mut RawProfile, section: &Section) {
+    for (key, property) in &section.properties {
+        raw.properties.insert(key.clone(), property.clone());
+    }
+}
+
+fn file_path(vars: &Vars, variable: &str, default_name: &str) -> PathBuf {
+    match vars.get(variable).filter(|v| !v.is_empty()) {
+        Some(path) => vars.expand_home(path),
+        None => vars.home().join(".aws").join(default_name),
+    }
+}
+
+fn read(path: &Path, kind: FileKind) -> Result<String, ConfigError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(String::new()),
+        Err(e) => {
+            return Err(ConfigError::Read {
+                kind,
+                path: path.display().to_string(),
+                reason: e.to_string().to_lowercase(),
+            })
+        }
+    };
+    String::from_utf8(bytes).map_err(|e| ConfigError::Read {
+        kind,
+        path: path.display().to_string(),
+        reason: format!(
+            "it is not valid UTF-8 (byte {}); save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// Levenshtein distance, for profile-name suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_config_and_credentials_with_credentials_winning() {
+        let config = "[default]\nregion = us-east-1\n[profile prod]\nrole_arn = arn:aws:iam::1:role/p\nsource_profile = default\nregion = eu-west-1\n[sso-session s]\nx = 1\n[other]\ny = 2\n";
+        let creds = "[default]\naws_access_key_id = AKIA1\naws_secret_access_key = s\nregion = ap-south-1\n[ci]\naws_access_key_id = AKIA2\naws_secret_access_key = t\n";
+        let p = Profiles::from_strs(config, creds).unwrap();
+        assert_eq!(p.names().collect::<Vec<_>>(), vec!["default", "prod", "ci"]);
+        let d = p.get("default").unwrap();
+        assert_eq!(d.get("region"), Some("ap-south-1"));
+        assert_eq!(d.get("aws_access_key_id"), Some("AKIA1"));
+        assert!(p.get("other").is_none());
+        assert!(p.get("s").is_none());
+    }
+
+    #[test]
+    fn profile_default_wins_over_default() {
+        let p = Profiles::from_strs("[profile default]\nregion = a\n[default]\nregion = b\n", "")
+            .unwrap();
+        assert_eq!(p.get("default").unwrap().get("region"), Some("a"));
+        assert_eq!(p.names().count(), 1);
+    }
+
+    #[test]
+    fn profile_prefix_in_credentials_is_literal() {
+        let p = Profiles::from_strs("", "[profile x]\naws_access_key_id = A\n").unwrap();
+        assert!(p.get("x").is_none());
+        assert!(p.get("profile x").is_some());
+    }
+
+    #[test]
+    fn nearest_names() {
+        let p =
+            Profiles::from_strs("[profile prod]\n[profile prod-eu]\n[profile dev]\n", "").unwrap();
+        assert_eq!(p.nearest("prd"), vec!["prod"]);
+        assert!(p.nearest("zzzzzz").is_empty());
+    }
+}

@@ -1,0 +1,325 @@
+use super::*;
+use time::macros::datetime;
+
+const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
+
+const CREDS: &str = "[default]\naws_access_key_id = AKIADEFAULT0001\naws_secret_access_key = defaultsecret\n\n[base-profile]\naws_access_key_id = AKIABASE00000002\naws_secret_access_key = basesecret\n";
+
+fn vars() -> Vars {
+    Vars::from_pairs([("USER", "maria")])
+}
+
+fn try_plan(config: &str, name: &str) -> Result<Plan, ConfigError> {
+    try_plan_with(config, CREDS, name, &vars())
+}
+
+fn try_plan_with(config: &str, creds: &str, name: &str, vars: &Vars) -> Result<Plan, ConfigError> {
+    let profiles = Profiles::from_strs(config, creds).expect("fixture parses");
+    plan(&profiles, name, vars, NOW)
+}
+
+fn roles(plan: &Plan) -> Vec<&AssumeRole> {
+    plan.steps
+        .iter()
+        .map(|s| match s {
+            Step::AssumeRole(a) => a,
+        })
+        .collect()
+}
+
+#[test]
+fn seed_marketingadmin_with_source_profile() {
+    let p = try_plan(
+        "[profile marketingadmin]\nrole_arn = arn:aws:iam::123456789012:role/marketingadmin\nsource_profile = default\n",
+        "marketingadmin",
+    )
+    .unwrap();
+    assert!(
+        matches!(&p.source, Source::Static { profile, credentials } if profile == "default" && credentials.access_key_id == "AKIADEFAULT0001")
+    );
+    let r = roles(&p);
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        r[0].role_arn,
+        "arn:aws:iam::123456789012:role/marketingadmin"
+    );
+    assert_eq!(r[0].session_name, "rolecall-maria-1795341600");
+    assert_eq!(r[0].duration_seconds, None);
+    assert_eq!(p.region, None);
+    assert_eq!(
+        p.endpoint,
+        StsEndpoint {
+            region: "us-east-1".into(),
+            url: None
+        }
+    );
+}
+
+#[test]
+fn blog_post_options_with_inline_comments() {
+    let config = "[profile base-profile]\nregion = us-east-1\noutput = json\n\n[profile assumed-role-profile]\nrole_arn = arn:aws:iam::123456789012:role/YourTargetRole\nsource_profile = base-profile\nregion = us-east-1\nrole_session_name = MySessionName\nduration_seconds = 3600\nexternal_id = SomeExternalId  # If required by the role\n";
+    let p = try_plan(config, "assumed-role-profile").unwrap();
+    let r = roles(&p)[0];
+    assert_eq!(r.external_id.as_deref(), Some("SomeExternalId"));
+    assert_eq!(r.session_name, "MySessionName");
+    assert_eq!(r.duration_seconds, Some(3600));
+    assert_eq!(p.region.as_deref(), Some("us-east-1"));
+}
+
+#[test]
+fn mixed_case_keys_and_crlf() {
+    let config = "[profile x]\r\nRole_ARN = arn:aws:iam::123456789012:role/x\r\nSOURCE_PROFILE = default\r\nRegion = eu-west-1\r\n";
+    let p = try_plan(config, "x").unwrap();
+    assert_eq!(roles(&p)[0].role_arn, "arn:aws:iam::123456789012:role/x");
+    assert_eq!(p.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(p.endpoint.region, "eu-west-1");
+}
+
+#[test]
+fn static_keys_need_no_sts_step() {
+    let p = try_plan("", "base-profile").unwrap();
+    assert!(p.steps.is_empty());
+    assert!(matches!(p.source, Source::Static { .. }));
+}
+
+#[test]
+fn chain_caps_the_chained_step_at_one_hour() {
+    let config = "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nduration_seconds = 7200\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = a\nduration_seconds = 43200\n";
+    let p = try_plan(config, "b").unwrap();
+    let r = roles(&p);
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].profile, "a");
+    assert_eq!(r[0].duration_seconds, Some(7200));
+    assert_eq!(r[1].profile, "b");
+    assert_eq!(r[1].duration_seconds, Some(3600));
+    assert_eq!(p.notes.len(), 1);
+    assert!(p.notes[0].contains("capped at 3600"), "{}", p.notes[0]);
+}
+
+#[test]
+fn self_referencing_source_profile_uses_its_own_keys() {
+    let creds = "[me]\naws_access_key_id = AKIAME0000000003\naws_secret_access_key = mesecret\n";
+    let config =
+        "[profile me]\nrole_arn = arn:aws:iam::123456789012:role/me\nsource_profile = me\n";
+    let p = try_plan_with(config, creds, "me", &vars()).unwrap();
+    assert!(matches!(&p.source, Source::Static { profile, .. } if profile == "me"));
+    assert_eq!(roles(&p).len(), 1);
+}
+
+#[test]
+fn cycles_name_the_path() {
+    let config = "[profile a]\nrole_arn = arn:aws:iam::1:role/aaaaaa\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::1:role/bbbbbb\nsource_profile = c\n[profile c]\nrole_arn = arn:aws:iam::1:role/cccccc\nsource_profile = a\n";
+    let e = try_plan(config, "a").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "source_profile cycle: a -> b -> c -> a; point one of these profiles at a profile with keys"
+    );
+    let e = try_plan(config, "b").unwrap_err();
+    assert!(e.to_string().contains("b -> c -> a -> b"), "{e}");
+    let selfloop = "[profile s]\nrole_arn = arn:aws:iam::1:role/ssssss\nsource_profile = s\n";
+    let e = try_plan(selfloop, "s").unwrap_err();
+    assert!(e.to_string().contains("s -> s"), "{e}");
+}
+
+#[test]
+fn deep_chain_of_one_hundred_profiles() {
+    let mut config = String::new();
+    for i in 0..100 {
+        let source = if i == 0 {
+            "default".to_string()
+        } else {
+            format!("p{}", i - 1)
+        };
+        config.push_str(&format!(
+            "[profile p{i}]\nrole_arn = arn:aws:iam::123456789012:role/r{i}\nsource_profile = {source}\n"
+        ));
+    }
+    let p = try_plan(&config, "p99").unwrap();
+    assert_eq!(p.steps.len(), 100);
+    let mut keys: Vec<_> = p.steps.iter().map(|s| s.cache_key().to_string()).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 100);
+}
+
+#[test]
+fn errors_for_bad_configurations() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("", "nope", "profile \"nope\" not found"),
+        (
+            "[profile prod]\nregion = x\n",
+            "prd",
+            "did you mean \"prod\"?",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::1:role/rrrrrr\nsource_profile = ghost\n",
+            "r",
+            "names source_profile \"ghost\", which is not in",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::1:role/rrrrrr\nsource_profile = default\ncredential_source = Environment\n",
+            "r",
+            "sets both source_profile and credential_source",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::1:role/rrrrrr\n",
+            "r",
+            "has role_arn but neither source_profile nor credential_source",
+        ),
+        ("[profile r]\nregion = x\n", "r", "has no credentials"),
+        (
+            "[profile r]\nrole_arn = not-an-arn\nsource_profile = default\n",
+            "r",
+            "invalid role_arn \"not-an-arn\"",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:user/bob\nsource_profile = default\n",
+            "r",
+            "invalid role_arn",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = 899\n",
+            "r",
+            "invalid duration_seconds \"899\"",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = 43201\n",
+            "r",
+            "from 900 to 43200",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = 1h\n",
+            "r",
+            "invalid duration_seconds",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nrole_session_name = has space\n",
+            "r",
+            "invalid role_session_name",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Laptop\n",
+            "r",
+            "credential_source \"Laptop\" is not one of",
+        ),
+        (
+            "[profile k]\naws_access_key_id = AKIA\n",
+            "k",
+            "has aws_access_key_id but no aws_secret_access_key",
+        ),
+    ];
+    for (config, name, expected) in cases {
+        let e = try_plan(config, name).unwrap_err().to_string();
+        assert!(e.contains(expected), "{config:?}: {e}");
+        assert!(!e.contains('\n'), "one line: {e}");
+        assert!(
+            !e.contains("defaultsecret") && !e.contains("basesecret"),
+            "no secret: {e}"
+        );
+    }
+}
+
+#[test]
+fn duration_bounds_are_accepted() {
+    for d in ["900", "43200"] {
+        let config = format!("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = {d}\n");
+        assert!(try_plan(&config, "r").is_ok(), "{d}");
+    }
+}
+
+#[test]
+fn credential_source_environment() {
+    let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Environment\n";
+    let e = try_plan(config, "r").unwrap_err();
+    assert!(e.to_string().contains("AWS_ACCESS_KEY_ID"), "{e}");
+    let v = Vars::from_pairs([
+        ("AWS_ACCESS_KEY_ID", "AKIAENV000000004"),
+        ("AWS_SECRET_ACCESS_KEY", "envsecret"),
+        ("AWS_SESSION_TOKEN", "envtoken"),
+    ]);
+    let p = try_plan_with(config, "", "r", &v).unwrap();
+    match &p.source {
+        Source::Environment { credentials } => {
+            assert_eq!(credentials.access_key_id, "AKIAENV000000004");
+            assert_eq!(
+                credentials.session_token.as_ref().map(|s| s.expose()),
+                Some("envtoken")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn endpoint_precedence() {
+    let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = eu-west-2\nendpoint_url = http://profile\nservices = local\n[services local]\nsts =\n  endpoint_url = http://services\n";
+    let p = try_plan(config, "r").unwrap();
+    assert_eq!(p.endpoint.url.as_deref(), Some("http://services"));
+    assert_eq!(p.endpoint.region, "eu-west-2");
+    let v = Vars::from_pairs([("AWS_ENDPOINT_URL", "http://global")]);
+    let p = try_plan_with(config, CREDS, "r", &v).unwrap();
+    assert_eq!(p.endpoint.url.as_deref(), Some("http://global"));
+    let v = Vars::from_pairs([
+        ("AWS_ENDPOINT_URL", "http://global"),
+        ("AWS_ENDPOINT_URL_STS", "http://sts"),
+    ]);
+    let p = try_plan_with(config, CREDS, "r", &v).unwrap();
+    assert_eq!(p.endpoint.url.as_deref(), Some("http://sts"));
+    let v = Vars::from_pairs([("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]);
+    let p = try_plan_with(config, CREDS, "r", &v).unwrap();
+    assert_eq!(p.endpoint.url, None);
+    let plain = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nendpoint_url = http://profile\n";
+    let v = Vars::from_pairs([("AWS_REGION", "ca-central-1")]);
+    let p = try_plan_with(plain, CREDS, "r", &v).unwrap();
+    assert_eq!(p.endpoint.url.as_deref(), Some("http://profile"));
+    assert_eq!(p.endpoint.region, "ca-central-1");
+    assert_eq!(p.region, None);
+}
+
+#[test]
+fn cache_key_changes_with_every_request_input() {
+    let base =
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n";
+    let key = |extra: &str, creds: &str| {
+        let p = try_plan_with(&format!("{base}{extra}"), creds, "r", &vars()).unwrap();
+        p.steps[0].cache_key().to_string()
+    };
+    let k0 = key("", CREDS);
+    assert_eq!(
+        k0,
+        key("region = eu-west-1\n", CREDS),
+        "region alone keeps the key"
+    );
+    let variants = [
+        key("external_id = abc123\n", CREDS),
+        key("mfa_serial = arn:aws:iam::123456789012:mfa/maria\n", CREDS),
+        key("role_session_name = maria\n", CREDS),
+        key("duration_seconds = 1800\n", CREDS),
+        key("endpoint_url = http://127.0.0.1:1\n", CREDS),
+        key(
+            "",
+            "[default]\naws_access_key_id = AKIAOTHER0000005\naws_secret_access_key = x\n",
+        ),
+    ];
+    for (i, v) in variants.iter().enumerate() {
+        assert_ne!(&k0, v, "variant {i}");
+    }
+    let other_role = try_plan(
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/other\nsource_profile = default\n",
+        "r",
+    )
+    .unwrap();
+    assert_ne!(k0, other_role.steps[0].cache_key());
+}
+
+#[test]
+fn default_session_name_is_sanitised_and_bounded() {
+    let v = Vars::from_pairs([("USER", "jöhn doe/x")]);
+    assert_eq!(default_session_name(&v, NOW), "rolecall-jhndoex-1795341600");
+    let v = Vars::from_pairs([("USER", "a".repeat(200))]);
+    assert!(default_session_name(&v, NOW).len() <= 64);
+    assert_eq!(
+        default_session_name(&Vars::default(), NOW),
+        "rolecall-user-1795341600"
+    );
+}

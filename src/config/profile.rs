@@ -1,0 +1,36 @@
+//! A read-only view of one merged profile.
+
+use super::{Property, RawProfile};
+
+/// One profile by name, with case-insensitive key look-ups (keys are stored lowercase).
+#[derive(Clone, Copy, Debug)]
+pub struct Profile<'a> {
+    pub name: &'a str,
+    raw: &'a RawProfile,
+}
+
+impl<'a> Profile<'a> {
+    pub(crate) fn new(name: &'a str, raw: &'a RawProfile) -> Self {
+        Self { name, raw }
+    }
+
+    /// The value of `key`, if present and not empty.
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        self.property(key)
+            .map(|p| p.value.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The whole property, with any nested sub-properties.
+    pub fn property(&self, key: &str) -> Option<&'a Property> {
+        self.raw.properties.get(key)
+    }
+
+    pub fn in_config(&self) -> bool {
+        self.raw.in_config
+    }
+
+    pub fn in_credentials(&self) -> bool {
+        self.raw.in_credentials
+    }
+}

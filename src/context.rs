@@ -1,0 +1,109 @@
+//! What a command runs with: the environment snapshot, the writers and the adapters.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::cache::SessionStore;
+use crate::clock::Clock;
+use crate::credentials::mfa::MfaPrompt;
+use crate::credentials::sts::Sts;
+
+/// A snapshot of the environment variables rolecall reads. Built once in `main` from the
+/// process environment, or from a list in tests, so that nothing else reads the environment.
+#[derive(Clone, Debug, Default)]
+pub struct Vars {
+    map: HashMap<String, String>,
+}
+
+impl Vars {
+    /// The process environment (variables that are not valid UTF-8 are left out).
+    pub fn from_process() -> Self {
+        Self::from_pairs(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
+    }
+
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            map: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.map.get(name).map(String::as_str)
+    }
+
+    /// The value if set and not empty.
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    /// The user's home directory (`HOME`, else `USERPROFILE`).
+    pub fn home(&self) -> PathBuf {
+        self.non_empty("HOME")
+            .or_else(|| self.non_empty("USERPROFILE"))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// `~/x` → `$HOME/x`, as the AWS CLI expands the file path variables.
+    pub fn expand_home(&self, path: &str) -> PathBuf {
+        match path.strip_prefix("~/").or_else(|| path.strip_prefix("~\\")) {
+            Some(rest) => self.home().join(rest),
+            None if path == "~" => self.home(),
+            None => Path::new(path).to_path_buf(),
+        }
+    }
+
+    /// The login name, for the default role session name.
+    pub fn user(&self) -> Option<&str> {
+        self.non_empty("USER")
+            .or_else(|| self.non_empty("LOGNAME"))
+            .or_else(|| self.non_empty("USERNAME"))
+    }
+}
+
+/// How chatty rolecall is on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Verbosity {
+    Quiet,
+    #[default]
+    Normal,
+    Verbose,
+    Debug,
+}
+
+/// Everything a command needs from the outside world; only `main` builds the real one.
+pub struct Context<'a> {
+    pub vars: &'a Vars,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    pub sts: &'a dyn Sts,
+    pub store: &'a dyn SessionStore,
+    pub clock: &'a dyn Clock,
+    pub mfa: &'a dyn MfaPrompt,
+    pub verbosity: Verbosity,
+}
+
+impl Context<'_> {
+    /// A note the user should see unless they asked for quiet (`-q`).
+    pub fn note(&mut self, message: &str) {
+        if self.verbosity >= Verbosity::Normal {
+            let _ = writeln!(self.stderr, "rolecall: {message}");
+        }
+    }
+
+    /// A decision shown with `-v`.
+    pub fn verbose(&mut self, message: &str) {
+        if self.verbosity >= Verbosity::Verbose {
+            let _ = writeln!(self.stderr, "rolecall: {message}");
+        }
+    }
+}

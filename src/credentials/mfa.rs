@@ -1,0 +1,113 @@
+//! Where MFA codes come from: `--mfa-token`, else a prompt on the terminal (stderr).
+
+use std::cell::Cell;
+
+/// Asks for the current code of an MFA device.
+pub trait MfaPrompt {
+    fn code(&self, serial: &str) -> Result<String, MfaError>;
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MfaError {
+    #[error("profile needs an MFA code for {0} but there is no terminal to ask on; pass --mfa-token CODE")]
+    NoTerminal(String),
+    #[error("the MFA code must be 6 digits; run again with the current code")]
+    Malformed,
+    #[error("the --mfa-token code was already used; a second MFA step needs a fresh code, so run again without --mfa-token to be prompted")]
+    Reused,
+    #[error("reading the MFA code failed: {0}")]
+    Io(String),
+}
+
+/// Checks the shape AWS accepts for a TOTP code.
+pub fn validate(code: &str) -> Result<String, MfaError> {
+    let code = code.trim();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code.to_string())
+    } else {
+        Err(MfaError::Malformed)
+    }
+}
+
+/// The code from `--mfa-token`, usable once (STS refuses a code it has seen), then the
+/// fallback (normally the terminal prompt).
+pub struct GivenCode<'a> {
+    code: Cell<Option<String>>,
+    used: Cell<bool>,
+    fallback: &'a dyn MfaPrompt,
+}
+
+impl<'a> GivenCode<'a> {
+    pub fn new(code: Option<String>, fallback: &'a dyn MfaPrompt) -> Self {
+        Self {
+            code: Cell::new(code),
+            used: Cell::new(false),
+            fallback,
+        }
+    }
+}
+
+impl MfaPrompt for GivenCode<'_> {
+    fn code(&self, serial: &str) -> Result<String, MfaError> {
+        match self.code.take() {
+            Some(code) => {
+                self.used.set(true);
+                validate(&code)
+            }
+            None if self.used.get() => Err(MfaError::Reused),
+            None => self.fallback.code(serial),
+        }
+    }
+}
+
+/// Prompts on the terminal through stderr, with hidden input, so `eval "$(…)"` still works.
+pub struct TerminalPrompt;
+
+impl MfaPrompt for TerminalPrompt {
+    fn code(&self, serial: &str) -> Result<String, MfaError> {
+        let term = dialoguer::console::Term::stderr();
+        if !term.is_term() {
+            return Err(MfaError::NoTerminal(serial.to_string()));
+        }
+        let code = dialoguer::Password::new()
+            .with_prompt(format!("MFA code for {serial}"))
+            .interact_on(&term)
+            .map_err(|e| MfaError::Io(e.to_string().to_lowercase()))?;
+        validate(&code)
+    }
+}
+
+/// Never asks: for tests and for runs that must not prompt.
+pub struct NoPrompt;
+
+impl MfaPrompt for NoPrompt {
+    fn code(&self, serial: &str) -> Result<String, MfaError> {
+        Err(MfaError::NoTerminal(serial.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn given_code_is_used_once() {
+        let p = GivenCode::new(Some("123456".into()), &NoPrompt);
+        assert_eq!(p.code("s").unwrap(), "123456");
+        assert_eq!(p.code("s"), Err(MfaError::Reused));
+    }
+
+    #[test]
+    fn malformed_codes_are_refused() {
+        for bad in ["12345", "1234567", "12a456", ""] {
+            assert_eq!(validate(bad), Err(MfaError::Malformed), "{bad}");
+        }
+        assert_eq!(validate(" 000111\n").unwrap(), "000111");
+    }
+
+    #[test]
+    fn without_code_falls_back() {
+        let p = GivenCode::new(None, &NoPrompt);
+        assert!(matches!(p.code("arn:x"), Err(MfaError::NoTerminal(_))));
+    }
+}

@@ -1,0 +1,9 @@
+//! Credentials: the types, the STS adapter, MFA, and walking a plan to credentials.
+
+pub mod execute;
+pub mod mfa;
+mod secret;
+pub mod sts;
+
+pub use execute::{execute, CacheMode};
+pub use secret::{key_hint, Credentials, Secret};

@@ -1,0 +1,98 @@
+//! Credential values that must never be printed by accident.
+
+use std::fmt;
+use time::OffsetDateTime;
+use zeroize::Zeroize;
+
+/// A secret string: `Debug` and `Display` redact it, and its memory is zeroed on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the few places that must hand it on (STS, the shell, the child).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// A set of AWS credentials; `expiration` is `None` for long-term keys.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+    pub expiration: Option<OffsetDateTime>,
+}
+
+impl Credentials {
+    /// The key id as logs may show it: its last four characters only.
+    pub fn key_hint(&self) -> String {
+        key_hint(&self.access_key_id)
+    }
+}
+
+/// `…ABCD`: the last four characters of a key id.
+pub fn key_hint(key_id: &str) -> String {
+    let tail: String = key_id
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("…{tail}")
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.key_hint())
+            .field("secret_access_key", &self.secret_access_key)
+            .field("session_token", &self.session_token)
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_everything_secret() {
+        let c = Credentials {
+            access_key_id: "AKIAEXAMPLEKEY1234".into(),
+            secret_access_key: Secret::new("s3cr3t-value"),
+            session_token: Some(Secret::new("t0ken-value")),
+            expiration: None,
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(!shown.contains("t0ken"), "{shown}");
+        assert!(!shown.contains("AKIAEXAMPLEKEY"), "{shown}");
+        assert!(shown.contains("…1234"), "{shown}");
+    }
+
+    #[test]
+    fn key_hint_of_short_ids() {
+        assert_eq!(key_hint("AB"), "…AB");
+        assert_eq!(key_hint(""), "…");
+    }
+}

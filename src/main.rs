@@ -1,0 +1,44 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use rolecall::cache::NoStore;
+use rolecall::clock::SystemClock;
+use rolecall::credentials::mfa::TerminalPrompt;
+use rolecall::credentials::sts::SdkSts;
+use rolecall::{cli::Cli, Context, Outcome, Vars};
+
+#[allow(clippy::print_stderr)]
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let vars = Vars::from_process();
+    let sts = SdkSts::new();
+    let store = NoStore;
+    let outcome = {
+        let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
+        let mut ctx = Context {
+            vars: &vars,
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            sts: &sts,
+            store: &store,
+            clock: &SystemClock,
+            mfa: &TerminalPrompt,
+            verbosity: rolecall::verbosity(&cli),
+        };
+        rolecall::run(cli, &mut ctx)
+    };
+    match outcome {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Exec(request)) => {
+            let (code, message) = rolecall::process::exec(&request);
+            if !message.is_empty() {
+                eprintln!("rolecall: {message}");
+            }
+            ExitCode::from(code)
+        }
+        Err(error) => {
+            eprintln!("rolecall: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
