@@ -1,7 +1,6 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use rolecall::cache::NoStore;
 use rolecall::clock::SystemClock;
 use rolecall::credentials::mfa::TerminalPrompt;
 use rolecall::credentials::sts::SdkSts;
@@ -12,7 +11,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let vars = Vars::from_process();
     let sts = SdkSts::new();
-    let store = NoStore;
+    let store = match rolecall::cache::open(&vars) {
+        Ok(store) => store,
+        Err(error) => {
+            eprintln!("rolecall: {error}");
+            return ExitCode::from(rolecall::exit::USAGE);
+        }
+    };
     let outcome = {
         let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
         let mut ctx = Context {
@@ -20,7 +25,7 @@ fn main() -> ExitCode {
             stdout: &mut stdout,
             stderr: &mut stderr,
             sts: &sts,
-            store: &store,
+            store: store.as_ref(),
             clock: &SystemClock,
             mfa: &TerminalPrompt,
             verbosity: rolecall::verbosity(&cli),

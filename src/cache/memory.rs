@@ -1,15 +1,16 @@
-//! Stores that persist nothing: `MemoryStore` for tests, `NoStore` for `--no-cache`.
+//! Stores that persist nothing: `MemoryStore` for tests, `NoStore` for `--no-cache` and
+//! `ROLECALL_KEYRING=none`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-use super::{SessionStore, StoreError};
+use super::{IndexEntry, SessionStore, StoreError};
 use crate::credentials::Credentials;
 
 /// Keeps sessions for the life of the value.
 #[derive(Default)]
 pub struct MemoryStore {
-    entries: RefCell<HashMap<String, (String, Credentials)>>,
+    entries: RefCell<BTreeMap<String, (String, Credentials)>>,
 }
 
 impl MemoryStore {
@@ -41,6 +42,23 @@ impl SessionStore for MemoryStore {
             .insert(key.to_string(), (profile.to_string(), credentials.clone()));
         Ok(())
     }
+
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.entries.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    fn index(&self) -> Vec<IndexEntry> {
+        self.entries
+            .borrow()
+            .iter()
+            .map(|(key, (profile, c))| IndexEntry {
+                key: key.clone(),
+                profile: profile.clone(),
+                expiration: c.expiration.map(|e| e.unix_timestamp()).unwrap_or(0),
+            })
+            .collect()
+    }
 }
 
 /// Remembers nothing.
@@ -62,5 +80,13 @@ impl SessionStore for NoStore {
         _credentials: &Credentials,
     ) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    fn remove(&self, _key: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn index(&self) -> Vec<IndexEntry> {
+        Vec::new()
     }
 }

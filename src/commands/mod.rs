@@ -9,9 +9,8 @@ mod list;
 use crate::cli::{Command, CredentialArgs};
 use crate::config::{plan, ConfigError, Plan, Profiles};
 use crate::context::Context;
-use crate::credentials::execute::CachePolicy;
 use crate::credentials::mfa::GivenCode;
-use crate::credentials::{execute, CacheMode, Credentials};
+use crate::credentials::{execute, CacheMode, CachePolicy, Credentials};
 use crate::{Error, Outcome};
 
 pub fn dispatch(command: Command, ctx: &mut Context) -> Result<Outcome, Error> {
@@ -33,6 +32,34 @@ fn profile_name(args: &CredentialArgs, ctx: &Context) -> Result<String, Error> {
         .ok_or(Error::Config(ConfigError::NoProfile))
 }
 
+/// `ROLECALL_REFRESH_WINDOW`: seconds, or a number with `s`, `m` or `h`.
+fn refresh_window(ctx: &Context) -> Result<Option<time::Duration>, Error> {
+    let Some(text) = ctx.vars.non_empty("ROLECALL_REFRESH_WINDOW") else {
+        return Ok(None);
+    };
+    parse_duration(text).map(Some).ok_or_else(|| {
+        Error::Usage(format!(
+            "ROLECALL_REFRESH_WINDOW={text:?} is not a duration; use seconds or a number with s, m or h (for example 5m)"
+        ))
+    })
+}
+
+fn parse_duration(text: &str) -> Option<time::Duration> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: i64 = number.parse().ok()?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        _ => return None,
+    };
+    (seconds <= 43_200).then(|| time::Duration::seconds(seconds))
+}
+
 /// Loads the configuration, plans, and runs the plan.
 fn obtain(args: &CredentialArgs, ctx: &mut Context) -> Result<(Plan, Credentials), Error> {
     let name = profile_name(args, ctx)?;
@@ -43,7 +70,28 @@ fn obtain(args: &CredentialArgs, ctx: &mut Context) -> Result<(Plan, Credentials
     } else {
         CacheMode::Use
     };
+    let policy = CachePolicy {
+        mode,
+        refresh_window: refresh_window(ctx)?,
+    };
     let mfa = GivenCode::new(args.mfa_token.clone(), ctx.mfa);
-    let credentials = execute(&plan, ctx, CachePolicy::new(mode), &mfa)?;
+    let credentials = execute(&plan, ctx, policy, &mfa)?;
     Ok((plan, credentials))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("300"), Some(Duration::seconds(300)));
+        assert_eq!(parse_duration("5m"), Some(Duration::minutes(5)));
+        assert_eq!(parse_duration("1h"), Some(Duration::hours(1)));
+        assert_eq!(parse_duration("0"), Some(Duration::ZERO));
+        for bad in ["", "m", "5x", "-5", "1.5m", "13h", "99999999999999999999"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
 }

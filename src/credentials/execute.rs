@@ -81,59 +81,93 @@ pub fn execute(
         }
     };
 
+    let mut store_trouble = false;
     for step in &plan.steps[start..] {
-        match step {
-            Step::AssumeRole(role) => {
-                let mfa_code = match &role.mfa_serial {
-                    Some(serial) => Some(mfa.code(serial)?),
-                    None => None,
-                };
-                let request = AssumeRoleRequest {
-                    role_arn: role.role_arn.clone(),
-                    session_name: role.session_name.clone(),
-                    external_id: role.external_id.clone(),
-                    duration_seconds: role.duration_seconds,
-                    mfa_serial: role.mfa_serial.clone(),
-                    mfa_code,
-                };
-                ctx.verbose(&format!(
-                    "sts AssumeRole {} as {} for profile \"{}\" (region {}{})",
-                    role.role_arn,
-                    role.session_name,
-                    role.profile,
-                    plan.endpoint.region,
-                    plan.endpoint
-                        .url
-                        .as_deref()
-                        .map(|u| format!(", endpoint {u}"))
-                        .unwrap_or_default()
-                ));
-                let creds = ctx.sts.assume_role(&plan.endpoint, &current, &request)?;
-                let now = ctx.clock.now();
-                match creds.expiration {
-                    Some(expiry) if expiry > now => {}
-                    _ => {
-                        return Err(StsError::new(
-                            StsErrorKind::BadAnswer,
-                            "AssumeRole",
-                            format!(
-                                "the credentials for profile \"{}\" are already expired (is the system clock right?)",
-                                role.profile
-                            ),
-                        )
-                        .into())
+        let Step::AssumeRole(role) = step;
+        // Serialise fetching this session across processes, then look again: another
+        // process may have stored it while this one waited.
+        let _lock = if policy.mode == CacheMode::Use {
+            match ctx.store.lock(&role.cache_key) {
+                Ok(Some(lock)) => {
+                    if let Some(creds) = cached(step, ctx, policy, ctx.clock.now()) {
+                        current = creds;
+                        continue;
                     }
+                    Some(lock)
                 }
-                if policy.mode == CacheMode::Use {
-                    if let Err(e) = ctx.store.put(&role.cache_key, &role.profile, &creds) {
-                        ctx.note(&format!("could not cache the session: {e}"));
-                    }
+                Ok(None) => None,
+                Err(e) => {
+                    store_problem(ctx, &mut store_trouble, &e.to_string());
+                    None
                 }
-                current = creds;
             }
+        } else {
+            None
+        };
+        let mfa_code = match &role.mfa_serial {
+            Some(serial) => Some(mfa.code(serial)?),
+            None => None,
+        };
+        let request = AssumeRoleRequest {
+            role_arn: role.role_arn.clone(),
+            session_name: role.session_name.clone(),
+            external_id: role.external_id.clone(),
+            duration_seconds: role.duration_seconds,
+            mfa_serial: role.mfa_serial.clone(),
+            mfa_code,
+        };
+        ctx.verbose(&format!(
+            "sts AssumeRole {} as {} for profile \"{}\" (region {}{})",
+            role.role_arn,
+            role.session_name,
+            role.profile,
+            plan.endpoint.region,
+            plan.endpoint
+                .url
+                .as_deref()
+                .map(|u| format!(", endpoint {u}"))
+                .unwrap_or_default()
+        ));
+        let creds = ctx.sts.assume_role(&plan.endpoint, &current, &request)?;
+        if creds
+            .expiration
+            .is_none_or(|expiry| expiry <= ctx.clock.now())
+        {
+            return Err(StsError::new(
+                StsErrorKind::BadAnswer,
+                "AssumeRole",
+                format!(
+                    "the credentials for profile \"{}\" are already expired (is the system clock right?)",
+                    role.profile
+                ),
+            )
+            .into());
+        }
+        if policy.mode == CacheMode::Use {
+            if let Err(e) = ctx.store.put(&role.cache_key, &role.profile, &creds) {
+                store_problem(ctx, &mut store_trouble, &e.to_string());
+            }
+        }
+        current = creds;
+    }
+    if policy.mode == CacheMode::Use && !store_trouble {
+        if let Some(notice) = ctx.store.notice() {
+            ctx.note(&notice);
         }
     }
     Ok(current)
+}
+
+/// Tells the user about the first store failure of the run; later ones only with `-v`.
+fn store_problem(ctx: &mut Context, said: &mut bool, problem: &str) {
+    if *said {
+        ctx.verbose(&format!("session store: {problem}"));
+    } else {
+        ctx.note(&format!(
+            "could not cache the session ({problem}); continuing without the cache"
+        ));
+        *said = true;
+    }
 }
 
 /// A cached session for `step` that still has more than the refresh window left.

@@ -247,6 +247,12 @@ fn store_write_failures_are_a_note_not_an_error() {
         fn put(&self, _: &str, _: &str, _: &Credentials) -> Result<(), crate::cache::StoreError> {
             Err(crate::cache::StoreError("locked".into()))
         }
+        fn remove(&self, _: &str) -> Result<(), crate::cache::StoreError> {
+            Ok(())
+        }
+        fn index(&self) -> Vec<crate::cache::IndexEntry> {
+            Vec::new()
+        }
     }
     let profiles = Profiles::from_strs(CONFIG, CREDS).unwrap();
     let vars = Vars::default();
@@ -267,5 +273,5 @@ fn store_write_failures_are_a_note_not_an_error() {
     assert_eq!(c.access_key_id, "ASIA1");
     assert!(String::from_utf8(err)
         .unwrap()
-        .contains("could not cache the session: locked"));
+        .contains("could not cache the session (locked)"));
 }

@@ -5,5 +5,5 @@ pub mod mfa;
 mod secret;
 pub mod sts;
 
-pub use execute::{execute, CacheMode};
+pub use execute::{execute, CacheMode, CachePolicy};
 pub use secret::{key_hint, Credentials, Secret};

@@ -1,0 +1,503 @@
+//! OS keychains through keyring-core, one store crate per platform, and the session store
+//! built on them.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use keyring_core::{CredentialStore, Entry};
+
+use super::entry::{self, decode, encode};
+use super::state::{IndexEntry, Lock, StateDir, LOCK_WAIT};
+use super::{SessionStore, StoreError};
+use crate::credentials::Credentials;
+
+/// The keychain service name every rolecall entry is stored under.
+pub const SERVICE: &str = "rolecall";
+/// How long one keychain operation may take before rolecall gives up on the keychain (a
+/// locked collection may wait for an unlock prompt that never comes on a headless machine).
+pub const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Raw secret storage: bytes under a key.
+pub trait Backend: Send + Sync {
+    fn name(&self) -> String;
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError>;
+    fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Failures of a part of the backend that another part covered for.
+    fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// One keyring-core store.
+pub struct Keychain {
+    name: &'static str,
+    store: Arc<CredentialStore>,
+    /// The platform's size limit for one secret (Windows), if any.
+    max_part: Option<usize>,
+    /// Whether the store takes a `label` modifier (Secret Service).
+    labels: bool,
+}
+
+impl Keychain {
+    pub fn new(
+        name: &'static str,
+        store: Arc<CredentialStore>,
+        max_part: Option<usize>,
+        labels: bool,
+    ) -> Self {
+        Self {
+            name,
+            store,
+            max_part,
+            labels,
+        }
+    }
+
+    fn entry(&self, user: &str, label: Option<&str>) -> Result<Entry, StoreError> {
+        let modifiers = label
+            .filter(|_| self.labels)
+            .map(|l| HashMap::from([("label", l)]));
+        self.store
+            .build(SERVICE, user, modifiers.as_ref())
+            .map_err(|e| self.error(e))
+    }
+
+    fn error(&self, e: keyring_core::Error) -> StoreError {
+        // keyring-core errors never contain the secret for these calls (BadEncoding and
+        // BadDataFormat carry bytes only in their Debug form, which is not used here).
+        let text = match &e {
+            keyring_core::Error::BadEncoding(_) | keyring_core::Error::BadDataFormat(..) => {
+                "the stored data is malformed".to_string()
+            }
+            other => other.to_string(),
+        };
+        StoreError(format!("{}: {}", self.name, text.to_lowercase()))
+    }
+
+    fn read(&self, user: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.entry(user, None)?.get_secret() {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(keyring_core::Error::BadEncoding(_) | keyring_core::Error::BadDataFormat(..)) => {
+                Ok(None)
+            }
+            Err(e) => Err(self.error(e)),
+        }
+    }
+}
+
+fn part_name(key: &str, index: usize) -> String {
+    if index == 0 {
+        key.to_string()
+    } else {
+        format!("{key}.{index}")
+    }
+}
+
+impl Backend for Keychain {
+    fn name(&self) -> String {
+        self.name.to_string()
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(first) = self.read(key)? else {
+            return Ok(None);
+        };
+        let (parts, head) = entry::split_header(&first);
+        let mut bytes = head.to_vec();
+        for i in 1..parts {
+            match self.read(&part_name(key, i))? {
+                Some(part) => bytes.extend_from_slice(&part),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(bytes))
+    }
+
+    fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let parts = entry::split(bytes, self.max_part);
+        // Write the continuation parts first, so a reader never finds a header whose parts
+        // are missing.
+        for (i, part) in parts
+            .iter()
+            .enumerate()
+            .skip(1)
+            .chain(parts.iter().enumerate().take(1))
+        {
+            self.entry(&part_name(key, i), Some(label))?
+                .set_secret(part)
+                .map_err(|e| self.error(e))?;
+        }
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let parts = match self.read(key)? {
+            Some(first) => entry::split_header(&first).0,
+            None => return Ok(()),
+        };
+        for i in (0..parts).rev() {
+            match self.entry(&part_name(key, i), None)?.delete_credential() {
+                Ok(()) | Err(keyring_core::Error::NoEntry) => {}
+                Err(e) => return Err(self.error(e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs keychain calls on a helper thread with a time limit, so a keychain waiting for an
+/// unlock prompt cannot hang rolecall.
+pub struct Bounded<B> {
+    inner: Arc<B>,
+    timeout: Duration,
+}
+
+impl<B: Backend + 'static> Bounded<B> {
+    pub fn new(inner: B, timeout: Duration) -> Self {
+        Self {
+            inner: Arc::new(inner),
+            timeout,
+        }
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&B) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = mpsc::channel();
+        let inner = self.inner.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(f(&inner));
+        });
+        rx.recv_timeout(self.timeout).unwrap_or_else(|_| {
+            Err(StoreError(format!(
+                "{}: no answer within {} seconds (is the keyring locked?)",
+                self.inner.name(),
+                self.timeout.as_secs()
+            )))
+        })
+    }
+}
+
+impl<B: Backend + 'static> Backend for Bounded<B> {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let key = key.to_string();
+        self.run(move |b| b.get(&key))
+    }
+
+    fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let (key, label, bytes) = (key.to_string(), label.to_string(), bytes.to_vec());
+        self.run(move |b| b.set(&key, &label, &bytes))
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_string();
+        self.run(move |b| b.delete(&key))
+    }
+}
+
+/// A backend opened on first use; an opening failure is remembered and returned each time.
+pub struct Lazy {
+    name: &'static str,
+    open: fn() -> Result<Box<dyn Backend>, StoreError>,
+    cell: OnceLock<Result<Box<dyn Backend>, StoreError>>,
+}
+
+impl Lazy {
+    pub fn new(name: &'static str, open: fn() -> Result<Box<dyn Backend>, StoreError>) -> Self {
+        Self {
+            name,
+            open,
+            cell: OnceLock::new(),
+        }
+    }
+
+    fn backend(&self) -> Result<&dyn Backend, StoreError> {
+        match self.cell.get_or_init(self.open) {
+            Ok(b) => Ok(b.as_ref()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
+impl Backend for Lazy {
+    fn name(&self) -> String {
+        self.name.to_string()
+    }
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.backend()?.get(key)
+    }
+    fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.backend()?.set(key, label, bytes)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.backend()?.delete(key)
+    }
+}
+
+/// A fast first layer (the kernel keyring) in front of a durable one (the Secret Service).
+/// Reads try the fast layer first and copy durable hits into it; writes go to both. A
+/// failing layer is reported once and the other carries on.
+pub struct Layered {
+    pub fast: Box<dyn Backend>,
+    pub durable: Box<dyn Backend>,
+    problems: Mutex<Vec<String>>,
+}
+
+impl Layered {
+    pub fn new(fast: Box<dyn Backend>, durable: Box<dyn Backend>) -> Self {
+        Self {
+            fast,
+            durable,
+            problems: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Remembers that one layer failed while `covering` did the work.
+    fn problem(&self, e: StoreError, covering: &dyn Backend) {
+        let message = format!(
+            "{}; sessions are cached in the {} only",
+            e.0,
+            covering.name()
+        );
+        let mut p = self.problems.lock().unwrap_or_else(|p| p.into_inner());
+        if !p.contains(&message) {
+            p.push(message);
+        }
+    }
+}
+
+impl Backend for Layered {
+    fn name(&self) -> String {
+        format!("{} in front of {}", self.fast.name(), self.durable.name())
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let fast_error = match self.fast.get(key) {
+            Ok(Some(bytes)) if decode(&bytes).is_some() => return Ok(Some(bytes)),
+            Ok(_) => None,
+            Err(e) => Some(e),
+        };
+        match self.durable.get(key) {
+            Ok(Some(bytes)) => {
+                if fast_error.is_none() && decode(&bytes).is_some() {
+                    let _ = self.fast.set(key, "", &bytes);
+                }
+                Ok(Some(bytes))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => match fast_error {
+                Some(f) => Err(StoreError(format!("{}; {}", f.0, e.0))),
+                None => {
+                    self.problem(e, self.fast.as_ref());
+                    Ok(None)
+                }
+            },
+        }
+    }
+
+    fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        match (
+            self.fast.set(key, label, bytes),
+            self.durable.set(key, label, bytes),
+        ) {
+            (Ok(()), Ok(())) => Ok(()),
+            (Err(e), Ok(())) => {
+                self.problem(e, self.durable.as_ref());
+                Ok(())
+            }
+            (Ok(()), Err(e)) => {
+                self.problem(e, self.fast.as_ref());
+                Ok(())
+            }
+            (Err(a), Err(b)) => Err(StoreError(format!("{}; {}", a.0, b.0))),
+        }
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let a = self.fast.delete(key);
+        let b = self.durable.delete(key);
+        match (a, b) {
+            (Err(a), Err(b)) => Err(StoreError(format!("{}; {}", a.0, b.0))),
+            _ => Ok(()),
+        }
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// Sessions in a keychain backend, with the index and locks in the state directory.
+pub struct KeychainSessions {
+    backend: Box<dyn Backend>,
+    state: StateDir,
+}
+
+impl KeychainSessions {
+    pub fn new(backend: Box<dyn Backend>, state: StateDir) -> Self {
+        Self { backend, state }
+    }
+}
+
+impl SessionStore for KeychainSessions {
+    fn describe(&self) -> String {
+        format!(
+            "{} (index and locks in {})",
+            self.backend.name(),
+            self.state.root().display()
+        )
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Credentials>, StoreError> {
+        Ok(self.backend.get(key)?.and_then(|bytes| decode(&bytes)))
+    }
+
+    fn put(&self, key: &str, profile: &str, credentials: &Credentials) -> Result<(), StoreError> {
+        let (Some(bytes), Some(expiration)) = (encode(credentials), credentials.expiration) else {
+            return Ok(()); // long-term keys are never cached
+        };
+        self.backend.set(
+            key,
+            &format!("rolecall session for profile {profile}"),
+            &bytes,
+        )?;
+        self.state
+            .index_put(key, profile, expiration.unix_timestamp())
+    }
+
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.backend.delete(key)?;
+        self.state.index_remove(key);
+        Ok(())
+    }
+
+    fn lock(&self, key: &str) -> Result<Option<Lock>, StoreError> {
+        self.state.lock(key, LOCK_WAIT)
+    }
+
+    fn index(&self) -> Vec<IndexEntry> {
+        self.state.index()
+    }
+
+    fn notice(&self) -> Option<String> {
+        let problems = self.backend.problems();
+        (!problems.is_empty()).then(|| problems.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A backend in memory, optionally broken, optionally size-limited.
+    #[derive(Default)]
+    struct Mem {
+        map: Mutex<HashMap<String, Vec<u8>>>,
+        broken: bool,
+    }
+
+    impl Backend for Mem {
+        fn name(&self) -> String {
+            "mem".into()
+        }
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            if self.broken {
+                return Err(StoreError("mem: down".into()));
+            }
+            Ok(self.map.lock().unwrap().get(key).cloned())
+        }
+        fn set(&self, key: &str, _: &str, bytes: &[u8]) -> Result<(), StoreError> {
+            if self.broken {
+                return Err(StoreError("mem: down".into()));
+            }
+            self.map.lock().unwrap().insert(key.into(), bytes.to_vec());
+            Ok(())
+        }
+        fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.map.lock().unwrap().remove(key);
+            Ok(())
+        }
+    }
+
+    fn sample() -> Vec<u8> {
+        br#"{"v":1,"k":"ASIA","s":"x","e":1}"#.to_vec()
+    }
+
+    #[test]
+    fn layered_reads_fast_first_and_warms_it_from_durable() {
+        let durable = Mem::default();
+        durable.map.lock().unwrap().insert("k".into(), sample());
+        let l = Layered::new(Box::new(Mem::default()), Box::new(durable));
+        assert_eq!(l.get("k").unwrap(), Some(sample()));
+        assert_eq!(l.fast.get("k").unwrap(), Some(sample()), "warmed");
+        assert!(l.problems().is_empty());
+    }
+
+    #[test]
+    fn layered_survives_one_broken_layer_and_reports_it_once() {
+        let l = Layered::new(
+            Box::new(Mem::default()),
+            Box::new(Mem {
+                broken: true,
+                ..Default::default()
+            }),
+        );
+        l.set("k", "", &sample()).unwrap();
+        l.set("k2", "", &sample()).unwrap();
+        assert_eq!(l.get("k").unwrap(), Some(sample()));
+        assert_eq!(l.get("other").unwrap(), None);
+        assert_eq!(
+            l.problems(),
+            vec!["mem: down; sessions are cached in the mem only".to_string()]
+        );
+    }
+
+    #[test]
+    fn layered_fails_when_both_layers_fail() {
+        let broken = || {
+            Box::new(Mem {
+                broken: true,
+                ..Default::default()
+            })
+        };
+        let l = Layered::new(broken(), broken());
+        assert!(l.set("k", "", &sample()).is_err());
+        assert!(l.get("k").is_err());
+    }
+
+    #[test]
+    fn bounded_gives_up_on_a_hanging_backend() {
+        struct Hang;
+        impl Backend for Hang {
+            fn name(&self) -> String {
+                "hang".into()
+            }
+            fn get(&self, _: &str) -> Result<Option<Vec<u8>>, StoreError> {
+                std::thread::sleep(Duration::from_secs(30));
+                Ok(None)
+            }
+            fn set(&self, _: &str, _: &str, _: &[u8]) -> Result<(), StoreError> {
+                Ok(())
+            }
+            fn delete(&self, _: &str) -> Result<(), StoreError> {
+                Ok(())
+            }
+        }
+        let b = Bounded::new(Hang, Duration::from_millis(50));
+        let e = b.get("k").unwrap_err();
+        assert!(e.0.contains("no answer within"), "{e}");
+        assert!(b.set("k", "", b"x").is_ok());
+    }
+}
