@@ -3,6 +3,7 @@
 use std::ffi::OsString;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 /// Turn an AWS profile into short-lived role credentials for your shell or your command.
 ///
@@ -39,7 +40,14 @@ pub enum Command {
     List(ListArgs),
     /// Forget cached sessions (all, or those of the named profiles)
     ClearCache(ClearCacheArgs),
-    /// Print a shell completion script
+    /// Set the profile's credentials in the current shell (needs the `rolecall init` function)
+    #[command(
+        after_help = "Install the function once: eval \"$(rolecall init bash)\" in ~/.bashrc (zsh, fish, powershell alike)"
+    )]
+    Use(UseArgs),
+    /// Print the shell function behind `rolecall use`: eval "$(rolecall init zsh)"
+    Init(InitArgs),
+    /// Print a shell completion script (profile names complete from your config)
     Completions(CompletionsArgs),
 }
 
@@ -47,6 +55,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct CredentialArgs {
     /// The profile (default: $AWS_PROFILE)
+    #[arg(add = ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
 
     /// Neither read nor write cached sessions
@@ -73,16 +82,56 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub credentials: CredentialArgs,
 
-    /// Output format
-    #[arg(long, short, value_enum, default_value_t = ExportFormat::Sh)]
-    pub format: ExportFormat,
+    /// Output format (default: from $SHELL, else sh)
+    #[arg(long, short, value_enum)]
+    pub format: Option<ExportFormat>,
+
+    /// Print statements that remove every variable rolecall sets, instead of setting them
+    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token"])]
+    pub unset: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
-    /// POSIX shells: sh, bash, zsh, dash, ksh
+    /// POSIX shells: sh, bash, zsh, dash, ksh, busybox
     #[value(alias = "bash", alias = "zsh", alias = "env")]
     Sh,
+    /// fish
+    Fish,
+    /// PowerShell (Windows PowerShell and pwsh)
+    #[value(alias = "pwsh")]
+    Powershell,
+    /// cmd.exe (values limited to characters that need no escaping)
+    #[value(alias = "windows-cmd")]
+    Cmd,
+    /// KEY='value' lines without export, for `set -a; . ./file`
+    #[value(alias = "env-no-export")]
+    Dotenv,
+    /// The credential_process JSON (Version 1)
+    #[value(alias = "process")]
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct UseArgs {
+    /// The profile, and any option of `export`
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[arg(value_enum)]
+    pub shell: InitShell,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InitShell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(alias = "pwsh")]
+    Powershell,
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +140,7 @@ pub struct ListArgs {}
 #[derive(Debug, Args)]
 pub struct ClearCacheArgs {
     /// Profiles whose sessions to forget (default: all)
+    #[arg(add = ArgValueCandidates::new(profile_candidates))]
     pub profiles: Vec<String>,
 }
 
@@ -98,7 +148,25 @@ pub struct ClearCacheArgs {
 pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub shell: CompletionShell,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(alias = "pwsh")]
+    Powershell,
+    Elvish,
+}
+
+/// Profile names for dynamic completion, read from the user's config files at completion time.
+fn profile_candidates() -> Vec<CompletionCandidate> {
+    let vars = crate::Vars::from_process();
+    crate::config::Profiles::load(&vars)
+        .map(|p| p.names().map(CompletionCandidate::new).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -139,13 +207,34 @@ mod tests {
     }
 
     #[test]
-    fn format_aliases() {
-        for name in ["sh", "bash", "zsh", "env"] {
+    fn format_names_and_the_aws_clis_aliases() {
+        let cases = [
+            ("sh", ExportFormat::Sh),
+            ("bash", ExportFormat::Sh),
+            ("zsh", ExportFormat::Sh),
+            ("env", ExportFormat::Sh),
+            ("fish", ExportFormat::Fish),
+            ("powershell", ExportFormat::Powershell),
+            ("pwsh", ExportFormat::Powershell),
+            ("cmd", ExportFormat::Cmd),
+            ("windows-cmd", ExportFormat::Cmd),
+            ("dotenv", ExportFormat::Dotenv),
+            ("env-no-export", ExportFormat::Dotenv),
+            ("json", ExportFormat::Json),
+            ("process", ExportFormat::Json),
+        ];
+        for (name, format) in cases {
             let cli = Cli::try_parse_from(["rolecall", "export", "p", "--format", name]).unwrap();
             let Command::Export(args) = cli.command else {
                 panic!()
             };
-            assert_eq!(args.format, ExportFormat::Sh);
+            assert_eq!(args.format, Some(format), "{name}");
         }
+    }
+
+    #[test]
+    fn unset_takes_no_profile() {
+        assert!(Cli::try_parse_from(["rolecall", "export", "--unset"]).is_ok());
+        assert!(Cli::try_parse_from(["rolecall", "export", "--unset", "prod"]).is_err());
     }
 }

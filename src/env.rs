@@ -57,6 +57,11 @@ pub fn changes(credentials: &Credentials, region: Option<&str>, profile: &str) -
     out
 }
 
+/// Removes every variable rolecall manages (`export --unset`).
+pub fn unset_all() -> Vec<Change> {
+    MANAGED.iter().map(|name| Change::Unset(name)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 pub mod cache;
 pub mod cli;
 pub mod clock;
-mod commands;
+pub mod commands;
 pub mod config;
 pub mod context;
 pub mod credentials;

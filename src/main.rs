@@ -8,6 +8,10 @@ use rolecall::{cli::Cli, Context, Outcome, Vars};
 
 #[allow(clippy::print_stderr)]
 fn main() -> ExitCode {
+    // `COMPLETE=bash rolecall -- …`: answer a completion request and exit.
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
+        .var(rolecall::commands::completions::COMPLETE_VAR)
+        .complete();
     let cli = Cli::parse();
     let vars = Vars::from_process();
     let sts = SdkSts::new();

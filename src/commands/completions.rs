@@ -1,17 +1,32 @@
-//! `rolecall completions SHELL`: the static completion script for a shell.
+//! `rolecall completions SHELL`: the completion script. It registers rolecall itself as the
+//! completer (`COMPLETE=SHELL rolecall -- …`), so profile names complete from the config.
 
-use clap::CommandFactory;
+use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 
-use crate::cli::{Cli, CompletionsArgs};
+use super::write_out;
+use crate::cli::{CompletionShell, CompletionsArgs};
 use crate::context::Context;
 use crate::{Error, Outcome};
 
+/// The environment variable that switches the binary into completion mode.
+pub const COMPLETE_VAR: &str = "COMPLETE";
+
+pub fn script(shell: CompletionShell) -> Vec<u8> {
+    let completer: &dyn EnvCompleter = match shell {
+        CompletionShell::Bash => &Bash,
+        CompletionShell::Zsh => &Zsh,
+        CompletionShell::Fish => &Fish,
+        CompletionShell::Powershell => &Powershell,
+        CompletionShell::Elvish => &Elvish,
+    };
+    let mut buf = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ =
+        completer.write_registration(COMPLETE_VAR, "rolecall", "rolecall", "rolecall", &mut buf);
+    buf
+}
+
 pub fn run(args: CompletionsArgs, ctx: &mut Context) -> Result<Outcome, Error> {
-    let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "rolecall", &mut script);
-    ctx.stdout
-        .write_all(&script)
-        .and_then(|()| ctx.stdout.flush())
-        .map_err(|e| Error::Output(e.to_string().to_lowercase()))?;
+    write_out(ctx, &script(args.shell))?;
     Ok(Outcome::Done)
 }

@@ -1,10 +1,12 @@
 //! One file per command; this file holds the dispatch and what `exec` and `export` share.
 
 mod clear_cache;
-mod completions;
+pub mod completions;
 mod exec;
 mod export;
+pub mod init;
 mod list;
+mod use_;
 
 use crate::cli::{Command, CredentialArgs};
 use crate::config::{plan, ConfigError, Plan, Profiles};
@@ -19,8 +21,18 @@ pub fn dispatch(command: Command, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Export(args) => export::run(args, ctx),
         Command::List(args) => list::run(args, ctx),
         Command::ClearCache(args) => clear_cache::run(args, ctx),
+        Command::Use(args) => use_::run(args, ctx),
+        Command::Init(args) => init::run(args, ctx),
         Command::Completions(args) => completions::run(args, ctx),
     }
+}
+
+/// Writes a command's whole output at once.
+fn write_out(ctx: &mut Context, bytes: &[u8]) -> Result<(), Error> {
+    ctx.stdout
+        .write_all(bytes)
+        .and_then(|()| ctx.stdout.flush())
+        .map_err(|e| Error::Output(e.to_string().to_lowercase()))
 }
 
 /// The profile named on the command line, else `AWS_PROFILE`.

@@ -1,0 +1,1 @@
+complete --keep-order --exclusive --command rolecall --arguments "(COMPLETE=fish rolecall -- (commandline --current-process --tokenize --cut-at-cursor) (commandline --current-token))"

@@ -1,0 +1,73 @@
+//! fish: `set -gx K 'v'` / `set -e K`.
+
+use crate::env::Change;
+
+/// Single-quotes a value for fish: inside single quotes only `\\` and `\'` are escapes, so
+/// both `\` and `'` are escaped; everything else (newlines included) is literal.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\\' || c == '\'' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+pub fn render(changes: &[Change]) -> String {
+    let mut out = String::new();
+    for change in changes {
+        match change {
+            Change::Set(k, v) => {
+                out.push_str("set -gx ");
+                out.push_str(k);
+                out.push(' ');
+                out.push_str(&quote(v));
+            }
+            Change::Unset(k) => {
+                // `set -e` fails for a variable that is not set; that is no failure here.
+                out.push_str("set -e ");
+                out.push_str(k);
+                out.push_str("; or true");
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn golden_quotes() {
+        let cases = [
+            ("", "''"),
+            ("a b", "'a b'"),
+            ("it's", "'it\\'s'"),
+            ("back\\slash", "'back\\\\slash'"),
+            ("$HOME", "'$HOME'"),
+            ("`id`", "'`id`'"),
+            ("a;b", "'a;b'"),
+            ("line\nbreak", "'line\nbreak'"),
+            ("tab\there", "'tab\there'"),
+            ("ünï", "'ünï'"),
+            ("it\u{2019}s", "'it\u{2019}s'"),
+            ("-n", "'-n'"),
+            ("\\'", "'\\\\\\''"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(quote(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn renders() {
+        let text = render(&[Change::Set("A", "x".into()), Change::Unset("B")]);
+        assert_eq!(text, "set -gx A 'x'\nset -e B; or true\n");
+    }
+}

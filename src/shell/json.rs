@@ -1,0 +1,67 @@
+//! The `credential_process` JSON (`Version: 1`), which any AWS SDK and the AWS CLI read.
+
+use serde::Serialize;
+
+use crate::env::Change;
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Process<'a> {
+    version: u8,
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration: Option<&'a str>,
+}
+
+pub fn render(changes: &[Change]) -> String {
+    let get = |name: &str| {
+        changes.iter().find_map(|c| match c {
+            Change::Set(k, v) if *k == name => Some(v.as_str()),
+            _ => None,
+        })
+    };
+    let doc = Process {
+        version: 1,
+        access_key_id: get("AWS_ACCESS_KEY_ID").unwrap_or(""),
+        secret_access_key: get("AWS_SECRET_ACCESS_KEY").unwrap_or(""),
+        session_token: get("AWS_SESSION_TOKEN"),
+        expiration: get("AWS_CREDENTIAL_EXPIRATION"),
+    };
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_and_long_term_keys() {
+        let text = render(&[
+            Change::Set("AWS_ACCESS_KEY_ID", "ASIA".into()),
+            Change::Set("AWS_SECRET_ACCESS_KEY", "s\"\\".into()),
+            Change::Set("AWS_SESSION_TOKEN", "t".into()),
+            Change::Set("AWS_CREDENTIAL_EXPIRATION", "2026-11-22T11:00:00Z".into()),
+            Change::Set("AWS_REGION", "eu-west-1".into()),
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"Version": 1, "AccessKeyId": "ASIA", "SecretAccessKey": "s\"\\", "SessionToken": "t", "Expiration": "2026-11-22T11:00:00Z"})
+        );
+        let text = render(&[
+            Change::Set("AWS_ACCESS_KEY_ID", "AKIA".into()),
+            Change::Set("AWS_SECRET_ACCESS_KEY", "s".into()),
+            Change::Unset("AWS_SESSION_TOKEN"),
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"Version": 1, "AccessKeyId": "AKIA", "SecretAccessKey": "s"})
+        );
+    }
+}
