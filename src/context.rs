@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::cache::SessionStore;
 use crate::clock::Clock;
 use crate::credentials::mfa::MfaPrompt;
+use crate::credentials::source::Sources;
 use crate::credentials::sts::Sts;
 
 /// A snapshot of the environment variables rolecall reads. Built once in `main` from the
@@ -86,6 +87,7 @@ pub struct Context<'a> {
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
     pub sts: &'a dyn Sts,
+    pub sources: &'a dyn Sources,
     pub store: &'a dyn SessionStore,
     pub clock: &'a dyn Clock,
     pub mfa: &'a dyn MfaPrompt,

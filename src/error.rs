@@ -3,6 +3,7 @@
 use crate::cache::StoreError;
 use crate::config::ConfigError;
 use crate::credentials::mfa::MfaError;
+use crate::credentials::source::SourceError;
 use crate::credentials::sts::{StsError, StsErrorKind};
 use crate::shell::RenderError;
 
@@ -16,9 +17,11 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The configuration files or a profile's values are wrong.
     pub const CONFIG: u8 = 3;
-    /// STS refused the credentials or request, or no MFA code could be had.
+    /// STS refused the credentials or request, no MFA code could be had, or a credential
+    /// source (credential_process, a token file) failed.
     pub const DENIED: u8 = 4;
-    /// STS could not be reached, timed out, throttled every retry or answered nonsense.
+    /// STS or the instance/container endpoint could not be reached, timed out, throttled
+    /// every retry or answered nonsense.
     pub const UNAVAILABLE: u8 = 5;
     /// `exec`: the command exists but cannot be run.
     pub const NOT_EXECUTABLE: u8 = 126;
@@ -34,6 +37,8 @@ pub enum Error {
     Sts(#[from] StsError),
     #[error(transparent)]
     Mfa(#[from] MfaError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
     #[error(transparent)]
     Render(#[from] RenderError),
     #[error("session store: {0}")]
@@ -56,6 +61,8 @@ impl Error {
                 }
             },
             Error::Mfa(_) => exit::DENIED,
+            Error::Source(e) if e.unreachable => exit::UNAVAILABLE,
+            Error::Source(_) => exit::DENIED,
             Error::Store(_) | Error::Output(_) => exit::FAILURE,
         }
     }

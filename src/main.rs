@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use rolecall::clock::SystemClock;
 use rolecall::credentials::mfa::TerminalPrompt;
+use rolecall::credentials::source::SystemSources;
 use rolecall::credentials::sts::SdkSts;
 use rolecall::{cli::Cli, Context, Outcome, Vars};
 
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let vars = Vars::from_process();
     let sts = SdkSts::new();
+    let sources = SystemSources::new();
     let store = match rolecall::cache::open(&vars) {
         Ok(store) => store,
         Err(error) => {
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
             stdout: &mut stdout,
             stderr: &mut stderr,
             sts: &sts,
+            sources: &sources,
             store: store.as_ref(),
             clock: &SystemClock,
             mfa: &TerminalPrompt,

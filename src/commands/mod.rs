@@ -11,7 +11,7 @@ mod use_;
 use crate::cli::{Command, CredentialArgs};
 use crate::config::{plan, ConfigError, Plan, Profiles};
 use crate::context::Context;
-use crate::credentials::mfa::GivenCode;
+use crate::credentials::mfa::MfaToken;
 use crate::credentials::{execute, CacheMode, CachePolicy, Credentials};
 use crate::{Error, Outcome};
 
@@ -86,8 +86,8 @@ fn obtain(args: &CredentialArgs, ctx: &mut Context) -> Result<(Plan, Credentials
         mode,
         refresh_window: refresh_window(ctx)?,
     };
-    let mfa = GivenCode::new(args.mfa_token.clone(), ctx.mfa);
-    let credentials = execute(&plan, ctx, policy, &mfa)?;
+    let token = MfaToken::new(args.mfa_token.clone());
+    let credentials = execute(&plan, ctx, policy, &token)?;
     Ok((plan, credentials))
 }
 

@@ -3,6 +3,7 @@
 pub mod file;
 pub mod plan;
 pub mod profile;
+mod resolve;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -72,10 +73,12 @@ pub enum ConfigError {
     },
     #[error("profile \"{profile}\": credential_source {value:?} is not one of Environment, Ec2InstanceMetadata, EcsContainer")]
     UnknownCredentialSource { profile: String, value: String },
-    #[error("profile \"{profile}\": credential_source {value} is not supported yet; use source_profile or Environment")]
-    UnsupportedCredentialSource { profile: String, value: String },
-    #[error("profile \"{profile}\" uses {what}, which is not supported yet")]
-    Unsupported { profile: String, what: &'static str },
+    #[error("{name}={value:?} is invalid: {reason}")]
+    InvalidSetting {
+        name: &'static str,
+        value: String,
+        reason: &'static str,
+    },
     #[error("profile \"{0}\" has credential_source = Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set; export them first")]
     EnvironmentCredentialsMissing(String),
     #[error("{kind} file {path} is malformed at {error}; fix that line")]

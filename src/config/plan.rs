@@ -3,9 +3,10 @@
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use super::resolve::{resolve, session_name_char, RoleSettings, Root};
 use super::{ConfigError, Profile, Profiles};
 use crate::context::Vars;
-use crate::credentials::{Credentials, Secret};
+use crate::credentials::Credentials;
 
 /// STS caps a role session obtained with another role's credentials at one hour.
 pub const CHAINED_MAX_SECONDS: u32 = 3600;
@@ -13,6 +14,10 @@ pub const CHAINED_MAX_SECONDS: u32 = 3600;
 pub const DURATION_RANGE: std::ops::RangeInclusive<u32> = 900..=43200;
 /// Where STS calls go when neither the profile nor the environment names a region.
 pub const DEFAULT_STS_REGION: &str = "us-east-1";
+/// Life of the MFA session (GetSessionToken) that roles sharing an `mfa_serial` reuse.
+pub const DEFAULT_MFA_SESSION_SECONDS: u32 = 8 * 3600;
+/// The range STS accepts for an IAM user's GetSessionToken.
+pub const MFA_SESSION_RANGE: std::ops::RangeInclusive<u32> = 900..=129_600;
 
 /// The ordered work that turns a profile into credentials.
 #[derive(Clone, Debug)]
@@ -46,14 +51,41 @@ pub enum Source {
     },
     /// `credential_source = Environment`: the `AWS_ACCESS_KEY_ID`… variables.
     Environment { credentials: Credentials },
+    /// `credential_source = Ec2InstanceMetadata`: the instance role, through IMDSv2.
+    InstanceMetadata,
+    /// `credential_source = EcsContainer`: the task role, from the container endpoint.
+    Container,
+    /// `credential_process`: a command that prints credentials as JSON; cached by its expiry.
+    Process {
+        profile: String,
+        command: String,
+        cache_key: String,
+    },
+    /// No caller credentials: the first step is `AssumeRoleWithWebIdentity`.
+    WebIdentity,
 }
 
 impl Source {
-    /// What identifies these credentials in a cache key (never the secret).
+    /// What identifies these credentials in a cache key (never the secret). Platform sources
+    /// are identified by kind, so a role session outlives the platform's key rotation.
     fn identity(&self) -> String {
         match self {
             Source::Static { credentials, .. } => format!("static:{}", credentials.access_key_id),
             Source::Environment { credentials } => format!("env:{}", credentials.access_key_id),
+            Source::InstanceMetadata => "ec2-instance-metadata".into(),
+            Source::Container => "ecs-container".into(),
+            Source::Process { cache_key, .. } => format!("process:{cache_key}"),
+            Source::WebIdentity => "web-identity".into(),
+        }
+    }
+
+    /// Long-term keys, which may call GetSessionToken.
+    fn long_term(&self) -> bool {
+        match self {
+            Source::Static { credentials, .. } | Source::Environment { credentials } => {
+                credentials.session_token.is_none()
+            }
+            _ => false,
         }
     }
 
@@ -70,28 +102,76 @@ impl Source {
                 "environment variables AWS_ACCESS_KEY_ID ({})",
                 credentials.key_hint()
             ),
+            Source::InstanceMetadata => "EC2 instance metadata (IMDSv2)".into(),
+            Source::Container => "ECS container credentials endpoint".into(),
+            Source::Process { profile, .. } => {
+                format!("credential_process of profile \"{profile}\"")
+            }
+            Source::WebIdentity => "a web identity token".into(),
         }
     }
+}
+
+/// Where an MFA code comes from for a step that needs one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mfa {
+    pub serial: String,
+    /// `mfa_process`: a command whose output is the code.
+    pub process: Option<String>,
 }
 
 /// One STS call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
+    /// An MFA session on long-term keys, which the next roles are assumed with.
+    GetSessionToken(GetSessionToken),
     AssumeRole(AssumeRole),
+    AssumeRoleWithWebIdentity(WebIdentity),
 }
 
 impl Step {
     pub fn cache_key(&self) -> &str {
         match self {
+            Step::GetSessionToken(s) => &s.cache_key,
             Step::AssumeRole(a) => &a.cache_key,
+            Step::AssumeRoleWithWebIdentity(w) => &w.cache_key,
         }
     }
 
     pub fn profile(&self) -> &str {
         match self {
+            Step::GetSessionToken(s) => &s.profile,
             Step::AssumeRole(a) => &a.profile,
+            Step::AssumeRoleWithWebIdentity(w) => &w.profile,
         }
     }
+
+    /// The duration STS is asked for, or STS's own default.
+    pub fn lifetime_seconds(&self) -> u32 {
+        match self {
+            Step::GetSessionToken(s) => s.duration_seconds,
+            Step::AssumeRole(a) => a.duration_seconds.unwrap_or(3600),
+            Step::AssumeRoleWithWebIdentity(w) => w.duration_seconds.unwrap_or(3600),
+        }
+    }
+
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Step::GetSessionToken(_) => "GetSessionToken",
+            Step::AssumeRole(_) => "AssumeRole",
+            Step::AssumeRoleWithWebIdentity(_) => "AssumeRoleWithWebIdentity",
+        }
+    }
+}
+
+/// `sts:GetSessionToken` with MFA.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GetSessionToken {
+    /// The role profile whose `mfa_serial` asked for it (cache entries are listed under it).
+    pub profile: String,
+    pub mfa: Mfa,
+    pub duration_seconds: u32,
+    pub cache_key: String,
 }
 
 /// `sts:AssumeRole` for one role profile.
@@ -103,8 +183,20 @@ pub struct AssumeRole {
     pub external_id: Option<String>,
     /// `None`: STS's default (one hour).
     pub duration_seconds: Option<u32>,
-    pub mfa_serial: Option<String>,
+    /// Set when this call itself carries an MFA code (not covered by an MFA session).
+    pub mfa: Option<Mfa>,
     /// Changes whenever the request would change (see [`cache_key`]).
+    pub cache_key: String,
+}
+
+/// `sts:AssumeRoleWithWebIdentity` with a token file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebIdentity {
+    pub profile: String,
+    pub role_arn: String,
+    pub session_name: String,
+    pub token_file: String,
+    pub duration_seconds: Option<u32>,
     pub cache_key: String,
 }
 
@@ -130,15 +222,34 @@ pub fn plan(
     })?;
     let endpoint = sts_endpoint(profiles, top, vars);
     let mut chain = vec![name.to_string()];
-    let (source, mut roles) = resolve(profiles, top, vars, &mut chain)?;
+    let (root, roles) = resolve(profiles, top, vars, &mut chain)?;
+    let source = match root {
+        Root::Static {
+            profile,
+            credentials,
+        } => Source::Static {
+            profile,
+            credentials,
+        },
+        Root::Environment { credentials } => Source::Environment { credentials },
+        Root::InstanceMetadata => Source::InstanceMetadata,
+        Root::Container => Source::Container,
+        Root::Process { profile, command } => Source::Process {
+            cache_key: digest(&["credential_process", &command]),
+            profile,
+            command,
+        },
+        Root::WebIdentity => Source::WebIdentity,
+    };
+    let mfa_seconds = mfa_session_seconds(vars)?;
+    let default_session = default_session_name(vars, now);
 
     let mut notes = Vec::new();
-    let mut steps = Vec::with_capacity(roles.len());
-    let mut previous_identity = source.identity();
-    let default_session = default_session_name(vars, now);
-    for (index, role) in roles.iter_mut().enumerate() {
-        let chained = index > 0;
-        if chained && role.duration_seconds.unwrap_or(0) > CHAINED_MAX_SECONDS {
+    let mut steps = Vec::with_capacity(roles.len() + 1);
+    let mut identity = source.identity();
+    let mut authenticated: Vec<String> = Vec::new(); // MFA serials this chain already used
+    for (index, mut role) in roles.into_iter().enumerate() {
+        if index > 0 && role.duration_seconds.unwrap_or(0) > CHAINED_MAX_SECONDS {
             notes.push(format!(
                 "profile \"{}\": duration_seconds {} capped at {} because STS limits a chained role session to one hour",
                 role.profile,
@@ -147,18 +258,68 @@ pub fn plan(
             ));
             role.duration_seconds = Some(CHAINED_MAX_SECONDS);
         }
-        let key = cache_key(&previous_identity, role, &endpoint);
-        previous_identity = format!("session:{key}");
+        let session_name = role
+            .session_name
+            .clone()
+            .unwrap_or_else(|| default_session.clone());
+        if let Some(token_file) = role.web_identity_token_file.take() {
+            let key = digest(&[
+                "AssumeRoleWithWebIdentity",
+                &identity,
+                &role.role_arn,
+                &token_file,
+                role.session_name.as_deref().unwrap_or(""),
+                &opt(role.duration_seconds),
+                endpoint.url.as_deref().unwrap_or(""),
+            ]);
+            identity = format!("session:{key}");
+            steps.push(Step::AssumeRoleWithWebIdentity(WebIdentity {
+                profile: role.profile,
+                role_arn: role.role_arn,
+                session_name,
+                token_file,
+                duration_seconds: role.duration_seconds,
+                cache_key: key,
+            }));
+            continue;
+        }
+        let mut call_mfa = None;
+        if let Some(serial) = role.mfa_serial.clone() {
+            let mfa = Mfa {
+                serial: serial.clone(),
+                process: role.mfa_process.clone(),
+            };
+            if authenticated.contains(&serial) {
+                // An earlier step of this chain already proved this device.
+            } else if index == 0 && source.long_term() {
+                let key = digest(&[
+                    "GetSessionToken",
+                    &identity,
+                    &serial,
+                    &mfa_seconds.to_string(),
+                    endpoint.url.as_deref().unwrap_or(""),
+                ]);
+                identity = format!("session:{key}");
+                steps.push(Step::GetSessionToken(GetSessionToken {
+                    profile: role.profile.clone(),
+                    mfa,
+                    duration_seconds: mfa_seconds,
+                    cache_key: key,
+                }));
+            } else {
+                call_mfa = Some(mfa);
+            }
+            authenticated.push(serial);
+        }
+        let key = cache_key(&identity, &role, &endpoint);
+        identity = format!("session:{key}");
         steps.push(Step::AssumeRole(AssumeRole {
-            profile: role.profile.clone(),
-            role_arn: role.role_arn.clone(),
-            session_name: role
-                .session_name
-                .clone()
-                .unwrap_or_else(|| default_session.clone()),
-            external_id: role.external_id.clone(),
+            profile: role.profile,
+            role_arn: role.role_arn,
+            session_name,
+            external_id: role.external_id,
             duration_seconds: role.duration_seconds,
-            mfa_serial: role.mfa_serial.clone(),
+            mfa: call_mfa,
             cache_key: key,
         }));
     }
@@ -173,241 +334,37 @@ pub fn plan(
     })
 }
 
-/// A role profile's settings before chaining rules apply.
-#[derive(Clone, Debug)]
-struct RoleSettings {
-    profile: String,
-    role_arn: String,
-    session_name: Option<String>,
-    external_id: Option<String>,
-    duration_seconds: Option<u32>,
-    mfa_serial: Option<String>,
-}
-
-/// Walks `source_profile` links down to the root credentials, returning the roles to assume
-/// from the root outwards. `chain` holds the names visited so far (for cycle messages).
-fn resolve(
-    profiles: &Profiles,
-    profile: Profile<'_>,
-    vars: &Vars,
-    chain: &mut Vec<String>,
-) -> Result<(Source, Vec<RoleSettings>), ConfigError> {
-    let name = profile.name;
-    let Some(role_arn) = profile.get("role_arn") else {
-        if profile.get("credential_source").is_some() || profile.get("source_profile").is_some() {
-            // A source without a role to assume: the AWS CLI ignores it; so do we, but only
-            // when the profile has keys of its own.
-            return static_source(profile)?.ok_or_else(|| ConfigError::NoCredentials(name.into()));
-        }
-        if profile.get("web_identity_token_file").is_some() {
-            return Err(ConfigError::Unsupported {
-                profile: name.into(),
-                what: "web_identity_token_file",
-            });
-        }
-        if let Some(source) = static_source(profile)? {
-            return Ok(source);
-        }
-        if profile.get("credential_process").is_some() {
-            return Err(ConfigError::Unsupported {
-                profile: name.into(),
-                what: "credential_process",
-            });
-        }
-        return Err(ConfigError::NoCredentials(name.into()));
+/// `ROLECALL_MFA_SESSION_DURATION`: seconds, or a number with `m` or `h`.
+fn mfa_session_seconds(vars: &Vars) -> Result<u32, ConfigError> {
+    let Some(text) = vars.non_empty("ROLECALL_MFA_SESSION_DURATION") else {
+        return Ok(DEFAULT_MFA_SESSION_SECONDS);
     };
-    let role = role_settings(profile, role_arn)?;
-    match (
-        profile.get("source_profile"),
-        profile.get("credential_source"),
-    ) {
-        (Some(_), Some(_)) => Err(ConfigError::BothSources(name.into())),
-        (Some(source_name), None) if source_name == name => {
-            // A profile that names itself as its source uses its own keys (AWS CLI behaviour).
-            let (source, _) = static_source(profile)?.ok_or_else(|| ConfigError::Cycle {
-                path: vec![name.to_string(), name.to_string()],
-            })?;
-            Ok((source, vec![role]))
-        }
-        (Some(source_name), None) => {
-            if let Some(start) = chain.iter().position(|n| n == source_name) {
-                let mut path = chain[start..].to_vec();
-                path.push(source_name.to_string());
-                return Err(ConfigError::Cycle { path });
-            }
-            let source_profile =
-                profiles
-                    .get(source_name)
-                    .ok_or_else(|| ConfigError::SourceNotFound {
-                        profile: name.to_string(),
-                        source_name: source_name.to_string(),
-                        config: profiles.config_path.display().to_string(),
-                        credentials: profiles.credentials_path.display().to_string(),
-                    })?;
-            chain.push(source_name.to_string());
-            let (source, mut roles) = resolve(profiles, source_profile, vars, chain)?;
-            roles.push(role);
-            Ok((source, roles))
-        }
-        (None, Some(kind)) => {
-            let source = credential_source(name, kind, vars)?;
-            Ok((source, vec![role]))
-        }
-        (None, None) => {
-            if profile.get("web_identity_token_file").is_some() {
-                return Err(ConfigError::Unsupported {
-                    profile: name.into(),
-                    what: "web_identity_token_file",
-                });
-            }
-            Err(ConfigError::NoRoleSource(name.into()))
-        }
-    }
-}
-
-/// The profile's own static keys, if it has any.
-fn static_source(profile: Profile<'_>) -> Result<Option<(Source, Vec<RoleSettings>)>, ConfigError> {
-    let id = profile.get("aws_access_key_id");
-    let secret = profile.get("aws_secret_access_key");
-    match (id, secret) {
-        (None, None) => Ok(None),
-        (Some(_), None) => Err(ConfigError::IncompleteKeys {
-            profile: profile.name.into(),
-            present: "aws_access_key_id",
-            missing: "aws_secret_access_key",
-        }),
-        (None, Some(_)) => Err(ConfigError::IncompleteKeys {
-            profile: profile.name.into(),
-            present: "aws_secret_access_key",
-            missing: "aws_access_key_id",
-        }),
-        (Some(id), Some(secret)) => Ok(Some((
-            Source::Static {
-                profile: profile.name.to_string(),
-                credentials: Credentials {
-                    access_key_id: id.to_string(),
-                    secret_access_key: Secret::new(secret),
-                    session_token: profile.get("aws_session_token").map(Secret::new),
-                    expiration: None,
-                },
-            },
-            Vec::new(),
-        ))),
-    }
-}
-
-fn credential_source(profile: &str, kind: &str, vars: &Vars) -> Result<Source, ConfigError> {
-    if kind.eq_ignore_ascii_case("Environment") {
-        let (Some(id), Some(secret)) = (
-            vars.non_empty("AWS_ACCESS_KEY_ID"),
-            vars.non_empty("AWS_SECRET_ACCESS_KEY"),
-        ) else {
-            return Err(ConfigError::EnvironmentCredentialsMissing(profile.into()));
-        };
-        return Ok(Source::Environment {
-            credentials: Credentials {
-                access_key_id: id.to_string(),
-                secret_access_key: Secret::new(secret),
-                session_token: vars
-                    .non_empty("AWS_SESSION_TOKEN")
-                    .or_else(|| vars.non_empty("AWS_SECURITY_TOKEN"))
-                    .map(Secret::new),
-                expiration: None,
-            },
-        });
-    }
-    if kind.eq_ignore_ascii_case("Ec2InstanceMetadata") || kind.eq_ignore_ascii_case("EcsContainer")
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => 0,
+    };
+    match number
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
     {
-        return Err(ConfigError::UnsupportedCredentialSource {
-            profile: profile.into(),
-            value: kind.into(),
-        });
+        Some(s) if MFA_SESSION_RANGE.contains(&s) => Ok(s),
+        _ => Err(ConfigError::InvalidSetting {
+            name: "ROLECALL_MFA_SESSION_DURATION",
+            value: text.to_string(),
+            reason: "use 900 to 129600 seconds, or a number with m or h (for example 8h)",
+        }),
     }
-    Err(ConfigError::UnknownCredentialSource {
-        profile: profile.into(),
-        value: kind.into(),
-    })
 }
 
-fn role_settings(profile: Profile<'_>, role_arn: &str) -> Result<RoleSettings, ConfigError> {
-    let invalid = |key, value: &str, reason| ConfigError::InvalidValue {
-        profile: profile.name.to_string(),
-        key,
-        value: value.to_string(),
-        reason,
-    };
-    if !valid_role_arn(role_arn) {
-        return Err(invalid(
-            "role_arn",
-            role_arn,
-            "expected arn:aws:iam::ACCOUNT:role/NAME",
-        ));
-    }
-    let duration_seconds = match profile.get("duration_seconds") {
-        None => None,
-        Some(text) => match text.parse::<u32>() {
-            Ok(d) if DURATION_RANGE.contains(&d) => Some(d),
-            _ => {
-                return Err(invalid(
-                    "duration_seconds",
-                    text,
-                    "use a whole number of seconds from 900 to 43200",
-                ))
-            }
-        },
-    };
-    let session_name = profile.get("role_session_name");
-    if let Some(s) = session_name {
-        if !(2..=64).contains(&s.len()) || !s.chars().all(session_name_char) {
-            return Err(invalid(
-                "role_session_name",
-                s,
-                "use 2 to 64 characters from A-Z a-z 0-9 and +=,.@_-",
-            ));
-        }
-    }
-    let external_id = profile.get("external_id");
-    if let Some(e) = external_id {
-        if !(2..=1224).contains(&e.len())
-            || !e
-                .chars()
-                .all(|c| session_name_char(c) || c == ':' || c == '/')
-        {
-            return Err(invalid(
-                "external_id",
-                e,
-                "use 2 to 1224 characters from A-Z a-z 0-9 and +=,.@:/_-",
-            ));
-        }
-    }
-    Ok(RoleSettings {
-        profile: profile.name.to_string(),
-        role_arn: role_arn.to_string(),
-        session_name: session_name.map(str::to_string),
-        external_id: external_id.map(str::to_string),
-        duration_seconds,
-        mfa_serial: profile.get("mfa_serial").map(str::to_string),
-    })
-}
-
-/// `arn:PARTITION:iam:…:role/NAME`, loosely: STS has the final word, but a value that is
-/// clearly not a role ARN is caught before any network call.
-fn valid_role_arn(arn: &str) -> bool {
-    let Some(rest) = arn.strip_prefix("arn:") else {
-        return false;
-    };
-    let Some((_, resource)) = rest.split_once(":role/") else {
-        return false;
-    };
-    let role_name = resource.rsplit('/').next().unwrap_or("");
-    (20..=2048).contains(&arn.len())
-        && rest.split(':').nth(1) == Some("iam")
-        && !role_name.is_empty()
-        && !arn.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
-fn session_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+fn opt(d: Option<u32>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
 }
 
 /// `rolecall-USER-UNIXTIME`: names the person in CloudTrail and is unique per session.
@@ -458,22 +415,23 @@ fn sts_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEn
     StsEndpoint { region, url }
 }
 
-/// A digest of everything that changes what STS would hand out for a step.
+/// A digest of everything that changes what STS would hand out for a role step.
 fn cache_key(source_identity: &str, role: &RoleSettings, endpoint: &StsEndpoint) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        "rolecall-cache-v1",
+    digest(&[
         source_identity,
         &role.role_arn,
         role.external_id.as_deref().unwrap_or(""),
         role.mfa_serial.as_deref().unwrap_or(""),
         role.session_name.as_deref().unwrap_or(""),
-        &role
-            .duration_seconds
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
+        &opt(role.duration_seconds),
         endpoint.url.as_deref().unwrap_or(""),
-    ] {
+    ])
+}
+
+/// 32 hex characters of SHA-256 over the length-prefixed parts.
+fn digest(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for part in std::iter::once(&"rolecall-cache-v1").chain(parts) {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }

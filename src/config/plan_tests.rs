@@ -21,10 +21,15 @@ fn try_plan_with(config: &str, creds: &str, name: &str, vars: &Vars) -> Result<P
 fn roles(plan: &Plan) -> Vec<&AssumeRole> {
     plan.steps
         .iter()
-        .map(|s| match s {
-            Step::AssumeRole(a) => a,
+        .filter_map(|s| match s {
+            Step::AssumeRole(a) => Some(a),
+            _ => None,
         })
         .collect()
+}
+
+fn ops(plan: &Plan) -> Vec<&'static str> {
+    plan.steps.iter().map(Step::operation).collect()
 }
 
 #[test]
@@ -322,4 +327,158 @@ fn default_session_name_is_sanitised_and_bounded() {
         default_session_name(&Vars::default(), NOW),
         "rolecall-user-1795341600"
     );
+}
+
+const MFA_X: &str = "arn:aws:iam::123456789012:mfa/maria";
+const MFA_Y: &str = "arn:aws:iam::999999999999:mfa/other";
+
+#[test]
+fn mfa_on_long_term_keys_uses_one_cached_session_token() {
+    let config = format!("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nmfa_serial = {MFA_X}\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = default\nmfa_serial = {MFA_X}\n");
+    let a = try_plan(&config, "a").unwrap();
+    assert_eq!(ops(&a), vec!["GetSessionToken", "AssumeRole"]);
+    match &a.steps[0] {
+        Step::GetSessionToken(g) => {
+            assert_eq!(g.mfa.serial, MFA_X);
+            assert_eq!(g.duration_seconds, DEFAULT_MFA_SESSION_SECONDS);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(roles(&a)[0].mfa, None, "the role call carries no code");
+    let b = try_plan(&config, "b").unwrap();
+    assert_eq!(
+        a.steps[0].cache_key(),
+        b.steps[0].cache_key(),
+        "roles sharing an mfa_serial share the MFA session"
+    );
+    assert_ne!(a.steps[1].cache_key(), b.steps[1].cache_key());
+}
+
+#[test]
+fn mfa_once_per_chain_and_again_only_for_another_device() {
+    let same = format!("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nmfa_serial = {MFA_X}\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = a\nmfa_serial = {MFA_X}\n");
+    let p = try_plan(&same, "b").unwrap();
+    assert_eq!(ops(&p), vec!["GetSessionToken", "AssumeRole", "AssumeRole"]);
+    assert!(roles(&p).iter().all(|r| r.mfa.is_none()));
+
+    let other = same.replacen(
+        &format!("source_profile = a\nmfa_serial = {MFA_X}"),
+        &format!("source_profile = a\nmfa_serial = {MFA_Y}"),
+        1,
+    );
+    let p = try_plan(&other, "b").unwrap();
+    assert_eq!(ops(&p), vec!["GetSessionToken", "AssumeRole", "AssumeRole"]);
+    assert_eq!(
+        roles(&p)[1].mfa.as_ref().map(|m| m.serial.as_str()),
+        Some(MFA_Y)
+    );
+}
+
+#[test]
+fn mfa_on_temporary_credentials_goes_with_the_assume_role_call() {
+    let creds =
+        "[temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = s\naws_session_token = t\n";
+    let config = format!("[profile r]\nrole_arn = arn:aws:iam::111111111111:role/r\nsource_profile = temp\nmfa_serial = {MFA_X}\nmfa_process = get-code --now\n");
+    let p = try_plan_with(&config, creds, "r", &vars()).unwrap();
+    assert_eq!(ops(&p), vec!["AssumeRole"]);
+    assert_eq!(
+        roles(&p)[0].mfa,
+        Some(Mfa {
+            serial: MFA_X.into(),
+            process: Some("get-code --now".into())
+        })
+    );
+    let ec2 = format!("[profile r]\nrole_arn = arn:aws:iam::111111111111:role/r\ncredential_source = Ec2InstanceMetadata\nmfa_serial = {MFA_X}\n");
+    let p = try_plan(&ec2, "r").unwrap();
+    assert!(matches!(p.source, Source::InstanceMetadata));
+    assert_eq!(ops(&p), vec!["AssumeRole"]);
+    assert!(roles(&p)[0].mfa.is_some());
+}
+
+#[test]
+fn mfa_session_duration_setting() {
+    let config = format!("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nmfa_serial = {MFA_X}\n");
+    let v = Vars::from_pairs([("ROLECALL_MFA_SESSION_DURATION", "12h")]);
+    let p = try_plan_with(&config, CREDS, "a", &v).unwrap();
+    assert!(matches!(&p.steps[0], Step::GetSessionToken(g) if g.duration_seconds == 43200));
+    for bad in ["10m", "37h", "soon", "0"] {
+        let v = Vars::from_pairs([("ROLECALL_MFA_SESSION_DURATION", bad)]);
+        let e = try_plan_with(&config, CREDS, "a", &v).unwrap_err();
+        assert!(
+            e.to_string().contains("ROLECALL_MFA_SESSION_DURATION"),
+            "{bad}: {e}"
+        );
+    }
+}
+
+#[test]
+fn platform_credential_sources() {
+    for (kind, expected) in [
+        ("Ec2InstanceMetadata", "ec2"),
+        ("EcsContainer", "ecs"),
+        ("ecscontainer", "ecs"),
+    ] {
+        let config = format!("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = {kind}\n");
+        let p = try_plan(&config, "r").unwrap();
+        let got = match p.source {
+            Source::InstanceMetadata => "ec2",
+            Source::Container => "ecs",
+            _ => "other",
+        };
+        assert_eq!(got, expected, "{kind}");
+        assert_eq!(ops(&p), vec!["AssumeRole"]);
+    }
+}
+
+#[test]
+fn web_identity_from_the_profile_and_chained() {
+    let config = "[profile web]\nrole_arn = arn:aws:iam::123456789012:role/RoleNameToAssume\nweb_identity_token_file = /var/run/token\nrole_session_name = ci-run\n[profile next]\nrole_arn = arn:aws:iam::123456789012:role/next\nsource_profile = web\nduration_seconds = 7200\n";
+    let p = try_plan_with(config, "", "web", &vars()).unwrap();
+    assert!(matches!(p.source, Source::WebIdentity));
+    match &p.steps[..] {
+        [Step::AssumeRoleWithWebIdentity(w)] => {
+            assert_eq!(w.token_file, "/var/run/token");
+            assert_eq!(w.session_name, "ci-run");
+        }
+        other => panic!("{other:?}"),
+    }
+    let p = try_plan_with(config, "", "next", &vars()).unwrap();
+    assert_eq!(ops(&p), vec!["AssumeRoleWithWebIdentity", "AssumeRole"]);
+    assert_eq!(roles(&p)[0].duration_seconds, Some(3600), "chained: capped");
+}
+
+#[test]
+fn web_identity_from_the_environment() {
+    let v = Vars::from_pairs([
+        ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/eks"),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/secrets/token"),
+        ("AWS_ROLE_SESSION_NAME", "pod-1"),
+    ]);
+    let p = try_plan_with("[profile bare]\nregion = eu-west-1\n", "", "bare", &v).unwrap();
+    match &p.steps[..] {
+        [Step::AssumeRoleWithWebIdentity(w)] => {
+            assert_eq!(w.role_arn, "arn:aws:iam::123456789012:role/eks");
+            assert_eq!(w.session_name, "pod-1");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A profile with keys of its own ignores the variables.
+    let p = try_plan_with("", CREDS, "default", &v).unwrap();
+    assert!(p.steps.is_empty());
+}
+
+#[test]
+fn credential_process_root_and_chain() {
+    let config = "[profile proc]\ncredential_process = /opt/bin/creds --profile x\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = proc\n";
+    let p = try_plan_with(config, "", "proc", &vars()).unwrap();
+    let Source::Process {
+        command, cache_key, ..
+    } = &p.source
+    else {
+        panic!("{:?}", p.source)
+    };
+    assert_eq!(command, "/opt/bin/creds --profile x");
+    assert_eq!(cache_key.len(), 32);
+    let p = try_plan_with(config, "", "r", &vars()).unwrap();
+    assert_eq!(ops(&p), vec!["AssumeRole"]);
 }

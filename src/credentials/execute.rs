@@ -2,18 +2,20 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::mfa::MfaPrompt;
-use super::sts::{AssumeRoleRequest, StsError, StsErrorKind};
+use super::mfa::{validate, MfaToken};
+use super::sts::{
+    AssumeRoleRequest, SessionTokenRequest, StsError, StsErrorKind, WebIdentityRequest,
+};
 use super::Credentials;
-use crate::config::plan::{Plan, Source, Step};
+use crate::config::plan::{Mfa, Plan, Source, Step};
 use crate::context::Context;
 use crate::Error;
 
 /// The refresh window when none is configured: a session is reused while more than this
 /// remains (botocore's 15 minutes), or a quarter of its lifetime for shorter sessions.
 pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::minutes(15);
-/// STS's default `DurationSeconds`.
-const STS_DEFAULT_SECONDS: u32 = 3600;
+/// Lifetime assumed for `credential_process` results when choosing their refresh window.
+const PROCESS_LIFETIME_SECONDS: u32 = 3600;
 
 /// Whether a run reads and writes the session store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,177 +49,326 @@ impl CachePolicy {
     }
 }
 
+/// One run's state while walking a plan.
+struct Run<'p, 'c, 'x> {
+    plan: &'p Plan,
+    ctx: &'c mut Context<'x>,
+    policy: CachePolicy,
+    token: &'c MfaToken,
+    /// The user was told about a store failure already.
+    store_trouble: bool,
+}
+
 /// Runs `plan`, returning the final credentials. Every STS answer is stored before the next
 /// step, so a failure later in the chain still leaves the earlier sessions cached.
 pub fn execute(
     plan: &Plan,
     ctx: &mut Context,
     policy: CachePolicy,
-    mfa: &dyn MfaPrompt,
+    token: &MfaToken,
 ) -> Result<Credentials, Error> {
     for note in &plan.notes {
         ctx.verbose(note);
     }
     ctx.verbose(&format!("session store: {}", ctx.store.describe()));
-    let now = ctx.clock.now();
-
-    // Start after the outermost step whose session is still fresh.
-    let mut start = 0;
-    let mut current = None;
-    if policy.mode == CacheMode::Use {
-        for (index, step) in plan.steps.iter().enumerate().rev() {
-            if let Some(creds) = cached(step, ctx, policy, now) {
-                start = index + 1;
-                current = Some(creds);
-                break;
-            }
+    let mut run = Run {
+        plan,
+        ctx,
+        policy,
+        token,
+        store_trouble: false,
+    };
+    let result = run.walk();
+    if run.policy.mode == CacheMode::Use && !run.store_trouble {
+        if let Some(notice) = run.ctx.store.notice() {
+            run.ctx.note(&notice);
         }
     }
-    let mut current = match current {
-        Some(creds) => creds,
-        None => {
-            ctx.verbose(&format!("source: {}", plan.source.describe()));
-            root(&plan.source)
-        }
-    };
+    result
+}
 
-    let mut store_trouble = false;
-    for step in &plan.steps[start..] {
-        let Step::AssumeRole(role) = step;
-        // Serialise fetching this session across processes, then look again: another
-        // process may have stored it while this one waited.
-        let _lock = if policy.mode == CacheMode::Use {
-            match ctx.store.lock(&role.cache_key) {
-                Ok(Some(lock)) => {
-                    if let Some(creds) = cached(step, ctx, policy, ctx.clock.now()) {
-                        current = creds;
+impl Run<'_, '_, '_> {
+    fn walk(&mut self) -> Result<Credentials, Error> {
+        let plan = self.plan;
+        let now = self.ctx.clock.now();
+        // Start after the outermost step whose session is still fresh.
+        let mut start = 0;
+        let mut current = None;
+        if self.policy.mode == CacheMode::Use {
+            for (index, step) in plan.steps.iter().enumerate().rev() {
+                if let Some(creds) = self.cached(
+                    step.cache_key(),
+                    step.profile(),
+                    step.lifetime_seconds(),
+                    now,
+                ) {
+                    start = index + 1;
+                    current = Some(creds);
+                    break;
+                }
+            }
+        }
+        if start == 0 {
+            self.ctx
+                .verbose(&format!("source: {}", plan.source.describe()));
+            current = self.root()?;
+        }
+        for step in &plan.steps[start..] {
+            let _lock = match self.lock(step.cache_key()) {
+                Lock::Held(lock) => {
+                    // Another process may have stored this session while we waited.
+                    let now = self.ctx.clock.now();
+                    if let Some(creds) = self.cached(
+                        step.cache_key(),
+                        step.profile(),
+                        step.lifetime_seconds(),
+                        now,
+                    ) {
+                        current = Some(creds);
                         continue;
                     }
                     Some(lock)
                 }
-                Ok(None) => None,
-                Err(e) => {
-                    store_problem(ctx, &mut store_trouble, &e.to_string());
-                    None
-                }
+                Lock::None => None,
+            };
+            let creds = self.call(step, current.as_ref())?;
+            self.check_fresh(&creds, step.operation(), step.profile())?;
+            self.store(step.cache_key(), step.profile(), &creds);
+            current = Some(creds);
+        }
+        current.ok_or_else(|| {
+            Error::Usage(format!(
+                "profile \"{}\" has no credentials to use",
+                plan.profile
+            ))
+        })
+    }
+
+    /// The chain's root credentials; `None` for a web identity chain.
+    fn root(&mut self) -> Result<Option<Credentials>, Error> {
+        match &self.plan.source {
+            Source::Static { credentials, .. } | Source::Environment { credentials } => {
+                Ok(Some(credentials.clone()))
             }
-        } else {
-            None
-        };
-        let mfa_code = match &role.mfa_serial {
-            Some(serial) => Some(mfa.code(serial)?),
-            None => None,
-        };
-        let request = AssumeRoleRequest {
-            role_arn: role.role_arn.clone(),
-            session_name: role.session_name.clone(),
-            external_id: role.external_id.clone(),
-            duration_seconds: role.duration_seconds,
-            mfa_serial: role.mfa_serial.clone(),
-            mfa_code,
-        };
-        ctx.verbose(&format!(
-            "sts AssumeRole {} as {} for profile \"{}\" (region {}{})",
-            role.role_arn,
-            role.session_name,
-            role.profile,
-            plan.endpoint.region,
-            plan.endpoint
+            Source::InstanceMetadata => Ok(Some(self.ctx.sources.instance_metadata()?)),
+            Source::Container => Ok(Some(self.ctx.sources.container()?)),
+            Source::WebIdentity => Ok(None),
+            Source::Process {
+                profile,
+                command,
+                cache_key,
+            } => {
+                let now = self.ctx.clock.now();
+                if let Some(c) = self.cached(cache_key, profile, PROCESS_LIFETIME_SECONDS, now) {
+                    return Ok(Some(c));
+                }
+                let _lock = self.lock(cache_key);
+                if let Some(c) = self.cached(cache_key, profile, PROCESS_LIFETIME_SECONDS, now) {
+                    return Ok(Some(c));
+                }
+                self.ctx.verbose(&format!(
+                    "running credential_process of profile \"{profile}\""
+                ));
+                let creds = self.ctx.sources.process(command)?;
+                if creds.expiration.is_some() {
+                    self.check_fresh(&creds, "credential_process", profile)?;
+                    self.store(cache_key, profile, &creds);
+                }
+                Ok(Some(creds))
+            }
+        }
+    }
+
+    /// Makes the STS call of one step.
+    fn call(&mut self, step: &Step, caller: Option<&Credentials>) -> Result<Credentials, Error> {
+        let plan = self.plan;
+        let endpoint = &plan.endpoint;
+        let need_caller =
+            || caller.ok_or_else(|| Error::Usage("a chain step has no caller credentials".into()));
+        let at = format!(
+            "region {}{}",
+            endpoint.region,
+            endpoint
                 .url
                 .as_deref()
                 .map(|u| format!(", endpoint {u}"))
                 .unwrap_or_default()
-        ));
-        let creds = ctx.sts.assume_role(&plan.endpoint, &current, &request)?;
+        );
+        match step {
+            Step::GetSessionToken(s) => {
+                let mfa_code = self.mfa_code(&s.mfa)?;
+                self.ctx.verbose(&format!(
+                    "sts GetSessionToken with MFA {} for {}s, shared by roles with this mfa_serial ({at})",
+                    s.mfa.serial, s.duration_seconds
+                ));
+                let request = SessionTokenRequest {
+                    duration_seconds: s.duration_seconds,
+                    mfa_serial: s.mfa.serial.clone(),
+                    mfa_code,
+                };
+                Ok(self
+                    .ctx
+                    .sts
+                    .get_session_token(endpoint, need_caller()?, &request)?)
+            }
+            Step::AssumeRole(role) => {
+                let mfa_code = match &role.mfa {
+                    Some(mfa) => Some(self.mfa_code(mfa)?),
+                    None => None,
+                };
+                self.ctx.verbose(&format!(
+                    "sts AssumeRole {} as {} for profile \"{}\" ({at})",
+                    role.role_arn, role.session_name, role.profile
+                ));
+                let request = AssumeRoleRequest {
+                    role_arn: role.role_arn.clone(),
+                    session_name: role.session_name.clone(),
+                    external_id: role.external_id.clone(),
+                    duration_seconds: role.duration_seconds,
+                    mfa_serial: role.mfa.as_ref().map(|m| m.serial.clone()),
+                    mfa_code,
+                };
+                Ok(self
+                    .ctx
+                    .sts
+                    .assume_role(endpoint, need_caller()?, &request)?)
+            }
+            Step::AssumeRoleWithWebIdentity(w) => {
+                let token = self.ctx.sources.web_identity_token(&w.token_file)?;
+                self.ctx.verbose(&format!(
+                    "sts AssumeRoleWithWebIdentity {} as {} with the token in {} ({at})",
+                    w.role_arn, w.session_name, w.token_file
+                ));
+                let request = WebIdentityRequest {
+                    role_arn: w.role_arn.clone(),
+                    session_name: w.session_name.clone(),
+                    token,
+                    duration_seconds: w.duration_seconds,
+                };
+                Ok(self
+                    .ctx
+                    .sts
+                    .assume_role_with_web_identity(endpoint, &request)?)
+            }
+        }
+    }
+
+    /// The MFA code for a device: `--mfa-token` (once), else `mfa_process`, else the prompt.
+    fn mfa_code(&mut self, mfa: &Mfa) -> Result<String, Error> {
+        if let Some(code) = self.token.take()? {
+            self.ctx
+                .verbose(&format!("MFA code for {} from --mfa-token", mfa.serial));
+            return Ok(code);
+        }
+        if let Some(command) = &mfa.process {
+            self.ctx
+                .verbose(&format!("MFA code for {} from mfa_process", mfa.serial));
+            let out = self.ctx.sources.mfa_process(command)?;
+            return Ok(validate(&out)?);
+        }
+        Ok(self.ctx.mfa.code(&mfa.serial)?)
+    }
+
+    fn check_fresh(
+        &self,
+        creds: &Credentials,
+        operation: &'static str,
+        profile: &str,
+    ) -> Result<(), Error> {
         if creds
             .expiration
-            .is_none_or(|expiry| expiry <= ctx.clock.now())
+            .is_none_or(|expiry| expiry <= self.ctx.clock.now())
         {
             return Err(StsError::new(
                 StsErrorKind::BadAnswer,
-                "AssumeRole",
+                operation,
                 format!(
-                    "the credentials for profile \"{}\" are already expired (is the system clock right?)",
-                    role.profile
+                    "the credentials for profile \"{profile}\" are already expired (is the system clock right?)"
                 ),
             )
             .into());
         }
-        if policy.mode == CacheMode::Use {
-            if let Err(e) = ctx.store.put(&role.cache_key, &role.profile, &creds) {
-                store_problem(ctx, &mut store_trouble, &e.to_string());
+        Ok(())
+    }
+
+    fn store(&mut self, key: &str, profile: &str, creds: &Credentials) {
+        if self.policy.mode == CacheMode::Use {
+            if let Err(e) = self.ctx.store.put(key, profile, creds) {
+                self.store_problem(&e.to_string());
             }
         }
-        current = creds;
     }
-    if policy.mode == CacheMode::Use && !store_trouble {
-        if let Some(notice) = ctx.store.notice() {
-            ctx.note(&notice);
+
+    fn lock(&mut self, key: &str) -> Lock {
+        if self.policy.mode != CacheMode::Use {
+            return Lock::None;
+        }
+        match self.ctx.store.lock(key) {
+            Ok(Some(lock)) => Lock::Held(lock),
+            Ok(None) => Lock::None,
+            Err(e) => {
+                self.store_problem(&e.to_string());
+                Lock::None
+            }
         }
     }
-    Ok(current)
-}
 
-/// Tells the user about the first store failure of the run; later ones only with `-v`.
-fn store_problem(ctx: &mut Context, said: &mut bool, problem: &str) {
-    if *said {
-        ctx.verbose(&format!("session store: {problem}"));
-    } else {
-        ctx.note(&format!(
-            "could not cache the session ({problem}); continuing without the cache"
-        ));
-        *said = true;
-    }
-}
-
-/// A cached session for `step` that still has more than the refresh window left.
-fn cached(
-    step: &Step,
-    ctx: &mut Context,
-    policy: CachePolicy,
-    now: OffsetDateTime,
-) -> Option<Credentials> {
-    let Step::AssumeRole(role) = step;
-    let found = match ctx.store.get(&role.cache_key) {
-        Ok(found) => found,
-        Err(e) => {
-            ctx.verbose(&format!(
-                "cache read failed for profile \"{}\": {e}",
-                role.profile
+    /// Tells the user about the first store failure of the run; later ones only with `-v`.
+    fn store_problem(&mut self, problem: &str) {
+        if self.store_trouble {
+            self.ctx.verbose(&format!("session store: {problem}"));
+        } else {
+            self.ctx.note(&format!(
+                "could not cache the session ({problem}); continuing without the cache"
             ));
+            self.store_trouble = true;
+        }
+    }
+
+    /// A cached session under `key` that still has more than the refresh window left.
+    fn cached(
+        &mut self,
+        key: &str,
+        profile: &str,
+        lifetime: u32,
+        now: OffsetDateTime,
+    ) -> Option<Credentials> {
+        if self.policy.mode != CacheMode::Use {
             return None;
         }
-    };
-    let Some(creds) = found else {
-        ctx.verbose(&format!("cache miss for profile \"{}\"", role.profile));
-        return None;
-    };
-    let expiry = creds.expiration?;
-    let left = expiry - now;
-    let window = policy.window(role.duration_seconds.unwrap_or(STS_DEFAULT_SECONDS));
-    if left > window {
-        ctx.verbose(&format!(
-            "cache hit for profile \"{}\": {} left",
-            role.profile,
-            human(left)
-        ));
-        Some(creds)
-    } else {
-        ctx.verbose(&format!(
-            "cached session for profile \"{}\" is inside the refresh window ({} left); refreshing",
-            role.profile,
-            human(left.max(Duration::ZERO))
-        ));
-        None
+        let found = match self.ctx.store.get(key) {
+            Ok(found) => found,
+            Err(e) => {
+                self.ctx
+                    .verbose(&format!("cache read failed for profile \"{profile}\": {e}"));
+                return None;
+            }
+        };
+        let Some(creds) = found else {
+            self.ctx
+                .verbose(&format!("cache miss for profile \"{profile}\""));
+            return None;
+        };
+        let left = creds.expiration? - now;
+        if left > self.policy.window(lifetime) {
+            self.ctx.verbose(&format!(
+                "cache hit for profile \"{profile}\": {} left",
+                human(left)
+            ));
+            Some(creds)
+        } else {
+            self.ctx.verbose(&format!(
+                "cached session for profile \"{profile}\" is inside the refresh window ({} left); refreshing",
+                human(left.max(Duration::ZERO))
+            ));
+            None
+        }
     }
 }
 
-fn root(source: &Source) -> Credentials {
-    match source {
-        Source::Static { credentials, .. } | Source::Environment { credentials } => {
-            credentials.clone()
-        }
-    }
+enum Lock {
+    Held(crate::cache::Lock),
+    None,
 }
 
 /// `1h 02m`, `14m`, `30s`.

@@ -1,4 +1,4 @@
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use time::macros::datetime;
 
@@ -8,49 +8,175 @@ use crate::clock::FixedClock;
 use crate::config::plan::StsEndpoint;
 use crate::config::{plan, Profiles};
 use crate::context::{Vars, Verbosity};
-use crate::credentials::mfa::{GivenCode, NoPrompt};
+use crate::credentials::mfa::{MfaError, MfaPrompt, MfaToken, NoPrompt};
+use crate::credentials::source::{SourceError, Sources};
 use crate::credentials::sts::Sts;
 use crate::credentials::Secret;
 
 const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
 
+/// One recorded STS call: operation, caller key id, target, MFA code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    pub op: &'static str,
+    pub caller: String,
+    pub target: String,
+    pub code: Option<String>,
+    pub request: Option<AssumeRoleRequest>,
+}
+
 /// Records every call and answers with numbered credentials.
 #[derive(Default)]
 pub struct FakeSts {
-    pub calls: RefCell<Vec<(String, AssumeRoleRequest)>>,
+    pub calls: RefCell<Vec<Call>>,
     pub fail: RefCell<Option<StsError>>,
     pub lifetime: Option<Duration>,
+    /// The time answers count their lifetime from (None: NOW).
+    pub now: Cell<Option<OffsetDateTime>>,
+}
+
+impl FakeSts {
+    fn answer(&self, call: Call, seconds: u32) -> Result<Credentials, StsError> {
+        if let Some(e) = self.fail.borrow_mut().take() {
+            return Err(e);
+        }
+        let mut calls = self.calls.borrow_mut();
+        calls.push(call);
+        let n = calls.len();
+        Ok(Credentials {
+            access_key_id: format!("ASIA{n}"),
+            secret_access_key: Secret::new(format!("secret{n}")),
+            session_token: Some(Secret::new(format!("token{n}"))),
+            expiration: Some(
+                self.now.get().unwrap_or(NOW)
+                    + self
+                        .lifetime
+                        .unwrap_or(Duration::seconds(i64::from(seconds))),
+            ),
+        })
+    }
 }
 
 impl Sts for FakeSts {
     fn assume_role(
         &self,
-        _endpoint: &StsEndpoint,
+        _: &StsEndpoint,
         caller: &Credentials,
-        request: &AssumeRoleRequest,
+        r: &AssumeRoleRequest,
     ) -> Result<Credentials, StsError> {
-        if let Some(e) = self.fail.borrow_mut().take() {
-            return Err(e);
-        }
-        let mut calls = self.calls.borrow_mut();
-        calls.push((caller.access_key_id.clone(), request.clone()));
-        let lifetime = self.lifetime.unwrap_or_else(|| {
-            Duration::seconds(i64::from(request.duration_seconds.unwrap_or(3600)))
-        });
-        Ok(Credentials {
-            access_key_id: format!("ASIA{}", calls.len()),
-            secret_access_key: Secret::new(format!("secret{}", calls.len())),
-            session_token: Some(Secret::new(format!("token{}", calls.len()))),
-            expiration: Some(NOW + lifetime),
-        })
+        let call = Call {
+            op: "AssumeRole",
+            caller: caller.access_key_id.clone(),
+            target: r.role_arn.clone(),
+            code: r.mfa_code.clone(),
+            request: Some(r.clone()),
+        };
+        self.answer(call, r.duration_seconds.unwrap_or(3600))
+    }
+
+    fn get_session_token(
+        &self,
+        _: &StsEndpoint,
+        caller: &Credentials,
+        r: &SessionTokenRequest,
+    ) -> Result<Credentials, StsError> {
+        let call = Call {
+            op: "GetSessionToken",
+            caller: caller.access_key_id.clone(),
+            target: r.mfa_serial.clone(),
+            code: Some(r.mfa_code.clone()),
+            request: None,
+        };
+        self.answer(call, r.duration_seconds)
+    }
+
+    fn assume_role_with_web_identity(
+        &self,
+        _: &StsEndpoint,
+        r: &WebIdentityRequest,
+    ) -> Result<Credentials, StsError> {
+        let call = Call {
+            op: "AssumeRoleWithWebIdentity",
+            caller: r.token.expose().to_string(),
+            target: r.role_arn.clone(),
+            code: None,
+            request: None,
+        };
+        self.answer(call, r.duration_seconds.unwrap_or(3600))
     }
 }
 
-const CONFIG: &str = "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nduration_seconds = 3600\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = a\nexternal_id = ext-b\n[profile m]\nrole_arn = arn:aws:iam::111111111111:role/m\nsource_profile = default\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n";
-const CREDS: &str = "[default]\naws_access_key_id = AKIAROOT\naws_secret_access_key = rootsecret\n";
+/// Platform sources that count their uses.
+#[derive(Default)]
+struct FakeSources {
+    uses: RefCell<Vec<String>>,
+    process_expiry: Option<OffsetDateTime>,
+}
+
+impl FakeSources {
+    fn used(&self, what: &str) -> Credentials {
+        self.uses.borrow_mut().push(what.to_string());
+        Credentials {
+            access_key_id: format!("ASIA-{what}"),
+            secret_access_key: Secret::new("platform-secret"),
+            session_token: Some(Secret::new("platform-token")),
+            expiration: Some(NOW + Duration::hours(6)),
+        }
+    }
+}
+
+impl Sources for FakeSources {
+    fn instance_metadata(&self) -> Result<Credentials, SourceError> {
+        Ok(self.used("imds"))
+    }
+    fn container(&self) -> Result<Credentials, SourceError> {
+        Ok(self.used("ecs"))
+    }
+    fn process(&self, command: &str) -> Result<Credentials, SourceError> {
+        let mut c = self.used(command);
+        c.expiration = self.process_expiry;
+        Ok(c)
+    }
+    fn mfa_process(&self, command: &str) -> Result<String, SourceError> {
+        self.uses.borrow_mut().push(command.to_string());
+        Ok("654321\n".into())
+    }
+    fn web_identity_token(&self, path: &str) -> Result<Secret, SourceError> {
+        self.uses.borrow_mut().push(path.to_string());
+        Ok(Secret::new("jwt-token"))
+    }
+}
+
+/// Answers every prompt with 111111 and counts them.
+#[derive(Default)]
+struct CountingPrompt(Cell<usize>);
+
+impl MfaPrompt for CountingPrompt {
+    fn code(&self, _serial: &str) -> Result<String, MfaError> {
+        self.0.set(self.0.get() + 1);
+        Ok("111111".into())
+    }
+}
+
+const CONFIG: &str = "\
+[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nduration_seconds = 3600\n\
+[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = a\nexternal_id = ext-b\n\
+[profile c]\nrole_arn = arn:aws:iam::333333333333:role/c\nsource_profile = b\n\
+[profile m]\nrole_arn = arn:aws:iam::111111111111:role/m\nsource_profile = default\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n\
+[profile m2]\nrole_arn = arn:aws:iam::111111111111:role/m2\nsource_profile = default\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n\
+[profile mp]\nrole_arn = arn:aws:iam::111111111111:role/mp\nsource_profile = temp\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\nmfa_process = otp-tool now\n\
+[profile ec2]\nrole_arn = arn:aws:iam::111111111111:role/ec2\ncredential_source = Ec2InstanceMetadata\n\
+[profile ec2b]\nrole_arn = arn:aws:iam::111111111111:role/ec2b\nsource_profile = ec2\n\
+[profile ecs]\nrole_arn = arn:aws:iam::111111111111:role/ecs\ncredential_source = EcsContainer\n\
+[profile web]\nrole_arn = arn:aws:iam::111111111111:role/web\nweb_identity_token_file = /token\n\
+[profile proc]\ncredential_process = make-creds\n\
+[profile procrole]\nrole_arn = arn:aws:iam::111111111111:role/pr\nsource_profile = proc\n";
+const CREDS: &str = "[default]\naws_access_key_id = AKIAROOT\naws_secret_access_key = rootsecret\n[temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = tempsecret\naws_session_token = temptoken\n";
 
 struct Harness {
     sts: FakeSts,
+    sources: FakeSources,
+    prompt: CountingPrompt,
     store: MemoryStore,
     stderr: Vec<u8>,
     now: OffsetDateTime,
@@ -60,6 +186,8 @@ impl Harness {
     fn new() -> Self {
         Self {
             sts: FakeSts::default(),
+            sources: FakeSources::default(),
+            prompt: CountingPrompt::default(),
             store: MemoryStore::new(),
             stderr: Vec::new(),
             now: NOW,
@@ -75,6 +203,7 @@ impl Harness {
         let profiles = Profiles::from_strs(CONFIG, CREDS).unwrap();
         let vars = Vars::from_pairs([("USER", "maria")]);
         let p = plan(&profiles, profile, &vars, self.now).unwrap();
+        self.sts.now.set(Some(self.now));
         let mut stdout = Vec::new();
         let clock = FixedClock(self.now);
         let mut ctx = Context {
@@ -82,25 +211,34 @@ impl Harness {
             stdout: &mut stdout,
             stderr: &mut self.stderr,
             sts: &self.sts,
+            sources: &self.sources,
             store: &self.store,
             clock: &clock,
-            mfa: &NoPrompt,
+            mfa: &self.prompt,
             verbosity: Verbosity::Verbose,
         };
-        let mfa = GivenCode::new(token.map(str::to_string), &NoPrompt);
-        let out = execute(&p, &mut ctx, CachePolicy::new(mode), &mfa);
+        let token = MfaToken::new(token.map(str::to_string));
+        let out = execute(&p, &mut ctx, CachePolicy::new(mode), &token);
         assert!(stdout.is_empty(), "the executor never writes to stdout");
         out
     }
 
-    fn calls(&self) -> Vec<(String, String)> {
+    fn calls(&self) -> Vec<(&'static str, String, String)> {
         self.sts
             .calls
             .borrow()
             .iter()
-            .map(|(caller, r)| (caller.clone(), r.role_arn.clone()))
+            .map(|c| (c.op, c.caller.clone(), c.target.clone()))
             .collect()
     }
+
+    fn log(&self) -> String {
+        String::from_utf8(self.stderr.clone()).unwrap()
+    }
+}
+
+fn call(op: &'static str, caller: &str, target: &str) -> (&'static str, String, String) {
+    (op, caller.into(), target.into())
 }
 
 #[test]
@@ -111,29 +249,59 @@ fn chain_calls_sts_in_order_with_each_callers_credentials() {
     assert_eq!(
         h.calls(),
         vec![
-            ("AKIAROOT".into(), "arn:aws:iam::111111111111:role/a".into()),
-            ("ASIA1".into(), "arn:aws:iam::222222222222:role/b".into()),
+            call("AssumeRole", "AKIAROOT", "arn:aws:iam::111111111111:role/a"),
+            call("AssumeRole", "ASIA1", "arn:aws:iam::222222222222:role/b"),
         ]
     );
     let calls = h.sts.calls.borrow();
-    assert_eq!(calls[0].1.duration_seconds, Some(3600));
-    assert_eq!(calls[1].1.external_id.as_deref(), Some("ext-b"));
-    assert_eq!(calls[1].1.session_name, "rolecall-maria-1795341600");
+    let second = calls[1].request.as_ref().unwrap();
+    assert_eq!(
+        calls[0].request.as_ref().unwrap().duration_seconds,
+        Some(3600)
+    );
+    assert_eq!(second.external_id.as_deref(), Some("ext-b"));
+    assert_eq!(second.session_name, "rolecall-maria-1795341600");
     assert_eq!(h.store.len(), 2);
 }
 
 #[test]
-fn warm_chain_makes_no_call_and_partial_warmth_resumes_mid_chain() {
+fn a_warm_three_role_chain_costs_nothing_and_partial_warmth_resumes_mid_chain() {
     let mut h = Harness::new();
-    h.run("b", CacheMode::Use, None).unwrap();
-    let again = h.run("b", CacheMode::Use, None).unwrap();
-    assert_eq!(again.access_key_id, "ASIA2");
-    assert_eq!(h.calls().len(), 2, "warm: no new call");
-
+    h.run("c", CacheMode::Use, None).unwrap();
+    assert_eq!(h.calls().len(), 3);
+    let again = h.run("c", CacheMode::Use, None).unwrap();
+    assert_eq!(again.access_key_id, "ASIA3");
+    assert_eq!(h.calls().len(), 3, "warm: no new call");
     // "a" alone is cached by the chain run.
-    let a = h.run("a", CacheMode::Use, None).unwrap();
-    assert_eq!(a.access_key_id, "ASIA1");
+    assert_eq!(
+        h.run("a", CacheMode::Use, None).unwrap().access_key_id,
+        "ASIA1"
+    );
+    assert_eq!(h.calls().len(), 3);
+}
+
+#[test]
+fn a_warm_platform_chain_does_not_touch_the_platform() {
+    let mut h = Harness::new();
+    h.run("ec2b", CacheMode::Use, None).unwrap();
+    assert_eq!(h.sources.uses.borrow().as_slice(), ["imds"]);
+    assert_eq!(
+        h.calls()[0],
+        call(
+            "AssumeRole",
+            "ASIA-imds",
+            "arn:aws:iam::111111111111:role/ec2"
+        )
+    );
+    h.run("ec2b", CacheMode::Use, None).unwrap();
+    assert_eq!(
+        h.sources.uses.borrow().len(),
+        1,
+        "no metadata call when warm"
+    );
     assert_eq!(h.calls().len(), 2);
+    h.run("ecs", CacheMode::Use, None).unwrap();
+    assert_eq!(h.calls()[2].1, "ASIA-ecs");
 }
 
 #[test]
@@ -146,8 +314,7 @@ fn refresh_window_decides_reuse() {
     h.now = NOW + Duration::minutes(46);
     h.run("a", CacheMode::Use, None).unwrap();
     assert_eq!(h.calls().len(), 2, "14 minutes left: refreshed");
-    let log = String::from_utf8(h.stderr.clone()).unwrap();
-    assert!(log.contains("inside the refresh window"), "{log}");
+    assert!(h.log().contains("inside the refresh window"), "{}", h.log());
 }
 
 #[test]
@@ -170,8 +337,7 @@ fn no_cache_neither_reads_nor_writes() {
     h.run("a", CacheMode::Bypass, None).unwrap();
     assert_eq!(h.calls().len(), 2);
     assert_eq!(h.store.len(), 1);
-    let fresh = Harness::new();
-    let mut fresh = fresh;
+    let mut fresh = Harness::new();
     fresh.run("a", CacheMode::Bypass, None).unwrap();
     assert!(fresh.store.is_empty());
 }
@@ -201,26 +367,112 @@ fn sts_errors_pass_through_with_their_exit_code() {
 }
 
 #[test]
-fn mfa_code_reaches_the_request() {
+fn mfa_session_is_shared_by_roles_with_the_same_device() {
     let mut h = Harness::new();
-    let e = h.run("m", CacheMode::Use, None).unwrap_err();
-    assert!(e.to_string().contains("--mfa-token"), "{e}");
-    assert!(h.calls().is_empty());
-    h.run("m", CacheMode::Use, Some("123456")).unwrap();
-    let calls = h.sts.calls.borrow();
-    assert_eq!(calls[0].1.mfa_code.as_deref(), Some("123456"));
+    h.run("m", CacheMode::Use, None).unwrap();
+    assert_eq!(h.prompt.0.get(), 1);
     assert_eq!(
-        calls[0].1.mfa_serial.as_deref(),
+        h.calls(),
+        vec![
+            call(
+                "GetSessionToken",
+                "AKIAROOT",
+                "arn:aws:iam::111111111111:mfa/maria"
+            ),
+            call("AssumeRole", "ASIA1", "arn:aws:iam::111111111111:role/m"),
+        ]
+    );
+    assert_eq!(h.sts.calls.borrow()[0].code.as_deref(), Some("111111"));
+    assert_eq!(
+        h.sts.calls.borrow()[1].code,
+        None,
+        "the role call carries no code"
+    );
+    h.run("m2", CacheMode::Use, None).unwrap();
+    assert_eq!(h.prompt.0.get(), 1, "no second prompt");
+    assert_eq!(
+        h.calls()[2],
+        call("AssumeRole", "ASIA1", "arn:aws:iam::111111111111:role/m2")
+    );
+    // Once the roles expire, the MFA session (8 hours) still serves them.
+    h.now = NOW + Duration::hours(2);
+    h.run("m", CacheMode::Use, None).unwrap();
+    assert_eq!(h.prompt.0.get(), 1);
+    assert_eq!(h.calls().len(), 4);
+}
+
+#[test]
+fn mfa_code_sources_in_order() {
+    let mut h = Harness::new();
+    h.run("m", CacheMode::Use, Some("123456")).unwrap();
+    assert_eq!(h.prompt.0.get(), 0);
+    assert_eq!(h.sts.calls.borrow()[0].code.as_deref(), Some("123456"));
+
+    let mut h = Harness::new();
+    h.run("mp", CacheMode::Use, None).unwrap();
+    assert_eq!(h.prompt.0.get(), 0);
+    assert_eq!(h.sources.uses.borrow().as_slice(), ["otp-tool now"]);
+    let calls = h.sts.calls.borrow();
+    assert_eq!(calls.len(), 1, "temporary credentials: no GetSessionToken");
+    let r = calls[0].request.as_ref().unwrap();
+    assert_eq!(r.mfa_code.as_deref(), Some("654321"));
+    assert_eq!(
+        r.mfa_serial.as_deref(),
         Some("arn:aws:iam::111111111111:mfa/maria")
     );
 }
 
 #[test]
+fn web_identity_reads_the_token_file() {
+    let mut h = Harness::new();
+    h.run("web", CacheMode::Use, None).unwrap();
+    assert_eq!(h.sources.uses.borrow().as_slice(), ["/token"]);
+    assert_eq!(
+        h.calls(),
+        vec![call(
+            "AssumeRoleWithWebIdentity",
+            "jwt-token",
+            "arn:aws:iam::111111111111:role/web"
+        )]
+    );
+    h.run("web", CacheMode::Use, None).unwrap();
+    assert_eq!(h.calls().len(), 1, "cached");
+}
+
+#[test]
+fn credential_process_results_are_cached_by_their_expiry() {
+    let mut h = Harness::new();
+    h.sources.process_expiry = Some(NOW + Duration::hours(1));
+    h.run("procrole", CacheMode::Use, None).unwrap();
+    h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(h.sources.uses.borrow().len(), 1, "the process ran once");
+    h.now = NOW + Duration::minutes(50);
+    h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(
+        h.sources.uses.borrow().len(),
+        2,
+        "refreshed inside the window"
+    );
+
+    let mut h = Harness::new();
+    h.sources.process_expiry = None;
+    h.run("proc", CacheMode::Use, None).unwrap();
+    h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(
+        h.sources.uses.borrow().len(),
+        2,
+        "long-term keys are not cached"
+    );
+    assert!(h.store.is_empty());
+}
+
+#[test]
 fn verbose_log_never_shows_secrets() {
     let mut h = Harness::new();
-    h.run("b", CacheMode::Use, None).unwrap();
-    h.run("b", CacheMode::Use, None).unwrap();
-    let log = String::from_utf8(h.stderr.clone()).unwrap();
+    h.run("c", CacheMode::Use, None).unwrap();
+    h.run("c", CacheMode::Use, None).unwrap();
+    h.run("m", CacheMode::Use, Some("123456")).unwrap();
+    let log = h.log();
     for secret in [
         "rootsecret",
         "secret1",
@@ -228,6 +480,7 @@ fn verbose_log_never_shows_secrets() {
         "token1",
         "token2",
         "AKIAROOT",
+        "123456",
     ] {
         assert!(!log.contains(secret), "{secret} in {log}");
     }
@@ -235,7 +488,7 @@ fn verbose_log_never_shows_secrets() {
 }
 
 #[test]
-fn store_write_failures_are_a_note_not_an_error() {
+fn store_write_failures_are_one_note_not_an_error() {
     struct Broken;
     impl SessionStore for Broken {
         fn describe(&self) -> String {
@@ -256,7 +509,7 @@ fn store_write_failures_are_a_note_not_an_error() {
     }
     let profiles = Profiles::from_strs(CONFIG, CREDS).unwrap();
     let vars = Vars::default();
-    let p = plan(&profiles, "a", &vars, NOW).unwrap();
+    let p = plan(&profiles, "c", &vars, NOW).unwrap();
     let sts = FakeSts::default();
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let mut ctx = Context {
@@ -264,14 +517,24 @@ fn store_write_failures_are_a_note_not_an_error() {
         stdout: &mut out,
         stderr: &mut err,
         sts: &sts,
+        sources: &FakeSources::default(),
         store: &Broken,
         clock: &FixedClock(NOW),
         mfa: &NoPrompt,
         verbosity: Verbosity::Normal,
     };
-    let c = execute(&p, &mut ctx, CachePolicy::new(CacheMode::Use), &NoPrompt).unwrap();
-    assert_eq!(c.access_key_id, "ASIA1");
-    assert!(String::from_utf8(err)
-        .unwrap()
-        .contains("could not cache the session (locked)"));
+    let c = execute(
+        &p,
+        &mut ctx,
+        CachePolicy::new(CacheMode::Use),
+        &MfaToken::default(),
+    )
+    .unwrap();
+    assert_eq!(c.access_key_id, "ASIA3");
+    let err = String::from_utf8(err).unwrap();
+    assert_eq!(
+        err.matches("could not cache the session (locked)").count(),
+        1,
+        "{err}"
+    );
 }

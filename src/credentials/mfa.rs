@@ -1,4 +1,5 @@
-//! Where MFA codes come from: `--mfa-token`, else a prompt on the terminal (stderr).
+//! Where MFA codes come from: `--mfa-token`, else `mfa_process`, else a prompt on the
+//! terminal (drawn on stderr, so `eval "$(rolecall export …)"` still works).
 
 use std::cell::Cell;
 
@@ -9,7 +10,7 @@ pub trait MfaPrompt {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MfaError {
-    #[error("profile needs an MFA code for {0} but there is no terminal to ask on; pass --mfa-token CODE")]
+    #[error("an MFA code for {0} is needed but there is no terminal to ask on; pass --mfa-token CODE or set mfa_process in the profile")]
     NoTerminal(String),
     #[error("the MFA code must be 6 digits; run again with the current code")]
     Malformed,
@@ -29,33 +30,31 @@ pub fn validate(code: &str) -> Result<String, MfaError> {
     }
 }
 
-/// The code from `--mfa-token`, usable once (STS refuses a code it has seen), then the
-/// fallback (normally the terminal prompt).
-pub struct GivenCode<'a> {
+/// The code from `--mfa-token`: usable once per run, since STS refuses a code it has seen.
+#[derive(Default)]
+pub struct MfaToken {
     code: Cell<Option<String>>,
     used: Cell<bool>,
-    fallback: &'a dyn MfaPrompt,
 }
 
-impl<'a> GivenCode<'a> {
-    pub fn new(code: Option<String>, fallback: &'a dyn MfaPrompt) -> Self {
+impl MfaToken {
+    pub fn new(code: Option<String>) -> Self {
         Self {
             code: Cell::new(code),
             used: Cell::new(false),
-            fallback,
         }
     }
-}
 
-impl MfaPrompt for GivenCode<'_> {
-    fn code(&self, serial: &str) -> Result<String, MfaError> {
+    /// The code, validated, the first time; an error if a second step wants one too; `None`
+    /// when no code was given.
+    pub fn take(&self) -> Result<Option<String>, MfaError> {
         match self.code.take() {
             Some(code) => {
                 self.used.set(true);
-                validate(&code)
+                validate(&code).map(Some)
             }
             None if self.used.get() => Err(MfaError::Reused),
-            None => self.fallback.code(serial),
+            None => Ok(None),
         }
     }
 }
@@ -92,9 +91,14 @@ mod tests {
 
     #[test]
     fn given_code_is_used_once() {
-        let p = GivenCode::new(Some("123456".into()), &NoPrompt);
-        assert_eq!(p.code("s").unwrap(), "123456");
-        assert_eq!(p.code("s"), Err(MfaError::Reused));
+        let t = MfaToken::new(Some("123456".into()));
+        assert_eq!(t.take().unwrap().as_deref(), Some("123456"));
+        assert_eq!(t.take(), Err(MfaError::Reused));
+        assert_eq!(MfaToken::new(None).take(), Ok(None));
+        assert_eq!(
+            MfaToken::new(Some("12".into())).take(),
+            Err(MfaError::Malformed)
+        );
     }
 
     #[test]
@@ -106,8 +110,11 @@ mod tests {
     }
 
     #[test]
-    fn without_code_falls_back() {
-        let p = GivenCode::new(None, &NoPrompt);
-        assert!(matches!(p.code("arn:x"), Err(MfaError::NoTerminal(_))));
+    fn no_prompt_names_the_options() {
+        let e = NoPrompt.code("arn:x").unwrap_err().to_string();
+        assert!(
+            e.contains("--mfa-token") && e.contains("mfa_process"),
+            "{e}"
+        );
     }
 }

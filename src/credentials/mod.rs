@@ -3,6 +3,7 @@
 pub mod execute;
 pub mod mfa;
 mod secret;
+pub mod source;
 pub mod sts;
 
 pub use execute::{execute, CacheMode, CachePolicy};

@@ -37,6 +37,23 @@ pub struct AssumeRoleRequest {
     pub mfa_code: Option<String>,
 }
 
+/// A `GetSessionToken` request with MFA.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionTokenRequest {
+    pub duration_seconds: u32,
+    pub mfa_serial: String,
+    pub mfa_code: String,
+}
+
+/// An `AssumeRoleWithWebIdentity` request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebIdentityRequest {
+    pub role_arn: String,
+    pub session_name: String,
+    pub token: Secret,
+    pub duration_seconds: Option<u32>,
+}
+
 /// The STS operations rolecall uses. Implementations must not retry an MFA code themselves
 /// beyond the transport's own retries of a request that never reached STS.
 pub trait Sts {
@@ -45,6 +62,20 @@ pub trait Sts {
         endpoint: &StsEndpoint,
         caller: &Credentials,
         request: &AssumeRoleRequest,
+    ) -> Result<Credentials, StsError>;
+
+    fn get_session_token(
+        &self,
+        endpoint: &StsEndpoint,
+        caller: &Credentials,
+        request: &SessionTokenRequest,
+    ) -> Result<Credentials, StsError>;
+
+    /// Unsigned: the token is the credential.
+    fn assume_role_with_web_identity(
+        &self,
+        endpoint: &StsEndpoint,
+        request: &WebIdentityRequest,
     ) -> Result<Credentials, StsError>;
 }
 
@@ -84,11 +115,17 @@ impl StsError {
     /// A hint that says how to fix it.
     fn hint(&self) -> &'static str {
         match (self.kind, self.code.as_deref()) {
+            (_, Some("AccessDenied")) if self.message.contains("MultiFactorAuthentication") => {
+                "the MFA code was wrong or already used; wait for the next code and run again"
+            }
             (_, Some("AccessDenied")) => {
                 "check that the role's trust policy allows the source identity and that the source credentials may call sts:AssumeRole"
             }
             (_, Some("ExpiredToken" | "ExpiredTokenException" | "RequestExpired")) => {
                 "the source credentials have expired; refresh them (or run \"rolecall clear-cache\") and try again"
+            }
+            (_, Some("InvalidIdentityToken" | "IDPRejectedClaim" | "IDPCommunicationError")) => {
+                "the web identity token was refused; check web_identity_token_file and the role's trust policy"
             }
             (_, Some("InvalidClientTokenId" | "SignatureDoesNotMatch" | "UnrecognizedClientException")) => {
                 "the source access key is not valid; check aws_access_key_id and aws_secret_access_key"
@@ -158,32 +195,11 @@ impl SdkSts {
         Ok(self.runtime.get_or_init(|| rt))
     }
 
-    fn client(&self, endpoint: &StsEndpoint, caller: &Credentials) -> aws_sdk_sts::Client {
-        let http = self
-            .http
-            .get_or_init(|| {
-                use aws_smithy_http_client::tls;
-                aws_smithy_http_client::Builder::new()
-                    .tls_provider(tls::Provider::Rustls(
-                        tls::rustls_provider::CryptoMode::Ring,
-                    ))
-                    .build_https()
-            })
-            .clone();
-        let credentials = aws_sdk_sts::config::Credentials::new(
-            caller.access_key_id.clone(),
-            caller.secret_access_key.expose().to_string(),
-            caller
-                .session_token
-                .as_ref()
-                .map(|t| t.expose().to_string()),
-            None,
-            "rolecall",
-        );
+    fn client(&self, endpoint: &StsEndpoint, caller: Option<&Credentials>) -> aws_sdk_sts::Client {
+        let http = self.http.get_or_init(http_client).clone();
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(endpoint.region.clone()))
-            .credentials_provider(credentials)
             .http_client(http)
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
             .timeout_config(
@@ -196,8 +212,44 @@ impl SdkSts {
         if let Some(url) = &endpoint.url {
             config = config.endpoint_url(url.clone());
         }
+        if let Some(caller) = caller {
+            config = config.credentials_provider(aws_sdk_sts::config::Credentials::new(
+                caller.access_key_id.clone(),
+                caller.secret_access_key.expose().to_string(),
+                caller
+                    .session_token
+                    .as_ref()
+                    .map(|t| t.expose().to_string()),
+                None,
+                "rolecall",
+            ));
+        }
         aws_sdk_sts::Client::from_conf(config.build())
     }
+
+    fn send<T, E, R>(
+        &self,
+        operation: &'static str,
+        call: impl std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    ) -> Result<T, StsError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug,
+    {
+        self.runtime()?
+            .block_on(call)
+            .map_err(|e| sdk_error(operation, e))
+    }
+}
+
+/// The one HTTPS client (rustls with ring), shared by STS and the platform sources.
+pub fn http_client() -> SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
 }
 
 impl Sts for SdkSts {
@@ -208,7 +260,7 @@ impl Sts for SdkSts {
         request: &AssumeRoleRequest,
     ) -> Result<Credentials, StsError> {
         const OP: &str = "AssumeRole";
-        let client = self.client(endpoint, caller);
+        let client = self.client(endpoint, Some(caller));
         let call = client
             .assume_role()
             .role_arn(&request.role_arn)
@@ -217,21 +269,56 @@ impl Sts for SdkSts {
             .set_duration_seconds(request.duration_seconds.map(|d| d as i32))
             .set_serial_number(request.mfa_serial.clone())
             .set_token_code(request.mfa_code.clone());
-        let output = self
-            .runtime()?
-            .block_on(call.send())
-            .map_err(|e| sdk_error(OP, e))?;
-        let c = output.credentials().ok_or_else(|| {
-            StsError::new(StsErrorKind::BadAnswer, OP, "no credentials in the answer")
-        })?;
-        from_sdk(OP, c)
+        let output = self.send(OP, call.send())?;
+        from_sdk(OP, output.credentials())
+    }
+
+    fn get_session_token(
+        &self,
+        endpoint: &StsEndpoint,
+        caller: &Credentials,
+        request: &SessionTokenRequest,
+    ) -> Result<Credentials, StsError> {
+        const OP: &str = "GetSessionToken";
+        let client = self.client(endpoint, Some(caller));
+        let call = client
+            .get_session_token()
+            .duration_seconds(request.duration_seconds as i32)
+            .serial_number(&request.mfa_serial)
+            .token_code(&request.mfa_code);
+        let output = self.send(OP, call.send())?;
+        from_sdk(OP, output.credentials())
+    }
+
+    fn assume_role_with_web_identity(
+        &self,
+        endpoint: &StsEndpoint,
+        request: &WebIdentityRequest,
+    ) -> Result<Credentials, StsError> {
+        const OP: &str = "AssumeRoleWithWebIdentity";
+        let client = self.client(endpoint, None);
+        let call = client
+            .assume_role_with_web_identity()
+            .role_arn(&request.role_arn)
+            .role_session_name(&request.session_name)
+            .web_identity_token(request.token.expose())
+            .set_duration_seconds(request.duration_seconds.map(|d| d as i32));
+        let output = self.send(OP, call.send())?;
+        from_sdk(OP, output.credentials())
     }
 }
 
 fn from_sdk(
     operation: &'static str,
-    c: &aws_sdk_sts::types::Credentials,
+    c: Option<&aws_sdk_sts::types::Credentials>,
 ) -> Result<Credentials, StsError> {
+    let c = c.ok_or_else(|| {
+        StsError::new(
+            StsErrorKind::BadAnswer,
+            operation,
+            "no credentials in the answer",
+        )
+    })?;
     let expiration = OffsetDateTime::from_unix_timestamp(c.expiration().secs()).map_err(|_| {
         StsError::new(
             StsErrorKind::BadAnswer,

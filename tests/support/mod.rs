@@ -5,6 +5,7 @@
 //! which installs them.
 #![allow(dead_code)]
 
+pub mod platform;
 pub mod stub;
 
 use std::io::{BufRead, BufReader, Read, Write};
