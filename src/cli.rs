@@ -54,7 +54,7 @@ pub enum Command {
 /// What `exec` and `export` share: which profile, and how to get its credentials.
 #[derive(Debug, Args)]
 pub struct CredentialArgs {
-    /// The profile (default: $AWS_PROFILE)
+    /// The profile (default: $AWS_PROFILE, else a picker on a terminal)
     #[arg(add = ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
 
@@ -65,6 +65,10 @@ pub struct CredentialArgs {
     /// The current MFA code, for profiles with mfa_serial (used once)
     #[arg(long, value_name = "CODE")]
     pub mfa_token: Option<String>,
+
+    /// Show the plan (source, STS calls, durations, cached sessions) without calling STS
+    #[arg(long, visible_alias = "explain")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -87,7 +91,7 @@ pub struct ExportArgs {
     pub format: Option<ExportFormat>,
 
     /// Print statements that remove every variable rolecall sets, instead of setting them
-    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token"])]
+    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run"])]
     pub unset: bool,
 }
 
@@ -135,7 +139,15 @@ pub enum InitShell {
 }
 
 #[derive(Debug, Args)]
-pub struct ListArgs {}
+pub struct ListArgs {
+    /// Print JSON, for scripts
+    #[arg(long, conflicts_with = "names")]
+    pub json: bool,
+
+    /// Print only the profile names, one per line
+    #[arg(long)]
+    pub names: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct ClearCacheArgs {

@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::credentials::mfa::MfaPrompt;
 use crate::credentials::source::Sources;
 use crate::credentials::sts::Sts;
+use crate::terminal::{Picker, Terminal};
 
 /// A snapshot of the environment variables rolecall reads. Built once in `main` from the
 /// process environment, or from a list in tests, so that nothing else reads the environment.
@@ -92,6 +93,8 @@ pub struct Context<'a> {
     pub clock: &'a dyn Clock,
     pub mfa: &'a dyn MfaPrompt,
     pub verbosity: Verbosity,
+    pub terminal: Terminal,
+    pub picker: &'a dyn Picker,
 }
 
 impl Context<'_> {

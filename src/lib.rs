@@ -14,6 +14,7 @@ pub mod env;
 mod error;
 pub mod process;
 pub mod shell;
+pub mod terminal;
 
 use std::ffi::OsString;
 

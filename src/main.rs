@@ -5,7 +5,9 @@ use rolecall::clock::SystemClock;
 use rolecall::credentials::mfa::TerminalPrompt;
 use rolecall::credentials::source::SystemSources;
 use rolecall::credentials::sts::SdkSts;
+use rolecall::terminal::{FuzzyPicker, Spinning, Terminal};
 use rolecall::{cli::Cli, Context, Outcome, Vars};
+use std::io::IsTerminal;
 
 #[allow(clippy::print_stderr)]
 fn main() -> ExitCode {
@@ -15,7 +17,17 @@ fn main() -> ExitCode {
         .complete();
     let cli = Cli::parse();
     let vars = Vars::from_process();
-    let sts = SdkSts::new();
+    let terminal = Terminal {
+        stdout: std::io::stdout().is_terminal(),
+        stderr: std::io::stderr().is_terminal(),
+        color: std::io::stdout().is_terminal() && vars.non_empty("NO_COLOR").is_none(),
+    };
+    let verbosity = rolecall::verbosity(&cli);
+    let real_sts = SdkSts::new();
+    let sts = Spinning {
+        inner: &real_sts,
+        enabled: terminal.stderr && verbosity == rolecall::Verbosity::Normal,
+    };
     let sources = SystemSources::new();
     let store = match rolecall::cache::open(&vars) {
         Ok(store) => store,
@@ -35,7 +47,9 @@ fn main() -> ExitCode {
             store: store.as_ref(),
             clock: &SystemClock,
             mfa: &TerminalPrompt,
-            verbosity: rolecall::verbosity(&cli),
+            verbosity,
+            terminal,
+            picker: &FuzzyPicker,
         };
         rolecall::run(cli, &mut ctx)
     };

@@ -326,7 +326,7 @@ fn sts_access_denied() {
     assert_fails(
         &out,
         4,
-        "sts rejected AssumeRole (AccessDenied): User: arn:aws:iam::123456789012:user/bob",
+        "sts rejected AssumeRole of arn:aws:iam::123456789012:role/r for profile \"r\" with key …ER01 (AccessDenied): User: arn:aws:iam::123456789012:user/bob",
     );
     assert!(stderr(&out).contains("trust policy"));
 }

@@ -2,18 +2,30 @@
 
 use std::ffi::OsString;
 
-use super::obtain;
+use super::{obtain, Obtained};
 use crate::cli::ExecArgs;
 use crate::context::Context;
 use crate::{env, Error, ExecRequest, Outcome};
 
 pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
-    let (plan, credentials) = obtain(&args.credentials, ctx)?;
+    let (plan, credentials) = match obtain(&args.credentials, ctx)? {
+        Obtained::Credentials(plan, credentials) => (plan, credentials),
+        Obtained::Explained => return Ok(Outcome::Done),
+    };
     let changes = env::changes(&credentials, plan.region.as_deref(), &plan.profile);
     let mut command = args.command.into_iter();
     let program = match command.next() {
         Some(program) => program,
-        None => OsString::from(ctx.vars.non_empty("SHELL").unwrap_or("/bin/sh")),
+        None => {
+            // A subshell inside a rolecall shell: say whose credentials it has.
+            if let Some(current) = ctx.vars.non_empty("ROLECALL_PROFILE") {
+                ctx.note(&format!(
+                    "this shell already has the credentials of profile \"{current}\"; the new shell has those of \"{}\" until you exit it",
+                    plan.profile
+                ));
+            }
+            OsString::from(ctx.vars.non_empty("SHELL").unwrap_or("/bin/sh"))
+        }
     };
     Ok(Outcome::Exec(ExecRequest {
         program,

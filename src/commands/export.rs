@@ -1,6 +1,6 @@
 //! `rolecall export`: print statements for a shell to evaluate.
 
-use super::{obtain, write_out};
+use super::{obtain, write_out, Obtained};
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::context::Context;
 use crate::shell::{render, Format};
@@ -24,8 +24,12 @@ pub fn run(args: ExportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         }
         env::unset_all()
     } else {
-        let (plan, credentials) = obtain(&args.credentials, ctx)?;
-        env::changes(&credentials, plan.region.as_deref(), &plan.profile)
+        match obtain(&args.credentials, ctx)? {
+            Obtained::Credentials(plan, credentials) => {
+                env::changes(&credentials, plan.region.as_deref(), &plan.profile)
+            }
+            Obtained::Explained => return Ok(Outcome::Done),
+        }
     };
     // Render everything first: on any failure nothing reaches stdout.
     let text = render(format, &changes)?;

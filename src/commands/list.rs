@@ -1,11 +1,277 @@
-//! `rolecall list`.
+//! `rolecall list`: every profile with its kind, source and cached session. Never calls STS,
+//! never prompts, never unlocks the keychain (session states come from the index).
 
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::write_out;
 use crate::cli::ListArgs;
-use crate::context::Context;
+use crate::config::plan::Source;
+use crate::config::{plan, Profile, Profiles};
+use crate::context::{Context, Vars};
+use crate::credentials::execute::human;
 use crate::{Error, Outcome};
 
-pub fn run(_args: ListArgs, _ctx: &mut Context) -> Result<Outcome, Error> {
-    Err(Error::Usage(
-        "\"rolecall list\" is not yet implemented".into(),
-    ))
+/// A cached session's state, from the index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionState {
+    Valid(OffsetDateTime),
+    Expired,
+    None,
+}
+
+impl SessionState {
+    pub fn of(index: &HashMap<String, i64>, key: &str, now: OffsetDateTime) -> Self {
+        match index
+            .get(key)
+            .and_then(|e| OffsetDateTime::from_unix_timestamp(*e).ok())
+        {
+            Some(expiry) if expiry > now => SessionState::Valid(expiry),
+            Some(_) => SessionState::Expired,
+            None => SessionState::None,
+        }
+    }
+
+    pub fn text(&self, now: OffsetDateTime) -> String {
+        match self {
+            SessionState::Valid(expiry) => format!("valid {}", human(*expiry - now)),
+            SessionState::Expired => "expired".into(),
+            SessionState::None => "—".into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    profile: String,
+    kind: &'static str,
+    role_arn: Option<String>,
+    source: Option<String>,
+    region: Option<String>,
+    mfa_serial: Option<String>,
+    #[serde(skip)]
+    state: SessionState,
+    session: &'static str,
+    session_expires: Option<String>,
+}
+
+fn kind_and_source(p: Profile<'_>) -> (&'static str, Option<String>) {
+    if p.get("role_arn").is_some() {
+        if let Some(s) = p.get("source_profile") {
+            return ("role", Some(s.to_string()));
+        }
+        if let Some(s) = p.get("credential_source") {
+            return ("credential source", Some(s.to_string()));
+        }
+        if p.get("web_identity_token_file").is_some() {
+            return ("web identity", Some("token file".into()));
+        }
+        return ("role", None);
+    }
+    if p.get("aws_access_key_id").is_some() {
+        return ("keys", None);
+    }
+    if p.get("credential_process").is_some() {
+        return ("process", Some("credential_process".into()));
+    }
+    ("config", None)
+}
+
+fn rows(
+    profiles: &Profiles,
+    vars: &Vars,
+    index: &HashMap<String, i64>,
+    indexed: &HashSet<String>,
+    now: OffsetDateTime,
+) -> Vec<Row> {
+    profiles
+        .names()
+        .filter_map(|name| profiles.get(name))
+        .map(|p| {
+            let (kind, source) = kind_and_source(p);
+            // The session a run would use: the plan's last step, or a cached process result.
+            // Only profiles with an index entry can have one, so only those are planned.
+            let key = indexed
+                .contains(p.name)
+                .then(|| plan(profiles, p.name, vars, now).ok())
+                .flatten()
+                .and_then(|plan| match plan.steps.last() {
+                    Some(step) => Some(step.cache_key().to_string()),
+                    None => match plan.source {
+                        Source::Process { cache_key, .. } => Some(cache_key),
+                        _ => None,
+                    },
+                });
+            let state = key
+                .map(|k| SessionState::of(index, &k, now))
+                .unwrap_or(SessionState::None);
+            Row {
+                profile: p.name.to_string(),
+                kind,
+                role_arn: p.get("role_arn").map(str::to_string),
+                source,
+                region: p.get("region").map(str::to_string),
+                mfa_serial: p.get("mfa_serial").map(str::to_string),
+                state,
+                session: match state {
+                    SessionState::Valid(_) => "valid",
+                    SessionState::Expired => "expired",
+                    SessionState::None => "none",
+                },
+                session_expires: match state {
+                    SessionState::Valid(e) => e.format(&Rfc3339).ok(),
+                    _ => None,
+                },
+            }
+        })
+        .collect()
+}
+
+pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
+    let profiles = Profiles::load(ctx.vars)?;
+    if args.names {
+        let mut text = String::new();
+        for name in profiles.names() {
+            text.push_str(name);
+            text.push('\n');
+        }
+        write_out(ctx, text.as_bytes())?;
+        return Ok(Outcome::Done);
+    }
+    let now = ctx.clock.now();
+    let entries = ctx.store.index();
+    let indexed: HashSet<String> = entries.iter().map(|e| e.profile.clone()).collect();
+    let index: HashMap<String, i64> = entries.into_iter().map(|e| (e.key, e.expiration)).collect();
+    let rows = rows(&profiles, ctx.vars, &index, &indexed, now);
+    let text = if args.json {
+        let mut t = serde_json::to_string_pretty(&rows).unwrap_or_default();
+        t.push('\n');
+        t
+    } else {
+        table(&rows, now, ctx.terminal.color)
+    };
+    write_out(ctx, text.as_bytes())?;
+    Ok(Outcome::Done)
+}
+
+fn table(rows: &[Row], now: OffsetDateTime, color: bool) -> String {
+    let dash = || "—".to_string();
+    let cells: Vec<[String; 7]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.profile.clone(),
+                r.kind.to_string(),
+                r.role_arn.clone().unwrap_or_else(dash),
+                r.source.clone().unwrap_or_else(dash),
+                r.region.clone().unwrap_or_else(dash),
+                r.mfa_serial
+                    .as_deref()
+                    .map(|m| m.rsplit(':').next().unwrap_or(m).to_string())
+                    .unwrap_or_else(dash),
+                r.state.text(now),
+            ]
+        })
+        .collect();
+    let header = [
+        "PROFILE", "KIND", "ROLE", "SOURCE", "REGION", "MFA", "SESSION",
+    ];
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let paint = |text: &str, code: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::new();
+    let line = |out: &mut String, cols: [String; 7], styles: [&str; 7]| {
+        for (i, (cell, style)) in cols.iter().zip(styles).enumerate() {
+            let pad = widths[i] - cell.chars().count();
+            let last = i == cols.len() - 1;
+            out.push_str(&if style.is_empty() {
+                cell.clone()
+            } else {
+                paint(cell, style)
+            });
+            if !last {
+                out.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        out.push('\n');
+    };
+    line(&mut out, header.map(str::to_string), ["1"; 7]);
+    for (row, r) in cells.into_iter().zip(rows) {
+        let session_style = match r.state {
+            SessionState::Valid(_) => "32",
+            SessionState::Expired => "33",
+            SessionState::None => "2",
+        };
+        line(&mut out, row, ["1", "", "", "", "", "", session_style]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
+
+    #[test]
+    fn kinds_sources_and_session_states() {
+        let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/maria\n[profile e]\nrole_arn = arn:aws:iam::123456789012:role/e\ncredential_source = Ec2InstanceMetadata\n[profile w]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /t\n[profile p]\ncredential_process = x\n[profile broken]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = ghost\n";
+        let creds = "[default]\naws_access_key_id = AKIA\naws_secret_access_key = s\n";
+        let profiles = Profiles::from_strs(config, creds).unwrap();
+        let vars = Vars::default();
+        let plan_r = plan(&profiles, "r", &vars, NOW).unwrap();
+        let plan_e = plan(&profiles, "e", &vars, NOW).unwrap();
+        let index = HashMap::from([
+            (
+                plan_r.steps.last().unwrap().cache_key().to_string(),
+                (NOW + time::Duration::minutes(42)).unix_timestamp(),
+            ),
+            (
+                plan_e.steps.last().unwrap().cache_key().to_string(),
+                (NOW - time::Duration::minutes(1)).unix_timestamp(),
+            ),
+        ]);
+        let indexed = HashSet::from(["r".to_string(), "e".to_string()]);
+        let rows = rows(&profiles, &vars, &index, &indexed, NOW);
+        let summary: Vec<(&str, &str, String)> = rows
+            .iter()
+            .map(|r| (r.profile.as_str(), r.kind, r.state.text(NOW)))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("r", "role", "valid 42m".to_string()),
+                ("e", "credential source", "expired".to_string()),
+                ("w", "web identity", "—".to_string()),
+                ("p", "process", "—".to_string()),
+                ("broken", "role", "—".to_string()),
+                ("default", "keys", "—".to_string()),
+            ]
+        );
+        let text = table(&rows, NOW, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("PROFILE  KIND"), "{text}");
+        assert!(
+            lines[1].contains("arn:aws:iam::123456789012:role/r")
+                && lines[1].contains("mfa/maria")
+                && lines[1].ends_with("valid 42m"),
+            "{text}"
+        );
+        assert!(!text.contains('\x1b'));
+        assert!(table(&rows, NOW, true).contains("\x1b[32mvalid 42m\x1b[0m"));
+    }
 }

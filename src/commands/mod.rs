@@ -3,6 +3,7 @@
 mod clear_cache;
 pub mod completions;
 mod exec;
+mod explain;
 mod export;
 pub mod init;
 mod list;
@@ -35,13 +36,77 @@ fn write_out(ctx: &mut Context, bytes: &[u8]) -> Result<(), Error> {
         .map_err(|e| Error::Output(e.to_string().to_lowercase()))
 }
 
-/// The profile named on the command line, else `AWS_PROFILE`.
-fn profile_name(args: &CredentialArgs, ctx: &Context) -> Result<String, Error> {
-    args.profile
+/// The profile named on the command line, else `AWS_PROFILE`, else one picked on a terminal.
+fn profile_name(
+    args: &CredentialArgs,
+    profiles: &Profiles,
+    ctx: &Context,
+) -> Result<String, Error> {
+    if let Some(name) = args
+        .profile
         .clone()
         .filter(|p| !p.is_empty())
         .or_else(|| ctx.vars.non_empty("AWS_PROFILE").map(str::to_string))
-        .ok_or(Error::Config(ConfigError::NoProfile))
+    {
+        return Ok(name);
+    }
+    let names: Vec<&str> = profiles.names().collect();
+    if !ctx.terminal.stderr || names.is_empty() {
+        return Err(Error::Config(ConfigError::NoProfile));
+    }
+    match ctx.picker.pick(&names) {
+        Ok(Some(i)) => Ok(names[i].to_string()),
+        Ok(None) => Err(Error::Usage("no profile picked".into())),
+        Err(_) => Err(Error::Config(ConfigError::NoProfile)),
+    }
+}
+
+/// What `exec` and `export` do once they know the profile: credentials, or (with
+/// `--dry-run`) the plan explained on stdout.
+pub enum Obtained {
+    Credentials(Box<Plan>, Credentials),
+    Explained,
+}
+
+/// Loads the configuration, plans, and runs the plan (or explains it).
+fn obtain(args: &CredentialArgs, ctx: &mut Context) -> Result<Obtained, Error> {
+    let profiles = Profiles::load(ctx.vars)?;
+    let name = profile_name(args, &profiles, ctx)?;
+    let plan = plan(&profiles, &name, ctx.vars, ctx.clock.now())?;
+    let mode = if args.no_cache {
+        CacheMode::Bypass
+    } else {
+        CacheMode::Use
+    };
+    let policy = CachePolicy {
+        mode,
+        refresh_window: refresh_window(ctx)?,
+    };
+    if args.dry_run {
+        let index = ctx
+            .store
+            .index()
+            .into_iter()
+            .map(|e| (e.key, e.expiration))
+            .collect();
+        let text = explain::render(
+            &plan,
+            &index,
+            ctx.clock.now(),
+            policy,
+            args.mfa_token.is_some(),
+        );
+        write_out(ctx, text.as_bytes())?;
+        return Ok(Obtained::Explained);
+    }
+    if let Some(current) = ctx.vars.non_empty("ROLECALL_PROFILE") {
+        ctx.verbose(&format!(
+            "replacing the credentials of profile \"{current}\" with those of \"{name}\""
+        ));
+    }
+    let token = MfaToken::new(args.mfa_token.clone());
+    let credentials = execute(&plan, ctx, policy, &token)?;
+    Ok(Obtained::Credentials(Box::new(plan), credentials))
 }
 
 /// `ROLECALL_REFRESH_WINDOW`: seconds, or a number with `s`, `m` or `h`.
@@ -70,25 +135,6 @@ fn parse_duration(text: &str) -> Option<time::Duration> {
         _ => return None,
     };
     (seconds <= 43_200).then(|| time::Duration::seconds(seconds))
-}
-
-/// Loads the configuration, plans, and runs the plan.
-fn obtain(args: &CredentialArgs, ctx: &mut Context) -> Result<(Plan, Credentials), Error> {
-    let name = profile_name(args, ctx)?;
-    let profiles = Profiles::load(ctx.vars)?;
-    let plan = plan(&profiles, &name, ctx.vars, ctx.clock.now())?;
-    let mode = if args.no_cache {
-        CacheMode::Bypass
-    } else {
-        CacheMode::Use
-    };
-    let policy = CachePolicy {
-        mode,
-        refresh_window: refresh_window(ctx)?,
-    };
-    let token = MfaToken::new(args.mfa_token.clone());
-    let credentials = execute(&plan, ctx, policy, &token)?;
-    Ok((plan, credentials))
 }
 
 #[cfg(test)]

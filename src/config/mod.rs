@@ -34,7 +34,7 @@ impl fmt::Display for FileKind {
 /// names the thing and says how to fix it; no secret value is ever part of one.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("no profile given; name one (\"rolecall export PROFILE\") or set AWS_PROFILE")]
+    #[error("no profile given; name one (\"rolecall export PROFILE\"), set AWS_PROFILE, or run on a terminal to pick one (\"rolecall list\" shows them)")]
     NoProfile,
     #[error("profile \"{name}\" not found in {config} or {credentials}{hint}")]
     ProfileNotFound {
@@ -99,7 +99,9 @@ pub enum ConfigError {
 /// credentials file's (the AWS CLI's precedence).
 #[derive(Clone, Debug, Default)]
 pub struct RawProfile {
-    pub properties: HashMap<String, Property>,
+    /// In file order, config before credentials: the last value of a key wins. A profile
+    /// has a handful of keys, so a scan beats hashing (and allocates once).
+    pub properties: Vec<(String, Property)>,
     pub in_config: bool,
     pub in_credentials: bool,
 }
@@ -144,37 +146,36 @@ impl Profiles {
         let config = file::parse(config).map_err(|e| (FileKind::Config, e))?;
         let credentials = file::parse(credentials).map_err(|e| (FileKind::Credentials, e))?;
         let mut profiles = Profiles::default();
-        // `[profile default]` wins over `[default]`: merge plain `[default]` sections first.
-        let (plain_default, rest): (Vec<_>, Vec<_>) =
-            config.iter().partition(|s| s.header == "default");
-        for section in config.iter() {
+        for section in &config {
             if let Some(name) = config_profile_name(&section.header) {
                 profiles.note_order(name);
             }
         }
+        // `[profile default]` wins over `[default]`: merge plain `[default]` sections first.
+        let (plain_default, rest): (Vec<_>, Vec<_>) =
+            config.into_iter().partition(|s| s.header == "default");
         for section in plain_default.into_iter().chain(rest) {
             if let Some(name) = config_profile_name(&section.header) {
                 let raw = profiles.map.entry(name.to_string()).or_default();
                 raw.in_config = true;
-                merge(raw, section);
+                raw.properties.extend(section.properties);
             } else if let Some(name) = section.header.strip_prefix("services ") {
-                profiles
-                    .services
-                    .insert(name.trim().to_string(), section.clone());
+                profiles.services.insert(name.trim().to_string(), section);
             }
         }
-        for section in &credentials {
-            let name = section.header.as_str();
-            profiles.note_order(name);
-            let raw = profiles.map.entry(name.to_string()).or_default();
+        for section in credentials {
+            profiles.note_order(&section.header);
+            let raw = profiles.map.entry(section.header).or_default();
             raw.in_credentials = true;
-            merge(raw, section);
+            raw.properties.extend(section.properties);
         }
         Ok(profiles)
     }
 
+    /// Records a profile name the first time it appears (O(1): `map` holds every name seen).
     fn note_order(&mut self, name: &str) {
-        if !self.map.contains_key(name) && !self.order.iter().any(|n| n == name) {
+        if !self.map.contains_key(name) {
+            self.map.insert(name.to_string(), RawProfile::default());
             self.order.push(name.to_string());
         }
     }
@@ -216,12 +217,6 @@ fn config_profile_name(header: &str) -> Option<&str> {
         .strip_prefix("profile ")
         .map(str::trim)
         .filter(|n| !n.is_empty())
-}
-
-fn merge(raw: &mut RawProfile, section: &Section) {
-    for (key, property) in &section.properties {
-        raw.properties.insert(key.clone(), property.clone());
-    }
 }
 
 fn file_path(vars: &Vars, variable: &str, default_name: &str) -> PathBuf {

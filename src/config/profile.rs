@@ -23,7 +23,12 @@ impl<'a> Profile<'a> {
 
     /// The whole property, with any nested sub-properties.
     pub fn property(&self, key: &str) -> Option<&'a Property> {
-        self.raw.properties.get(key)
+        self.raw
+            .properties
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, p)| p)
     }
 
     pub fn in_config(&self) -> bool {

@@ -206,10 +206,20 @@ impl Run<'_, '_, '_> {
                     mfa_serial: s.mfa.serial.clone(),
                     mfa_code,
                 };
-                Ok(self
-                    .ctx
-                    .sts
-                    .get_session_token(endpoint, need_caller()?, &request)?)
+                {
+                    let caller = need_caller()?;
+                    self.ctx
+                        .sts
+                        .get_session_token(endpoint, caller, &request)
+                        .map_err(|e| {
+                            e.with_target(format!(
+                                "key {} with MFA {}",
+                                caller.key_hint(),
+                                s.mfa.serial
+                            ))
+                            .into()
+                        })
+                }
             }
             Step::AssumeRole(role) => {
                 let mfa_code = match &role.mfa {
@@ -228,10 +238,21 @@ impl Run<'_, '_, '_> {
                     mfa_serial: role.mfa.as_ref().map(|m| m.serial.clone()),
                     mfa_code,
                 };
-                Ok(self
-                    .ctx
-                    .sts
-                    .assume_role(endpoint, need_caller()?, &request)?)
+                {
+                    let caller = need_caller()?;
+                    self.ctx
+                        .sts
+                        .assume_role(endpoint, caller, &request)
+                        .map_err(|e| {
+                            e.with_target(format!(
+                                "{} for profile \"{}\" with key {}",
+                                role.role_arn,
+                                role.profile,
+                                caller.key_hint()
+                            ))
+                            .into()
+                        })
+                }
             }
             Step::AssumeRoleWithWebIdentity(w) => {
                 let token = self.ctx.sources.web_identity_token(&w.token_file)?;
@@ -245,10 +266,13 @@ impl Run<'_, '_, '_> {
                     token,
                     duration_seconds: w.duration_seconds,
                 };
-                Ok(self
-                    .ctx
+                self.ctx
                     .sts
-                    .assume_role_with_web_identity(endpoint, &request)?)
+                    .assume_role_with_web_identity(endpoint, &request)
+                    .map_err(|e| {
+                        e.with_target(format!("{} for profile \"{}\"", w.role_arn, w.profile))
+                            .into()
+                    })
             }
         }
     }

@@ -216,6 +216,8 @@ impl Harness {
             clock: &clock,
             mfa: &self.prompt,
             verbosity: Verbosity::Verbose,
+            terminal: Default::default(),
+            picker: &crate::terminal::NoPicker,
         };
         let token = MfaToken::new(token.map(str::to_string));
         let out = execute(&p, &mut ctx, CachePolicy::new(mode), &token);
@@ -360,6 +362,7 @@ fn sts_errors_pass_through_with_their_exit_code() {
         operation: "AssumeRole",
         code: Some("AccessDenied".into()),
         message: "nope".into(),
+        target: None,
     });
     let e = h.run("a", CacheMode::Use, None).unwrap_err();
     assert_eq!(e.exit_code(), crate::exit::DENIED);
@@ -522,6 +525,8 @@ fn store_write_failures_are_one_note_not_an_error() {
         clock: &FixedClock(NOW),
         mfa: &NoPrompt,
         verbosity: Verbosity::Normal,
+        terminal: Default::default(),
+        picker: &crate::terminal::NoPicker,
     };
     let c = execute(
         &p,

@@ -100,6 +100,8 @@ pub struct StsError {
     /// The AWS error code, when STS sent one (`AccessDenied`, `ExpiredToken`…).
     pub code: Option<String>,
     pub message: String,
+    /// What the call was for: the role and the caller's key (at most its last four characters).
+    pub target: Option<String>,
 }
 
 impl StsError {
@@ -109,7 +111,14 @@ impl StsError {
             operation,
             code: None,
             message: one_line(&message.into()),
+            target: None,
         }
+    }
+
+    /// Names what the failed call was for.
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
     }
 
     /// A hint that says how to fix it.
@@ -149,6 +158,9 @@ impl fmt::Display for StsError {
             StsErrorKind::BadAnswer => "unusable sts answer to",
         };
         write!(f, "{what} {}", self.operation)?;
+        if let Some(target) = &self.target {
+            write!(f, " of {target}")?;
+        }
         if let Some(code) = &self.code {
             write!(f, " ({code})")?;
         }
@@ -360,6 +372,7 @@ where
                 operation,
                 code,
                 message,
+                target: None,
             }
         }
         SdkError::TimeoutError(_) => StsError::new(
@@ -412,10 +425,11 @@ mod tests {
             operation: "AssumeRole",
             code: Some("AccessDenied".into()),
             message: one_line("User: arn:aws:iam::1:user/x is not\nauthorized"),
+            target: Some("arn:aws:iam::2:role/r with key …ABCD".into()),
         };
         assert_eq!(
             e.to_string(),
-            "sts rejected AssumeRole (AccessDenied): User: arn:aws:iam::1:user/x is not authorized; check that the role's trust policy allows the source identity and that the source credentials may call sts:AssumeRole"
+            "sts rejected AssumeRole of arn:aws:iam::2:role/r with key …ABCD (AccessDenied): User: arn:aws:iam::1:user/x is not authorized; check that the role's trust policy allows the source identity and that the source credentials may call sts:AssumeRole"
         );
         let e = StsError::new(StsErrorKind::Unreachable, "AssumeRole", "connection failed");
         assert!(e.to_string().starts_with(
