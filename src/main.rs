@@ -4,7 +4,7 @@ use clap::Parser;
 use rolecall::clock::SystemClock;
 use rolecall::credentials::mfa::TerminalPrompt;
 use rolecall::credentials::source::SystemSources;
-use rolecall::credentials::sts::SdkSts;
+use rolecall::credentials::sts::{SdkSts, Timeouts};
 use rolecall::terminal::{FuzzyPicker, Spinning, Terminal};
 use rolecall::{cli::Cli, Context, Outcome, Vars};
 use std::io::IsTerminal;
@@ -23,7 +23,17 @@ fn main() -> ExitCode {
         color: std::io::stdout().is_terminal() && vars.non_empty("NO_COLOR").is_none(),
     };
     let verbosity = rolecall::verbosity(&cli);
-    let real_sts = SdkSts::new();
+    let timeouts = match vars.non_empty("ROLECALL_STS_TIMEOUT") {
+        None => Timeouts::default(),
+        Some(text) => match Timeouts::parse(text) {
+            Some(t) => t,
+            None => {
+                eprintln!("rolecall: ROLECALL_STS_TIMEOUT={text:?} is invalid; use whole seconds from 1 to 300");
+                return ExitCode::from(rolecall::exit::USAGE);
+            }
+        },
+    };
+    let real_sts = SdkSts::new(timeouts);
     let sts = Spinning {
         inner: &real_sts,
         enabled: terminal.stderr && verbosity == rolecall::Verbosity::Normal,

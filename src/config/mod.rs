@@ -52,6 +52,10 @@ pub enum ConfigError {
     },
     #[error("source_profile cycle: {}; point one of these profiles at a profile with keys", .path.join(" -> "))]
     Cycle { path: Vec<String> },
+    #[error(
+        "profile \"{profile}\" has a source_profile chain longer than {max} profiles; shorten it"
+    )]
+    ChainTooLong { profile: String, max: usize },
     #[error("profile \"{0}\" sets both source_profile and credential_source; keep only one")]
     BothSources(String),
     #[error("profile \"{0}\" has role_arn but neither source_profile nor credential_source; add one of them")]

@@ -482,3 +482,46 @@ fn credential_process_root_and_chain() {
     let p = try_plan_with(config, "", "r", &vars()).unwrap();
     assert_eq!(ops(&p), vec!["AssumeRole"]);
 }
+
+#[test]
+fn overlong_chains_are_an_error_not_a_stack_overflow() {
+    let mut config = String::new();
+    for i in 0..5000 {
+        let source = if i == 0 {
+            "default".to_string()
+        } else {
+            format!("p{}", i - 1)
+        };
+        config.push_str(&format!(
+            "[profile p{i}]\nrole_arn = arn:aws:iam::123456789012:role/r{i}\nsource_profile = {source}\n"
+        ));
+    }
+    let e = try_plan(&config, "p4999").unwrap_err();
+    assert!(e.to_string().contains("longer than 256 profiles"), "{e}");
+    assert!(try_plan(&config, "p200").is_ok());
+}
+
+#[test]
+fn huge_and_odd_files_give_a_result_or_an_error() {
+    // About 10 MB of profiles, with a BOM, CRLF line ends and a nested block each.
+    let mut config = String::from("\u{feff}");
+    let mut i = 0;
+    while config.len() < 10_000_000 {
+        config.push_str(&format!("[profile p{i}]\r\nregion = us-east-1 ; c\r\ns3 =\r\n  max_concurrent_requests = 20\r\n"));
+        i += 1;
+    }
+    let profiles = Profiles::from_strs(&config, "").unwrap();
+    assert_eq!(profiles.names().count(), i);
+    assert_eq!(profiles.get("p7").unwrap().get("region"), Some("us-east-1"));
+    for text in [
+        "[",
+        "[profile",
+        "=",
+        "\u{0}",
+        "[a]\n\u{0}=\u{0}",
+        "[a]\n  x",
+        "\n\n\n[]",
+    ] {
+        let _ = Profiles::from_strs(text, text);
+    }
+}

@@ -5,6 +5,10 @@ use super::{ConfigError, Profile, Profiles};
 use crate::context::Vars;
 use crate::credentials::{Credentials, Secret};
 
+/// The longest `source_profile` chain rolecall follows (the AWS CLI's own recursion gives up
+/// near 1,000; real chains have a handful of links).
+pub const MAX_CHAIN: usize = 256;
+
 /// The root of a chain, before cache keys are attached.
 #[derive(Clone, Debug)]
 pub enum Root {
@@ -40,41 +44,53 @@ pub struct RoleSettings {
 }
 
 /// Walks `source_profile` links down to the root credentials, returning the roles to assume
-/// from the root outwards. `chain` holds the names visited so far (for cycle messages).
+/// from the root outwards. `chain` holds the names visited so far (for cycle messages). A
+/// loop, not recursion, so no configuration can exhaust the stack.
 pub fn resolve(
     profiles: &Profiles,
-    profile: Profile<'_>,
+    top: Profile<'_>,
     vars: &Vars,
     chain: &mut Vec<String>,
 ) -> Result<(Root, Vec<RoleSettings>), ConfigError> {
-    let name = profile.name;
-    let Some(role_arn) = profile.get("role_arn") else {
-        if let Some(role) = environment_web_identity(profile, vars) {
-            return Ok((Root::WebIdentity, vec![role?]));
-        }
-        return non_role_source(profile).map(|root| (root, Vec::new()));
-    };
-    let mut role = role_settings(profile, role_arn)?;
-    match (
-        profile.get("source_profile"),
-        profile.get("credential_source"),
-    ) {
-        (Some(_), Some(_)) => Err(ConfigError::BothSources(name.into())),
-        (Some(source_name), None) if source_name == name => {
-            // A profile that names itself as its source uses its own keys (AWS CLI behaviour).
-            let root = static_source(profile)?.ok_or_else(|| ConfigError::Cycle {
-                path: vec![name.to_string(), name.to_string()],
-            })?;
-            Ok((root, vec![role]))
-        }
-        (Some(source_name), None) => {
-            if let Some(start) = chain.iter().position(|n| n == source_name) {
-                let mut path = chain[start..].to_vec();
-                path.push(source_name.to_string());
-                return Err(ConfigError::Cycle { path });
+    let mut roles = Vec::new(); // outermost first; reversed at the end
+    let mut profile = top;
+    let root = loop {
+        let name = profile.name;
+        let Some(role_arn) = profile.get("role_arn") else {
+            if let Some(role) = environment_web_identity(profile, vars) {
+                roles.push(role?);
+                break Root::WebIdentity;
             }
-            let source_profile =
-                profiles
+            break non_role_source(profile)?;
+        };
+        let mut role = role_settings(profile, role_arn)?;
+        match (
+            profile.get("source_profile"),
+            profile.get("credential_source"),
+        ) {
+            (Some(_), Some(_)) => return Err(ConfigError::BothSources(name.into())),
+            (Some(source_name), None) if source_name == name => {
+                // A profile that names itself as its source uses its own keys (AWS CLI
+                // behaviour).
+                let root = static_source(profile)?.ok_or_else(|| ConfigError::Cycle {
+                    path: vec![name.to_string(), name.to_string()],
+                })?;
+                roles.push(role);
+                break root;
+            }
+            (Some(source_name), None) => {
+                if let Some(start) = chain.iter().position(|n| n == source_name) {
+                    let mut path = chain[start..].to_vec();
+                    path.push(source_name.to_string());
+                    return Err(ConfigError::Cycle { path });
+                }
+                if chain.len() >= MAX_CHAIN {
+                    return Err(ConfigError::ChainTooLong {
+                        profile: chain[0].clone(),
+                        max: MAX_CHAIN,
+                    });
+                }
+                profile = profiles
                     .get(source_name)
                     .ok_or_else(|| ConfigError::SourceNotFound {
                         profile: name.to_string(),
@@ -82,20 +98,25 @@ pub fn resolve(
                         config: profiles.config_path.display().to_string(),
                         credentials: profiles.credentials_path.display().to_string(),
                     })?;
-            chain.push(source_name.to_string());
-            let (root, mut roles) = resolve(profiles, source_profile, vars, chain)?;
-            roles.push(role);
-            Ok((root, roles))
-        }
-        (None, Some(kind)) => Ok((credential_source(name, kind, vars)?, vec![role])),
-        (None, None) => match profile.get("web_identity_token_file") {
-            Some(file) => {
-                role.web_identity_token_file = Some(file.to_string());
-                Ok((Root::WebIdentity, vec![role]))
+                chain.push(source_name.to_string());
+                roles.push(role);
             }
-            None => Err(ConfigError::NoRoleSource(name.into())),
-        },
-    }
+            (None, Some(kind)) => {
+                roles.push(role);
+                break credential_source(name, kind, vars)?;
+            }
+            (None, None) => match profile.get("web_identity_token_file") {
+                Some(file) => {
+                    role.web_identity_token_file = Some(file.to_string());
+                    roles.push(role);
+                    break Root::WebIdentity;
+                }
+                None => return Err(ConfigError::NoRoleSource(name.into())),
+            },
+        }
+    };
+    roles.reverse();
+    Ok((root, roles))
 }
 
 /// The credentials of a profile without `role_arn`: its keys, its `credential_process`, or the

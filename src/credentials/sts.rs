@@ -21,8 +21,41 @@ use crate::config::plan::StsEndpoint;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one attempt may take in all.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long one STS operation may take, retries included.
+/// How long one STS operation may take, retries included (`ROLECALL_STS_TIMEOUT`).
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The time limits of one STS operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub attempt: Duration,
+    pub operation: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self::within(OPERATION_TIMEOUT)
+    }
+}
+
+impl Timeouts {
+    /// Limits that fit in `operation`: each attempt and connection gets at most its default.
+    pub fn within(operation: Duration) -> Self {
+        Self {
+            connect: CONNECT_TIMEOUT.min(operation),
+            attempt: ATTEMPT_TIMEOUT.min(operation),
+            operation,
+        }
+    }
+
+    /// `ROLECALL_STS_TIMEOUT`: whole seconds from 1 to 300.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().parse::<u64>() {
+            Ok(s) if (1..=300).contains(&s) => Some(Self::within(Duration::from_secs(s))),
+            _ => None,
+        }
+    }
+}
 /// Attempts per operation (throttling and transient errors are retried with backoff).
 pub const MAX_ATTEMPTS: u32 = 3;
 
@@ -183,11 +216,15 @@ fn one_line(message: &str) -> String {
 pub struct SdkSts {
     runtime: OnceCell<tokio::runtime::Runtime>,
     http: OnceCell<SharedHttpClient>,
+    timeouts: Timeouts,
 }
 
 impl SdkSts {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(timeouts: Timeouts) -> Self {
+        Self {
+            timeouts,
+            ..Self::default()
+        }
     }
 
     fn runtime(&self) -> Result<&tokio::runtime::Runtime, StsError> {
@@ -216,9 +253,9 @@ impl SdkSts {
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
             .timeout_config(
                 TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                    .operation_timeout(OPERATION_TIMEOUT)
+                    .connect_timeout(self.timeouts.connect)
+                    .operation_attempt_timeout(self.timeouts.attempt)
+                    .operation_timeout(self.timeouts.operation)
                     .build(),
             );
         if let Some(url) = &endpoint.url {
@@ -250,7 +287,7 @@ impl SdkSts {
     {
         self.runtime()?
             .block_on(call)
-            .map_err(|e| sdk_error(operation, e))
+            .map_err(|e| sdk_error(operation, e, &self.timeouts))
     }
 }
 
@@ -346,7 +383,7 @@ fn from_sdk(
     })
 }
 
-fn sdk_error<E, R>(operation: &'static str, error: SdkError<E, R>) -> StsError
+fn sdk_error<E, R>(operation: &'static str, error: SdkError<E, R>, limits: &Timeouts) -> StsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: fmt::Debug,
@@ -378,11 +415,11 @@ where
         SdkError::TimeoutError(_) => StsError::new(
             StsErrorKind::Unreachable,
             operation,
-            format!("no answer within {} seconds", OPERATION_TIMEOUT.as_secs()),
+            format!("no answer within {} seconds", limits.operation.as_secs()),
         ),
         SdkError::DispatchFailure(failure) => {
             let why = if failure.is_timeout() {
-                format!("timed out after {} seconds", CONNECT_TIMEOUT.as_secs())
+                format!("timed out after {} seconds", limits.connect.as_secs())
             } else if failure.is_io() {
                 "connection failed".to_string()
             } else {
