@@ -244,8 +244,8 @@ impl Backend for Lazy {
 }
 
 /// A fast first layer (the kernel keyring) in front of a durable one (the Secret Service).
-/// Reads try the fast layer first and copy durable hits into it; writes go to both. A
-/// failing layer is reported once and the other carries on.
+/// Reads try the fast layer first and copy durable hits into it; writes go to both. A failing
+/// durable layer is reported once and the fast one carries on; a failing fast layer is silent.
 pub struct Layered {
     pub fast: Box<dyn Backend>,
     pub durable: Box<dyn Backend>,
@@ -310,10 +310,9 @@ impl Backend for Layered {
             self.durable.set(key, label, bytes),
         ) {
             (Ok(()), Ok(())) => Ok(()),
-            (Err(e), Ok(())) => {
-                self.problem(e, self.durable.as_ref());
-                Ok(())
-            }
+            // The fast layer is an optimisation: the durable store has the session, so its
+            // failure (no session keyring in a container, say) is not worth a note.
+            (Err(_), Ok(())) => Ok(()),
             (Ok(()), Err(e)) => {
                 self.problem(e, self.fast.as_ref());
                 Ok(())
@@ -462,6 +461,20 @@ mod tests {
             l.problems(),
             vec!["mem: down; sessions are cached in the mem only".to_string()]
         );
+    }
+
+    #[test]
+    fn a_broken_fast_layer_is_silent() {
+        let l = Layered::new(
+            Box::new(Mem {
+                broken: true,
+                ..Default::default()
+            }),
+            Box::new(Mem::default()),
+        );
+        l.set("k", "", &sample()).unwrap();
+        assert_eq!(l.get("k").unwrap(), Some(sample()));
+        assert!(l.problems().is_empty());
     }
 
     #[test]
