@@ -1,14 +1,41 @@
 //! The one list of environment changes that `export` prints and `exec` applies.
 
 use time::format_description::well_known::Rfc3339;
+use time::UtcOffset;
 
 use crate::credentials::Credentials;
 
-/// One change to a variable.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One change to a variable. Values include secrets: `Debug` shows only their length, and
+/// they are zeroed when dropped.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Change {
     Set(&'static str, String),
     Unset(&'static str),
+}
+
+impl Change {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Change::Set(name, _) | Change::Unset(name) => name,
+        }
+    }
+}
+
+impl std::fmt::Debug for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::Set(name, value) => write!(f, "Set({name}, <{} bytes>)", value.len()),
+            Change::Unset(name) => write!(f, "Unset({name})"),
+        }
+    }
+}
+
+impl Drop for Change {
+    fn drop(&mut self) {
+        if let Change::Set(_, value) = self {
+            zeroize::Zeroize::zeroize(value);
+        }
+    }
 }
 
 /// Every variable rolecall manages, in output order.
@@ -41,7 +68,10 @@ pub fn changes(credentials: &Credentials, region: Option<&str>, profile: &str) -
         None => Change::Unset("AWS_SESSION_TOKEN"),
     });
     out.push(
-        match credentials.expiration.and_then(|e| e.format(&Rfc3339).ok()) {
+        match credentials
+            .expiration
+            .and_then(|e| e.to_offset(UtcOffset::UTC).format(&Rfc3339).ok())
+        {
             Some(when) => Change::Set("AWS_CREDENTIAL_EXPIRATION", when),
             None => Change::Unset("AWS_CREDENTIAL_EXPIRATION"),
         },
@@ -98,6 +128,23 @@ mod tests {
     }
 
     #[test]
+    fn expiration_is_always_utc_and_debug_hides_values() {
+        let mut c = creds(true);
+        c.expiration = Some(datetime!(2030-01-01 12:00 +02:00));
+        let changes = changes(&c, None, "p");
+        assert!(changes.contains(&Change::Set(
+            "AWS_CREDENTIAL_EXPIRATION",
+            "2030-01-01T10:00:00Z".into()
+        )));
+        let debug = format!("{changes:?}");
+        assert!(!debug.contains("sec") && !debug.contains("tok"), "{debug}");
+        assert!(
+            debug.contains("Set(AWS_SECRET_ACCESS_KEY, <3 bytes>)"),
+            "{debug}"
+        );
+    }
+
+    #[test]
     fn long_term_keys_unset_token_and_expiry() {
         let c = changes(&creds(false), None, "keys");
         assert!(c.contains(&Change::Unset("AWS_SESSION_TOKEN")));
@@ -108,9 +155,7 @@ mod tests {
     #[test]
     fn every_change_is_a_managed_variable() {
         for c in changes(&creds(true), Some("r"), "p") {
-            let name = match c {
-                Change::Set(n, _) | Change::Unset(n) => n,
-            };
+            let name = c.name();
             assert!(MANAGED.contains(&name), "{name}");
         }
     }

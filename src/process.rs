@@ -54,7 +54,8 @@ pub fn exec(request: &ExecRequest) -> (u8, String) {
         Ok(status) => (
             status
                 .code()
-                .map(|c| c.clamp(0, 255) as u8)
+                // A crash (a negative NTSTATUS) or a code above 255 must not read as success.
+                .map(|c| u8::try_from(c).unwrap_or(exit::FAILURE))
                 .unwrap_or(exit::FAILURE),
             String::new(),
         ),

@@ -352,6 +352,37 @@ fn web_identity_profile_and_environment_variables() {
         "{}",
         stderr(&out)
     );
+    std::fs::write(&token, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2ln\n").unwrap();
+    // No config file at all (an EKS pod, a CI runner): "default" is an empty profile, as the
+    // AWS CLI treats it when no profile is named.
+    sb.write_config("");
+    let ours = identity(&rolecall_identity(&sb, &["default"], &env));
+    assert!(ours.ends_with("/from-env"), "{ours}");
+}
+
+#[test]
+fn a_source_profile_with_keys_and_a_role_uses_its_keys_like_the_aws_cli() {
+    let sb = Sandbox::new();
+    let keys = sb.user(&unique("user"));
+    sb.write_credentials(&format!(
+        "[b]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        keys.id, keys.secret
+    ));
+    let (a, b) = (sb.role(&unique("a")), sb.role(&unique("b")));
+    sb.write_config(&format!(
+        "[profile a]\nrole_arn = {a}\nsource_profile = b\n[profile b]\nrole_arn = {b}\nsource_profile = b\n"
+    ));
+    let ours = identity(&rolecall_identity(&sb, &["a"], &[]));
+    assert_eq!(
+        role_part(&ours),
+        role_part(&cli_identity(&sb, "a", "", &[]))
+    );
+    assert!(role_part(&ours).ends_with(&a.rsplit('/').next().unwrap().to_string()));
+    assert_eq!(
+        moto().count("AssumeRole", &format!("RoleArn={b}")),
+        0,
+        "neither tool assumes b on the way to a"
+    );
 }
 
 #[test]

@@ -54,6 +54,9 @@ impl fmt::Display for ParseError {
 pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut sections: Vec<Section> = Vec::new();
+    // The indentation of the current section's last property line: as in Python's
+    // configparser (which the AWS CLI uses), only a line indented deeper continues it.
+    let mut property_indent: Option<usize> = None;
     for (index, raw) in text.split('\n').enumerate() {
         let line_no = index + 1;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
@@ -65,26 +68,20 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
             continue;
         }
-        let indented = line.starts_with([' ', '\t']);
-        if indented {
-            // A continuation of the previous property, if there is one.
-            let Some((_, property)) = sections.last_mut().and_then(|s| s.properties.last_mut())
-            else {
-                if sections.is_empty() {
-                    return Err(err("a property must follow a [section] header"));
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if property_indent.is_some_and(|p| indent > p) {
+            if let Some((_, property)) = sections.last_mut().and_then(|s| s.properties.last_mut()) {
+                let content = strip_value_comment(trimmed);
+                if property.value.is_empty() || !property.sub.is_empty() {
+                    let (key, value) = split_property(content)
+                        .ok_or_else(|| err("expected \"key = value\" in the nested block"))?;
+                    property.sub.push((key, value));
+                } else {
+                    property.value.push('\n');
+                    property.value.push_str(content);
                 }
-                return Err(err("an indented line must follow a property"));
-            };
-            let content = strip_value_comment(trimmed);
-            if property.value.is_empty() || !property.sub.is_empty() {
-                let (key, value) = split_property(content)
-                    .ok_or_else(|| err("expected \"key = value\" in the nested block"))?;
-                property.sub.push((key, value));
-            } else {
-                property.value.push('\n');
-                property.value.push_str(content);
+                continue;
             }
-            continue;
         }
         if trimmed.starts_with('[') {
             let header =
@@ -96,6 +93,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
                 header,
                 properties: Vec::new(),
             });
+            property_indent = None;
             continue;
         }
         let Some(section) = sections.last_mut() else {
@@ -110,6 +108,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
                 sub: Vec::new(),
             },
         ));
+        property_indent = Some(indent);
     }
     Ok(sections)
 }
@@ -201,6 +200,22 @@ mod tests {
     fn continuation_of_a_non_empty_value_appends() {
         let s = parse("[a]\nk = one\n  two\n").unwrap();
         assert_eq!(s[0].get("k").unwrap().value, "one\ntwo");
+    }
+
+    #[test]
+    fn indented_sections_are_ordinary_properties() {
+        // As configparser reads it: a line continues a property only when indented deeper.
+        let s = parse("[profile x]\n    role_arn = a\n    source_profile = b\n    s3 =\n      region = r\n    [profile y]\n  region = y\n").unwrap();
+        assert_eq!(
+            props(&s[0]),
+            vec![("role_arn", "a"), ("source_profile", "b"), ("s3", "")]
+        );
+        assert_eq!(
+            s[0].get("s3").unwrap().sub,
+            vec![("region".into(), "r".into())]
+        );
+        assert_eq!(s[1].header, "profile y");
+        assert_eq!(props(&s[1]), vec![("region", "y")]);
     }
 
     #[test]

@@ -200,6 +200,25 @@ impl Profiles {
         self.services.get(name)
     }
 
+    /// The error for a profile name that is not in either file, with the nearest names.
+    pub fn not_found(&self, name: &str) -> ConfigError {
+        let near: Vec<String> = self
+            .nearest(name)
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect();
+        ConfigError::ProfileNotFound {
+            name: name.to_string(),
+            config: self.config_path.display().to_string(),
+            credentials: self.credentials_path.display().to_string(),
+            hint: if near.is_empty() {
+                "; run \"rolecall list\" to see the profiles".to_string()
+            } else {
+                format!("; did you mean {}?", near.join(" or "))
+            },
+        }
+    }
+
     /// Up to three profile names close to `name`, for "did you mean" hints.
     pub fn nearest(&self, name: &str) -> Vec<&str> {
         let mut scored: Vec<(usize, &str)> = self
@@ -252,29 +271,43 @@ fn read(path: &Path, kind: FileKind) -> Result<String, ConfigError> {
     })
 }
 
-/// Levenshtein distance, for profile-name suggestions.
+/// Edit distance, for profile-name suggestions.
 fn edit_distance(a: &str, b: &str) -> usize {
+    // Optimal string alignment: Levenshtein, plus a swap of two neighbours as one edit (the
+    // commonest typo, "prdo" for "prod").
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
+    let mut before = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(before[j - 2] + 1);
+            }
         }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
     }
-    row[b.len()]
+    prev[b.len()]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edit_distance_counts_a_swap_as_one() {
+        assert_eq!(edit_distance("prdo", "prod"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("prod", "prod"), 0);
+        let p = Profiles::from_strs("[profile prod]\n[profile dev]\n", "").unwrap();
+        assert_eq!(p.nearest("prdo"), vec!["prod"]);
+    }
 
     #[test]
     fn merges_config_and_credentials_with_credentials_winning() {

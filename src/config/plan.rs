@@ -89,6 +89,21 @@ impl Source {
         }
     }
 
+    /// Why a role assumed directly with these credentials is a chained session, if it is:
+    /// they are already temporary (a role or MFA session).
+    fn temporary(&self) -> Option<&'static str> {
+        match self {
+            Source::Static { credentials, .. } | Source::Environment { credentials }
+                if credentials.session_token.is_some() =>
+            {
+                Some("its source credentials are a session")
+            }
+            Source::InstanceMetadata => Some("it is assumed with the instance role's session"),
+            Source::Container => Some("it is assumed with the task role's session"),
+            _ => None,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Source::Static {
@@ -207,19 +222,10 @@ pub fn plan(
     vars: &Vars,
     now: OffsetDateTime,
 ) -> Result<Plan, ConfigError> {
-    let top = profiles.get(name).ok_or_else(|| {
-        let near = profiles.nearest(name);
-        ConfigError::ProfileNotFound {
-            name: name.to_string(),
-            config: profiles.config_path.display().to_string(),
-            credentials: profiles.credentials_path.display().to_string(),
-            hint: if near.is_empty() {
-                "; run \"rolecall list\" to see the profiles".to_string()
-            } else {
-                format!("; did you mean {}?", quoted_list(&near))
-            },
-        }
-    })?;
+    let top = profiles
+        .get(name)
+        .or_else(|| environment_default(name, vars));
+    let top = top.ok_or_else(|| profiles.not_found(name))?;
     let endpoint = sts_endpoint(profiles, top, vars);
     let mut chain = vec![name.to_string()];
     let (root, roles) = resolve(profiles, top, vars, &mut chain)?;
@@ -249,14 +255,12 @@ pub fn plan(
     let mut identity = source.identity();
     let mut authenticated: Vec<String> = Vec::new(); // MFA serials this chain already used
     for (index, mut role) in roles.into_iter().enumerate() {
-        if index > 0 && role.duration_seconds.unwrap_or(0) > CHAINED_MAX_SECONDS {
-            notes.push(format!(
-                "profile \"{}\": duration_seconds {} capped at {} because STS limits a chained role session to one hour",
-                role.profile,
-                role.duration_seconds.unwrap_or(0),
-                CHAINED_MAX_SECONDS
-            ));
-            role.duration_seconds = Some(CHAINED_MAX_SECONDS);
+        if index > 0 {
+            cap_chained(
+                &mut role,
+                "it is assumed with another role's session",
+                &mut notes,
+            );
         }
         let session_name = role
             .session_name
@@ -311,6 +315,13 @@ pub fn plan(
             }
             authenticated.push(serial);
         }
+        if index == 0 {
+            if matches!(steps.last(), Some(Step::GetSessionToken(_))) {
+                cap_chained(&mut role, "it is assumed with an MFA session", &mut notes);
+            } else if let Some(why) = source.temporary() {
+                cap_chained(&mut role, why, &mut notes);
+            }
+        }
         let key = cache_key(&identity, &role, &endpoint);
         identity = format!("session:{key}");
         steps.push(Step::AssumeRole(AssumeRole {
@@ -332,6 +343,33 @@ pub fn plan(
         steps,
         notes,
     })
+}
+
+/// With no `default` profile in the files, the AWS CLI still reads `AWS_ROLE_ARN` and
+/// `AWS_WEB_IDENTITY_TOKEN_FILE` (EKS pods and CI runners often have no config file at all):
+/// an absent `default` is an empty profile when those are set.
+fn environment_default<'a>(name: &str, vars: &Vars) -> Option<Profile<'a>> {
+    static EMPTY: super::RawProfile = super::RawProfile {
+        properties: Vec::new(),
+        in_config: false,
+        in_credentials: false,
+    };
+    let web_identity = vars.non_empty("AWS_ROLE_ARN").is_some()
+        && vars.non_empty("AWS_WEB_IDENTITY_TOKEN_FILE").is_some();
+    (name == "default" && web_identity).then(|| Profile::new("default", &EMPTY))
+}
+
+/// STS refuses more than an hour for a role assumed with temporary credentials (role
+/// chaining), so such a step asks for an hour and says why.
+fn cap_chained(role: &mut RoleSettings, why: &str, notes: &mut Vec<String>) {
+    let Some(asked) = role.duration_seconds.filter(|d| *d > CHAINED_MAX_SECONDS) else {
+        return;
+    };
+    notes.push(format!(
+        "profile \"{}\": duration_seconds {asked} capped at {CHAINED_MAX_SECONDS} because {why}; STS limits a chained role session to one hour",
+        role.profile
+    ));
+    role.duration_seconds = Some(CHAINED_MAX_SECONDS);
 }
 
 /// `ROLECALL_MFA_SESSION_DURATION`: seconds, or a number with `m` or `h`.
@@ -382,13 +420,14 @@ pub fn default_session_name(vars: &Vars, now: OffsetDateTime) -> String {
 }
 
 /// The endpoint every STS call of the plan uses: `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`,
-/// the profile's `services` section, then its `endpoint_url`; the region is the profile's,
-/// else `AWS_REGION`/`AWS_DEFAULT_REGION`, else us-east-1.
+/// the profile's `services` section, then its `endpoint_url`; the region is
+/// `AWS_REGION`/`AWS_DEFAULT_REGION`, else the profile's, else us-east-1 (the AWS CLI's order,
+/// which matters where only one region's STS endpoint is reachable).
 fn sts_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEndpoint {
-    let region = profile
-        .get("region")
-        .or_else(|| vars.non_empty("AWS_REGION"))
+    let region = vars
+        .non_empty("AWS_REGION")
         .or_else(|| vars.non_empty("AWS_DEFAULT_REGION"))
+        .or_else(|| profile.get("region"))
         .unwrap_or(DEFAULT_STS_REGION)
         .to_string();
     let ignore = vars
@@ -439,14 +478,6 @@ fn digest(parts: &[&str]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn quoted_list(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("\"{n}\""))
-        .collect::<Vec<_>>()
-        .join(" or ")
 }
 
 #[cfg(test)]

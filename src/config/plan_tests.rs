@@ -102,6 +102,48 @@ fn chain_caps_the_chained_step_at_one_hour() {
 }
 
 #[test]
+fn first_role_on_temporary_credentials_is_capped_too() {
+    let long = "duration_seconds = 43200\n";
+    // An MFA session (GetSessionToken) is temporary: the role assumed with it is chained.
+    let mfa = format!("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nmfa_serial = {MFA_X}\n{long}");
+    let p = try_plan(&mfa, "a").unwrap();
+    assert_eq!(ops(&p), vec!["GetSessionToken", "AssumeRole"]);
+    assert_eq!(roles(&p)[0].duration_seconds, Some(3600));
+    assert!(p.notes[0].contains("MFA session"), "{}", p.notes[0]);
+    for source in [
+        "credential_source = Ec2InstanceMetadata",
+        "credential_source = EcsContainer",
+        "source_profile = temp",
+    ] {
+        let creds = "[temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = s\naws_session_token = t\n";
+        let config =
+            format!("[profile r]\nrole_arn = arn:aws:iam::111111111111:role/r\n{source}\n{long}");
+        let p = try_plan_with(&config, creds, "r", &vars()).unwrap();
+        assert_eq!(roles(&p)[0].duration_seconds, Some(3600), "{source}");
+        assert!(p.notes[0].contains("capped at 3600"), "{source}");
+    }
+    // Long-term keys without MFA: the full duration.
+    let plain = format!("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\n{long}");
+    let p = try_plan(&plain, "a").unwrap();
+    assert_eq!(roles(&p)[0].duration_seconds, Some(43200));
+    assert!(p.notes.is_empty());
+}
+
+#[test]
+fn a_source_profiles_own_keys_win_over_its_role_arn() {
+    // As in the AWS CLI: only the profile asked for follows role_arn first.
+    let creds = "[b]\naws_access_key_id = AKIAB00000000004\naws_secret_access_key = bsecret\n";
+    let config = "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = b\n";
+    let p = try_plan_with(config, creds, "a", &vars()).unwrap();
+    assert!(matches!(&p.source, Source::Static { profile, .. } if profile == "b"));
+    assert_eq!(roles(&p).len(), 1);
+    assert_eq!(roles(&p)[0].role_arn, "arn:aws:iam::111111111111:role/a");
+    // Asked for directly, b assumes its own role with its own keys.
+    let p = try_plan_with(config, creds, "b", &vars()).unwrap();
+    assert_eq!(roles(&p)[0].role_arn, "arn:aws:iam::222222222222:role/b");
+}
+
+#[test]
 fn self_referencing_source_profile_uses_its_own_keys() {
     let creds = "[me]\naws_access_key_id = AKIAME0000000003\naws_secret_access_key = mesecret\n";
     let config =
@@ -279,6 +321,14 @@ fn endpoint_precedence() {
     assert_eq!(p.endpoint.url.as_deref(), Some("http://profile"));
     assert_eq!(p.endpoint.region, "ca-central-1");
     assert_eq!(p.region, None);
+    // The environment's region comes first for STS, as in the AWS CLI; the export keeps the
+    // profile's.
+    let regional = format!("{plain}region = eu-west-1\n");
+    let p = try_plan_with(&regional, CREDS, "r", &v).unwrap();
+    assert_eq!(p.endpoint.region, "ca-central-1");
+    assert_eq!(p.region.as_deref(), Some("eu-west-1"));
+    let p = try_plan_with(&regional, CREDS, "r", &vars()).unwrap();
+    assert_eq!(p.endpoint.region, "eu-west-1");
 }
 
 #[test]
@@ -445,6 +495,22 @@ fn web_identity_from_the_profile_and_chained() {
     let p = try_plan_with(config, "", "next", &vars()).unwrap();
     assert_eq!(ops(&p), vec!["AssumeRoleWithWebIdentity", "AssumeRole"]);
     assert_eq!(roles(&p)[0].duration_seconds, Some(3600), "chained: capped");
+}
+
+#[test]
+fn web_identity_from_the_environment_without_any_file() {
+    let v = Vars::from_pairs([
+        ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/eks"),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/secrets/token"),
+    ]);
+    let p = try_plan_with("", "", "default", &v).unwrap();
+    assert_eq!(ops(&p), vec!["AssumeRoleWithWebIdentity"]);
+    // Without those variables a missing default is still an error.
+    assert!(matches!(
+        try_plan_with("", "", "default", &vars()),
+        Err(ConfigError::ProfileNotFound { .. })
+    ));
+    assert!(try_plan_with("", "", "other", &v).is_err());
 }
 
 #[test]

@@ -56,6 +56,13 @@ pub fn resolve(
     let mut profile = top;
     let root = loop {
         let name = profile.name;
+        if !roles.is_empty() {
+            // A source profile's own static keys win over its `role_arn`, as in the AWS
+            // CLI: only the profile asked for follows `role_arn` first.
+            if let Some(root) = static_source(profile)? {
+                break root;
+            }
+        }
         let Some(role_arn) = profile.get("role_arn") else {
             if let Some(role) = environment_web_identity(profile, vars) {
                 roles.push(role?);

@@ -6,8 +6,8 @@ use super::mfa::{validate, MfaToken};
 use super::sts::{
     AssumeRoleRequest, SessionTokenRequest, StsError, StsErrorKind, WebIdentityRequest,
 };
-use super::Credentials;
-use crate::config::plan::{Mfa, Plan, Source, Step};
+use super::{Credentials, Secret};
+use crate::config::plan::{Mfa, Plan, Source, Step, CHAINED_MAX_SECONDS};
 use crate::context::Context;
 use crate::Error;
 
@@ -230,11 +230,22 @@ impl Run<'_, '_, '_> {
                     "sts AssumeRole {} as {} for profile \"{}\" ({at})",
                     role.role_arn, role.session_name, role.profile
                 ));
+                let mut duration_seconds = role.duration_seconds;
+                if let Some(asked) = duration_seconds.filter(|d| *d > CHAINED_MAX_SECONDS) {
+                    if caller.is_some_and(|c| c.session_token.is_some()) {
+                        // Only known now, for a credential_process that returned a session.
+                        self.ctx.verbose(&format!(
+                            "profile \"{}\": duration_seconds {asked} capped at {CHAINED_MAX_SECONDS} because its source credentials are a session; STS limits a chained role session to one hour",
+                            role.profile
+                        ));
+                        duration_seconds = Some(CHAINED_MAX_SECONDS);
+                    }
+                }
                 let request = AssumeRoleRequest {
                     role_arn: role.role_arn.clone(),
                     session_name: role.session_name.clone(),
                     external_id: role.external_id.clone(),
-                    duration_seconds: role.duration_seconds,
+                    duration_seconds,
                     mfa_serial: role.mfa.as_ref().map(|m| m.serial.clone()),
                     mfa_code,
                 };
@@ -278,19 +289,19 @@ impl Run<'_, '_, '_> {
     }
 
     /// The MFA code for a device: `--mfa-token` (once), else `mfa_process`, else the prompt.
-    fn mfa_code(&mut self, mfa: &Mfa) -> Result<String, Error> {
+    fn mfa_code(&mut self, mfa: &Mfa) -> Result<Secret, Error> {
         if let Some(code) = self.token.take()? {
             self.ctx
                 .verbose(&format!("MFA code for {} from --mfa-token", mfa.serial));
-            return Ok(code);
+            return Ok(Secret::new(code));
         }
         if let Some(command) = &mfa.process {
             self.ctx
                 .verbose(&format!("MFA code for {} from mfa_process", mfa.serial));
             let out = self.ctx.sources.mfa_process(command)?;
-            return Ok(validate(&out)?);
+            return Ok(Secret::new(validate(&out)?));
         }
-        Ok(self.ctx.mfa.code(&mfa.serial)?)
+        Ok(Secret::new(self.ctx.mfa.code(&mfa.serial)?))
     }
 
     fn check_fresh(

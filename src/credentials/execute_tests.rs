@@ -68,7 +68,7 @@ impl Sts for FakeSts {
             op: "AssumeRole",
             caller: caller.access_key_id.clone(),
             target: r.role_arn.clone(),
-            code: r.mfa_code.clone(),
+            code: r.mfa_code.as_ref().map(|c| c.expose().to_string()),
             request: Some(r.clone()),
         };
         self.answer(call, r.duration_seconds.unwrap_or(3600))
@@ -84,7 +84,7 @@ impl Sts for FakeSts {
             op: "GetSessionToken",
             caller: caller.access_key_id.clone(),
             target: r.mfa_serial.clone(),
-            code: Some(r.mfa_code.clone()),
+            code: Some(r.mfa_code.expose().to_string()),
             request: None,
         };
         self.answer(call, r.duration_seconds)
@@ -170,7 +170,7 @@ const CONFIG: &str = "\
 [profile ecs]\nrole_arn = arn:aws:iam::111111111111:role/ecs\ncredential_source = EcsContainer\n\
 [profile web]\nrole_arn = arn:aws:iam::111111111111:role/web\nweb_identity_token_file = /token\n\
 [profile proc]\ncredential_process = make-creds\n\
-[profile procrole]\nrole_arn = arn:aws:iam::111111111111:role/pr\nsource_profile = proc\n";
+[profile procrole]\nrole_arn = arn:aws:iam::111111111111:role/pr\nsource_profile = proc\nduration_seconds = 7200\n";
 const CREDS: &str = "[default]\naws_access_key_id = AKIAROOT\naws_secret_access_key = rootsecret\n[temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = tempsecret\naws_session_token = temptoken\n";
 
 struct Harness {
@@ -418,7 +418,7 @@ fn mfa_code_sources_in_order() {
     let calls = h.sts.calls.borrow();
     assert_eq!(calls.len(), 1, "temporary credentials: no GetSessionToken");
     let r = calls[0].request.as_ref().unwrap();
-    assert_eq!(r.mfa_code.as_deref(), Some("654321"));
+    assert_eq!(r.mfa_code.as_ref().map(Secret::expose), Some("654321"));
     assert_eq!(
         r.mfa_serial.as_deref(),
         Some("arn:aws:iam::111111111111:mfa/maria")
@@ -447,6 +447,13 @@ fn credential_process_results_are_cached_by_their_expiry() {
     let mut h = Harness::new();
     h.sources.process_expiry = Some(NOW + Duration::hours(1));
     h.run("procrole", CacheMode::Use, None).unwrap();
+    let asked = h.sts.calls.borrow()[0]
+        .request
+        .as_ref()
+        .unwrap()
+        .duration_seconds;
+    assert_eq!(asked, Some(3600), "a role on a process's session is capped");
+    assert!(h.log().contains("capped at 3600"), "{}", h.log());
     h.run("proc", CacheMode::Use, None).unwrap();
     assert_eq!(h.sources.uses.borrow().len(), 1, "the process ran once");
     h.now = NOW + Duration::minutes(50);

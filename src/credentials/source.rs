@@ -62,9 +62,11 @@ impl SystemSources {
         Self::default()
     }
 
+    /// `hint` says what to check when the platform does not answer.
     fn provide(
         &self,
         what: &str,
+        hint: &str,
         provider: impl ProvideCredentials,
     ) -> Result<Credentials, SourceError> {
         let rt = match self.runtime.get() {
@@ -84,10 +86,13 @@ impl SystemSources {
             .map_err(|e| SourceError {
                 unreachable: true,
                 message: format!(
-                    "{what}: {}",
+                    "{what}: {}; {hint}",
                     aws_smithy_types::error::display::DisplayErrorContext(&e)
                         .to_string()
                         .to_lowercase()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ),
             })?;
         Ok(Credentials {
@@ -110,14 +115,22 @@ impl Sources for SystemSources {
         let provider = aws_config::imds::credentials::ImdsCredentialsProvider::builder()
             .configure(&Self::provider_config())
             .build();
-        self.provide("EC2 instance metadata", provider)
+        self.provide(
+            "EC2 instance metadata",
+            "credential_source = Ec2InstanceMetadata works on an EC2 instance with a role (AWS_EC2_METADATA_SERVICE_ENDPOINT overrides the address)",
+            provider,
+        )
     }
 
     fn container(&self) -> Result<Credentials, SourceError> {
         let provider = aws_config::ecs::EcsCredentialsProvider::builder()
             .configure(&Self::provider_config())
             .build();
-        self.provide("ECS container credentials", provider)
+        self.provide(
+            "ECS container credentials",
+            "credential_source = EcsContainer needs AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, as ECS sets them in a task",
+            provider,
+        )
     }
 
     fn process(&self, command: &str) -> Result<Credentials, SourceError> {

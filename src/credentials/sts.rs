@@ -67,7 +67,7 @@ pub struct AssumeRoleRequest {
     pub external_id: Option<String>,
     pub duration_seconds: Option<u32>,
     pub mfa_serial: Option<String>,
-    pub mfa_code: Option<String>,
+    pub mfa_code: Option<Secret>,
 }
 
 /// A `GetSessionToken` request with MFA.
@@ -75,7 +75,7 @@ pub struct AssumeRoleRequest {
 pub struct SessionTokenRequest {
     pub duration_seconds: u32,
     pub mfa_serial: String,
-    pub mfa_code: String,
+    pub mfa_code: Secret,
 }
 
 /// An `AssumeRoleWithWebIdentity` request.
@@ -244,13 +244,21 @@ impl SdkSts {
         Ok(self.runtime.get_or_init(|| rt))
     }
 
-    fn client(&self, endpoint: &StsEndpoint, caller: Option<&Credentials>) -> aws_sdk_sts::Client {
+    /// A client for one call. A request that carries an MFA code gets one attempt: a retry
+    /// would send the same code again, which STS refuses once the first try reached it.
+    fn client(
+        &self,
+        endpoint: &StsEndpoint,
+        caller: Option<&Credentials>,
+        carries_mfa_code: bool,
+    ) -> aws_sdk_sts::Client {
+        let attempts = if carries_mfa_code { 1 } else { MAX_ATTEMPTS };
         let http = self.http.get_or_init(http_client).clone();
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(endpoint.region.clone()))
             .http_client(http)
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+            .retry_config(RetryConfig::standard().with_max_attempts(attempts))
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(self.timeouts.connect)
@@ -309,7 +317,7 @@ impl Sts for SdkSts {
         request: &AssumeRoleRequest,
     ) -> Result<Credentials, StsError> {
         const OP: &str = "AssumeRole";
-        let client = self.client(endpoint, Some(caller));
+        let client = self.client(endpoint, Some(caller), request.mfa_code.is_some());
         let call = client
             .assume_role()
             .role_arn(&request.role_arn)
@@ -317,7 +325,7 @@ impl Sts for SdkSts {
             .set_external_id(request.external_id.clone())
             .set_duration_seconds(request.duration_seconds.map(|d| d as i32))
             .set_serial_number(request.mfa_serial.clone())
-            .set_token_code(request.mfa_code.clone());
+            .set_token_code(request.mfa_code.as_ref().map(|c| c.expose().to_string()));
         let output = self.send(OP, call.send())?;
         from_sdk(OP, output.credentials())
     }
@@ -329,12 +337,12 @@ impl Sts for SdkSts {
         request: &SessionTokenRequest,
     ) -> Result<Credentials, StsError> {
         const OP: &str = "GetSessionToken";
-        let client = self.client(endpoint, Some(caller));
+        let client = self.client(endpoint, Some(caller), true);
         let call = client
             .get_session_token()
             .duration_seconds(request.duration_seconds as i32)
             .serial_number(&request.mfa_serial)
-            .token_code(&request.mfa_code);
+            .token_code(request.mfa_code.expose());
         let output = self.send(OP, call.send())?;
         from_sdk(OP, output.credentials())
     }
@@ -345,7 +353,7 @@ impl Sts for SdkSts {
         request: &WebIdentityRequest,
     ) -> Result<Credentials, StsError> {
         const OP: &str = "AssumeRoleWithWebIdentity";
-        let client = self.client(endpoint, None);
+        let client = self.client(endpoint, None, false);
         let call = client
             .assume_role_with_web_identity()
             .role_arn(&request.role_arn)
