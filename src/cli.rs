@@ -118,9 +118,24 @@ pub enum ExportFormat {
 
 #[derive(Debug, Args)]
 pub struct UseArgs {
-    /// The profile, and any option of `export`
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub args: Vec<String>,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+
+    /// Remove the credentials rolecall set from the current shell
+    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run"])]
+    pub unset: bool,
+
+    /// The shell the `rolecall init` function runs in (it passes this itself)
+    #[arg(long, value_enum, hide = true)]
+    pub shell: Option<UseShell>,
+}
+
+/// The shells whose `rolecall init` function evaluates `rolecall use`'s output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UseShell {
+    Sh,
+    Fish,
+    Powershell,
 }
 
 #[derive(Debug, Args)]

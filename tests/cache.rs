@@ -164,12 +164,31 @@ fn clear_cache_by_profile_and_all() {
     ok(&export(&sb, &["dev"], &[]));
     assert_eq!(assumes(&dev_arn), 2, "dev + chained, dev still cached");
 
+    // A profile's sessions are those of its whole chain: clearing "chained" clears the
+    // session of its source "prod" too, and leaves "dev" alone.
+    let out = sb.rolecall(&["clear-cache", "chained"]);
+    assert_eq!(ok(&out), "removed 2 cached sessions of chained\n");
+    ok(&export(&sb, &["chained"], &[]));
+    assert_eq!(assumes(&prod_arn), 3);
+    ok(&export(&sb, &["dev"], &[]));
+    assert_eq!(assumes(&dev_arn), 3, "dev still cached");
+
+    // A name that is no profile and has no session is a typo, not "removed 0".
+    let out = sb.rolecall(&["clear-cache", "prdo"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("did you mean \"prod\""),
+        "{}",
+        stderr(&out)
+    );
+
     let out = sb.rolecall(&["clear-cache"]);
     assert_eq!(ok(&out), "removed 3 cached sessions\n");
     let out = sb.rolecall(&["clear-cache"]);
     assert_eq!(ok(&out), "removed 0 cached sessions\n");
     ok(&export(&sb, &["dev"], &[]));
-    assert_eq!(assumes(&dev_arn), 3);
+    assert_eq!(assumes(&dev_arn), 4);
 }
 
 #[test]

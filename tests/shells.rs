@@ -239,6 +239,12 @@ fn unset_removes_every_managed_variable() {
     assert_eq!(stdout(&out), "done\n", "fish: {}", stderr(&out));
     let out = sb.rolecall(&["export", "--unset", "--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    // dotenv cannot remove a variable: every one is emptied.
+    let out = sb.rolecall(&["export", "--unset", "--format", "dotenv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let emptied: Vec<String> = all.split(' ').map(|v| format!("{v}=''")).collect();
+    assert_eq!(stdout(&out).lines().collect::<Vec<_>>(), emptied);
 }
 
 #[test]
@@ -266,6 +272,27 @@ fn init_functions_use_and_unset_in_bash_zsh_and_fish() {
         "fish: {}",
         stderr(&out)
     );
+}
+
+#[test]
+fn init_functions_evaluate_only_statements() {
+    let sb = hostile_sandbox();
+    sb.write_credentials(
+        "[keys]\naws_access_key_id = AKIAINIT00000001\naws_secret_access_key = s3cret\n",
+    );
+    // A region that is code in every shell, shown by --dry-run and --help-like output.
+    sb.write_config("[profile keys]\nregion = x;touch PWNED (touch PWNED) $(touch PWNED)\n");
+    let posix = "set -u\neval \"$(rolecall init SHELL)\" || exit 9\nrolecall >/dev/null 2>&1\nrolecall use keys --dry-run | head -1\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use --help | head -1\nrolecall -v use keys 2>/dev/null || exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset || exit 7\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\n";
+    let expected = "profile \"keys\": no STS call (x;touch PWNED (touch PWNED) $(touch PWNED), http://127.0.0.1:9)\n[unset]\nSet the profile's credentials in the current shell (needs the `rolecall init` function)\nAKIAINIT00000001 x;touch PWNED (touch PWNED) $(touch PWNED)\n[unset]\n";
+    for shell in ["bash", "zsh"] {
+        let out = run_shell(&sb, shell, &[], &posix.replace("SHELL", shell));
+        assert_eq!(stdout(&out), expected, "{shell}: {}", stderr(&out));
+        assert_no_canary(&sb, shell);
+    }
+    let fish = "rolecall init fish | source; or exit 9\nrolecall use keys --dry-run | head -1\nset -q AWS_ACCESS_KEY_ID; or echo '[unset]'\nrolecall use --help | head -1\nrolecall -v use keys 2>/dev/null; or exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset; or exit 7\nset -q AWS_ACCESS_KEY_ID; or echo '[unset]'\n";
+    let out = run_shell(&sb, "fish", &[], fish);
+    assert_eq!(stdout(&out), expected, "fish: {}", stderr(&out));
+    assert_no_canary(&sb, "fish");
 }
 
 #[test]
@@ -321,6 +348,14 @@ fn completion_scripts_source_cleanly_and_complete_profiles() {
             .collect::<Vec<_>>(),
         vec!["dev"]
     );
+    let fish = "rolecall completions fish | source; or exit 9\ncomplete -C 'rolecall use pr'";
+    let out = run_shell(&sb, "fish", &[], fish);
+    let mut got: Vec<_> = stdout(&out)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect();
+    got.sort();
+    assert_eq!(got, vec!["prod", "prod-eu"], "use: {}", stderr(&out));
 
     let zsh = "autoload -U compinit && compinit -u -D && source <(rolecall completions zsh) || exit 9\nwhence -w _clap_dynamic_completer_rolecall";
     let out = run_shell(&sb, "zsh", &[], zsh);

@@ -175,6 +175,27 @@ fn quiet_silences_notes_and_nested_shells_are_announced() {
         "{}",
         stderr(&out)
     );
+
+    // Inside a rolecall shell, an Environment-sourced profile would chain from the outer
+    // session: said on stderr (the STS call itself fails here, on a closed port).
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    sb.write_config("[profile ci]\nrole_arn = arn:aws:iam::123456789012:role/ci\ncredential_source = Environment\n");
+    let out = sb
+        .command(BIN)
+        .args(["export", "ci"])
+        .env("ROLECALL_PROFILE", "prod")
+        .env("AWS_ACCESS_KEY_ID", "ASIAOUTER0000001")
+        .env("AWS_SECRET_ACCESS_KEY", "outer")
+        .env("AWS_SESSION_TOKEN", "outer-token")
+        .output()
+        .unwrap();
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("holds profile \"prod\"'s session")
+            && stderr(&out).contains("rolecall use --unset"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

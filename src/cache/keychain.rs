@@ -150,10 +150,12 @@ impl Backend for Keychain {
 }
 
 /// Runs keychain calls on a helper thread with a time limit, so a keychain waiting for an
-/// unlock prompt cannot hang rolecall.
+/// unlock prompt cannot hang rolecall. After one call times out, every later call of the run
+/// fails at once: a locked keychain costs one wait, not one per cache step.
 pub struct Bounded<B> {
     inner: Arc<B>,
     timeout: Duration,
+    gave_up: Mutex<Option<StoreError>>,
 }
 
 impl<B: Backend + 'static> Bounded<B> {
@@ -161,6 +163,7 @@ impl<B: Backend + 'static> Bounded<B> {
         Self {
             inner: Arc::new(inner),
             timeout,
+            gave_up: Mutex::new(None),
         }
     }
 
@@ -168,17 +171,23 @@ impl<B: Backend + 'static> Bounded<B> {
         &self,
         f: impl FnOnce(&B) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
+        let mut gave_up = self.gave_up.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = gave_up.as_ref() {
+            return Err(e.clone());
+        }
         let (tx, rx) = mpsc::channel();
         let inner = self.inner.clone();
         std::thread::spawn(move || {
             let _ = tx.send(f(&inner));
         });
         rx.recv_timeout(self.timeout).unwrap_or_else(|_| {
-            Err(StoreError(format!(
+            let e = StoreError(format!(
                 "{}: no answer within {} seconds (is the keyring locked?)",
                 self.inner.name(),
                 self.timeout.as_secs()
-            )))
+            ));
+            *gave_up = Some(e.clone());
+            Err(e)
         })
     }
 }
@@ -508,9 +517,13 @@ mod tests {
                 Ok(())
             }
         }
-        let b = Bounded::new(Hang, Duration::from_millis(50));
+        let b = Bounded::new(Hang, Duration::from_millis(200));
         let e = b.get("k").unwrap_err();
         assert!(e.0.contains("no answer within"), "{e}");
-        assert!(b.set("k", "", b"x").is_ok());
+        // The rest of the run does not wait again.
+        let start = std::time::Instant::now();
+        assert_eq!(b.set("k", "", b"x").unwrap_err(), e);
+        assert!(b.get("k").is_err());
+        assert!(start.elapsed() < Duration::from_millis(150));
     }
 }

@@ -1,14 +1,23 @@
 //! `rolecall clear-cache [PROFILE…]`: forget stored sessions.
 
+use std::collections::HashSet;
+
 use crate::cli::ClearCacheArgs;
+use crate::config::{plan, Profiles, Source};
 use crate::context::Context;
 use crate::{Error, Outcome};
 
 pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
+    let index = ctx.store.index();
+    let keys = if args.profiles.is_empty() {
+        None
+    } else {
+        Some(keys_of(&args.profiles, &index, ctx)?)
+    };
     let mut removed = 0usize;
     let mut failures = Vec::new();
-    for entry in ctx.store.index() {
-        if !args.profiles.is_empty() && !args.profiles.contains(&entry.profile) {
+    for entry in index {
+        if keys.as_ref().is_some_and(|k| !k.contains(&entry.key)) {
             continue;
         }
         match ctx.store.remove(&entry.key) {
@@ -34,4 +43,39 @@ pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         Some(e) => Err(Error::Store(e)),
         None => Ok(Outcome::Done),
     }
+}
+
+/// The cache keys the named profiles use: every session of their chains (the shared MFA
+/// session and the source roles' sessions included, so that clearing a profile also clears a
+/// broken source session), plus whatever the index lists under their names (sessions of a
+/// profile since edited or removed). A name that is neither a profile nor in the index is a
+/// typo: an error with the nearest names, before anything is removed.
+fn keys_of(
+    names: &[String],
+    index: &[crate::cache::IndexEntry],
+    ctx: &Context,
+) -> Result<HashSet<String>, Error> {
+    let profiles = Profiles::load(ctx.vars).ok();
+    let mut keys = HashSet::new();
+    for name in names {
+        let mut known = false;
+        for entry in index.iter().filter(|e| &e.profile == name) {
+            keys.insert(entry.key.clone());
+            known = true;
+        }
+        let Some(profiles) = &profiles else { continue };
+        if profiles.get(name).is_some() {
+            known = true;
+        }
+        if let Ok(plan) = plan(profiles, name, ctx.vars, ctx.clock.now()) {
+            keys.extend(plan.steps.iter().map(|s| s.cache_key().to_string()));
+            if let Source::Process { cache_key, .. } = &plan.source {
+                keys.insert(cache_key.clone());
+            }
+        }
+        if !known {
+            return Err(Error::Config(profiles.not_found(name)));
+        }
+    }
+    Ok(keys)
 }

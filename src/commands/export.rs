@@ -1,10 +1,11 @@
 //! `rolecall export`: print statements for a shell to evaluate.
 
 use super::{obtain, write_out, Obtained};
-use crate::cli::{ExportArgs, ExportFormat};
+use crate::cli::{CredentialArgs, ExportArgs, ExportFormat};
 use crate::context::Context;
+use crate::env::{self, Change};
 use crate::shell::{render, Format};
-use crate::{env, Error, Outcome};
+use crate::{Error, Outcome};
 
 pub fn run(args: ExportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let format = match args.format {
@@ -15,26 +16,44 @@ pub fn run(args: ExportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
             .and_then(Format::for_shell)
             .unwrap_or(Format::Sh),
     };
-    let changes = if args.unset {
-        if matches!(format, Format::Json | Format::Dotenv) {
-            return Err(Error::Usage(
-                "--unset needs a shell format (sh, fish, powershell, cmd), not json or dotenv"
-                    .into(),
-            ));
-        }
-        env::unset_all()
-    } else {
-        match obtain(&args.credentials, ctx)? {
-            Obtained::Credentials(plan, credentials) => {
-                env::changes(&credentials, plan.region.as_deref(), &plan.profile)
+    if let Some(text) = statements(&args.credentials, args.unset, format, ctx)? {
+        write_out(ctx, text.as_bytes())?;
+    }
+    Ok(Outcome::Done)
+}
+
+/// The whole text that sets (or with `unset`, removes) the profile's variables in `format`,
+/// rendered before anything is written so that a failure leaves stdout empty. `None`: the
+/// plan was explained on stdout instead (`--dry-run`).
+pub fn statements(
+    credentials: &CredentialArgs,
+    unset: bool,
+    format: Format,
+    ctx: &mut Context,
+) -> Result<Option<String>, Error> {
+    let changes = if unset {
+        match format {
+            Format::Json => {
+                return Err(Error::Usage(
+                    "--unset has nothing to print as credential_process JSON; use a shell format (sh, fish, powershell, cmd) or dotenv".into(),
+                ))
             }
-            Obtained::Explained => return Ok(Outcome::Done),
+            // A dotenv file cannot remove a variable: it empties each one instead.
+            Format::Dotenv => env::unset_all()
+                .into_iter()
+                .map(|c| Change::Set(c.name(), String::new()))
+                .collect(),
+            _ => env::unset_all(),
+        }
+    } else {
+        match obtain(credentials, ctx)? {
+            Obtained::Credentials(plan, creds) => {
+                env::changes(&creds, plan.region.as_deref(), &plan.profile)
+            }
+            Obtained::Explained => return Ok(None),
         }
     };
-    // Render everything first: on any failure nothing reaches stdout.
-    let text = render(format, &changes)?;
-    write_out(ctx, text.as_bytes())?;
-    Ok(Outcome::Done)
+    Ok(Some(render(format, &changes)?))
 }
 
 fn format_of(f: ExportFormat) -> Format {

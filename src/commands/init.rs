@@ -6,58 +6,69 @@ use crate::cli::{InitArgs, InitShell};
 use crate::context::Context;
 use crate::{Error, Outcome};
 
-const POSIX: &str = r#"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
+const POSIX: &str = r##"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
 # shell, `rolecall use --unset` removes them; everything else runs the rolecall program.
+# Only text that rolecall marks as shell statements is evaluated.
 rolecall() {
-    if [ "$1" = use ]; then
-        shift
-        local __rolecall_out
-        if [ "$1" = --unset ]; then
-            __rolecall_out="$(command rolecall export --unset --format sh)" || return
-        else
-            __rolecall_out="$(command rolecall export --format sh "$@")" || return
-        fi
-        eval "$__rolecall_out"
+    local __rolecall_arg= __rolecall_out=
+    for __rolecall_arg in "$@"; do
+        case $__rolecall_arg in -*) ;; *) break ;; esac
+    done
+    if [ "$__rolecall_arg" = use ]; then
+        __rolecall_out="$(command rolecall "$@" --shell sh)" || return
+        case $__rolecall_out in
+            "# rolecall use: shell statements"*) eval "$__rolecall_out" ;;
+            ?*) printf '%s\n' "$__rolecall_out" ;;
+        esac
     else
         command rolecall "$@"
     fi
 }
-"#;
+"##;
 
-const FISH: &str = r#"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
+const FISH: &str = r##"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
 # shell, `rolecall use --unset` removes them; everything else runs the rolecall program.
+# Only text that rolecall marks as shell statements is evaluated.
 function rolecall --description 'AWS role credentials for this shell'
-    if test (count $argv) -gt 0; and test "$argv[1]" = use
-        set -l __rolecall_out
-        if test "$argv[2]" = --unset
-            set __rolecall_out (command rolecall export --unset --format fish); or return
-        else
-            set __rolecall_out (command rolecall export --format fish $argv[2..-1]); or return
+    set -l __rolecall_sub
+    for __rolecall_arg in $argv
+        if not string match -q -- '-*' $__rolecall_arg
+            set __rolecall_sub $__rolecall_arg
+            break
         end
-        printf '%s\n' $__rolecall_out | source
+    end
+    if test "$__rolecall_sub" = use
+        set -l __rolecall_out (command rolecall $argv --shell fish); or return
+        if test "$__rolecall_out[1]" = '# rolecall use: shell statements'
+            printf '%s\n' $__rolecall_out | source
+        else if test (count $__rolecall_out) -gt 0
+            printf '%s\n' $__rolecall_out
+        end
     else
         command rolecall $argv
     end
 end
-"#;
+"##;
 
-const POWERSHELL: &str = r#"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
+const POWERSHELL: &str = r##"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
 # session, `rolecall use --unset` removes them; everything else runs the rolecall program.
+# Only text that rolecall marks as shell statements is evaluated.
 function rolecall {
     $exe = Get-Command -Name rolecall -CommandType Application | Select-Object -First 1
-    if ($args.Count -gt 0 -and $args[0] -eq 'use') {
-        $rest = @($args | Select-Object -Skip 1)
-        if ($rest.Count -gt 0 -and $rest[0] -eq '--unset') {
-            $out = & $exe export --unset --format powershell
+    $sub = @($args | Where-Object { -not "$_".StartsWith('-') }) | Select-Object -First 1
+    if ($sub -eq 'use') {
+        $out = @(& $exe @args --shell powershell)
+        if ($LASTEXITCODE -ne 0) { return }
+        if ($out.Count -gt 0 -and $out[0] -eq '# rolecall use: shell statements') {
+            Invoke-Expression ($out -join "`n")
         } else {
-            $out = & $exe export --format powershell @rest
+            $out
         }
-        if ($LASTEXITCODE -eq 0) { Invoke-Expression ($out -join "`n") }
     } else {
         & $exe @args
     }
 }
-"#;
+"##;
 
 pub fn script(shell: InitShell) -> &'static str {
     match shell {
@@ -70,4 +81,19 @@ pub fn script(shell: InitShell) -> &'static str {
 pub fn run(args: InitArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     write_out(ctx, script(args.shell).as_bytes())?;
     Ok(Outcome::Done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::use_::MARKER;
+
+    #[test]
+    fn every_function_evaluates_only_marked_text() {
+        for shell in [InitShell::Bash, InitShell::Fish, InitShell::Powershell] {
+            let text = script(shell);
+            assert!(text.contains(MARKER.trim_end()), "{shell:?}");
+            assert!(text.contains("--shell"), "{shell:?}");
+        }
+    }
 }

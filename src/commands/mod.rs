@@ -7,7 +7,7 @@ mod explain;
 mod export;
 pub mod init;
 mod list;
-mod use_;
+pub mod use_;
 
 use crate::cli::{Command, CredentialArgs};
 use crate::config::{plan, ConfigError, Plan, Profiles};
@@ -100,9 +100,16 @@ fn obtain(args: &CredentialArgs, ctx: &mut Context) -> Result<Obtained, Error> {
         return Ok(Obtained::Explained);
     }
     if let Some(current) = ctx.vars.non_empty("ROLECALL_PROFILE") {
-        ctx.verbose(&format!(
-            "replacing the credentials of profile \"{current}\" with those of \"{name}\""
-        ));
+        if matches!(plan.source, crate::config::Source::Environment { .. }) {
+            // The one kind of profile whose source is the shell's own variables.
+            ctx.note(&format!(
+                "profile \"{name}\" takes its source credentials from the environment, which holds profile \"{current}\"'s session from rolecall; run \"rolecall use --unset\" (or open a new shell) to start from your own keys"
+            ));
+        } else {
+            ctx.verbose(&format!(
+                "replacing the credentials of profile \"{current}\" with those of \"{name}\""
+            ));
+        }
     }
     let token = MfaToken::new(args.mfa_token.clone());
     let credentials = execute(&plan, ctx, policy, &token)?;

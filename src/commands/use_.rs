@@ -1,27 +1,64 @@
-//! `rolecall use`: reached only when the shell function from `rolecall init` is missing,
-//! because a program cannot change its parent shell's environment.
+//! `rolecall use`: the statements the `rolecall init` shell function evaluates. The function
+//! passes `--shell`; without it (no function installed) this says how to install one, because
+//! a program cannot change its parent shell's environment.
 
-use crate::cli::UseArgs;
+use super::export::statements;
+use super::write_out;
+use crate::cli::{UseArgs, UseShell};
 use crate::context::Context;
 use crate::shell::Format;
 use crate::{Error, Outcome};
 
-pub fn run(_args: UseArgs, ctx: &mut Context) -> Result<Outcome, Error> {
-    let (shell, rc) = match ctx.vars.non_empty("SHELL").and_then(Format::for_shell) {
-        Some(Format::Fish) => (
+/// The first line of every text the function may evaluate. The function evaluates nothing
+/// else, so help text or a `--dry-run` plan is printed, never run.
+pub const MARKER: &str = "# rolecall use: shell statements\n";
+
+pub fn run(args: UseArgs, ctx: &mut Context) -> Result<Outcome, Error> {
+    let Some(shell) = args.shell else {
+        return Err(not_installed(ctx));
+    };
+    let format = match shell {
+        UseShell::Sh => Format::Sh,
+        UseShell::Fish => Format::Fish,
+        UseShell::Powershell => Format::PowerShell,
+    };
+    if let Some(text) = statements(&args.credentials, args.unset, format, ctx)? {
+        write_out(ctx, format!("{MARKER}{text}").as_bytes())?;
+    }
+    Ok(Outcome::Done)
+}
+
+fn not_installed(ctx: &Context) -> Error {
+    let shell = ctx
+        .vars
+        .non_empty("SHELL")
+        .map(|s| s.rsplit(['/', '\\']).next().unwrap_or(s))
+        .map(|s| s.strip_suffix(".exe").unwrap_or(s));
+    let powershell = (
+        "PowerShell",
+        "$PROFILE: rolecall init powershell | Out-String | Invoke-Expression",
+        "rolecall export -f powershell PROFILE | Out-String | Invoke-Expression",
+    );
+    let (shell, rc, now) = match shell {
+        Some("fish") => (
             "fish",
             "~/.config/fish/config.fish: rolecall init fish | source",
+            "rolecall export -f fish PROFILE | source",
         ),
-        _ => match ctx
-            .vars
-            .non_empty("SHELL")
-            .map(|s| s.rsplit('/').next().unwrap_or(s))
-        {
-            Some("zsh") => ("zsh", "~/.zshrc: eval \"$(rolecall init zsh)\""),
-            _ => ("bash", "~/.bashrc: eval \"$(rolecall init bash)\""),
-        },
+        Some("zsh") => (
+            "zsh",
+            "~/.zshrc: eval \"$(rolecall init zsh)\"",
+            "eval \"$(rolecall export PROFILE)\"",
+        ),
+        Some("pwsh" | "powershell") => powershell,
+        None if cfg!(windows) => powershell,
+        _ => (
+            "bash",
+            "~/.bashrc: eval \"$(rolecall init bash)\"",
+            "eval \"$(rolecall export PROFILE)\"",
+        ),
     };
-    Err(Error::Usage(format!(
-        "\"rolecall use\" changes the current shell, so it needs rolecall's shell function; add it to {rc} and open a new {shell} (or run eval \"$(rolecall export PROFILE)\" now)"
-    )))
+    Error::Usage(format!(
+        "\"rolecall use\" changes the current shell, so it needs rolecall's shell function; add it to {rc} and open a new {shell} (or run {now} now)"
+    ))
 }
