@@ -86,7 +86,7 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub credentials: CredentialArgs,
 
-    /// Output format (default: from $SHELL, else sh)
+    /// Output format (default: the shell running rolecall, else $SHELL, else sh)
     #[arg(long, short, value_enum)]
     pub format: Option<ExportFormat>,
 
@@ -125,8 +125,15 @@ pub struct UseArgs {
     #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run"])]
     pub unset: bool,
 
-    /// The shell the `rolecall init` function runs in (it passes this itself)
-    #[arg(long, value_enum, hide = true)]
+    /// The shell the `rolecall init` function runs in (it sets ROLECALL_SHELL_FUNCTION itself,
+    /// so that no argument of the user's is disturbed)
+    #[arg(
+        long,
+        value_enum,
+        hide = true,
+        env = "ROLECALL_SHELL_FUNCTION",
+        hide_env = true
+    )]
     pub shell: Option<UseShell>,
 }
 

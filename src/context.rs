@@ -19,12 +19,22 @@ pub struct Vars {
 }
 
 impl Vars {
-    /// The process environment (variables that are not valid UTF-8 are left out).
+    /// The process environment (variables that are not valid UTF-8 are left out). Without a
+    /// usable `HOME`, the home directory comes from the system's user database, as the AWS
+    /// CLI finds it, never from the current directory.
     pub fn from_process() -> Self {
-        Self::from_pairs(
+        let mut vars = Self::from_pairs(
             std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
-        )
+        );
+        if vars.non_empty("HOME").is_none() && vars.non_empty("USERPROFILE").is_none() {
+            if let Some(home) =
+                std::env::home_dir().and_then(|h| h.into_os_string().into_string().ok())
+            {
+                vars.map.insert("HOME".into(), home);
+            }
+        }
+        vars
     }
 
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
@@ -47,12 +57,13 @@ impl Vars {
         self.get(name).filter(|v| !v.is_empty())
     }
 
-    /// The user's home directory (`HOME`, else `USERPROFILE`).
+    /// The user's home directory (`HOME`, else `USERPROFILE`); the root directory when there is
+    /// none at all, so that a file is never looked up relative to wherever rolecall runs.
     pub fn home(&self) -> PathBuf {
         self.non_empty("HOME")
             .or_else(|| self.non_empty("USERPROFILE"))
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."))
+            .unwrap_or_else(|| PathBuf::from(std::path::MAIN_SEPARATOR_STR))
     }
 
     /// `~/x` → `$HOME/x`, as the AWS CLI expands the file path variables.
@@ -101,14 +112,44 @@ impl Context<'_> {
     /// A note the user should see unless they asked for quiet (`-q`).
     pub fn note(&mut self, message: &str) {
         if self.verbosity >= Verbosity::Normal {
-            let _ = writeln!(self.stderr, "rolecall: {message}");
+            let _ = writeln!(self.stderr, "rolecall: {}", printable(message));
         }
     }
 
     /// A decision shown with `-v`.
     pub fn verbose(&mut self, message: &str) {
         if self.verbosity >= Verbosity::Verbose {
-            let _ = writeln!(self.stderr, "rolecall: {message}");
+            let _ = writeln!(self.stderr, "rolecall: {}", printable(message));
         }
+    }
+}
+
+/// `text` as one line a terminal shows literally: control characters (a newline in a profile
+/// name, an escape sequence in a config value) are written as escapes, so a message stays one
+/// line and nothing from a config file can drive the terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("profile \"prod\""), "profile \"prod\"");
+        assert_eq!(printable("a\nb\x1b[2Jc\u{7f}é"), "a\\nb\\u{1b}[2Jc\\u{7f}é");
     }
 }

@@ -56,9 +56,10 @@ impl Error {
             Error::Config(_) | Error::Render(_) => exit::CONFIG,
             Error::Sts(e) => match e.kind {
                 StsErrorKind::Rejected => exit::DENIED,
-                StsErrorKind::Unreachable | StsErrorKind::Throttled | StsErrorKind::BadAnswer => {
-                    exit::UNAVAILABLE
-                }
+                StsErrorKind::Unreachable
+                | StsErrorKind::Throttled
+                | StsErrorKind::Failing
+                | StsErrorKind::BadAnswer => exit::UNAVAILABLE,
             },
             Error::Mfa(_) => exit::DENIED,
             Error::Source(e) if e.unreachable => exit::UNAVAILABLE,

@@ -1,8 +1,10 @@
 //! rolecall: AWS profiles to short-lived role credentials, for shells and commands.
 //!
-//! `main` parses the command line, builds the real [`Context`] and calls [`run`]; everything
-//! else takes its dependencies as arguments, so tests drive it with fakes.
+//! `main` calls [`app::main`], which parses the command line, builds the real [`Context`] and
+//! calls [`run`]; everything else takes its dependencies as arguments, so tests drive it with
+//! fakes.
 
+pub mod app;
 pub mod cache;
 pub mod cli;
 pub mod clock;
@@ -15,6 +17,9 @@ mod error;
 pub mod process;
 pub mod shell;
 pub mod terminal;
+
+#[cfg(test)]
+mod flow_tests;
 
 use std::ffi::OsString;
 

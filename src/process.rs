@@ -22,7 +22,13 @@ fn command(request: &ExecRequest) -> Command {
 /// The exit code and message for a command that could not be started.
 fn start_failure(request: &ExecRequest, error: &io::Error) -> (u8, String) {
     let name = request.program.to_string_lossy();
+    let is_path = name.contains('/') || name.contains(std::path::MAIN_SEPARATOR);
     match error.kind() {
+        // The file is there, so what is missing is its interpreter (a script's #! line).
+        io::ErrorKind::NotFound if is_path && std::path::Path::new(&request.program).is_file() => (
+            exit::NOT_EXECUTABLE,
+            format!("cannot run {name}: its interpreter was not found; check its #! line"),
+        ),
         io::ErrorKind::NotFound => (
             exit::NOT_FOUND,
             format!("command not found: {name}; check the name and your PATH"),

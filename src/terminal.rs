@@ -20,6 +20,8 @@ pub struct Terminal {
     pub stderr: bool,
     /// Colour on stdout: a terminal, and `NO_COLOR` unset.
     pub color: bool,
+    /// The format of the shell rolecall runs under, if its parent process is a known shell.
+    pub parent_shell: Option<crate::shell::Format>,
 }
 
 /// Chooses a profile interactively.

@@ -203,3 +203,99 @@ fn no_secret_reaches_stderr_at_any_verbosity() {
         );
     }
 }
+
+/// One line on stderr, no panic, nothing on stdout: what every bad input must give.
+fn refused(out: &std::process::Output, code: i32) -> String {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    assert!(out.stdout.is_empty(), "stdout: {}", stdout(out));
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(!err.contains('\u{1b}'), "no raw escape: {err:?}");
+    err
+}
+
+#[test]
+fn hostile_input_gets_one_line_and_no_panic() {
+    let (sb, s) = stub_sandbox(vec![]);
+    // A control character in a key id would make the HTTP layer panic: refused before STS.
+    sb.write_credentials("[default]\naws_access_key_id = AKIA\u{1}B\naws_secret_access_key = s\n");
+    let err = refused(&sb.rolecall(&["export", "r"]), 3);
+    assert!(err.contains("access key id"), "{err}");
+    assert_eq!(requests(&s), 0);
+
+    // Names with a newline or an escape sequence are shown escaped, on one line.
+    sb.write_config("[profile \u{1b}[31mevil]\nregion = x\n");
+    let err = refused(&sb.rolecall(&["export", "pr\nod"]), 3);
+    assert!(err.contains("pr\\nod"), "{err}");
+    refused(&sb.rolecall(&["clear-cache", "\u{1b}[2J"]), 3);
+
+    // Command-line mistakes are one line too.
+    let err = refused(&sb.rolecall(&["export", "--bogus"]), 2);
+    assert!(
+        err.contains("--bogus") && err.contains("rolecall --help"),
+        "{err}"
+    );
+
+    // An STS region that is not one is a configuration error, before any request.
+    sb.write_credentials(
+        "[default]\naws_access_key_id = AKIAOK0000000001\naws_secret_access_key = s\n",
+    );
+    sb.write_config("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = eu west\n");
+    refused(&sb.rolecall(&["export", "r"]), 3);
+    assert_eq!(requests(&s), 0);
+
+    // exec: an empty program name, a script whose interpreter is missing, a NUL in a value.
+    refused(&sb.rolecall(&["exec", "default", "--", ""]), 2);
+    let script = sb.home().join("badint");
+    std::fs::write(&script, "#!/nonexistent/interpreter\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let err = refused(&sb.rolecall(&["exec", "default", "--", "./badint"]), 126);
+    assert!(err.contains("interpreter"), "{err}");
+}
+
+#[test]
+fn special_files_and_a_missing_home_are_refused_not_followed() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    for path in ["/dev/zero", "/dev/null"] {
+        let start = Instant::now();
+        let out = sb
+            .command(BIN)
+            .args(["list"])
+            .env("AWS_CONFIG_FILE", path)
+            .output()
+            .unwrap();
+        let err = refused(&out, 3);
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+    // Without HOME, a config in the current directory is not read.
+    let planted = sb.home().join("cwd");
+    std::fs::create_dir_all(planted.join(".aws")).unwrap();
+    std::fs::write(
+        planted.join(".aws/config"),
+        "[profile planted]\ncredential_process = /bin/sh -c 'touch PLANTED'\n",
+    )
+    .unwrap();
+    let out = sb
+        .command(BIN)
+        .args(["export", "planted"])
+        .env_remove("HOME")
+        .current_dir(&planted)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(!planted.join("PLANTED").exists());
+}
+
+#[test]
+fn a_closed_stderr_is_no_reason_to_panic() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    let out = sb
+        .command("bash")
+        .arg("-c")
+        .arg("rolecall export nope 2>&1 | true; echo ${PIPESTATUS[0]}")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out).trim(), "3", "{}", stderr(&out));
+}

@@ -154,6 +154,44 @@ fn the_format_follows_shell_when_not_given() {
 }
 
 #[test]
+fn the_shell_running_rolecall_wins_over_the_login_shell() {
+    // A fish user's bash script (and a bash user's fish session) evaluates rolecall's output:
+    // the format follows the shell that runs rolecall, so nothing runs and every value
+    // arrives, whatever $SHELL says.
+    let sb = hostile_sandbox();
+    let script = format!(
+        "eval \"$(rolecall export \"$P\")\" || exit 9; {}",
+        print_vars()
+    );
+    for shell in ["bash", "dash", "zsh"] {
+        let out = sb
+            .command(which(shell))
+            .arg("-c")
+            .arg(&script)
+            .env("P", PROFILE)
+            .env("SHELL", "/usr/bin/fish")
+            .output()
+            .unwrap();
+        assert_eq!(stdout(&out), expected_output(), "{shell}: {}", stderr(&out));
+        assert_no_canary(&sb, shell);
+    }
+    let script = format!(
+        "rolecall export \"$P\" | source; or exit 9; {}",
+        print_vars()
+    );
+    let out = sb
+        .command(which("fish"))
+        .arg("-c")
+        .arg(&script)
+        .env("P", PROFILE)
+        .env("SHELL", "/bin/bash")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), expected_output(), "fish: {}", stderr(&out));
+    assert_no_canary(&sb, "fish");
+}
+
+#[test]
 fn cmd_refuses_values_it_cannot_carry_and_prints_nothing() {
     let sb = hostile_sandbox();
     let out = sb.rolecall(&["export", "--format", "windows-cmd", PROFILE]);
@@ -278,18 +316,18 @@ fn init_functions_use_and_unset_in_bash_zsh_and_fish() {
 fn init_functions_evaluate_only_statements() {
     let sb = hostile_sandbox();
     sb.write_credentials(
-        "[keys]\naws_access_key_id = AKIAINIT00000001\naws_secret_access_key = s3cret\n",
+        "[keys]\naws_access_key_id = AKIAINIT00000001\naws_secret_access_key = s3cret\n[-dash]\naws_access_key_id = AKIADASH00000001\naws_secret_access_key = s\n",
     );
     // A region that is code in every shell, shown by --dry-run and --help-like output.
     sb.write_config("[profile keys]\nregion = x;touch PWNED (touch PWNED) $(touch PWNED)\n");
-    let posix = "set -u\neval \"$(rolecall init SHELL)\" || exit 9\nrolecall >/dev/null 2>&1\nrolecall use keys --dry-run | head -1\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use --help | head -1\nrolecall -v use keys 2>/dev/null || exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset || exit 7\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\n";
-    let expected = "profile \"keys\": no STS call (x;touch PWNED (touch PWNED) $(touch PWNED), http://127.0.0.1:9)\n[unset]\nSet the profile's credentials in the current shell (needs the `rolecall init` function)\nAKIAINIT00000001 x;touch PWNED (touch PWNED) $(touch PWNED)\n[unset]\n";
+    let posix = "set -u\neval \"$(rolecall init SHELL)\" || exit 9\nrolecall >/dev/null 2>&1\nrolecall use keys --dry-run | head -1\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use --help | head -1\nrolecall -v use keys 2>/dev/null || exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset || exit 7\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use -- -dash || exit 6\necho \"$ROLECALL_PROFILE\"\n";
+    let expected = "# profile \"keys\": no STS call (x;touch PWNED (touch PWNED) $(touch PWNED), http://127.0.0.1:9)\n[unset]\nSet the profile's credentials in the current shell (needs the `rolecall init` function)\nAKIAINIT00000001 x;touch PWNED (touch PWNED) $(touch PWNED)\n[unset]\n-dash\n";
     for shell in ["bash", "zsh"] {
         let out = run_shell(&sb, shell, &[], &posix.replace("SHELL", shell));
         assert_eq!(stdout(&out), expected, "{shell}: {}", stderr(&out));
         assert_no_canary(&sb, shell);
     }
-    let fish = "rolecall init fish | source; or exit 9\nrolecall use keys --dry-run | head -1\nset -q AWS_ACCESS_KEY_ID; or echo '[unset]'\nrolecall use --help | head -1\nrolecall -v use keys 2>/dev/null; or exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset; or exit 7\nset -q AWS_ACCESS_KEY_ID; or echo '[unset]'\n";
+    let fish = "rolecall init fish | source; or exit 9\nrolecall use keys --dry-run | head -1\nset -q AWS_ACCESS_KEY_ID; or echo '[unset]'\nrolecall use --help | head -1\nrolecall -v use keys 2>/dev/null; or exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset; or exit 7\nset -q AWS_ACCESS_KEY_ID; or echo '[unset]'\nrolecall use -- -dash; or exit 6\necho \"$ROLECALL_PROFILE\"\n";
     let out = run_shell(&sb, "fish", &[], fish);
     assert_eq!(stdout(&out), expected, "fish: {}", stderr(&out));
     assert_no_canary(&sb, "fish");

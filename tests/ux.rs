@@ -126,7 +126,11 @@ fn dry_run_explains_a_three_role_chain_with_mfa_without_calling_sts() {
     let out = sb.rolecall(&["export", "--dry-run", "c"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.starts_with("profile \"c\": 4 STS calls"), "{text}");
+    assert!(text.starts_with("# profile \"c\": 4 STS calls"), "{text}");
+    assert!(
+        text.lines().all(|l| l.starts_with("# ")),
+        "comments only: {text}"
+    );
     assert_eq!(text.matches("MFA: one code").count(), 1, "{text}");
     assert!(
         text.contains("1. GetSessionToken with MFA arn:aws:iam::111111111111:mfa/maria"),

@@ -6,6 +6,7 @@
 
 pub mod entry;
 pub mod keychain;
+pub mod layers;
 pub mod memory;
 pub mod state;
 
@@ -31,7 +32,7 @@ pub trait SessionStore {
     /// Forgets the session under `key`.
     fn remove(&self, key: &str) -> Result<(), StoreError>;
     /// Serialises fetching the session `key` across processes; `Ok(None)` when the store
-    /// needs no lock or the wait ran out.
+    /// needs no lock, an error when the lock cannot be had (the wait ran out, say).
     fn lock(&self, _key: &str) -> Result<Option<Lock>, StoreError> {
         Ok(None)
     }
@@ -64,7 +65,8 @@ pub fn open(vars: &Vars) -> Result<Box<dyn SessionStore>, StoreError> {
 
 #[cfg(target_os = "linux")]
 mod platform {
-    use super::keychain::{Backend, Bounded, Keychain, Layered, Lazy, KEYCHAIN_TIMEOUT};
+    use super::keychain::{Backend, Keychain, KEYCHAIN_TIMEOUT};
+    use super::layers::{Bounded, Layered, Lazy};
     use super::StoreError;
 
     pub const CHOICES: &str = "auto, secret-service, keyutils, none";
@@ -112,7 +114,8 @@ mod platform {
 
 #[cfg(target_os = "macos")]
 mod platform {
-    use super::keychain::{Backend, Bounded, Keychain, Lazy, KEYCHAIN_TIMEOUT};
+    use super::keychain::{Backend, Keychain, KEYCHAIN_TIMEOUT};
+    use super::layers::{Bounded, Lazy};
     use super::StoreError;
 
     pub const CHOICES: &str = "auto, keychain, none";
@@ -141,7 +144,8 @@ mod platform {
 
 #[cfg(windows)]
 mod platform {
-    use super::keychain::{Backend, Keychain, Lazy};
+    use super::keychain::{Backend, Keychain};
+    use super::layers::Lazy;
     use super::StoreError;
 
     pub const CHOICES: &str = "auto, credential-manager, none";

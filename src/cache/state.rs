@@ -152,7 +152,12 @@ impl StateDir {
                 Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(25));
                 }
-                Err(fs::TryLockError::WouldBlock) => return Ok(None),
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError(format!(
+                        "another rolecall has been fetching this session for {} s (waiting at an MFA prompt?)",
+                        wait.as_secs()
+                    )))
+                }
                 Err(fs::TryLockError::Error(e)) => {
                     return Err(StoreError(format!(
                         "cannot lock {}: {}",
@@ -273,10 +278,8 @@ mod tests {
         let held = state.lock("k1", Duration::ZERO).unwrap();
         assert!(held.is_some());
         let start = Instant::now();
-        assert!(state
-            .lock("k1", Duration::from_millis(100))
-            .unwrap()
-            .is_none());
+        let e = state.lock("k1", Duration::from_millis(100)).unwrap_err();
+        assert!(e.0.contains("another rolecall"), "{e}");
         assert!(start.elapsed() >= Duration::from_millis(100));
         assert!(
             state.lock("k2", Duration::ZERO).unwrap().is_some(),

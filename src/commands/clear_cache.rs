@@ -35,7 +35,10 @@ pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let scope = if args.profiles.is_empty() {
         String::new()
     } else {
-        format!(" of {}", args.profiles.join(", "))
+        format!(
+            " of {}",
+            crate::context::printable(&args.profiles.join(", "))
+        )
     };
     writeln!(ctx.stdout, "removed {removed} cached {noun}{scope}")
         .map_err(|e| Error::Output(e.to_string().to_lowercase()))?;

@@ -13,8 +13,15 @@ pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         Obtained::Explained => return Ok(Outcome::Done),
     };
     let changes = env::changes(&credentials, plan.region.as_deref(), &plan.profile);
+    // The same check export makes: an environment cannot carry a NUL byte.
+    crate::shell::check_values(&changes)?;
     let mut command = args.command.into_iter();
     let program = match command.next() {
+        Some(program) if program.is_empty() => {
+            return Err(Error::Usage(
+                "the command after -- is an empty string; name a program".into(),
+            ))
+        }
         Some(program) => program,
         None => {
             // A subshell inside a rolecall shell: say whose credentials it has.

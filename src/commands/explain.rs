@@ -150,6 +150,17 @@ fn mfa_line(mfa: &Mfa, step: usize, mfa_token: bool) -> String {
     )
 }
 
+/// The plan as comment lines (`# …`), which every shell format reads as nothing: a plan that
+/// reaches `eval "$(rolecall export --dry-run p)"` or `| source` shows nothing and runs
+/// nothing, whatever a config value holds. Control characters are escaped so that no value
+/// can end a comment line (PowerShell ends lines at a carriage return too).
+pub fn as_comments(plan_text: &str) -> String {
+    plan_text
+        .lines()
+        .map(|line| format!("# {}\n", crate::context::printable(line)))
+        .collect()
+}
+
 fn duration(seconds: Option<u32>) -> String {
     match seconds {
         Some(s) => human(Duration::seconds(i64::from(s))),
@@ -186,6 +197,15 @@ mod tests {
         assert_eq!(
             text,
             "profile \"c\": 4 STS calls (us-east-1)\n  source: static keys of profile \"default\" (…1234)\n  1. GetSessionToken with MFA arn:aws:iam::111111111111:mfa/maria for 8h 00m [a]: calls STS\n  2. AssumeRole arn:aws:iam::111111111111:role/a as rolecall-maria-1795341600 for 1h 00m (STS default) [a]: calls STS\n  3. AssumeRole arn:aws:iam::222222222222:role/b as rolecall-maria-1795341600 for 1h 00m [b]: calls STS\n  4. AssumeRole arn:aws:iam::333333333333:role/c as rolecall-maria-1795341600 for 1h 00m [c]: calls STS\n  MFA: one code for arn:aws:iam::111111111111:mfa/maria at step 1, from a prompt on the terminal\n  note: profile \"b\": duration_seconds 7200 capped at 3600 because it is assumed with another role's session; STS limits a chained role session to one hour\n  note: profile \"c\": duration_seconds 43200 capped at 3600 because it is assumed with another role's session; STS limits a chained role session to one hour\n  new sessions are cached and reused while more than 15m of their life remains\n"
+        );
+    }
+
+    #[test]
+    fn the_plan_is_comments_that_no_value_can_end() {
+        let text = as_comments("profile \"p\": x (eu;touch X)\n  y\r$(touch Y)\u{2028}\n");
+        assert_eq!(
+            text,
+            "# profile \"p\": x (eu;touch X)\n#   y\\r$(touch Y)\u{2028}\n"
         );
     }
 

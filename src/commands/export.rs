@@ -8,12 +8,14 @@ use crate::shell::{render, Format};
 use crate::{Error, Outcome};
 
 pub fn run(args: ExportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
+    // The shell that runs rolecall is the one that evaluates its output; `$SHELL` (the login
+    // shell) only when that is not known.
     let format = match args.format {
         Some(f) => format_of(f),
         None => ctx
-            .vars
-            .non_empty("SHELL")
-            .and_then(Format::for_shell)
+            .terminal
+            .parent_shell
+            .or_else(|| ctx.vars.non_empty("SHELL").and_then(Format::for_shell))
             .unwrap_or(Format::Sh),
     };
     if let Some(text) = statements(&args.credentials, args.unset, format, ctx)? {

@@ -15,7 +15,7 @@ rolecall() {
         case $__rolecall_arg in -*) ;; *) break ;; esac
     done
     if [ "$__rolecall_arg" = use ]; then
-        __rolecall_out="$(command rolecall "$@" --shell sh)" || return
+        __rolecall_out="$(ROLECALL_SHELL_FUNCTION=sh command rolecall "$@")" || return
         case $__rolecall_out in
             "# rolecall use: shell statements"*) eval "$__rolecall_out" ;;
             ?*) printf '%s\n' "$__rolecall_out" ;;
@@ -38,7 +38,7 @@ function rolecall --description 'AWS role credentials for this shell'
         end
     end
     if test "$__rolecall_sub" = use
-        set -l __rolecall_out (command rolecall $argv --shell fish); or return
+        set -l __rolecall_out (ROLECALL_SHELL_FUNCTION=fish command rolecall $argv); or return
         if test "$__rolecall_out[1]" = '# rolecall use: shell statements'
             printf '%s\n' $__rolecall_out | source
         else if test (count $__rolecall_out) -gt 0
@@ -57,7 +57,8 @@ function rolecall {
     $exe = Get-Command -Name rolecall -CommandType Application | Select-Object -First 1
     $sub = @($args | Where-Object { -not "$_".StartsWith('-') }) | Select-Object -First 1
     if ($sub -eq 'use') {
-        $out = @(& $exe @args --shell powershell)
+        $env:ROLECALL_SHELL_FUNCTION = 'powershell'
+        try { $out = @(& $exe @args) } finally { Remove-Item Env:ROLECALL_SHELL_FUNCTION -ErrorAction SilentlyContinue }
         if ($LASTEXITCODE -ne 0) { return }
         if ($out.Count -gt 0 -and $out[0] -eq '# rolecall use: shell statements') {
             Invoke-Expression ($out -join "`n")
@@ -93,7 +94,7 @@ mod tests {
         for shell in [InitShell::Bash, InitShell::Fish, InitShell::Powershell] {
             let text = script(shell);
             assert!(text.contains(MARKER.trim_end()), "{shell:?}");
-            assert!(text.contains("--shell"), "{shell:?}");
+            assert!(text.contains("ROLECALL_SHELL_FUNCTION"), "{shell:?}");
         }
     }
 }

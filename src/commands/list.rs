@@ -174,6 +174,8 @@ fn table(rows: &[Row], now: OffsetDateTime, color: bool) -> String {
                     .unwrap_or_else(dash),
                 r.state.text(now),
             ]
+            // Names and values from the config are shown, never obeyed by the terminal.
+            .map(|cell| crate::context::printable(&cell).into_owned())
         })
         .collect();
     let header = [

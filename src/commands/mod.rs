@@ -96,7 +96,7 @@ fn obtain(args: &CredentialArgs, ctx: &mut Context) -> Result<Obtained, Error> {
             policy,
             args.mfa_token.is_some(),
         );
-        write_out(ctx, text.as_bytes())?;
+        write_out(ctx, explain::as_comments(&text).as_bytes())?;
         return Ok(Obtained::Explained);
     }
     if let Some(current) = ctx.vars.non_empty("ROLECALL_PROFILE") {

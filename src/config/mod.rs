@@ -4,6 +4,7 @@ pub mod file;
 pub mod plan;
 pub mod profile;
 mod resolve;
+mod steps;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -85,6 +86,8 @@ pub enum ConfigError {
     },
     #[error("profile \"{0}\" has credential_source = Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set; export them first")]
     EnvironmentCredentialsMissing(String),
+    #[error("the source credentials' {0} contains spaces, control or non-ASCII characters, which cannot be sent to sts; check the keys in your credentials file, environment or credential_process")]
+    UnsendableCredentials(&'static str),
     #[error("{kind} file {path} is malformed at {error}; fix that line")]
     Malformed {
         kind: FileKind,
@@ -221,10 +224,24 @@ impl Profiles {
 
     /// Up to three profile names close to `name`, for "did you mean" hints.
     pub fn nearest(&self, name: &str) -> Vec<&str> {
+        let wanted = name.to_lowercase();
+        let chars = name.chars().count();
+        let limit = |n: usize| (chars.max(n) / 3).max(1);
         let mut scored: Vec<(usize, &str)> = self
             .names()
-            .map(|n| (edit_distance(&n.to_lowercase(), &name.to_lowercase()), n))
-            .filter(|(d, n)| *d <= (name.len().max(n.len()) / 3).max(1) || n.contains(name))
+            .filter_map(|n| {
+                if n.contains(name) {
+                    return Some((0, n));
+                }
+                // The distance is at least the difference in length: skip the costly part
+                // when that alone is too far (a pasted blob, a 10,000-profile config).
+                let n_chars = n.chars().count();
+                if n_chars.abs_diff(chars) > limit(n_chars) {
+                    return None;
+                }
+                let d = edit_distance(&n.to_lowercase(), &wanted);
+                (d <= limit(n_chars)).then_some((d, n))
+            })
             .collect();
         scored.sort();
         scored.into_iter().take(3).map(|(_, n)| n).collect()
@@ -249,18 +266,37 @@ fn file_path(vars: &Vars, variable: &str, default_name: &str) -> PathBuf {
     }
 }
 
+/// The largest config or credentials file rolecall reads (real ones are a few kilobytes).
+const MAX_FILE_BYTES: u64 = 64 << 20;
+
 fn read(path: &Path, kind: FileKind) -> Result<String, ConfigError> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(String::new()),
-        Err(e) => {
-            return Err(ConfigError::Read {
-                kind,
-                path: path.display().to_string(),
-                reason: e.to_string().to_lowercase(),
-            })
-        }
+    use std::io::Read;
+    let error = |reason: String| ConfigError::Read {
+        kind,
+        path: path.display().to_string(),
+        reason,
     };
+    // A FIFO or a device (/dev/zero) would block or never end: only regular files are read.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return Err(error(
+                "it is not a regular file; point the variable at your config file".into(),
+            ))
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(String::new()),
+        Err(e) => return Err(error(e.to_string().to_lowercase())),
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| error(e.to_string().to_lowercase()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(error(format!(
+            "it is larger than {} MiB; is it really an AWS config file?",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
     String::from_utf8(bytes).map_err(|e| ConfigError::Read {
         kind,
         path: path.display().to_string(),

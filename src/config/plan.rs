@@ -6,7 +6,6 @@ use time::OffsetDateTime;
 use super::resolve::{resolve, session_name_char, RoleSettings, Root};
 use super::{ConfigError, Profile, Profiles};
 use crate::context::Vars;
-use crate::credentials::Credentials;
 
 /// STS caps a role session obtained with another role's credentials at one hour.
 pub const CHAINED_MAX_SECONDS: u32 = 3600;
@@ -19,201 +18,9 @@ pub const DEFAULT_MFA_SESSION_SECONDS: u32 = 8 * 3600;
 /// The range STS accepts for an IAM user's GetSessionToken.
 pub const MFA_SESSION_RANGE: std::ops::RangeInclusive<u32> = 900..=129_600;
 
-/// The ordered work that turns a profile into credentials.
-#[derive(Clone, Debug)]
-pub struct Plan {
-    /// The profile the user asked for.
-    pub profile: String,
-    /// The profile's own `region`, exported as `AWS_REGION`/`AWS_DEFAULT_REGION`.
-    pub region: Option<String>,
-    /// Where every STS call of this plan goes.
-    pub endpoint: StsEndpoint,
-    pub source: Source,
-    pub steps: Vec<Step>,
-    /// Decisions worth telling the user with `-v` (a capped duration, say).
-    pub notes: Vec<String>,
-}
-
-/// An STS endpoint: the signing region and, when configured, an explicit URL.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StsEndpoint {
-    pub region: String,
-    pub url: Option<String>,
-}
-
-/// The root credentials a chain starts from.
-#[derive(Clone, Debug)]
-pub enum Source {
-    /// `aws_access_key_id`/`aws_secret_access_key` of a profile.
-    Static {
-        profile: String,
-        credentials: Credentials,
-    },
-    /// `credential_source = Environment`: the `AWS_ACCESS_KEY_ID`… variables.
-    Environment { credentials: Credentials },
-    /// `credential_source = Ec2InstanceMetadata`: the instance role, through IMDSv2.
-    InstanceMetadata,
-    /// `credential_source = EcsContainer`: the task role, from the container endpoint.
-    Container,
-    /// `credential_process`: a command that prints credentials as JSON; cached by its expiry.
-    Process {
-        profile: String,
-        command: String,
-        cache_key: String,
-    },
-    /// No caller credentials: the first step is `AssumeRoleWithWebIdentity`.
-    WebIdentity,
-}
-
-impl Source {
-    /// What identifies these credentials in a cache key (never the secret). Platform sources
-    /// are identified by kind, so a role session outlives the platform's key rotation.
-    fn identity(&self) -> String {
-        match self {
-            Source::Static { credentials, .. } => format!("static:{}", credentials.access_key_id),
-            Source::Environment { credentials } => format!("env:{}", credentials.access_key_id),
-            Source::InstanceMetadata => "ec2-instance-metadata".into(),
-            Source::Container => "ecs-container".into(),
-            Source::Process { cache_key, .. } => format!("process:{cache_key}"),
-            Source::WebIdentity => "web-identity".into(),
-        }
-    }
-
-    /// Long-term keys, which may call GetSessionToken.
-    fn long_term(&self) -> bool {
-        match self {
-            Source::Static { credentials, .. } | Source::Environment { credentials } => {
-                credentials.session_token.is_none()
-            }
-            _ => false,
-        }
-    }
-
-    /// Why a role assumed directly with these credentials is a chained session, if it is:
-    /// they are already temporary (a role or MFA session).
-    fn temporary(&self) -> Option<&'static str> {
-        match self {
-            Source::Static { credentials, .. } | Source::Environment { credentials }
-                if credentials.session_token.is_some() =>
-            {
-                Some("its source credentials are a session")
-            }
-            Source::InstanceMetadata => Some("it is assumed with the instance role's session"),
-            Source::Container => Some("it is assumed with the task role's session"),
-            _ => None,
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        match self {
-            Source::Static {
-                profile,
-                credentials,
-            } => format!(
-                "static keys of profile \"{profile}\" ({})",
-                credentials.key_hint()
-            ),
-            Source::Environment { credentials } => format!(
-                "environment variables AWS_ACCESS_KEY_ID ({})",
-                credentials.key_hint()
-            ),
-            Source::InstanceMetadata => "EC2 instance metadata (IMDSv2)".into(),
-            Source::Container => "ECS container credentials endpoint".into(),
-            Source::Process { profile, .. } => {
-                format!("credential_process of profile \"{profile}\"")
-            }
-            Source::WebIdentity => "a web identity token".into(),
-        }
-    }
-}
-
-/// Where an MFA code comes from for a step that needs one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mfa {
-    pub serial: String,
-    /// `mfa_process`: a command whose output is the code.
-    pub process: Option<String>,
-}
-
-/// One STS call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// An MFA session on long-term keys, which the next roles are assumed with.
-    GetSessionToken(GetSessionToken),
-    AssumeRole(AssumeRole),
-    AssumeRoleWithWebIdentity(WebIdentity),
-}
-
-impl Step {
-    pub fn cache_key(&self) -> &str {
-        match self {
-            Step::GetSessionToken(s) => &s.cache_key,
-            Step::AssumeRole(a) => &a.cache_key,
-            Step::AssumeRoleWithWebIdentity(w) => &w.cache_key,
-        }
-    }
-
-    pub fn profile(&self) -> &str {
-        match self {
-            Step::GetSessionToken(s) => &s.profile,
-            Step::AssumeRole(a) => &a.profile,
-            Step::AssumeRoleWithWebIdentity(w) => &w.profile,
-        }
-    }
-
-    /// The duration STS is asked for, or STS's own default.
-    pub fn lifetime_seconds(&self) -> u32 {
-        match self {
-            Step::GetSessionToken(s) => s.duration_seconds,
-            Step::AssumeRole(a) => a.duration_seconds.unwrap_or(3600),
-            Step::AssumeRoleWithWebIdentity(w) => w.duration_seconds.unwrap_or(3600),
-        }
-    }
-
-    pub fn operation(&self) -> &'static str {
-        match self {
-            Step::GetSessionToken(_) => "GetSessionToken",
-            Step::AssumeRole(_) => "AssumeRole",
-            Step::AssumeRoleWithWebIdentity(_) => "AssumeRoleWithWebIdentity",
-        }
-    }
-}
-
-/// `sts:GetSessionToken` with MFA.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GetSessionToken {
-    /// The role profile whose `mfa_serial` asked for it (cache entries are listed under it).
-    pub profile: String,
-    pub mfa: Mfa,
-    pub duration_seconds: u32,
-    pub cache_key: String,
-}
-
-/// `sts:AssumeRole` for one role profile.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AssumeRole {
-    pub profile: String,
-    pub role_arn: String,
-    pub session_name: String,
-    pub external_id: Option<String>,
-    /// `None`: STS's default (one hour).
-    pub duration_seconds: Option<u32>,
-    /// Set when this call itself carries an MFA code (not covered by an MFA session).
-    pub mfa: Option<Mfa>,
-    /// Changes whenever the request would change (see [`cache_key`]).
-    pub cache_key: String,
-}
-
-/// `sts:AssumeRoleWithWebIdentity` with a token file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WebIdentity {
-    pub profile: String,
-    pub role_arn: String,
-    pub session_name: String,
-    pub token_file: String,
-    pub duration_seconds: Option<u32>,
-    pub cache_key: String,
-}
+pub use super::steps::{
+    AssumeRole, GetSessionToken, Mfa, Plan, Source, Step, StsEndpoint, WebIdentity,
+};
 
 /// Plans the credentials for `name`. `now` only feeds the default session name.
 pub fn plan(
@@ -335,6 +142,28 @@ pub fn plan(
         }));
     }
 
+    if !steps.is_empty() && !valid_region(&endpoint.region) {
+        let reason = "use a region name such as eu-west-1";
+        let value = endpoint.region.clone();
+        return Err(
+            match ["AWS_REGION", "AWS_DEFAULT_REGION"]
+                .into_iter()
+                .find(|v| vars.non_empty(v).is_some())
+            {
+                Some(variable) => ConfigError::InvalidSetting {
+                    name: variable,
+                    value,
+                    reason,
+                },
+                None => ConfigError::InvalidValue {
+                    profile: name.to_string(),
+                    key: "region",
+                    value,
+                    reason,
+                },
+            },
+        );
+    }
     Ok(Plan {
         profile: name.to_string(),
         region: top.get("region").map(str::to_string),
@@ -357,6 +186,15 @@ fn environment_default<'a>(name: &str, vars: &Vars) -> Option<Profile<'a>> {
     let web_identity = vars.non_empty("AWS_ROLE_ARN").is_some()
         && vars.non_empty("AWS_WEB_IDENTITY_TOKEN_FILE").is_some();
     (name == "default" && web_identity).then(|| Profile::new("default", &EMPTY))
+}
+
+/// A region STS can be reached in: lowercase letters, digits and dashes (`eu-west-1`).
+fn valid_region(region: &str) -> bool {
+    (1..=64).contains(&region.len())
+        && region.starts_with(|c: char| c.is_ascii_lowercase())
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// STS refuses more than an hour for a role assumed with temporary credentials (role

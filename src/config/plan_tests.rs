@@ -332,6 +332,22 @@ fn endpoint_precedence() {
 }
 
 #[test]
+fn an_unusable_sts_region_is_a_config_error() {
+    let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = eu west\n";
+    let e = try_plan(config, "r").unwrap_err();
+    assert!(e.to_string().contains("invalid region \"eu west\""), "{e}");
+    let v = Vars::from_pairs([("AWS_REGION", "x;y")]);
+    let e = try_plan_with(config, CREDS, "r", &v).unwrap_err();
+    assert!(
+        e.to_string().starts_with("AWS_REGION=\"x;y\" is invalid"),
+        "{e}"
+    );
+    // Keys alone call no STS: any region is only exported (and quoted).
+    let keys = "[profile base-profile]\nregion = eu west\n";
+    assert!(try_plan(keys, "base-profile").is_ok());
+}
+
+#[test]
 fn cache_key_changes_with_every_request_input() {
     let base =
         "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n";

@@ -11,43 +11,7 @@ use crate::config::plan::{Mfa, Plan, Source, Step, CHAINED_MAX_SECONDS};
 use crate::context::Context;
 use crate::Error;
 
-/// The refresh window when none is configured: a session is reused while more than this
-/// remains (botocore's 15 minutes), or a quarter of its lifetime for shorter sessions.
-pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::minutes(15);
-/// Lifetime assumed for `credential_process` results when choosing their refresh window.
-const PROCESS_LIFETIME_SECONDS: u32 = 3600;
-
-/// Whether a run reads and writes the session store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CacheMode {
-    Use,
-    /// `--no-cache`: neither read nor write.
-    Bypass,
-}
-
-/// How a run treats cached sessions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CachePolicy {
-    pub mode: CacheMode,
-    /// A configured window replaces the default rule.
-    pub refresh_window: Option<Duration>,
-}
-
-impl CachePolicy {
-    pub fn new(mode: CacheMode) -> Self {
-        Self {
-            mode,
-            refresh_window: None,
-        }
-    }
-
-    /// The margin a session of `lifetime_seconds` must still have to be reused.
-    pub fn window(&self, lifetime_seconds: u32) -> Duration {
-        self.refresh_window.unwrap_or_else(|| {
-            DEFAULT_REFRESH_WINDOW.min(Duration::seconds(i64::from(lifetime_seconds) / 4))
-        })
-    }
-}
+pub use super::policy::{CacheMode, CachePolicy};
 
 /// One run's state while walking a plan.
 struct Run<'p, 'c, 'x> {
@@ -57,6 +21,30 @@ struct Run<'p, 'c, 'x> {
     token: &'c MfaToken,
     /// The user was told about a store failure already.
     store_trouble: bool,
+}
+
+/// Credentials that can sign an STS request: the key id and session token travel in HTTP
+/// headers, which carry only visible ASCII. Anything else is a configuration problem, said
+/// without the value.
+fn sendable(caller: &Credentials) -> Result<(), Error> {
+    let visible = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic());
+    let problem = if !visible(&caller.access_key_id) {
+        Some("access key id")
+    } else if !caller
+        .session_token
+        .as_ref()
+        .is_none_or(|t| visible(t.expose()))
+    {
+        Some("session token")
+    } else {
+        None
+    };
+    match problem {
+        Some(what) => Err(Error::Config(
+            crate::config::ConfigError::UnsendableCredentials(what),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Runs `plan`, returning the final credentials. Every STS answer is stored before the next
@@ -96,12 +84,8 @@ impl Run<'_, '_, '_> {
         let mut current = None;
         if self.policy.mode == CacheMode::Use {
             for (index, step) in plan.steps.iter().enumerate().rev() {
-                if let Some(creds) = self.cached(
-                    step.cache_key(),
-                    step.profile(),
-                    step.lifetime_seconds(),
-                    now,
-                ) {
+                let window = self.policy.window(step.lifetime_seconds());
+                if let Some(creds) = self.cached(step.cache_key(), step.profile(), window, now) {
                     start = index + 1;
                     current = Some(creds);
                     break;
@@ -118,12 +102,9 @@ impl Run<'_, '_, '_> {
                 Lock::Held(lock) => {
                     // Another process may have stored this session while we waited.
                     let now = self.ctx.clock.now();
-                    if let Some(creds) = self.cached(
-                        step.cache_key(),
-                        step.profile(),
-                        step.lifetime_seconds(),
-                        now,
-                    ) {
+                    let window = self.policy.window(step.lifetime_seconds());
+                    if let Some(creds) = self.cached(step.cache_key(), step.profile(), window, now)
+                    {
                         current = Some(creds);
                         continue;
                     }
@@ -158,12 +139,15 @@ impl Run<'_, '_, '_> {
                 command,
                 cache_key,
             } => {
+                let window = self.policy.process_window();
                 let now = self.ctx.clock.now();
-                if let Some(c) = self.cached(cache_key, profile, PROCESS_LIFETIME_SECONDS, now) {
+                if let Some(c) = self.cached(cache_key, profile, window, now) {
                     return Ok(Some(c));
                 }
                 let _lock = self.lock(cache_key);
-                if let Some(c) = self.cached(cache_key, profile, PROCESS_LIFETIME_SECONDS, now) {
+                // Another process may have run the command while we waited.
+                let now = self.ctx.clock.now();
+                if let Some(c) = self.cached(cache_key, profile, window, now) {
                     return Ok(Some(c));
                 }
                 self.ctx.verbose(&format!(
@@ -183,6 +167,9 @@ impl Run<'_, '_, '_> {
     fn call(&mut self, step: &Step, caller: Option<&Credentials>) -> Result<Credentials, Error> {
         let plan = self.plan;
         let endpoint = &plan.endpoint;
+        if let Some(caller) = caller {
+            sendable(caller)?;
+        }
         let need_caller =
             || caller.ok_or_else(|| Error::Usage("a chain step has no caller credentials".into()));
         let at = format!(
@@ -342,7 +329,9 @@ impl Run<'_, '_, '_> {
             Ok(Some(lock)) => Lock::Held(lock),
             Ok(None) => Lock::None,
             Err(e) => {
-                self.store_problem(&e.to_string());
+                // Waiting longer would hang; fetching without the lock costs one more call.
+                self.ctx
+                    .note(&format!("session lock: {e}; fetching without waiting"));
                 Lock::None
             }
         }
@@ -365,7 +354,7 @@ impl Run<'_, '_, '_> {
         &mut self,
         key: &str,
         profile: &str,
-        lifetime: u32,
+        window: Duration,
         now: OffsetDateTime,
     ) -> Option<Credentials> {
         if self.policy.mode != CacheMode::Use {
@@ -385,7 +374,7 @@ impl Run<'_, '_, '_> {
             return None;
         };
         let left = creds.expiration? - now;
-        if left > self.policy.window(lifetime) {
+        if left > window {
             self.ctx.verbose(&format!(
                 "cache hit for profile \"{profile}\": {} left",
                 human(left)
@@ -418,4 +407,4 @@ pub fn human(d: Duration) -> String {
 
 #[cfg(test)]
 #[path = "execute_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -458,11 +458,22 @@ fn credential_process_results_are_cached_by_their_expiry() {
     assert_eq!(h.sources.uses.borrow().len(), 1, "the process ran once");
     h.now = NOW + Duration::minutes(50);
     h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(h.sources.uses.borrow().len(), 1, "10 minutes left: reused");
+    h.now = NOW + Duration::minutes(56);
+    h.run("proc", CacheMode::Use, None).unwrap();
     assert_eq!(
         h.sources.uses.borrow().len(),
         2,
-        "refreshed inside the window"
+        "refreshed inside the 5-minute window"
     );
+
+    // A process that hands out 15-minute credentials is still worth caching.
+    let mut h = Harness::new();
+    h.sources.process_expiry = Some(NOW + Duration::minutes(15));
+    h.run("proc", CacheMode::Use, None).unwrap();
+    h.now = NOW + Duration::minutes(9);
+    h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(h.sources.uses.borrow().len(), 1);
 
     let mut h = Harness::new();
     h.sources.process_expiry = None;

@@ -2,6 +2,8 @@
 
 pub mod execute;
 pub mod mfa;
+mod policy;
+mod sdk_sts;
 mod secret;
 pub mod source;
 pub mod sts;

@@ -43,6 +43,7 @@ impl Format {
     pub fn for_shell(name: &str) -> Option<Format> {
         let name = name.rsplit(['/', '\\']).next().unwrap_or(name);
         let name = name.strip_suffix(".exe").unwrap_or(name);
+        let name = name.strip_prefix('-').unwrap_or(name); // a login shell's argv[0]
         match name {
             "sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "busybox" | "yash" => {
                 Some(Format::Sh)
@@ -55,8 +56,8 @@ impl Format {
     }
 }
 
-/// Renders every change into one string, or fails without producing any of it.
-pub fn render(format: Format, changes: &[Change]) -> Result<String, RenderError> {
+/// Values no environment can carry (a NUL byte), refused before anything is printed or run.
+pub fn check_values(changes: &[Change]) -> Result<(), RenderError> {
     for change in changes {
         if let Change::Set(variable, value) = change {
             if value.contains('\0') {
@@ -64,6 +65,12 @@ pub fn render(format: Format, changes: &[Change]) -> Result<String, RenderError>
             }
         }
     }
+    Ok(())
+}
+
+/// Renders every change into one string, or fails without producing any of it.
+pub fn render(format: Format, changes: &[Change]) -> Result<String, RenderError> {
+    check_values(changes)?;
     Ok(match format {
         Format::Sh => posix::render(changes),
         Format::Fish => fish::render(changes),
