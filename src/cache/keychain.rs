@@ -38,6 +38,8 @@ pub struct Keychain {
     max_part: Option<usize>,
     /// Whether the store takes a `label` modifier (Secret Service).
     labels: bool,
+    /// Whether a miss is searched for a second time (the kernel keyring, see `read`).
+    search_twice: bool,
 }
 
 impl Keychain {
@@ -52,7 +54,15 @@ impl Keychain {
             store,
             max_part,
             labels,
+            search_twice: false,
         }
+    }
+
+    /// Searches a second time after a miss (the kernel keyring's first search in a process
+    /// without a login session keyring can miss).
+    pub fn search_twice(mut self) -> Self {
+        self.search_twice = true;
+        self
     }
 
     fn entry(&self, user: &str, label: Option<&str>) -> Result<Entry, StoreError> {
@@ -77,7 +87,14 @@ impl Keychain {
     }
 
     fn read(&self, user: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        match self.entry(user, None)?.get_secret() {
+        let mut found = self.entry(user, None)?.get_secret();
+        if self.search_twice && matches!(found, Err(keyring_core::Error::NoEntry)) {
+            // Without a login session keyring, the kernel keyring store links the persistent
+            // keyring into the session keyring as it opens an entry, and the first search of
+            // a process can miss what that link brings in; the second finds it.
+            found = self.entry(user, None)?.get_secret();
+        }
+        match found {
             Ok(bytes) => Ok(Some(bytes)),
             Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(keyring_core::Error::BadEncoding(_) | keyring_core::Error::BadDataFormat(..)) => {

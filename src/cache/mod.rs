@@ -74,12 +74,9 @@ mod platform {
     fn keyutils() -> Result<Box<dyn Backend>, StoreError> {
         let store = linux_keyutils_keyring_store::Store::new()
             .map_err(|e| StoreError(format!("kernel keyring: {}", e.to_string().to_lowercase())))?;
-        Ok(Box::new(Keychain::new(
-            "kernel keyring",
-            store,
-            None,
-            false,
-        )))
+        Ok(Box::new(
+            Keychain::new("kernel keyring", store, None, false).search_twice(),
+        ))
     }
 
     fn secret_service() -> Result<Box<dyn Backend>, StoreError> {
