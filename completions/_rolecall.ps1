@@ -2,8 +2,8 @@
 Register-ArgumentCompleter -Native -CommandName rolecall -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
 
-    $prev = $env:COMPLETE;
-    $env:COMPLETE = "powershell";
+    $prev = $env:ROLECALL_COMPLETE;
+    $env:ROLECALL_COMPLETE = "powershell";
 
     $args = $commandAst.Extent.Text
     $args = $args.Substring(0, [math]::Min($cursorPosition, $args.Length));
@@ -15,9 +15,9 @@ Register-ArgumentCompleter -Native -CommandName rolecall -ScriptBlock {
 & rolecall -- $args
 "@;
     if ($null -eq $prev) {
-        Remove-Item Env:\COMPLETE;
+        Remove-Item Env:\ROLECALL_COMPLETE;
     } else {
-        $env:COMPLETE = $prev;
+        $env:ROLECALL_COMPLETE = $prev;
     }
     $results | ForEach-Object {
         $split = $_.Split("`t");

@@ -128,12 +128,17 @@ impl Context<'_> {
 /// name, an escape sequence in a config value) are written as escapes, so a message stays one
 /// line and nothing from a config file can drive the terminal.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    // Control characters, and the bidirectional controls that reorder what a terminal shows.
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
         return text.into();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() {
+            if hidden(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
@@ -151,5 +156,6 @@ mod printable_tests {
     fn control_characters_are_escaped() {
         assert_eq!(printable("profile \"prod\""), "profile \"prod\"");
         assert_eq!(printable("a\nb\x1b[2Jc\u{7f}é"), "a\\nb\\u{1b}[2Jc\\u{7f}é");
+        assert_eq!(printable("x\u{202e}y"), "x\\u{202e}y");
     }
 }

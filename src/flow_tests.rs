@@ -146,3 +146,20 @@ fn use_marks_its_statements_and_clear_cache_forgets_the_chain() {
     assert!(w.run(&["export", "a"]).0.is_ok());
     assert_eq!(w.calls(), 2, "a new session after clear-cache");
 }
+
+#[test]
+fn dry_run_is_comments_on_stdout_or_goes_to_stderr_for_cmd_and_json() {
+    let w = World::new();
+    let (_, out, _) = w.run(&["export", "--dry-run", "a", "--format", "fish"]);
+    assert!(
+        out.lines().all(|l| l.starts_with("# ")) && !out.is_empty(),
+        "{out}"
+    );
+    for format in ["cmd", "json"] {
+        let (outcome, out, err) = w.run(&["export", "--dry-run", "a", "--format", format]);
+        assert!(outcome.is_ok());
+        assert!(out.is_empty(), "{format}: {out}");
+        assert!(err.contains("# profile \"a\""), "{format}: {err}");
+    }
+    assert_eq!(w.calls(), 0);
+}

@@ -192,6 +192,24 @@ fn the_shell_running_rolecall_wins_over_the_login_shell() {
 }
 
 #[test]
+fn fish_keeps_the_users_universal_variables() {
+    let sb = hostile_sandbox();
+    let first = "set -Ux AWS_PROFILE keep; rolecall export --format fish \"$P\" | source; echo \"[$AWS_PROFILE]\"; rolecall export --unset --format fish | source; echo \"[$AWS_PROFILE]\"";
+    let out = sb
+        .command(which("fish"))
+        .arg("-c")
+        .arg(first)
+        .env("P", PROFILE)
+        .output()
+        .unwrap();
+    // rolecall only sets and erases globals: the universal value stays, in this session...
+    assert_eq!(stdout(&out), "[keep]\n[keep]\n", "{}", stderr(&out));
+    // ...and a new session still has it.
+    let out = run_shell(&sb, "fish", &[], "echo \"[$AWS_PROFILE]\"");
+    assert_eq!(stdout(&out), "[keep]\n", "{}", stderr(&out));
+}
+
+#[test]
 fn cmd_refuses_values_it_cannot_carry_and_prints_nothing() {
     let sb = hostile_sandbox();
     let out = sb.rolecall(&["export", "--format", "windows-cmd", PROFILE]);

@@ -224,3 +224,26 @@ fn verbose_explains_decisions_with_redacted_keys() {
         stderr(&out)
     );
 }
+
+#[test]
+fn ctrl_c_at_the_mfa_prompt_gives_the_terminal_back() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    sb.write_credentials(
+        "[default]\naws_access_key_id = AKIACTRLC0000001\naws_secret_access_key = s\n",
+    );
+    sb.write_config("[profile m]\nrole_arn = arn:aws:iam::111111111111:role/m\nsource_profile = default\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n");
+    let script = sb.home().join("ctrlc.exp");
+    std::fs::write(
+        &script,
+        format!(
+            "set timeout 20\nspawn -noecho sh -c \"trap true INT; {BIN} export m; echo rc=\\$?; stty -a\"\nexpect {{\n  -ex \"MFA code for\" {{}}\n  timeout {{ exit 3 }}\n}}\nsleep 0.3\nsend \"\\x03\"\nexpect {{\n  -re \"rc=(\\[0-9]+)\" {{}}\n  timeout {{ exit 4 }}\n}}\nexpect eof\n"
+        ),
+    )
+    .unwrap();
+    let out = sb.command(which("expect")).arg(&script).output().unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(text.contains("rc=130"), "{text}");
+    let echo_on = text.split_whitespace().any(|word| word == "echo");
+    assert!(echo_on, "echo is back on: {text}");
+}

@@ -35,10 +35,13 @@ pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let scope = if args.profiles.is_empty() {
         String::new()
     } else {
-        format!(
-            " of {}",
-            crate::context::printable(&args.profiles.join(", "))
-        )
+        let mut names: Vec<&str> = Vec::new();
+        for name in &args.profiles {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        format!(" of {}", crate::context::printable(&names.join(", ")))
     };
     writeln!(ctx.stdout, "removed {removed} cached {noun}{scope}")
         .map_err(|e| Error::Output(e.to_string().to_lowercase()))?;

@@ -1,5 +1,5 @@
 //! `rolecall completions SHELL`: the completion script. It registers rolecall itself as the
-//! completer (`COMPLETE=SHELL rolecall -- …`), so profile names complete from the config.
+//! completer (`ROLECALL_COMPLETE=SHELL rolecall -- …`; a variable of its own, so a `COMPLETE` set for another tool changes nothing), so profile names complete from the config.
 
 use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 
@@ -9,7 +9,7 @@ use crate::context::Context;
 use crate::{Error, Outcome};
 
 /// The environment variable that switches the binary into completion mode.
-pub const COMPLETE_VAR: &str = "COMPLETE";
+pub const COMPLETE_VAR: &str = "ROLECALL_COMPLETE";
 
 pub fn script(shell: CompletionShell) -> Vec<u8> {
     let completer: &dyn EnvCompleter = match shell {

@@ -2,13 +2,13 @@
 
 use std::ffi::OsString;
 
-use super::{obtain, Obtained};
+use super::{obtain, Obtained, PlanTo};
 use crate::cli::ExecArgs;
 use crate::context::Context;
 use crate::{env, Error, ExecRequest, Outcome};
 
 pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
-    let (plan, credentials) = match obtain(&args.credentials, ctx)? {
+    let (plan, credentials) = match obtain(&args.credentials, ctx, PlanTo::Stdout)? {
         Obtained::Credentials(plan, credentials) => (plan, credentials),
         Obtained::Explained => return Ok(Outcome::Done),
     };

@@ -1,6 +1,6 @@
 //! `rolecall export`: print statements for a shell to evaluate.
 
-use super::{obtain, write_out, Obtained};
+use super::{obtain, write_out, Obtained, PlanTo};
 use crate::cli::{CredentialArgs, ExportArgs, ExportFormat};
 use crate::context::Context;
 use crate::env::{self, Change};
@@ -48,7 +48,11 @@ pub fn statements(
             _ => env::unset_all(),
         }
     } else {
-        match obtain(credentials, ctx)? {
+        let plan_to = match format {
+            Format::Cmd | Format::Json => PlanTo::Stderr,
+            _ => PlanTo::Stdout,
+        };
+        match obtain(credentials, ctx, plan_to)? {
             Obtained::Credentials(plan, creds) => {
                 env::changes(&creds, plan.region.as_deref(), &plan.profile)
             }

@@ -68,8 +68,16 @@ pub enum Obtained {
     Explained,
 }
 
+/// Where `--dry-run` writes the plan: as comment lines on stdout, or on stderr for output
+/// formats that have no comment a shell would skip (cmd, the credential_process JSON).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PlanTo {
+    Stdout,
+    Stderr,
+}
+
 /// Loads the configuration, plans, and runs the plan (or explains it).
-fn obtain(args: &CredentialArgs, ctx: &mut Context) -> Result<Obtained, Error> {
+fn obtain(args: &CredentialArgs, ctx: &mut Context, plan_to: PlanTo) -> Result<Obtained, Error> {
     let profiles = Profiles::load(ctx.vars)?;
     let name = profile_name(args, &profiles, ctx)?;
     let plan = plan(&profiles, &name, ctx.vars, ctx.clock.now())?;
@@ -96,7 +104,12 @@ fn obtain(args: &CredentialArgs, ctx: &mut Context) -> Result<Obtained, Error> {
             policy,
             args.mfa_token.is_some(),
         );
-        write_out(ctx, explain::as_comments(&text).as_bytes())?;
+        match plan_to {
+            PlanTo::Stdout => write_out(ctx, explain::as_comments(&text).as_bytes())?,
+            PlanTo::Stderr => {
+                let _ = ctx.stderr.write_all(explain::as_comments(&text).as_bytes());
+            }
+        }
         return Ok(Obtained::Explained);
     }
     if let Some(current) = ctx.vars.non_empty("ROLECALL_PROFILE") {

@@ -29,11 +29,17 @@ pub fn run(args: UseArgs, ctx: &mut Context) -> Result<Outcome, Error> {
 }
 
 fn not_installed(ctx: &Context) -> Error {
-    let shell = ctx
-        .vars
-        .non_empty("SHELL")
-        .map(|s| s.rsplit(['/', '\\']).next().unwrap_or(s))
-        .map(|s| s.strip_suffix(".exe").unwrap_or(s));
+    // The shell running rolecall first (fish or PowerShell are told apart from POSIX shells
+    // that way), then the login shell.
+    let shell = match ctx.terminal.parent_shell {
+        Some(Format::Fish) => Some("fish"),
+        Some(Format::PowerShell) => Some("pwsh"),
+        _ => ctx
+            .vars
+            .non_empty("SHELL")
+            .map(|s| s.rsplit(['/', '\\']).next().unwrap_or(s))
+            .map(|s| s.strip_suffix(".exe").unwrap_or(s)),
+    };
     let powershell = (
         "PowerShell",
         "$PROFILE: rolecall init powershell | Out-String | Invoke-Expression",

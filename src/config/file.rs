@@ -113,8 +113,8 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
     Ok(sections)
 }
 
-/// `[ name ]  # comment` → `name`, with inner whitespace normalised to single spaces so that
-/// `[profile   x]` and `[profile x]` name the same profile.
+/// `[ name ]  # comment` → `name` (what the name means is the caller's business: the config
+/// file's `profile NAME` is split into words as the AWS CLI does).
 fn parse_header(line: &str) -> Option<String> {
     let inner = line.strip_prefix('[')?;
     let end = inner.find(']')?;
@@ -122,12 +122,7 @@ fn parse_header(line: &str) -> Option<String> {
     if !(rest.is_empty() || rest.starts_with('#') || rest.starts_with(';')) {
         return None;
     }
-    Some(
-        inner[..end]
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+    Some(inner[..end].trim().to_string())
 }
 
 /// Splits `key = value`, lowercasing and trimming the key, trimming the value.
@@ -221,7 +216,7 @@ mod tests {
     #[test]
     fn bom_crlf_and_header_whitespace() {
         let s = parse("\u{feff}[ profile   y ]\r\nregion = eu-west-1\r\n").unwrap();
-        assert_eq!(s[0].header, "profile y");
+        assert_eq!(s[0].header, "profile   y");
         assert_eq!(s[0].get("region").unwrap().value, "eu-west-1");
     }
 

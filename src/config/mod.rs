@@ -35,7 +35,7 @@ impl fmt::Display for FileKind {
 /// names the thing and says how to fix it; no secret value is ever part of one.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("no profile given; name one (\"rolecall export PROFILE\"), set AWS_PROFILE, or run on a terminal to pick one (\"rolecall list\" shows them)")]
+    #[error("no profile given; name one on the command line, set AWS_PROFILE, or run on a terminal to pick one (\"rolecall list\" shows them)")]
     NoProfile,
     #[error("profile \"{name}\" not found in {config} or {credentials}{hint}")]
     ProfileNotFound {
@@ -155,7 +155,7 @@ impl Profiles {
         let mut profiles = Profiles::default();
         for section in &config {
             if let Some(name) = config_profile_name(&section.header) {
-                profiles.note_order(name);
+                profiles.note_order(&name);
             }
         }
         // `[profile default]` wins over `[default]`: merge plain `[default]` sections first.
@@ -163,7 +163,7 @@ impl Profiles {
             config.into_iter().partition(|s| s.header == "default");
         for section in plain_default.into_iter().chain(rest) {
             if let Some(name) = config_profile_name(&section.header) {
-                let raw = profiles.map.entry(name.to_string()).or_default();
+                let raw = profiles.map.entry(name).or_default();
                 raw.in_config = true;
                 raw.properties.extend(section.properties);
             } else if let Some(name) = section.header.strip_prefix("services ") {
@@ -248,15 +248,24 @@ impl Profiles {
     }
 }
 
-/// `default` and `profile NAME` name profiles in the config file; other sections do not.
-fn config_profile_name(header: &str) -> Option<&str> {
+/// `default` and `profile NAME` name profiles in the config file; other sections do not. As
+/// in the AWS CLI, a header that splits into two shell words names the second one
+/// (`[profile "my name"]` is `my name`); any other `profile …` header names everything after
+/// `profile `, so a name with quotes and spaces stays usable.
+fn config_profile_name(header: &str) -> Option<String> {
     if header == "default" {
-        return Some("default");
+        return Some("default".into());
     }
-    header
-        .strip_prefix("profile ")
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
+    let rest = header.strip_prefix("profile")?;
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    if let Some([word, name]) = shlex::split(header).as_deref() {
+        if word == "profile" {
+            return (!name.is_empty()).then(|| name.clone());
+        }
+    }
+    Some(rest.trim().to_string()).filter(|n| !n.is_empty())
 }
 
 fn file_path(vars: &Vars, variable: &str, default_name: &str) -> PathBuf {
@@ -334,6 +343,23 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn profile_headers_that_are_two_shell_words_are_unquoted() {
+        let config = "[ profile   y ]\n[profile \"my name\"]\n[profile 'q']\n[profile we'ird \"name\" x]\n[profile]\n[profiles x]\n[default]\n";
+        let p = Profiles::from_strs(config, "[cred  name]\n").unwrap();
+        assert_eq!(
+            p.names().collect::<Vec<_>>(),
+            vec![
+                "y",
+                "my name",
+                "q",
+                "we'ird \"name\" x",
+                "default",
+                "cred  name"
+            ]
+        );
+    }
 
     #[test]
     fn edit_distance_counts_a_swap_as_one() {

@@ -68,6 +68,7 @@ impl MfaPrompt for TerminalPrompt {
         if !term.is_term() {
             return Err(MfaError::NoTerminal(serial.to_string()));
         }
+        let _guard = crate::terminal::InterruptGuard::new();
         let code = dialoguer::Password::new()
             .with_prompt(format!("MFA code for {serial}"))
             .interact_on(&term)

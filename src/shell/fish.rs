@@ -1,4 +1,4 @@
-//! fish: `set -gx K 'v'` / `set -e K`.
+//! fish: `set -gx K 'v'` / `set -e -g K`.
 
 use crate::env::Change;
 
@@ -28,8 +28,10 @@ pub fn render(changes: &[Change]) -> String {
                 out.push_str(&quote(v));
             }
             Change::Unset(k) => {
-                // `set -e` fails for a variable that is not set; that is no failure here.
-                out.push_str("set -e ");
+                // Only the global: a plain `set -e` would erase a universal variable the user
+                // keeps for every session. It fails for a variable that is not set; that is no
+                // failure here.
+                out.push_str("set -e -g ");
                 out.push_str(k);
                 out.push_str("; or true");
             }
@@ -68,6 +70,6 @@ mod tests {
     #[test]
     fn renders() {
         let text = render(&[Change::Set("A", "x".into()), Change::Unset("B")]);
-        assert_eq!(text, "set -gx A 'x'\nset -e B; or true\n");
+        assert_eq!(text, "set -gx A 'x'\nset -e -g B; or true\n");
     }
 }
