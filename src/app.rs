@@ -130,7 +130,14 @@ fn usage_error(e: clap::Error) -> ExitCode {
 fn parent_shell() -> Option<crate::shell::Format> {
     #[cfg(unix)]
     {
+        // The program the parent runs (a `#!/bin/bash` script's is bash, while its name is
+        // the script's), else its name when the link cannot be read.
         let ppid = std::os::unix::process::parent_id();
+        if let Ok(exe) = std::fs::read_link(format!("/proc/{ppid}/exe")) {
+            if let Some(name) = exe.file_name().and_then(|n| n.to_str()) {
+                return crate::shell::Format::for_shell(name);
+            }
+        }
         let comm = std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok()?;
         crate::shell::Format::for_shell(comm.trim())
     }

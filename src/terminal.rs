@@ -45,7 +45,14 @@ impl Picker for FuzzyPicker {
             .items(names)
             .default(0)
             .interact_on_opt(&term)
-            .map_err(|e| e.to_string().to_lowercase())
+            .map_err(|e| match e {
+                // In raw mode the picker reads Ctrl-C as a key and reports it as this error,
+                // before the signal handler could run: the same exit as the handler's.
+                dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => {
+                    on_interrupt()
+                }
+                other => other.to_string().to_lowercase(),
+            })
     }
 }
 
@@ -170,7 +177,7 @@ impl InterruptGuard {
         ACTIVE.store(true, std::sync::atomic::Ordering::SeqCst);
         static INSTALLED: std::sync::Once = std::sync::Once::new();
         INSTALLED.call_once(|| {
-            let _ = ctrlc::set_handler(on_interrupt);
+            let _ = ctrlc::set_handler(|| on_interrupt());
         });
         InterruptGuard
     }
@@ -193,7 +200,7 @@ impl Drop for InterruptGuard {
 }
 
 #[allow(clippy::disallowed_methods)] // the one exit outside main: the user pressed Ctrl-C
-fn on_interrupt() {
+fn on_interrupt() -> ! {
     if !ACTIVE.load(std::sync::atomic::Ordering::SeqCst) {
         std::process::exit(130);
     }

@@ -175,6 +175,26 @@ fn the_shell_running_rolecall_wins_over_the_login_shell() {
         assert_eq!(stdout(&out), expected_output(), "{shell}: {}", stderr(&out));
         assert_no_canary(&sb, shell);
     }
+    // A script run by its path: the parent's name is the script's, its program is the shell.
+    for interpreter in ["/bin/bash", "/bin/sh"] {
+        let path = sb.home().join("creds-script");
+        std::fs::write(&path, format!("#!{interpreter}\n{script}\n")).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let out = sb
+            .command(&path)
+            .env("P", PROFILE)
+            .env("SHELL", "/usr/bin/fish")
+            .output()
+            .unwrap();
+        assert_eq!(
+            stdout(&out),
+            expected_output(),
+            "{interpreter}: {}",
+            stderr(&out)
+        );
+        assert_no_canary(&sb, interpreter);
+    }
     let script = format!(
         "rolecall export \"$P\" | source; or exit 9; {}",
         print_vars()
@@ -202,8 +222,14 @@ fn fish_keeps_the_users_universal_variables() {
         .env("P", PROFILE)
         .output()
         .unwrap();
-    // rolecall only sets and erases globals: the universal value stays, in this session...
+    // rolecall only sets and erases globals: the universal value stays, in this session (and
+    // rolecall says that fish still exports it)...
     assert_eq!(stdout(&out), "[keep]\n[keep]\n", "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("AWS_PROFILE is also a universal variable"),
+        "{}",
+        stderr(&out)
+    );
     // ...and a new session still has it.
     let out = run_shell(&sb, "fish", &[], "echo \"[$AWS_PROFILE]\"");
     assert_eq!(stdout(&out), "[keep]\n", "{}", stderr(&out));

@@ -246,4 +246,21 @@ fn ctrl_c_at_the_mfa_prompt_gives_the_terminal_back() {
     assert!(text.contains("rc=130"), "{text}");
     let echo_on = text.split_whitespace().any(|word| word == "echo");
     assert!(echo_on, "echo is back on: {text}");
+
+    // The picker reads Ctrl-C as a key in raw mode: the same exit, and the cursor comes back.
+    let script = sb.home().join("ctrlc-pick.exp");
+    std::fs::write(
+        &script,
+        format!(
+            "set timeout 20\nspawn -noecho sh -c \"trap true INT; {BIN} export; echo rc=\\$?\"\nexpect {{\n  -ex \"profile\" {{}}\n  timeout {{ exit 3 }}\n}}\nsleep 0.3\nsend \"\\x03\"\nexpect {{\n  -re \"rc=(\\[0-9]+)\" {{}}\n  timeout {{ exit 4 }}\n}}\nexpect eof\n"
+        ),
+    )
+    .unwrap();
+    let out = sb.command(which("expect")).arg(&script).output().unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(text.contains("rc=130"), "{text:?}");
+    let hidden = text.rfind("\u{1b}[?25l");
+    let shown = text.rfind("\u{1b}[?25h");
+    assert!(shown > hidden, "the cursor is shown again: {text:?}");
 }

@@ -260,7 +260,12 @@ fn config_profile_name(header: &str) -> Option<String> {
     if !rest.starts_with(char::is_whitespace) {
         return None;
     }
-    if let Some([word, name]) = shlex::split(header).as_deref() {
+    // The shlex crate reads `#` as a comment, Python's shlex (the AWS CLI's) does not: a
+    // header with `#` keeps its text.
+    let words = (!header.contains('#'))
+        .then(|| shlex::split(header))
+        .flatten();
+    if let Some([word, name]) = words.as_deref() {
         if word == "profile" {
             return (!name.is_empty()).then(|| name.clone());
         }
@@ -346,7 +351,7 @@ mod tests {
 
     #[test]
     fn profile_headers_that_are_two_shell_words_are_unquoted() {
-        let config = "[ profile   y ]\n[profile \"my name\"]\n[profile 'q']\n[profile we'ird \"name\" x]\n[profile]\n[profiles x]\n[default]\n";
+        let config = "[ profile   y ]\n[profile \"my name\"]\n[profile 'q']\n[profile we'ird \"name\" x]\n[profile]\n[profiles x]\n[profile y #old]\n[default]\n";
         let p = Profiles::from_strs(config, "[cred  name]\n").unwrap();
         assert_eq!(
             p.names().collect::<Vec<_>>(),
@@ -355,6 +360,7 @@ mod tests {
                 "my name",
                 "q",
                 "we'ird \"name\" x",
+                "y #old",
                 "default",
                 "cred  name"
             ]

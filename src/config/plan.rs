@@ -148,7 +148,7 @@ pub fn plan(
         return Err(
             match ["AWS_REGION", "AWS_DEFAULT_REGION"]
                 .into_iter()
-                .find(|v| vars.non_empty(v).is_some())
+                .find(|v| environment_region(vars).is_some() && vars.non_empty(v).is_some())
             {
                 Some(variable) => ConfigError::InvalidSetting {
                     name: variable,
@@ -186,6 +186,17 @@ fn environment_default<'a>(name: &str, vars: &Vars) -> Option<Profile<'a>> {
     let web_identity = vars.non_empty("AWS_ROLE_ARN").is_some()
         && vars.non_empty("AWS_WEB_IDENTITY_TOKEN_FILE").is_some();
     (name == "default" && web_identity).then(|| Profile::new("default", &EMPTY))
+}
+
+/// The region the environment names for STS: `AWS_REGION`, else `AWS_DEFAULT_REGION`, as the
+/// AWS CLI reads them; none inside a rolecall shell (`ROLECALL_PROFILE` set), where those hold
+/// the previous profile's region, which may be in another partition or an opt-in region.
+fn environment_region(vars: &Vars) -> Option<&str> {
+    if vars.non_empty("ROLECALL_PROFILE").is_some() {
+        return None;
+    }
+    vars.non_empty("AWS_REGION")
+        .or_else(|| vars.non_empty("AWS_DEFAULT_REGION"))
 }
 
 /// A region STS can be reached in: lowercase letters, digits and dashes (`eu-west-1`).
@@ -259,12 +270,11 @@ pub fn default_session_name(vars: &Vars, now: OffsetDateTime) -> String {
 
 /// The endpoint every STS call of the plan uses: `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`,
 /// the profile's `services` section, then its `endpoint_url`; the region is
-/// `AWS_REGION`/`AWS_DEFAULT_REGION`, else the profile's, else us-east-1 (the AWS CLI's order,
-/// which matters where only one region's STS endpoint is reachable).
+/// `AWS_REGION`/`AWS_DEFAULT_REGION` (see [`environment_region`]), else the profile's, else
+/// us-east-1 (the AWS CLI's order, which matters where only one region's STS endpoint is
+/// reachable).
 fn sts_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEndpoint {
-    let region = vars
-        .non_empty("AWS_REGION")
-        .or_else(|| vars.non_empty("AWS_DEFAULT_REGION"))
+    let region = environment_region(vars)
         .or_else(|| profile.get("region"))
         .unwrap_or(DEFAULT_STS_REGION)
         .to_string();

@@ -329,6 +329,10 @@ fn endpoint_precedence() {
     assert_eq!(p.region.as_deref(), Some("eu-west-1"));
     let p = try_plan_with(&regional, CREDS, "r", &vars()).unwrap();
     assert_eq!(p.endpoint.region, "eu-west-1");
+    // Inside a rolecall shell the region variables are the previous profile's: not used.
+    let nested = Vars::from_pairs([("AWS_REGION", "ca-central-1"), ("ROLECALL_PROFILE", "a")]);
+    let p = try_plan_with(&regional, CREDS, "r", &nested).unwrap();
+    assert_eq!(p.endpoint.region, "eu-west-1");
 }
 
 #[test]

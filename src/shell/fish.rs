@@ -30,10 +30,10 @@ pub fn render(changes: &[Change]) -> String {
             Change::Unset(k) => {
                 // Only the global: a plain `set -e` would erase a universal variable the user
                 // keeps for every session. It fails for a variable that is not set; that is no
-                // failure here.
-                out.push_str("set -e -g ");
-                out.push_str(k);
-                out.push_str("; or true");
+                // failure here. A universal one stays exported, so say so.
+                out.push_str(&format!(
+                    "set -e -g {k}; or true\nset -q -U {k}; and echo 'rolecall: {k} is also a universal variable, which fish still exports (set -e -U {k} removes it)' >&2; or true"
+                ));
             }
         }
         out.push('\n');
@@ -70,6 +70,6 @@ mod tests {
     #[test]
     fn renders() {
         let text = render(&[Change::Set("A", "x".into()), Change::Unset("B")]);
-        assert_eq!(text, "set -gx A 'x'\nset -e -g B; or true\n");
+        assert_eq!(text, "set -gx A 'x'\nset -e -g B; or true\nset -q -U B; and echo 'rolecall: B is also a universal variable, which fish still exports (set -e -U B removes it)' >&2; or true\n");
     }
 }

@@ -44,6 +44,9 @@ impl Format {
         let name = name.rsplit(['/', '\\']).next().unwrap_or(name);
         let name = name.strip_suffix(".exe").unwrap_or(name);
         let name = name.strip_prefix('-').unwrap_or(name); // a login shell's argv[0]
+                                                           // A versioned binary (`zsh-5.9`, `bash5.2`), as some systems install them.
+        let name = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+        let name = name.strip_suffix('-').unwrap_or(name);
         match name {
             "sh" | "bash" | "zsh" | "dash" | "ksh" | "mksh" | "ash" | "busybox" | "yash" => {
                 Some(Format::Sh)
@@ -114,5 +117,13 @@ mod tests {
             Some(Format::PowerShell)
         );
         assert_eq!(Format::for_shell("/bin/tcsh"), None);
+        for versioned in ["zsh-5.9", "-bash", "ksh93", "bash5.2"] {
+            assert_eq!(
+                Format::for_shell(versioned),
+                Some(Format::Sh),
+                "{versioned}"
+            );
+        }
+        assert_eq!(Format::for_shell("python3.11"), None);
     }
 }
