@@ -39,7 +39,7 @@ pub fn main() -> ExitCode {
         stdout: std::io::stdout().is_terminal(),
         stderr: std::io::stderr().is_terminal(),
         color: std::io::stdout().is_terminal() && vars.non_empty("NO_COLOR").is_none(),
-        parent_shell: parent_shell(),
+        parent_shell: crate::parent::shell(),
     };
     let verbosity = crate::verbosity(&cli);
     let timeouts = match vars.non_empty("ROLECALL_STS_TIMEOUT") {
@@ -123,26 +123,4 @@ fn usage_error(e: clap::Error) -> ExitCode {
         .unwrap_or_default();
     say(format_args!("{first}{tip}; see \"rolecall --help\""));
     ExitCode::from(crate::exit::USAGE)
-}
-
-/// The shell rolecall runs under, when its parent process is one (Linux: `/proc`): that is the
-/// shell that evaluates `eval "$(rolecall export p)"`, whatever the login shell in `$SHELL`.
-fn parent_shell() -> Option<crate::shell::Format> {
-    #[cfg(unix)]
-    {
-        // The program the parent runs (a `#!/bin/bash` script's is bash, while its name is
-        // the script's), else its name when the link cannot be read.
-        let ppid = std::os::unix::process::parent_id();
-        if let Ok(exe) = std::fs::read_link(format!("/proc/{ppid}/exe")) {
-            if let Some(name) = exe.file_name().and_then(|n| n.to_str()) {
-                return crate::shell::Format::for_shell(name);
-            }
-        }
-        let comm = std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok()?;
-        crate::shell::Format::for_shell(comm.trim())
-    }
-    #[cfg(not(unix))]
-    {
-        None
-    }
 }

@@ -14,6 +14,7 @@ pub mod context;
 pub mod credentials;
 pub mod env;
 mod error;
+pub mod parent;
 pub mod process;
 pub mod shell;
 pub mod terminal;

@@ -40,9 +40,14 @@ impl Picker for FuzzyPicker {
             return Err("there is no terminal to pick on".into());
         }
         let _guard = InterruptGuard::new();
+        // Names are shown, never obeyed: control characters in one are drawn as escapes.
+        let shown: Vec<String> = names
+            .iter()
+            .map(|n| crate::context::printable(n).into_owned())
+            .collect();
         dialoguer::FuzzySelect::new()
             .with_prompt("profile")
-            .items(names)
+            .items(&shown)
             .default(0)
             .interact_on_opt(&term)
             .map_err(|e| match e {
@@ -154,9 +159,9 @@ impl Sts for Spinning<'_> {
     }
 }
 
-/// While a prompt is on the screen, Ctrl-C puts the terminal back as it was (echo on, cursor
-/// shown) and exits with 130, as a shell expects of an interrupted command; without it the
-/// signal would leave a hidden-input prompt's terminal without echo.
+/// While a prompt is on the screen, Ctrl-C (and SIGTERM or SIGHUP) puts the terminal back as
+/// it was (echo on, cursor shown) and exits with 130, as a shell expects of an interrupted
+/// command; without it the signal would leave a hidden-input prompt's terminal without echo.
 pub struct InterruptGuard;
 
 /// Whether a prompt is on the screen.

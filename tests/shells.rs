@@ -175,6 +175,28 @@ fn the_shell_running_rolecall_wins_over_the_login_shell() {
         assert_eq!(stdout(&out), expected_output(), "{shell}: {}", stderr(&out));
         assert_no_canary(&sb, shell);
     }
+    // Through a program that only runs the command (timeout, xargs): the shell above it.
+    let wrapped = format!(
+        "eval \"$(timeout 20 rolecall export \"$P\")\" || exit 9; {}",
+        print_vars()
+    );
+    for shell in ["bash", "zsh"] {
+        let out = sb
+            .command(which(shell))
+            .arg("-c")
+            .arg(&wrapped)
+            .env("P", PROFILE)
+            .env("SHELL", "/usr/bin/fish")
+            .output()
+            .unwrap();
+        assert_eq!(
+            stdout(&out),
+            expected_output(),
+            "{shell} + timeout: {}",
+            stderr(&out)
+        );
+        assert_no_canary(&sb, shell);
+    }
     // A script run by its path: the parent's name is the script's, its program is the shell.
     for interpreter in ["/bin/bash", "/bin/sh"] {
         let path = sb.home().join("creds-script");
@@ -364,7 +386,7 @@ fn init_functions_evaluate_only_statements() {
     );
     // A region that is code in every shell, shown by --dry-run and --help-like output.
     sb.write_config("[profile keys]\nregion = x;touch PWNED (touch PWNED) $(touch PWNED)\n");
-    let posix = "set -u\neval \"$(rolecall init SHELL)\" || exit 9\nrolecall >/dev/null 2>&1\nrolecall use keys --dry-run | head -1\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use --help | head -1\nrolecall -v use keys 2>/dev/null || exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset || exit 7\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use -- -dash || exit 6\necho \"$ROLECALL_PROFILE\"\n";
+    let posix = "set -u\nshopt -s expand_aliases 2>/dev/null\nalias command='echo ALIASED'\nalias rolecall='\\rolecall'\neval \"$(rolecall init SHELL)\" || exit 9\nrolecall >/dev/null 2>&1\nrolecall use keys --dry-run | head -1\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use --help | head -1\nrolecall -v use keys 2>/dev/null || exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset || exit 7\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use -- -dash || exit 6\necho \"$ROLECALL_PROFILE\"\n";
     let expected = "# profile \"keys\": no STS call (x;touch PWNED (touch PWNED) $(touch PWNED), http://127.0.0.1:9)\n[unset]\nSet the profile's credentials in the current shell (needs the `rolecall init` function)\nAKIAINIT00000001 x;touch PWNED (touch PWNED) $(touch PWNED)\n[unset]\n-dash\n";
     for shell in ["bash", "zsh"] {
         let out = run_shell(&sb, shell, &[], &posix.replace("SHELL", shell));

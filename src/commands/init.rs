@@ -8,20 +8,21 @@ use crate::{Error, Outcome};
 
 const POSIX: &str = r##"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
 # shell, `rolecall use --unset` removes them; everything else runs the rolecall program.
-# Only text that rolecall marks as shell statements is evaluated.
-rolecall() {
+# Only text that rolecall marks as shell statements is evaluated. (`function` and `\command`
+# keep aliases named rolecall or command out of the way.)
+function rolecall {
     local __rolecall_arg= __rolecall_out=
     for __rolecall_arg in "$@"; do
         case $__rolecall_arg in -*) ;; *) break ;; esac
     done
     if [ "$__rolecall_arg" = use ]; then
-        __rolecall_out="$(ROLECALL_SHELL_FUNCTION=sh command rolecall "$@")" || return
+        __rolecall_out="$(ROLECALL_SHELL_FUNCTION=sh \command rolecall "$@")" || return
         case $__rolecall_out in
             "# rolecall use: shell statements"*) eval "$__rolecall_out" ;;
             ?*) printf '%s\n' "$__rolecall_out" ;;
         esac
     else
-        command rolecall "$@"
+        \command rolecall "$@"
     fi
 }
 "##;
@@ -52,7 +53,8 @@ end
 
 const POWERSHELL: &str = r##"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
 # session, `rolecall use --unset` removes them; everything else runs the rolecall program.
-# Only text that rolecall marks as shell statements is evaluated.
+# Only text that rolecall marks as shell statements is evaluated. (`function` and `\command`
+# keep aliases named rolecall or command out of the way.)
 function rolecall {
     $exe = Get-Command -Name rolecall -CommandType Application | Select-Object -First 1
     $sub = @($args | Where-Object { -not "$_".StartsWith('-') }) | Select-Object -First 1

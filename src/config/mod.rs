@@ -88,6 +88,8 @@ pub enum ConfigError {
     EnvironmentCredentialsMissing(String),
     #[error("the source credentials' {0} contains spaces, control or non-ASCII characters, which cannot be sent to sts; check the keys in your credentials file, environment or credential_process")]
     UnsendableCredentials(&'static str),
+    #[error("the sts endpoint {0:?} is not an http:// or https:// URL; fix AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or the profile's endpoint_url")]
+    InvalidEndpoint(String),
     #[error("{kind} file {path} is malformed at {error}; fix that line")]
     Malformed {
         kind: FileKind,

@@ -142,6 +142,13 @@ pub fn plan(
         }));
     }
 
+    if let Some(url) = endpoint
+        .url
+        .as_ref()
+        .filter(|u| !steps.is_empty() && !valid_url(u))
+    {
+        return Err(ConfigError::InvalidEndpoint(url.clone()));
+    }
     if !steps.is_empty() && !valid_region(&endpoint.region) {
         let reason = "use a region name such as eu-west-1";
         let value = endpoint.region.clone();
@@ -197,6 +204,16 @@ fn environment_region(vars: &Vars) -> Option<&str> {
     }
     vars.non_empty("AWS_REGION")
         .or_else(|| vars.non_empty("AWS_DEFAULT_REGION"))
+}
+
+/// An endpoint URL the HTTP client can use: `http://` or `https://` and a host, no spaces.
+fn valid_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// A region STS can be reached in: lowercase letters, digits and dashes (`eu-west-1`).

@@ -336,6 +336,21 @@ fn endpoint_precedence() {
 }
 
 #[test]
+fn an_endpoint_that_is_not_a_url_is_a_config_error() {
+    let config =
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n";
+    for bad in ["not a url", "ftp://x", "http://", "127.0.0.1:4566"] {
+        let v = Vars::from_pairs([("AWS_ENDPOINT_URL_STS", bad)]);
+        let e = try_plan_with(config, CREDS, "r", &v).unwrap_err();
+        assert!(matches!(e, ConfigError::InvalidEndpoint(_)), "{bad}: {e}");
+    }
+    for good in ["http://127.0.0.1:4566", "HTTPS://sts.example.com/path"] {
+        let v = Vars::from_pairs([("AWS_ENDPOINT_URL_STS", good)]);
+        assert!(try_plan_with(config, CREDS, "r", &v).is_ok(), "{good}");
+    }
+}
+
+#[test]
 fn an_unusable_sts_region_is_a_config_error() {
     let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = eu west\n";
     let e = try_plan(config, "r").unwrap_err();

@@ -183,6 +183,21 @@ fn from_sdk(
             "no credentials in the answer",
         )
     })?;
+    // The SDK fills a missing field with an empty string or the epoch: name what is missing
+    // rather than call the answer expired.
+    let missing = [
+        ("AccessKeyId", c.access_key_id().is_empty()),
+        ("SecretAccessKey", c.secret_access_key().is_empty()),
+        ("SessionToken", c.session_token().is_empty()),
+        ("Expiration", c.expiration().secs() == 0),
+    ];
+    if let Some((field, _)) = missing.iter().find(|(_, absent)| *absent) {
+        return Err(StsError::new(
+            StsErrorKind::BadAnswer,
+            operation,
+            format!("the answer has no {field}"),
+        ));
+    }
     let expiration = OffsetDateTime::from_unix_timestamp(c.expiration().secs()).map_err(|_| {
         StsError::new(
             StsErrorKind::BadAnswer,
