@@ -153,27 +153,40 @@ fn the_format_follows_shell_when_not_given() {
     }
 }
 
+/// Runs `command` on the hostile sandbox's profile with `$SHELL` naming another shell, and
+/// checks that every value arrived and nothing ran.
+fn assert_round_trip(
+    sb: &Sandbox,
+    mut command: std::process::Command,
+    login_shell: &str,
+    what: &str,
+) {
+    let out = command
+        .env("P", PROFILE)
+        .env("SHELL", login_shell)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), expected_output(), "{what}: {}", stderr(&out));
+    assert_no_canary(sb, what);
+}
+
 #[test]
 fn the_shell_running_rolecall_wins_over_the_login_shell() {
     // A fish user's bash script (and a bash user's fish session) evaluates rolecall's output:
     // the format follows the shell that runs rolecall, so nothing runs and every value
     // arrives, whatever $SHELL says.
     let sb = hostile_sandbox();
+    let shell_c = |shell: &str, script: &str| {
+        let mut c = sb.command(which(shell));
+        c.arg("-c").arg(script);
+        c
+    };
     let script = format!(
         "eval \"$(rolecall export \"$P\")\" || exit 9; {}",
         print_vars()
     );
     for shell in ["bash", "dash", "zsh"] {
-        let out = sb
-            .command(which(shell))
-            .arg("-c")
-            .arg(&script)
-            .env("P", PROFILE)
-            .env("SHELL", "/usr/bin/fish")
-            .output()
-            .unwrap();
-        assert_eq!(stdout(&out), expected_output(), "{shell}: {}", stderr(&out));
-        assert_no_canary(&sb, shell);
+        assert_round_trip(&sb, shell_c(shell, &script), "/usr/bin/fish", shell);
     }
     // Through a program that only runs the command (timeout, xargs): the shell above it.
     let wrapped = format!(
@@ -181,21 +194,7 @@ fn the_shell_running_rolecall_wins_over_the_login_shell() {
         print_vars()
     );
     for shell in ["bash", "zsh"] {
-        let out = sb
-            .command(which(shell))
-            .arg("-c")
-            .arg(&wrapped)
-            .env("P", PROFILE)
-            .env("SHELL", "/usr/bin/fish")
-            .output()
-            .unwrap();
-        assert_eq!(
-            stdout(&out),
-            expected_output(),
-            "{shell} + timeout: {}",
-            stderr(&out)
-        );
-        assert_no_canary(&sb, shell);
+        assert_round_trip(&sb, shell_c(shell, &wrapped), "/usr/bin/fish", shell);
     }
     // A script run by its path: the parent's name is the script's, its program is the shell.
     for interpreter in ["/bin/bash", "/bin/sh"] {
@@ -203,34 +202,13 @@ fn the_shell_running_rolecall_wins_over_the_login_shell() {
         std::fs::write(&path, format!("#!{interpreter}\n{script}\n")).unwrap();
         std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
             .unwrap();
-        let out = sb
-            .command(&path)
-            .env("P", PROFILE)
-            .env("SHELL", "/usr/bin/fish")
-            .output()
-            .unwrap();
-        assert_eq!(
-            stdout(&out),
-            expected_output(),
-            "{interpreter}: {}",
-            stderr(&out)
-        );
-        assert_no_canary(&sb, interpreter);
+        assert_round_trip(&sb, sb.command(&path), "/usr/bin/fish", interpreter);
     }
     let script = format!(
         "rolecall export \"$P\" | source; or exit 9; {}",
         print_vars()
     );
-    let out = sb
-        .command(which("fish"))
-        .arg("-c")
-        .arg(&script)
-        .env("P", PROFILE)
-        .env("SHELL", "/bin/bash")
-        .output()
-        .unwrap();
-    assert_eq!(stdout(&out), expected_output(), "fish: {}", stderr(&out));
-    assert_no_canary(&sb, "fish");
+    assert_round_trip(&sb, shell_c("fish", &script), "/bin/bash", "fish");
 }
 
 #[test]

@@ -231,11 +231,15 @@ fn cap_chained(role: &mut RoleSettings, why: &str, notes: &mut Vec<String>) {
     let Some(asked) = role.duration_seconds.filter(|d| *d > CHAINED_MAX_SECONDS) else {
         return;
     };
-    notes.push(format!(
-        "profile \"{}\": duration_seconds {asked} capped at {CHAINED_MAX_SECONDS} because {why}; STS limits a chained role session to one hour",
-        role.profile
-    ));
+    notes.push(chained_cap_note(&role.profile, asked, why));
     role.duration_seconds = Some(CHAINED_MAX_SECONDS);
+}
+
+/// What rolecall says when it caps a step's duration at the role-chaining limit.
+pub fn chained_cap_note(profile: &str, asked: u32, why: &str) -> String {
+    format!(
+        "profile \"{profile}\": duration_seconds {asked} capped at {CHAINED_MAX_SECONDS} because {why}; STS limits a chained role session to one hour"
+    )
 }
 
 /// `ROLECALL_MFA_SESSION_DURATION`: seconds, or a number with `m` or `h`.

@@ -7,7 +7,7 @@ use super::sts::{
     AssumeRoleRequest, SessionTokenRequest, StsError, StsErrorKind, WebIdentityRequest,
 };
 use super::{Credentials, Secret};
-use crate::config::plan::{Mfa, Plan, Source, Step, CHAINED_MAX_SECONDS};
+use crate::config::plan::{chained_cap_note, Mfa, Plan, Source, Step, CHAINED_MAX_SECONDS};
 use crate::context::Context;
 use crate::Error;
 
@@ -221,9 +221,10 @@ impl Run<'_, '_, '_> {
                 if let Some(asked) = duration_seconds.filter(|d| *d > CHAINED_MAX_SECONDS) {
                     if caller.is_some_and(|c| c.session_token.is_some()) {
                         // Only known now, for a credential_process that returned a session.
-                        self.ctx.verbose(&format!(
-                            "profile \"{}\": duration_seconds {asked} capped at {CHAINED_MAX_SECONDS} because its source credentials are a session; STS limits a chained role session to one hour",
-                            role.profile
+                        self.ctx.verbose(&chained_cap_note(
+                            &role.profile,
+                            asked,
+                            "its source credentials are a session",
                         ));
                         duration_seconds = Some(CHAINED_MAX_SECONDS);
                     }
