@@ -2,25 +2,26 @@
 
 use std::process::ExitCode;
 
-use crate::clock::SystemClock;
-use crate::credentials::mfa::TerminalPrompt;
-use crate::credentials::source::SystemSources;
-use crate::credentials::sts::{SdkSts, Timeouts};
-use crate::terminal::{FuzzyPicker, Spinning, Terminal};
-use crate::{cli::Cli, Context, Outcome, Vars};
+use std::io::IsTerminal;
+use std::rc::Rc;
+
 use clap::error::ErrorKind;
 use clap::Parser;
-use std::io::IsTerminal;
+
+use crate::adapters::aws::{Aws, SdkSts};
+use crate::adapters::clock::SystemClock;
+use crate::adapters::sources::SystemSources;
+use crate::adapters::terminal::{FuzzyPicker, Spinning, Terminal, TerminalPrompt};
+use crate::cli::Cli;
+use crate::commands::Context;
+use crate::domain::{Outcome, Vars};
+use crate::ports::sts::Timeouts;
+use crate::printer::{Printer, Verbosity};
+use crate::settings::Settings;
 
 /// One line on stderr; a closed or full stderr is no reason to fail (or panic).
 fn say(message: std::fmt::Arguments<'_>) {
-    use std::io::Write;
-    let text = message.to_string();
-    let _ = writeln!(
-        std::io::stderr(),
-        "rolecall: {}",
-        crate::context::printable(&text)
-    );
+    crate::printer::say(&mut std::io::stderr(), &message.to_string());
 }
 
 /// Builds the real context (STS, keychain, terminal, clock) from the process, runs the
@@ -39,28 +40,25 @@ pub fn main() -> ExitCode {
         stdout: std::io::stdout().is_terminal(),
         stderr: std::io::stderr().is_terminal(),
         color: std::io::stdout().is_terminal() && vars.non_empty("NO_COLOR").is_none(),
-        parent_shell: crate::parent::shell(),
+        parent_shell: crate::adapters::terminal::shell::shell(),
     };
-    let verbosity = crate::verbosity(&cli);
-    let timeouts = match vars.non_empty("ROLECALL_STS_TIMEOUT") {
-        None => Timeouts::default(),
-        Some(text) => match Timeouts::parse(text) {
-            Some(t) => t,
-            None => {
-                say(format_args!(
-                    "ROLECALL_STS_TIMEOUT={text:?} is invalid; use whole seconds from 1 to 300"
-                ));
-                return ExitCode::from(crate::exit::USAGE);
-            }
-        },
+    let settings = Settings::from_vars(&vars);
+    let verbosity = cli.verbosity();
+    let timeouts = match &settings.sts_timeout {
+        Ok(limit) => Timeouts::within(limit.unsigned_abs()),
+        Err(e) => {
+            say(format_args!("{e}"));
+            return ExitCode::from(crate::exit::USAGE);
+        }
     };
-    let real_sts = SdkSts::new(timeouts);
+    let aws = Rc::new(Aws::default());
+    let real_sts = SdkSts::new(aws.clone(), timeouts);
     let sts = Spinning {
         inner: &real_sts,
-        enabled: terminal.stderr && verbosity == crate::Verbosity::Normal,
+        enabled: terminal.stderr && verbosity == Verbosity::Normal,
     };
-    let sources = SystemSources::new();
-    let store = match crate::cache::open(&vars) {
+    let sources = SystemSources::new(aws);
+    let store = match crate::adapters::keychain::open(&settings, &vars) {
         Ok(store) => store,
         Err(error) => {
             say(format_args!("{error}"));
@@ -71,14 +69,14 @@ pub fn main() -> ExitCode {
         let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
         let mut ctx = Context {
             vars: &vars,
+            settings: &settings,
             stdout: &mut stdout,
-            stderr: &mut stderr,
+            err: Printer::new(&mut stderr, verbosity),
             sts: &sts,
             sources: &sources,
             store: store.as_ref(),
             clock: &SystemClock,
             mfa: &TerminalPrompt,
-            verbosity,
             terminal,
             picker: &FuzzyPicker,
         };
@@ -87,7 +85,7 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Exec(request)) => {
-            let (code, message) = crate::process::exec(&request);
+            let (code, message) = crate::adapters::child::exec(&request);
             if !message.is_empty() {
                 say(format_args!("{message}"));
             }

@@ -5,6 +5,8 @@ use std::ffi::OsString;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
+use crate::printer::Verbosity;
+
 /// Turn an AWS profile into short-lived role credentials for your shell or your command.
 ///
 /// Reads ~/.aws/config and ~/.aws/credentials as the AWS CLI does, calls STS, and prints
@@ -27,6 +29,18 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The verbosity the flags ask for.
+    pub fn verbosity(&self) -> Verbosity {
+        match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            (false, 1) => Verbosity::Verbose,
+            (false, _) => Verbosity::Debug,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,7 +211,7 @@ pub enum CompletionShell {
 
 /// Profile names for dynamic completion, read from the user's config files at completion time.
 fn profile_candidates() -> Vec<CompletionCandidate> {
-    let vars = crate::Vars::from_process();
+    let vars = crate::domain::Vars::from_process();
     crate::config::Profiles::load(&vars)
         .map(|p| p.names().map(CompletionCandidate::new).collect())
         .unwrap_or_default()

@@ -1,44 +1,22 @@
-//! The error every command returns, and the exit code each kind maps to.
+//! The error every command returns: each layer's own error, wrapped, and the exit code of
+//! each kind.
 
-use crate::cache::StoreError;
 use crate::config::ConfigError;
-use crate::credentials::mfa::MfaError;
-use crate::credentials::source::SourceError;
-use crate::credentials::sts::{StsError, StsErrorKind};
-use crate::shell::RenderError;
+use crate::domain::setting::SettingError;
+use crate::execute::ExecuteError;
+use crate::ports::store::StoreError;
+use crate::render::RenderError;
 
-/// Exit codes, as documented in the README.
-pub mod exit {
-    /// Success.
-    pub const OK: u8 = 0;
-    /// An unexpected failure (writing the output failed, say).
-    pub const FAILURE: u8 = 1;
-    /// The command line is wrong, or no profile was named.
-    pub const USAGE: u8 = 2;
-    /// The configuration files or a profile's values are wrong.
-    pub const CONFIG: u8 = 3;
-    /// STS refused the credentials or request, no MFA code could be had, or a credential
-    /// source (credential_process, a token file) failed.
-    pub const DENIED: u8 = 4;
-    /// STS or the instance/container endpoint could not be reached, timed out, throttled
-    /// every retry or answered nonsense.
-    pub const UNAVAILABLE: u8 = 5;
-    /// `exec`: the command exists but cannot be run.
-    pub const NOT_EXECUTABLE: u8 = 126;
-    /// `exec`: the command was not found.
-    pub const NOT_FOUND: u8 = 127;
-}
+pub use crate::domain::exit;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
-    Sts(#[from] StsError),
+    Setting(#[from] SettingError),
     #[error(transparent)]
-    Mfa(#[from] MfaError),
-    #[error(transparent)]
-    Source(#[from] SourceError),
+    Execute(#[from] ExecuteError),
     #[error(transparent)]
     Render(#[from] RenderError),
     #[error("session store: {0}")]
@@ -52,18 +30,11 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Config(ConfigError::NoProfile) | Error::Usage(_) => exit::USAGE,
+            Error::Config(ConfigError::NoProfile | ConfigError::Setting(_))
+            | Error::Setting(_)
+            | Error::Usage(_) => exit::USAGE,
             Error::Config(_) | Error::Render(_) => exit::CONFIG,
-            Error::Sts(e) => match e.kind {
-                StsErrorKind::Rejected => exit::DENIED,
-                StsErrorKind::Unreachable
-                | StsErrorKind::Throttled
-                | StsErrorKind::Failing
-                | StsErrorKind::BadAnswer => exit::UNAVAILABLE,
-            },
-            Error::Mfa(_) => exit::DENIED,
-            Error::Source(e) if e.unreachable => exit::UNAVAILABLE,
-            Error::Source(_) => exit::DENIED,
+            Error::Execute(e) => e.exit_code(),
             Error::Store(_) | Error::Output(_) => exit::FAILURE,
         }
     }

@@ -1,60 +1,36 @@
 //! rolecall: AWS profiles to short-lived role credentials, for shells and commands.
 //!
-//! `main` calls [`app::main`], which parses the command line, builds the real [`Context`] and
-//! calls [`run`]; everything else takes its dependencies as arguments, so tests drive it with
-//! fakes.
+//! Layers, from the bottom (an import only ever points down; see docs/ARCHITECTURE.md, and
+//! `scripts/check-layers`, which the test run uses to enforce it):
+//!
+//! - `domain`: values and pure rules;
+//! - `config`, `ports`, `render`, `settings`, `printer`;
+//! - `plan` (pure), `execute` (walks a plan through the ports), `adapters` (the real world);
+//! - `cli` (clap types), `error`;
+//! - `commands`;
+//! - `app` (the composition root), this file and `main.rs`.
+//!
+//! `main` calls [`app::main`], which parses the command line, builds the real
+//! [`commands::Context`] and calls [`run`]; everything else takes its dependencies as
+//! arguments, so tests drive it with fakes.
 
+pub mod adapters;
 pub mod app;
-pub mod cache;
 pub mod cli;
-pub mod clock;
 pub mod commands;
 pub mod config;
-pub mod context;
-pub mod credentials;
-pub mod env;
+pub mod domain;
 mod error;
-pub mod parent;
-pub mod process;
-pub mod shell;
-pub mod terminal;
+pub mod execute;
+pub mod plan;
+pub mod ports;
+pub mod printer;
+pub mod render;
+pub mod settings;
 
 #[cfg(test)]
-mod flow_tests;
+mod testing;
 
-use std::ffi::OsString;
-
-pub use context::{Context, Vars, Verbosity};
+pub use commands::run;
+pub use domain::{ExecRequest, Outcome, Vars};
 pub use error::{exit, Error};
-
-/// What `main` does once a command has finished its work.
-#[derive(Debug)]
-pub enum Outcome {
-    /// Exit 0.
-    Done,
-    /// Replace this process with a command (`exec`), after every cache write is done.
-    Exec(ExecRequest),
-}
-
-/// A command to run with environment changes applied.
-#[derive(Debug)]
-pub struct ExecRequest {
-    pub program: OsString,
-    pub args: Vec<OsString>,
-    pub changes: Vec<env::Change>,
-}
-
-/// Runs a parsed command line.
-pub fn run(cli: cli::Cli, ctx: &mut Context) -> Result<Outcome, Error> {
-    commands::dispatch(cli.command, ctx)
-}
-
-/// The verbosity the flags ask for.
-pub fn verbosity(cli: &cli::Cli) -> Verbosity {
-    match (cli.quiet, cli.verbose) {
-        (true, _) => Verbosity::Quiet,
-        (false, 0) => Verbosity::Normal,
-        (false, 1) => Verbosity::Verbose,
-        (false, _) => Verbosity::Debug,
-    }
-}

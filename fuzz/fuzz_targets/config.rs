@@ -3,7 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rolecall::config::{plan, Profiles};
+use rolecall::config::Profiles;
+use rolecall::plan::{plan, Inputs};
+use rolecall::settings::Settings;
 use rolecall::Vars;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,9 +19,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let vars = Vars::from_pairs([("USER", "fuzz"), ("AWS_ACCESS_KEY_ID", "AKIA"), ("AWS_SECRET_ACCESS_KEY", "s")]);
-    let now = time::OffsetDateTime::UNIX_EPOCH;
-    let _ = plan(&profiles, name, &vars, now);
+    let settings = Settings::from_vars(&vars);
+    let inputs = Inputs {
+        vars: &vars,
+        settings: &settings,
+        now: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    let _ = plan(&profiles, name, &inputs);
     for candidate in profiles.names().take(50) {
-        let _ = plan(&profiles, candidate, &vars, now);
+        let _ = plan(&profiles, candidate, &inputs);
     }
 });

@@ -2,10 +2,14 @@
 
 use std::collections::HashSet;
 
+use super::obtain::inputs;
+use super::Context;
 use crate::cli::ClearCacheArgs;
-use crate::config::{plan, Profiles, Source};
-use crate::context::Context;
-use crate::{Error, Outcome};
+use crate::config::Profiles;
+use crate::domain::{printable, Outcome};
+use crate::error::Error;
+use crate::plan::plan;
+use crate::ports::store::IndexEntry;
 
 pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let index = ctx.store.index();
@@ -41,10 +45,10 @@ pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
                 names.push(name);
             }
         }
-        format!(" of {}", crate::context::printable(&names.join(", ")))
+        format!(" of {}", printable(&names.join(", ")))
     };
     writeln!(ctx.stdout, "removed {removed} cached {noun}{scope}")
-        .map_err(|e| Error::Output(e.to_string().to_lowercase()))?;
+        .map_err(|e| Error::Output(e.to_string()))?;
     match failures.into_iter().next() {
         Some(e) => Err(Error::Store(e)),
         None => Ok(Outcome::Done),
@@ -58,7 +62,7 @@ pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
 /// typo: an error with the nearest names, before anything is removed.
 fn keys_of(
     names: &[String],
-    index: &[crate::cache::IndexEntry],
+    index: &[IndexEntry],
     ctx: &Context,
 ) -> Result<HashSet<String>, Error> {
     let profiles = Profiles::load(ctx.vars).ok();
@@ -73,11 +77,8 @@ fn keys_of(
         if profiles.get(name).is_some() {
             known = true;
         }
-        if let Ok(plan) = plan(profiles, name, ctx.vars, ctx.clock.now()) {
-            keys.extend(plan.steps.iter().map(|s| s.cache_key().to_string()));
-            if let Source::Process { cache_key, .. } = &plan.source {
-                keys.insert(cache_key.clone());
-            }
+        if let Ok(plan) = plan(profiles, name, &inputs(ctx)) {
+            keys.extend(plan.session_keys().map(str::to_string));
         }
         if !known {
             return Err(Error::Config(profiles.not_found(name)));

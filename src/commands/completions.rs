@@ -4,9 +4,10 @@
 use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 
 use super::write_out;
+use super::Context;
 use crate::cli::{CompletionShell, CompletionsArgs};
-use crate::context::Context;
-use crate::{Error, Outcome};
+use crate::domain::Outcome;
+use crate::error::Error;
 
 /// The environment variable that switches the binary into completion mode.
 pub const COMPLETE_VAR: &str = "ROLECALL_COMPLETE";

@@ -2,10 +2,12 @@
 
 use std::ffi::OsString;
 
-use super::{obtain, Obtained, PlanTo};
+use super::obtain::{obtain, Obtained, PlanTo};
+use super::Context;
 use crate::cli::ExecArgs;
-use crate::context::Context;
-use crate::{env, Error, ExecRequest, Outcome};
+use crate::domain::env;
+use crate::domain::{ExecRequest, Outcome};
+use crate::error::Error;
 
 pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let (plan, credentials) = match obtain(&args.credentials, ctx, PlanTo::Stdout)? {
@@ -14,7 +16,7 @@ pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     };
     let changes = env::changes(&credentials, plan.region.as_deref(), &plan.profile);
     // The same check export makes: an environment cannot carry a NUL byte.
-    crate::shell::check_values(&changes)?;
+    crate::render::check_values(&changes)?;
     let mut command = args.command.into_iter();
     let program = match command.next() {
         Some(program) if program.is_empty() => {

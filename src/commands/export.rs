@@ -1,11 +1,13 @@
 //! `rolecall export`: print statements for a shell to evaluate.
 
-use super::{obtain, write_out, Obtained, PlanTo};
+use super::obtain::{obtain, Obtained, PlanTo};
+use super::write_out;
+use super::Context;
 use crate::cli::{CredentialArgs, ExportArgs, ExportFormat};
-use crate::context::Context;
-use crate::env::{self, Change};
-use crate::shell::{render, Format};
-use crate::{Error, Outcome};
+use crate::domain::env::{self, Change};
+use crate::domain::Outcome;
+use crate::error::Error;
+use crate::render::{render, Format};
 
 pub fn run(args: ExportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     // The shell that runs rolecall is the one that evaluates its output; `$SHELL` (the login

@@ -2,9 +2,10 @@
 //! current shell, passing every other subcommand through to the binary.
 
 use super::write_out;
+use super::Context;
 use crate::cli::{InitArgs, InitShell};
-use crate::context::Context;
-use crate::{Error, Outcome};
+use crate::domain::Outcome;
+use crate::error::Error;
 
 const POSIX: &str = r##"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
 # shell, `rolecall use --unset` removes them; everything else runs the rolecall program.

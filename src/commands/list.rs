@@ -7,42 +7,14 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::write_out;
+use super::obtain::inputs;
+use super::{write_out, Context};
 use crate::cli::ListArgs;
-use crate::config::plan::Source;
-use crate::config::{plan, Profile, Profiles};
-use crate::context::{Context, Vars};
-use crate::credentials::execute::human;
-use crate::{Error, Outcome};
-
-/// A cached session's state, from the index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SessionState {
-    Valid(OffsetDateTime),
-    Expired,
-    None,
-}
-
-impl SessionState {
-    pub fn of(index: &HashMap<String, i64>, key: &str, now: OffsetDateTime) -> Self {
-        match index
-            .get(key)
-            .and_then(|e| OffsetDateTime::from_unix_timestamp(*e).ok())
-        {
-            Some(expiry) if expiry > now => SessionState::Valid(expiry),
-            Some(_) => SessionState::Expired,
-            None => SessionState::None,
-        }
-    }
-
-    pub fn text(&self, now: OffsetDateTime) -> String {
-        match self {
-            SessionState::Valid(expiry) => format!("valid {}", human(*expiry - now)),
-            SessionState::Expired => "expired".into(),
-            SessionState::None => "—".into(),
-        }
-    }
-}
+use crate::config::{Profile, Profiles};
+use crate::domain::freshness::SessionState;
+use crate::domain::{printable, Outcome};
+use crate::error::Error;
+use crate::plan::{plan, Inputs};
 
 #[derive(Serialize)]
 struct Row {
@@ -82,11 +54,11 @@ fn kind_and_source(p: Profile<'_>) -> (&'static str, Option<String>) {
 
 fn rows(
     profiles: &Profiles,
-    vars: &Vars,
+    inputs: &Inputs,
     index: &HashMap<String, i64>,
     indexed: &HashSet<String>,
-    now: OffsetDateTime,
 ) -> Vec<Row> {
+    let now = inputs.now;
     profiles
         .names()
         .filter_map(|name| profiles.get(name))
@@ -96,15 +68,9 @@ fn rows(
             // Only profiles with an index entry can have one, so only those are planned.
             let key = indexed
                 .contains(p.name)
-                .then(|| plan(profiles, p.name, vars, now).ok())
+                .then(|| plan(profiles, p.name, inputs).ok())
                 .flatten()
-                .and_then(|plan| match plan.steps.last() {
-                    Some(step) => Some(step.cache_key().to_string()),
-                    None => match plan.source {
-                        Source::Process { cache_key, .. } => Some(cache_key),
-                        _ => None,
-                    },
-                });
+                .and_then(|plan| plan.final_key().map(str::to_string));
             let state = key
                 .map(|k| SessionState::of(index, &k, now))
                 .unwrap_or(SessionState::None);
@@ -145,7 +111,7 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let entries = ctx.store.index();
     let indexed: HashSet<String> = entries.iter().map(|e| e.profile.clone()).collect();
     let index: HashMap<String, i64> = entries.into_iter().map(|e| (e.key, e.expiration)).collect();
-    let rows = rows(&profiles, ctx.vars, &index, &indexed, now);
+    let rows = rows(&profiles, &inputs(ctx), &index, &indexed);
     let text = if args.json {
         let mut t = serde_json::to_string_pretty(&rows).unwrap_or_default();
         t.push('\n');
@@ -175,7 +141,7 @@ fn table(rows: &[Row], now: OffsetDateTime, color: bool) -> String {
                 r.state.text(now),
             ]
             // Names and values from the config are shown, never obeyed by the terminal.
-            .map(|cell| crate::context::printable(&cell).into_owned())
+            .map(|cell| printable(&cell).into_owned())
         })
         .collect();
     let header = [
@@ -234,9 +200,15 @@ mod tests {
         let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/maria\n[profile e]\nrole_arn = arn:aws:iam::123456789012:role/e\ncredential_source = Ec2InstanceMetadata\n[profile w]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /t\n[profile p]\ncredential_process = x\n[profile broken]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = ghost\n";
         let creds = "[default]\naws_access_key_id = AKIA\naws_secret_access_key = s\n";
         let profiles = Profiles::from_strs(config, creds).unwrap();
-        let vars = Vars::default();
-        let plan_r = plan(&profiles, "r", &vars, NOW).unwrap();
-        let plan_e = plan(&profiles, "e", &vars, NOW).unwrap();
+        let vars = crate::domain::Vars::default();
+        let settings = crate::settings::Settings::default();
+        let inputs = Inputs {
+            vars: &vars,
+            settings: &settings,
+            now: NOW,
+        };
+        let plan_r = plan(&profiles, "r", &inputs).unwrap();
+        let plan_e = plan(&profiles, "e", &inputs).unwrap();
         let index = HashMap::from([
             (
                 plan_r.steps.last().unwrap().cache_key().to_string(),
@@ -248,7 +220,7 @@ mod tests {
             ),
         ]);
         let indexed = HashSet::from(["r".to_string(), "e".to_string()]);
-        let rows = rows(&profiles, &vars, &index, &indexed, NOW);
+        let rows = rows(&profiles, &inputs, &index, &indexed);
         let summary: Vec<(&str, &str, String)> = rows
             .iter()
             .map(|r| (r.profile.as_str(), r.kind, r.state.text(NOW)))

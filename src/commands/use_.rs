@@ -4,10 +4,11 @@
 
 use super::export::statements;
 use super::write_out;
+use super::Context;
 use crate::cli::{UseArgs, UseShell};
-use crate::context::Context;
-use crate::shell::Format;
-use crate::{Error, Outcome};
+use crate::domain::Outcome;
+use crate::error::Error;
+use crate::render::Format;
 
 /// The first line of every text the function may evaluate. The function evaluates nothing
 /// else, so help text or a `--dry-run` plan is printed, never run.

@@ -1,18 +1,15 @@
 //! Reading `~/.aws/config` and `~/.aws/credentials` into profiles, and planning from them.
 
 pub mod file;
-pub mod plan;
 pub mod profile;
-mod resolve;
-mod steps;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::context::Vars;
+use crate::domain::setting::SettingError;
+use crate::domain::Vars;
 pub use file::{ParseError, Property, Section};
-pub use plan::{plan, Plan, Source, Step};
 pub use profile::Profile;
 
 /// Which of the two shared files a value came from.
@@ -78,6 +75,8 @@ pub enum ConfigError {
     },
     #[error("profile \"{profile}\": credential_source {value:?} is not one of Environment, Ec2InstanceMetadata, EcsContainer")]
     UnknownCredentialSource { profile: String, value: String },
+    #[error(transparent)]
+    Setting(#[from] SettingError),
     #[error("{name}={value:?} is invalid: {reason}")]
     InvalidSetting {
         name: &'static str,
@@ -86,8 +85,6 @@ pub enum ConfigError {
     },
     #[error("profile \"{0}\" has credential_source = Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set; export them first")]
     EnvironmentCredentialsMissing(String),
-    #[error("the source credentials' {0} contains spaces, control or non-ASCII characters, which cannot be sent to sts; check the keys in your credentials file, environment or credential_process")]
-    UnsendableCredentials(&'static str),
     #[error("the sts endpoint {0:?} is not an http:// or https:// URL; fix AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or the profile's endpoint_url")]
     InvalidEndpoint(String),
     #[error("{kind} file {path} is malformed at {error}; fix that line")]
@@ -301,12 +298,12 @@ fn read(path: &Path, kind: FileKind) -> Result<String, ConfigError> {
         }
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(String::new()),
-        Err(e) => return Err(error(e.to_string().to_lowercase())),
+        Err(e) => return Err(error(e.to_string())),
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| error(e.to_string().to_lowercase()))?;
+        .map_err(|e| error(e.to_string()))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(error(format!(
             "it is larger than {} MiB; is it really an AWS config file?",

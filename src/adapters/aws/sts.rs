@@ -1,0 +1,266 @@
+//! The real STS: aws-sdk-sts on a current-thread tokio runtime, with rustls, bounded
+//! timeouts and retries.
+
+use std::fmt;
+use std::rc::Rc;
+
+use aws_sdk_sts::config::retry::RetryConfig;
+use aws_sdk_sts::config::timeout::TimeoutConfig;
+use aws_sdk_sts::config::{BehaviorVersion, Region};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use time::OffsetDateTime;
+
+use super::Aws;
+use crate::domain::plan::StsEndpoint;
+use crate::domain::{Credentials, Secret};
+use crate::ports::sts::{
+    one_line, AssumeRoleRequest, SessionTokenRequest, Sts, StsError, StsErrorKind, Timeouts,
+    WebIdentityRequest, MAX_ATTEMPTS,
+};
+
+/// The real STS, through aws-sdk-sts on the run's one lazy runtime.
+pub struct SdkSts {
+    aws: Rc<Aws>,
+    timeouts: Timeouts,
+}
+
+impl SdkSts {
+    pub fn new(aws: Rc<Aws>, timeouts: Timeouts) -> Self {
+        Self { aws, timeouts }
+    }
+
+    fn runtime(&self) -> Result<&tokio::runtime::Runtime, StsError> {
+        self.aws.runtime().map_err(|e| {
+            StsError::new(
+                StsErrorKind::Unreachable,
+                "a request",
+                format!("cannot start the network runtime: {e}"),
+            )
+        })
+    }
+
+    /// A client for one call. A request that carries an MFA code gets one attempt: a retry
+    /// would send the same code again, which STS refuses once the first try reached it.
+    fn client(
+        &self,
+        endpoint: &StsEndpoint,
+        caller: Option<&Credentials>,
+        carries_mfa_code: bool,
+    ) -> aws_sdk_sts::Client {
+        let attempts = if carries_mfa_code { 1 } else { MAX_ATTEMPTS };
+        let http = self.aws.http();
+        let mut config = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(endpoint.region.clone()))
+            .http_client(http)
+            .retry_config(RetryConfig::standard().with_max_attempts(attempts))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(self.timeouts.connect)
+                    .operation_attempt_timeout(self.timeouts.attempt)
+                    .operation_timeout(self.timeouts.operation)
+                    .build(),
+            );
+        if let Some(url) = &endpoint.url {
+            config = config.endpoint_url(url.clone());
+        }
+        if let Some(caller) = caller {
+            config = config.credentials_provider(aws_sdk_sts::config::Credentials::new(
+                caller.access_key_id.clone(),
+                caller.secret_access_key.expose().to_string(),
+                caller
+                    .session_token
+                    .as_ref()
+                    .map(|t| t.expose().to_string()),
+                None,
+                "rolecall",
+            ));
+        }
+        aws_sdk_sts::Client::from_conf(config.build())
+    }
+
+    fn send<T, E, R>(
+        &self,
+        operation: &'static str,
+        call: impl std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    ) -> Result<T, StsError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug,
+    {
+        self.runtime()?
+            .block_on(call)
+            .map_err(|e| sdk_error(operation, e, &self.timeouts))
+    }
+}
+
+impl Sts for SdkSts {
+    fn assume_role(
+        &self,
+        endpoint: &StsEndpoint,
+        caller: &Credentials,
+        request: &AssumeRoleRequest,
+    ) -> Result<Credentials, StsError> {
+        const OP: &str = "AssumeRole";
+        let client = self.client(endpoint, Some(caller), request.mfa_code.is_some());
+        let call = client
+            .assume_role()
+            .role_arn(&request.role_arn)
+            .role_session_name(&request.session_name)
+            .set_external_id(request.external_id.clone())
+            .set_duration_seconds(request.duration_seconds.map(|d| d as i32))
+            .set_serial_number(request.mfa_serial.clone())
+            .set_token_code(request.mfa_code.as_ref().map(|c| c.expose().to_string()));
+        let output = self.send(OP, call.send())?;
+        from_sdk(OP, output.credentials())
+    }
+
+    fn get_session_token(
+        &self,
+        endpoint: &StsEndpoint,
+        caller: &Credentials,
+        request: &SessionTokenRequest,
+    ) -> Result<Credentials, StsError> {
+        const OP: &str = "GetSessionToken";
+        let client = self.client(endpoint, Some(caller), true);
+        let call = client
+            .get_session_token()
+            .duration_seconds(request.duration_seconds as i32)
+            .serial_number(&request.mfa_serial)
+            .token_code(request.mfa_code.expose());
+        let output = self.send(OP, call.send())?;
+        from_sdk(OP, output.credentials())
+    }
+
+    fn assume_role_with_web_identity(
+        &self,
+        endpoint: &StsEndpoint,
+        request: &WebIdentityRequest,
+    ) -> Result<Credentials, StsError> {
+        const OP: &str = "AssumeRoleWithWebIdentity";
+        let client = self.client(endpoint, None, false);
+        let call = client
+            .assume_role_with_web_identity()
+            .role_arn(&request.role_arn)
+            .role_session_name(&request.session_name)
+            .web_identity_token(request.token.expose())
+            .set_duration_seconds(request.duration_seconds.map(|d| d as i32));
+        let output = self.send(OP, call.send())?;
+        from_sdk(OP, output.credentials())
+    }
+}
+
+fn from_sdk(
+    operation: &'static str,
+    c: Option<&aws_sdk_sts::types::Credentials>,
+) -> Result<Credentials, StsError> {
+    let c = c.ok_or_else(|| {
+        StsError::new(
+            StsErrorKind::BadAnswer,
+            operation,
+            "no credentials in the answer",
+        )
+    })?;
+    // The SDK fills a missing field with an empty string or the epoch: name what is missing
+    // rather than call the answer expired.
+    let missing = [
+        ("AccessKeyId", c.access_key_id().is_empty()),
+        ("SecretAccessKey", c.secret_access_key().is_empty()),
+        ("SessionToken", c.session_token().is_empty()),
+        ("Expiration", c.expiration().secs() == 0),
+    ];
+    if let Some((field, _)) = missing.iter().find(|(_, absent)| *absent) {
+        return Err(StsError::new(
+            StsErrorKind::BadAnswer,
+            operation,
+            format!("the answer has no {field}"),
+        ));
+    }
+    let expiration = OffsetDateTime::from_unix_timestamp(c.expiration().secs()).map_err(|_| {
+        StsError::new(
+            StsErrorKind::BadAnswer,
+            operation,
+            "the expiration is out of range",
+        )
+    })?;
+    Ok(Credentials {
+        access_key_id: c.access_key_id().to_string(),
+        secret_access_key: Secret::new(c.secret_access_key()),
+        session_token: Some(Secret::new(c.session_token())),
+        expiration: Some(expiration),
+    })
+}
+
+fn sdk_error<E, R>(operation: &'static str, error: SdkError<E, R>, limits: &Timeouts) -> StsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    match &error {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let code = e.code().map(str::to_string);
+            let kind = match code.as_deref() {
+                Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded") => {
+                    StsErrorKind::Throttled
+                }
+                Some(
+                    "InternalFailure"
+                    | "InternalError"
+                    | "ServiceUnavailable"
+                    | "ServiceUnavailableException",
+                ) => StsErrorKind::Failing,
+                Some(_) => StsErrorKind::Rejected,
+                None => StsErrorKind::BadAnswer,
+            };
+            let message = match (e.message(), &code) {
+                (Some(m), _) => one_line(m),
+                (None, None) => "the answer is not a readable STS response".to_string(),
+                (None, Some(_)) => String::new(),
+            };
+            StsError {
+                kind,
+                operation,
+                code,
+                message,
+                target: None,
+            }
+        }
+        SdkError::TimeoutError(_) => StsError::new(
+            StsErrorKind::Unreachable,
+            operation,
+            format!("no answer within {} seconds", limits.operation.as_secs()),
+        ),
+        SdkError::DispatchFailure(failure) => {
+            let why = if failure.is_timeout() {
+                format!("timed out after {} seconds", limits.connect.as_secs())
+            } else if failure.is_io() {
+                "connection failed".to_string()
+            } else {
+                "the request could not be sent".to_string()
+            };
+            StsError::new(
+                StsErrorKind::Unreachable,
+                operation,
+                format!("{why} ({})", source_chain(&error)),
+            )
+        }
+        SdkError::ResponseError(_) => StsError::new(
+            StsErrorKind::BadAnswer,
+            operation,
+            format!("the answer could not be read ({})", source_chain(&error)),
+        ),
+        _ => StsError::new(StsErrorKind::BadAnswer, operation, source_chain(&error)),
+    }
+}
+
+/// The innermost error's text, which is where the SDK keeps the useful part.
+fn source_chain(error: &dyn std::error::Error) -> String {
+    let mut last = error.to_string();
+    let mut current = error.source();
+    while let Some(e) = current {
+        last = e.to_string();
+        current = e.source();
+    }
+    one_line(&last)
+}

@@ -1,0 +1,164 @@
+//! OS keychains through keyring-core, one store crate per platform: the `Backend` trait that
+//! the tiers and the session store are built on.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use keyring_core::{CredentialStore, Entry};
+
+use super::codec;
+use crate::ports::store::StoreError;
+
+/// The keychain service name every rolecall entry is stored under.
+pub const SERVICE: &str = "rolecall";
+/// How long one keychain operation may take before rolecall gives up on the keychain (a
+/// locked collection may wait for an unlock prompt that never comes on a headless machine).
+pub const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Raw secret storage: bytes under a key.
+pub trait Backend: Send + Sync {
+    fn name(&self) -> String;
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError>;
+    fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Failures of a part of the backend that another part covered for.
+    fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// One keyring-core store.
+pub struct Keychain {
+    name: &'static str,
+    store: Arc<CredentialStore>,
+    /// The platform's size limit for one secret (Windows), if any.
+    max_part: Option<usize>,
+    /// Whether the store takes a `label` modifier (Secret Service).
+    labels: bool,
+    /// Whether a miss is searched for a second time (the kernel keyring, see `read`).
+    search_twice: bool,
+}
+
+impl Keychain {
+    pub fn new(
+        name: &'static str,
+        store: Arc<CredentialStore>,
+        max_part: Option<usize>,
+        labels: bool,
+    ) -> Self {
+        Self {
+            name,
+            store,
+            max_part,
+            labels,
+            search_twice: false,
+        }
+    }
+
+    /// Searches a second time after a miss (the kernel keyring's first search in a process
+    /// without a login session keyring can miss).
+    pub fn search_twice(mut self) -> Self {
+        self.search_twice = true;
+        self
+    }
+
+    fn entry(&self, user: &str, label: Option<&str>) -> Result<Entry, StoreError> {
+        let modifiers = label
+            .filter(|_| self.labels)
+            .map(|l| HashMap::from([("label", l)]));
+        self.store
+            .build(SERVICE, user, modifiers.as_ref())
+            .map_err(|e| self.error(e))
+    }
+
+    fn error(&self, e: keyring_core::Error) -> StoreError {
+        // keyring-core errors never contain the secret for these calls (BadEncoding and
+        // BadDataFormat carry bytes only in their Debug form, which is not used here).
+        let text = match &e {
+            keyring_core::Error::BadEncoding(_) | keyring_core::Error::BadDataFormat(..) => {
+                "the stored data is malformed".to_string()
+            }
+            other => other.to_string(),
+        };
+        StoreError(format!("{}: {}", self.name, text))
+    }
+
+    fn read(&self, user: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut found = self.entry(user, None)?.get_secret();
+        if self.search_twice && matches!(found, Err(keyring_core::Error::NoEntry)) {
+            // Without a login session keyring, the kernel keyring store links the persistent
+            // keyring into the session keyring as it opens an entry, and the first search of
+            // a process can miss what that link brings in; the second finds it.
+            found = self.entry(user, None)?.get_secret();
+        }
+        match found {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(keyring_core::Error::BadEncoding(_) | keyring_core::Error::BadDataFormat(..)) => {
+                Ok(None)
+            }
+            Err(e) => Err(self.error(e)),
+        }
+    }
+}
+
+fn part_name(key: &str, index: usize) -> String {
+    if index == 0 {
+        key.to_string()
+    } else {
+        format!("{key}.{index}")
+    }
+}
+
+impl Backend for Keychain {
+    fn name(&self) -> String {
+        self.name.to_string()
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(first) = self.read(key)? else {
+            return Ok(None);
+        };
+        let (parts, head) = codec::split_header(&first);
+        let mut bytes = head.to_vec();
+        for i in 1..parts {
+            match self.read(&part_name(key, i))? {
+                Some(part) => bytes.extend_from_slice(&part),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(bytes))
+    }
+
+    fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let parts = codec::split(bytes, self.max_part);
+        // Write the continuation parts first, so a reader never finds a header whose parts
+        // are missing.
+        for (i, part) in parts
+            .iter()
+            .enumerate()
+            .skip(1)
+            .chain(parts.iter().enumerate().take(1))
+        {
+            self.entry(&part_name(key, i), Some(label))?
+                .set_secret(part)
+                .map_err(|e| self.error(e))?;
+        }
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let parts = match self.read(key)? {
+            Some(first) => codec::split_header(&first).0,
+            None => return Ok(()),
+        };
+        for i in (0..parts).rev() {
+            match self.entry(&part_name(key, i), None)?.delete_credential() {
+                Ok(()) | Err(keyring_core::Error::NoEntry) => {}
+                Err(e) => return Err(self.error(e)),
+            }
+        }
+        Ok(())
+    }
+}

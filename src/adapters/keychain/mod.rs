@@ -1,0 +1,158 @@
+//! Where STS sessions are kept between runs: the OS keychain, never a plaintext file.
+//!
+//! Linux: the kernel keyring (keyutils) as a fast first layer in front of the Secret Service
+//! (gnome-keyring, KWallet…); either alone when the other is missing. macOS: the login
+//! Keychain. Windows: the Credential Manager. `ROLECALL_KEYRING` picks one explicitly.
+
+pub mod backend;
+pub mod codec;
+mod none;
+pub mod sessions;
+pub mod statedir;
+pub mod tiers;
+
+pub use none::NoStore;
+pub use statedir::StateDir;
+
+use crate::domain::Vars;
+use crate::ports::store::{SessionStore, StoreError};
+use crate::settings::Settings;
+
+/// The names `ROLECALL_KEYRING` accepts on this platform.
+pub const CHOICES: &str = platform::CHOICES;
+
+/// Opens the session store `ROLECALL_KEYRING` names (default `auto`). Cheap: keychains are
+/// connected on first use.
+pub fn open(settings: &Settings, vars: &Vars) -> Result<Box<dyn SessionStore>, StoreError> {
+    let choice = settings.keyring.as_str();
+    if choice == "none" {
+        return Ok(Box::new(NoStore));
+    }
+    let state = StateDir::locate(settings.state_dir.as_deref(), vars);
+    match platform::backend(choice) {
+        Some(backend) => Ok(Box::new(sessions::KeychainSessions::new(backend, state))),
+        None => Err(StoreError(format!(
+            "ROLECALL_KEYRING={choice:?} is not one of {CHOICES}; unset it or pick one"
+        ))),
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod platform {
+    use super::backend::{Backend, Keychain, KEYCHAIN_TIMEOUT};
+    use super::tiers::{Bounded, Layered, Lazy};
+    use crate::ports::store::StoreError;
+
+    pub const CHOICES: &str = "auto, secret-service, keyutils, none";
+
+    fn keyutils() -> Result<Box<dyn Backend>, StoreError> {
+        let store = linux_keyutils_keyring_store::Store::new()
+            .map_err(|e| StoreError(format!("kernel keyring: {}", e)))?;
+        Ok(Box::new(
+            Keychain::new("kernel keyring", store, None, false).search_twice(),
+        ))
+    }
+
+    fn secret_service() -> Result<Box<dyn Backend>, StoreError> {
+        let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| {
+            StoreError(format!(
+                "secret service unavailable ({}); start gnome-keyring or another Secret Service, or set ROLECALL_KEYRING=keyutils",
+                e
+            ))
+        })?;
+        Ok(Box::new(Keychain::new("Secret Service", store, None, true)))
+    }
+
+    fn bounded_secret_service() -> Box<dyn Backend> {
+        Box::new(Bounded::new(
+            Lazy::new("Secret Service", secret_service),
+            KEYCHAIN_TIMEOUT,
+        ))
+    }
+
+    pub fn backend(choice: &str) -> Option<Box<dyn Backend>> {
+        match choice {
+            "auto" => Some(Box::new(Layered::new(
+                Box::new(Lazy::new("kernel keyring", keyutils)),
+                bounded_secret_service(),
+            ))),
+            "secret-service" => Some(bounded_secret_service()),
+            "keyutils" => Some(Box::new(Lazy::new("kernel keyring", keyutils))),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(target_os = "macos")]
+mod platform {
+    use super::backend::{Backend, Keychain, KEYCHAIN_TIMEOUT};
+    use super::tiers::{Bounded, Lazy};
+    use crate::ports::store::StoreError;
+
+    pub const CHOICES: &str = "auto, keychain, none";
+
+    fn keychain() -> Result<Box<dyn Backend>, StoreError> {
+        let store = apple_native_keyring_store::keychain::Store::new()
+            .map_err(|e| StoreError(format!("macOS keychain: {}", e.to_string())))?;
+        Ok(Box::new(Keychain::new(
+            "macOS Keychain",
+            store,
+            None,
+            false,
+        )))
+    }
+
+    pub fn backend(choice: &str) -> Option<Box<dyn Backend>> {
+        match choice {
+            "auto" | "keychain" => Some(Box::new(Bounded::new(
+                Lazy::new("macOS Keychain", keychain),
+                KEYCHAIN_TIMEOUT,
+            ))),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(windows)]
+mod platform {
+    use super::backend::{Backend, Keychain};
+    use super::tiers::Lazy;
+    use crate::ports::store::StoreError;
+
+    pub const CHOICES: &str = "auto, credential-manager, none";
+    /// The Credential Manager's limit for one credential blob, in bytes. Sessions are stored
+    /// as compact UTF-8 bytes (not UTF-16 text) and split over several credentials if needed.
+    const MAX_BLOB: usize = 2560;
+
+    fn credential_manager() -> Result<Box<dyn Backend>, StoreError> {
+        let store = windows_native_keyring_store::Store::new()
+            .map_err(|e| StoreError(format!("credential manager: {}", e.to_string())))?;
+        Ok(Box::new(Keychain::new(
+            "Windows Credential Manager",
+            store,
+            Some(MAX_BLOB),
+            false,
+        )))
+    }
+
+    pub fn backend(choice: &str) -> Option<Box<dyn Backend>> {
+        match choice {
+            "auto" | "credential-manager" => Some(Box::new(Lazy::new(
+                "Windows Credential Manager",
+                credential_manager,
+            ))),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+mod platform {
+    use super::backend::Backend;
+
+    pub const CHOICES: &str = "none";
+
+    pub fn backend(_choice: &str) -> Option<Box<dyn Backend>> {
+        None
+    }
+}

@@ -1,0 +1,65 @@
+//! Sessions in a keychain backend, with the index and the locks in the state directory.
+
+use super::backend::Backend;
+use super::codec::{decode, encode};
+use super::statedir::{StateDir, LOCK_WAIT};
+use crate::domain::Credentials;
+use crate::ports::store::{IndexEntry, SessionLock, SessionStore, StoreError};
+
+/// Sessions in a keychain backend, with the index and locks in the state directory.
+pub struct KeychainSessions {
+    backend: Box<dyn Backend>,
+    state: StateDir,
+}
+
+impl KeychainSessions {
+    pub fn new(backend: Box<dyn Backend>, state: StateDir) -> Self {
+        Self { backend, state }
+    }
+}
+
+impl SessionStore for KeychainSessions {
+    fn describe(&self) -> String {
+        format!(
+            "{} (index and locks in {})",
+            self.backend.name(),
+            self.state.root().display()
+        )
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Credentials>, StoreError> {
+        Ok(self.backend.get(key)?.and_then(|bytes| decode(&bytes)))
+    }
+
+    fn put(&self, key: &str, profile: &str, credentials: &Credentials) -> Result<(), StoreError> {
+        let (Some(bytes), Some(expiration)) = (encode(credentials), credentials.expiration) else {
+            return Ok(()); // long-term keys are never cached
+        };
+        self.backend.set(
+            key,
+            &format!("rolecall session for profile {profile}"),
+            &bytes,
+        )?;
+        self.state
+            .index_put(key, profile, expiration.unix_timestamp())
+    }
+
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.backend.delete(key)?;
+        self.state.index_remove(key);
+        Ok(())
+    }
+
+    fn lock(&self, key: &str) -> Result<Option<SessionLock>, StoreError> {
+        Ok(self.state.lock(key, LOCK_WAIT)?.map(SessionLock::new))
+    }
+
+    fn index(&self) -> Vec<IndexEntry> {
+        self.state.index()
+    }
+
+    fn notice(&self) -> Option<String> {
+        let problems = self.backend.problems();
+        (!problems.is_empty()).then(|| problems.join("; "))
+    }
+}

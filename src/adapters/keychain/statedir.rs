@@ -1,0 +1,276 @@
+//! rolecall's private state directory: the session index (no secrets) and the lock files.
+//!
+//! Layout, all directories 0700 and files 0600 whatever the umask:
+//! `STATE/sessions/KEY` holds `{"profile":…,"expiration":…}` for each stored session, one file
+//! per session so that concurrent writers never rewrite each other's lines;
+//! `STATE/locks/KEY.lock` is locked (flock) while a process fetches that session.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::domain::Vars;
+use crate::ports::store::{IndexEntry, StoreError};
+
+/// How long a process waits for another one fetching the same session.
+pub const LOCK_WAIT: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Debug)]
+pub struct StateDir {
+    root: PathBuf,
+}
+
+/// A held lock; released when dropped or when the process dies.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+}
+
+impl StateDir {
+    /// `ROLECALL_STATE_DIR`, else `$XDG_STATE_HOME/rolecall`, else `~/.local/state/rolecall`
+    /// (on Windows `%LOCALAPPDATA%\rolecall`).
+    pub fn locate(configured: Option<&Path>, vars: &Vars) -> Self {
+        let root = if let Some(dir) = configured {
+            dir.to_path_buf()
+        } else if cfg!(windows) {
+            vars.non_empty("LOCALAPPDATA")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| vars.home().join("AppData").join("Local"))
+                .join("rolecall")
+        } else {
+            vars.non_empty("XDG_STATE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| vars.home().join(".local").join("state"))
+                .join("rolecall")
+        };
+        Self { root }
+    }
+
+    pub fn at(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The directory `name` under the root, created private (0700) if needed.
+    fn private_dir(&self, name: &str) -> Result<PathBuf, StoreError> {
+        let dir = self.root.join(name);
+        for d in [&self.root, &dir] {
+            make_private_dir(d).map_err(|e| {
+                StoreError(format!(
+                    "cannot use the state directory {}: {}",
+                    d.display(),
+                    e
+                ))
+            })?;
+        }
+        Ok(dir)
+    }
+
+    /// Records that a session for `profile` is stored under `key`.
+    pub fn index_put(&self, key: &str, profile: &str, expiration: i64) -> Result<(), StoreError> {
+        let dir = self.private_dir("sessions")?;
+        let entry = IndexEntry {
+            key: key.to_string(),
+            profile: profile.to_string(),
+            expiration,
+        };
+        let json = serde_json::to_vec(&entry).map_err(|e| StoreError(e.to_string()))?;
+        let tmp = dir.join(format!(".{key}.{}.tmp", std::process::id()));
+        let write = || -> io::Result<()> {
+            let mut f = private_file(&tmp, true)?;
+            f.write_all(&json)?;
+            f.sync_all()?;
+            fs::rename(&tmp, dir.join(key))
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            StoreError(format!("cannot update the session index: {}", e))
+        })
+    }
+
+    pub fn index_remove(&self, key: &str) {
+        let _ = fs::remove_file(self.root.join("sessions").join(key));
+    }
+
+    /// Every indexed session; unreadable index files are skipped.
+    pub fn index(&self) -> Vec<IndexEntry> {
+        let Ok(dir) = fs::read_dir(self.root.join("sessions")) else {
+            return Vec::new();
+        };
+        let mut out: Vec<IndexEntry> = dir
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let key = e.file_name().into_string().ok()?;
+                if key.starts_with('.') || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                let bytes = fs::read(e.path()).ok()?;
+                let mut entry: IndexEntry = serde_json::from_slice(&bytes).ok()?;
+                entry.key = key;
+                Some(entry)
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.profile, &a.key).cmp(&(&b.profile, &b.key)));
+        out
+    }
+
+    /// Takes the lock for `key`, waiting at most `wait` for another holder. `Ok(None)` when
+    /// the wait ran out (the caller goes on without it).
+    pub fn lock(&self, key: &str, wait: Duration) -> Result<Option<Lock>, StoreError> {
+        let dir = self.private_dir("locks")?;
+        let path = dir.join(format!("{key}.lock"));
+        let file = private_file(&path, false).map_err(|e| {
+            StoreError(format!(
+                "cannot open the lock file {}: {}",
+                path.display(),
+                e
+            ))
+        })?;
+        let deadline = Instant::now() + wait;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(Lock { _file: file })),
+                Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError(format!(
+                        "another rolecall has been fetching this session for {} s (waiting at an MFA prompt?)",
+                        wait.as_secs()
+                    )))
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(StoreError(format!(
+                        "cannot lock {}: {}",
+                        path.display(),
+                        e
+                    )))
+                }
+            }
+        }
+    }
+}
+
+fn make_private_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        match fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+        {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let mode = fs::metadata(dir)?.permissions().mode() & 0o777;
+        if mode != 0o700 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        fs::create_dir_all(dir)
+    }
+}
+
+/// Opens (creating) a file readable and writable by its owner only.
+fn private_file(path: &Path, truncate: bool) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(truncate);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path)?;
+        if file.metadata()?.permissions().mode() & 0o777 != 0o600 {
+            file.set_permissions(fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    {
+        options.open(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_round_trip_and_removal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = StateDir::at(tmp.path().join("state"));
+        assert!(state.index().is_empty());
+        state.index_put("aa11", "prod", 100).unwrap();
+        state.index_put("bb22", "dev", 200).unwrap();
+        state.index_put("aa11", "prod", 300).unwrap();
+        std::fs::write(tmp.path().join("state/sessions/cc33"), b"not json").unwrap();
+        let index = state.index();
+        assert_eq!(
+            index,
+            vec![
+                IndexEntry {
+                    key: "bb22".into(),
+                    profile: "dev".into(),
+                    expiration: 200
+                },
+                IndexEntry {
+                    key: "aa11".into(),
+                    profile: "prod".into(),
+                    expiration: 300
+                },
+            ]
+        );
+        state.index_remove("aa11");
+        assert_eq!(state.index().len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn directories_and_files_are_private_whatever_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("state");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let state = StateDir::at(&root);
+        state.index_put("aa11", "prod", 1).unwrap();
+        let _lock = state.lock("aa11", Duration::ZERO).unwrap().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&root), 0o700);
+        assert_eq!(mode(&root.join("sessions")), 0o700);
+        assert_eq!(mode(&root.join("locks")), 0o700);
+        assert_eq!(mode(&root.join("sessions/aa11")), 0o600);
+        assert_eq!(mode(&root.join("locks/aa11.lock")), 0o600);
+    }
+
+    #[test]
+    fn a_held_lock_makes_others_wait_then_give_up() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = StateDir::at(tmp.path());
+        let held = state.lock("k1", Duration::ZERO).unwrap();
+        assert!(held.is_some());
+        let start = Instant::now();
+        let e = state.lock("k1", Duration::from_millis(100)).unwrap_err();
+        assert!(e.0.contains("another rolecall"), "{e}");
+        assert!(start.elapsed() >= Duration::from_millis(100));
+        assert!(
+            state.lock("k2", Duration::ZERO).unwrap().is_some(),
+            "other keys are free"
+        );
+        drop(held);
+        assert!(state.lock("k1", Duration::ZERO).unwrap().is_some());
+    }
+}

@@ -1,0 +1,333 @@
+//! Backends that wrap other backends: a time limit ([`Bounded`]), opening on first use
+//! ([`Lazy`]), and a fast layer in front of a durable one ([`Layered`]).
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use super::backend::Backend;
+use super::codec::decode;
+use crate::ports::store::StoreError;
+
+/// Runs keychain calls on a helper thread with a time limit, so a keychain waiting for an
+/// unlock prompt cannot hang rolecall. After one call times out, every later call of the run
+/// fails at once: a locked keychain costs one wait, not one per cache step.
+pub struct Bounded<B> {
+    inner: Arc<B>,
+    timeout: Duration,
+    gave_up: Mutex<Option<StoreError>>,
+}
+
+impl<B: Backend + 'static> Bounded<B> {
+    pub fn new(inner: B, timeout: Duration) -> Self {
+        Self {
+            inner: Arc::new(inner),
+            timeout,
+            gave_up: Mutex::new(None),
+        }
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&B) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let mut gave_up = self.gave_up.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = gave_up.as_ref() {
+            return Err(e.clone());
+        }
+        let (tx, rx) = mpsc::channel();
+        let inner = self.inner.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(f(&inner));
+        });
+        rx.recv_timeout(self.timeout).unwrap_or_else(|_| {
+            let e = StoreError(format!(
+                "{}: no answer within {} seconds (is the keyring locked?)",
+                self.inner.name(),
+                self.timeout.as_secs()
+            ));
+            *gave_up = Some(e.clone());
+            Err(e)
+        })
+    }
+}
+
+impl<B: Backend + 'static> Backend for Bounded<B> {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let key = key.to_string();
+        self.run(move |b| b.get(&key))
+    }
+
+    fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let (key, label, bytes) = (key.to_string(), label.to_string(), bytes.to_vec());
+        self.run(move |b| b.set(&key, &label, &bytes))
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_string();
+        self.run(move |b| b.delete(&key))
+    }
+}
+
+/// A backend opened on first use; an opening failure is remembered and returned each time.
+pub struct Lazy {
+    name: &'static str,
+    open: fn() -> Result<Box<dyn Backend>, StoreError>,
+    cell: OnceLock<Result<Box<dyn Backend>, StoreError>>,
+}
+
+impl Lazy {
+    pub fn new(name: &'static str, open: fn() -> Result<Box<dyn Backend>, StoreError>) -> Self {
+        Self {
+            name,
+            open,
+            cell: OnceLock::new(),
+        }
+    }
+
+    fn backend(&self) -> Result<&dyn Backend, StoreError> {
+        match self.cell.get_or_init(self.open) {
+            Ok(b) => Ok(b.as_ref()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
+impl Backend for Lazy {
+    fn name(&self) -> String {
+        self.name.to_string()
+    }
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.backend()?.get(key)
+    }
+    fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.backend()?.set(key, label, bytes)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.backend()?.delete(key)
+    }
+}
+
+/// A fast first layer (the kernel keyring) in front of a durable one (the Secret Service).
+/// Reads try the fast layer first and copy durable hits into it; writes go to both. A failing
+/// durable layer is reported once and the fast one carries on; a failing fast layer is silent.
+pub struct Layered {
+    pub fast: Box<dyn Backend>,
+    pub durable: Box<dyn Backend>,
+    problems: Mutex<Vec<String>>,
+}
+
+impl Layered {
+    pub fn new(fast: Box<dyn Backend>, durable: Box<dyn Backend>) -> Self {
+        Self {
+            fast,
+            durable,
+            problems: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Remembers that one layer failed while `covering` did the work.
+    fn problem(&self, e: StoreError, covering: &dyn Backend) {
+        let message = format!(
+            "{}; sessions are cached in the {} only",
+            e.0,
+            covering.name()
+        );
+        let mut p = self.problems.lock().unwrap_or_else(|p| p.into_inner());
+        if !p.contains(&message) {
+            p.push(message);
+        }
+    }
+}
+
+impl Backend for Layered {
+    fn name(&self) -> String {
+        format!("{} in front of {}", self.fast.name(), self.durable.name())
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let fast_error = match self.fast.get(key) {
+            Ok(Some(bytes)) if decode(&bytes).is_some() => return Ok(Some(bytes)),
+            Ok(_) => None,
+            Err(e) => Some(e),
+        };
+        match self.durable.get(key) {
+            Ok(Some(bytes)) => {
+                if fast_error.is_none() && decode(&bytes).is_some() {
+                    let _ = self.fast.set(key, "", &bytes);
+                }
+                Ok(Some(bytes))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => match fast_error {
+                Some(f) => Err(StoreError(format!("{}; {}", f.0, e.0))),
+                None => {
+                    self.problem(e, self.fast.as_ref());
+                    Ok(None)
+                }
+            },
+        }
+    }
+
+    fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        match (
+            self.fast.set(key, label, bytes),
+            self.durable.set(key, label, bytes),
+        ) {
+            (Ok(()), Ok(())) => Ok(()),
+            // The fast layer is an optimisation: the durable store has the session, so its
+            // failure (no session keyring in a container, say) is not worth a note.
+            (Err(_), Ok(())) => Ok(()),
+            (Ok(()), Err(e)) => {
+                self.problem(e, self.fast.as_ref());
+                Ok(())
+            }
+            (Err(a), Err(b)) => Err(StoreError(format!("{}; {}", a.0, b.0))),
+        }
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let a = self.fast.delete(key);
+        let b = self.durable.delete(key);
+        match (a, b) {
+            (Err(a), Err(b)) => Err(StoreError(format!("{}; {}", a.0, b.0))),
+            _ => Ok(()),
+        }
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// A backend in memory, optionally broken, optionally size-limited.
+    #[derive(Default)]
+    struct Mem {
+        map: Mutex<HashMap<String, Vec<u8>>>,
+        broken: bool,
+    }
+
+    impl Backend for Mem {
+        fn name(&self) -> String {
+            "mem".into()
+        }
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            if self.broken {
+                return Err(StoreError("mem: down".into()));
+            }
+            Ok(self.map.lock().unwrap().get(key).cloned())
+        }
+        fn set(&self, key: &str, _: &str, bytes: &[u8]) -> Result<(), StoreError> {
+            if self.broken {
+                return Err(StoreError("mem: down".into()));
+            }
+            self.map.lock().unwrap().insert(key.into(), bytes.to_vec());
+            Ok(())
+        }
+        fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.map.lock().unwrap().remove(key);
+            Ok(())
+        }
+    }
+
+    fn sample() -> Vec<u8> {
+        br#"{"v":1,"k":"ASIA","s":"x","e":1}"#.to_vec()
+    }
+
+    #[test]
+    fn layered_reads_fast_first_and_warms_it_from_durable() {
+        let durable = Mem::default();
+        durable.map.lock().unwrap().insert("k".into(), sample());
+        let l = Layered::new(Box::new(Mem::default()), Box::new(durable));
+        assert_eq!(l.get("k").unwrap(), Some(sample()));
+        assert_eq!(l.fast.get("k").unwrap(), Some(sample()), "warmed");
+        assert!(l.problems().is_empty());
+    }
+
+    #[test]
+    fn layered_survives_one_broken_layer_and_reports_it_once() {
+        let l = Layered::new(
+            Box::new(Mem::default()),
+            Box::new(Mem {
+                broken: true,
+                ..Default::default()
+            }),
+        );
+        l.set("k", "", &sample()).unwrap();
+        l.set("k2", "", &sample()).unwrap();
+        assert_eq!(l.get("k").unwrap(), Some(sample()));
+        assert_eq!(l.get("other").unwrap(), None);
+        assert_eq!(
+            l.problems(),
+            vec!["mem: down; sessions are cached in the mem only".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_broken_fast_layer_is_silent() {
+        let l = Layered::new(
+            Box::new(Mem {
+                broken: true,
+                ..Default::default()
+            }),
+            Box::new(Mem::default()),
+        );
+        l.set("k", "", &sample()).unwrap();
+        assert_eq!(l.get("k").unwrap(), Some(sample()));
+        assert!(l.problems().is_empty());
+    }
+
+    #[test]
+    fn layered_fails_when_both_layers_fail() {
+        let broken = || {
+            Box::new(Mem {
+                broken: true,
+                ..Default::default()
+            })
+        };
+        let l = Layered::new(broken(), broken());
+        assert!(l.set("k", "", &sample()).is_err());
+        assert!(l.get("k").is_err());
+    }
+
+    #[test]
+    fn bounded_gives_up_on_a_hanging_backend() {
+        struct Hang;
+        impl Backend for Hang {
+            fn name(&self) -> String {
+                "hang".into()
+            }
+            fn get(&self, _: &str) -> Result<Option<Vec<u8>>, StoreError> {
+                std::thread::sleep(Duration::from_secs(30));
+                Ok(None)
+            }
+            fn set(&self, _: &str, _: &str, _: &[u8]) -> Result<(), StoreError> {
+                Ok(())
+            }
+            fn delete(&self, _: &str) -> Result<(), StoreError> {
+                Ok(())
+            }
+        }
+        let b = Bounded::new(Hang, Duration::from_millis(200));
+        let e = b.get("k").unwrap_err();
+        assert!(e.0.contains("no answer within"), "{e}");
+        // The rest of the run does not wait again.
+        let start = std::time::Instant::now();
+        assert_eq!(b.set("k", "", b"x").unwrap_err(), e);
+        assert!(b.get("k").is_err());
+        assert!(start.elapsed() < Duration::from_millis(150));
+    }
+}

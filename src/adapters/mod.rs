@@ -1,0 +1,9 @@
+//! The real world, one port each: AWS over the network, the OS keychain, the terminal, the
+//! child process, the system clock and the local credential sources.
+
+pub mod aws;
+pub mod child;
+pub mod clock;
+pub mod keychain;
+pub mod sources;
+pub mod terminal;

@@ -1,0 +1,24 @@
+//! The terminal: what the standard streams are, the MFA prompt, the profile picker, the
+//! spinner, the interrupt guard and the detection of the evaluating shell.
+
+pub mod interrupt;
+pub mod picker;
+pub mod prompt;
+pub mod shell;
+pub mod spinner;
+
+pub use interrupt::InterruptGuard;
+pub use picker::FuzzyPicker;
+pub use prompt::TerminalPrompt;
+pub use spinner::Spinning;
+
+/// What the standard streams are connected to, decided once in `main`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Terminal {
+    pub stdout: bool,
+    pub stderr: bool,
+    /// Colour on stdout: a terminal, and `NO_COLOR` unset.
+    pub color: bool,
+    /// The format of the shell rolecall runs under, if its parent process is a known shell.
+    pub parent_shell: Option<crate::render::Format>,
+}

@@ -1,0 +1,55 @@
+//! The bag of ports a command gets: the environment snapshot, the settings, the writers and
+//! the adapters. Only `app` builds the real one; tests build theirs from `testing`.
+
+use std::io::Write;
+
+use crate::adapters::terminal::Terminal;
+use crate::domain::Vars;
+use crate::execute::Deps;
+use crate::ports::clock::Clock;
+use crate::ports::mfa::MfaPrompt;
+use crate::ports::picker::Picker;
+use crate::ports::sources::Sources;
+use crate::ports::store::SessionStore;
+use crate::ports::sts::Sts;
+use crate::printer::Printer;
+use crate::settings::Settings;
+
+/// Everything a command needs from the outside world.
+pub struct Context<'a> {
+    pub vars: &'a Vars,
+    pub settings: &'a Settings,
+    pub stdout: &'a mut dyn Write,
+    /// stderr, for notes, `-v` lines and prompts' companions.
+    pub err: Printer<'a>,
+    pub sts: &'a dyn Sts,
+    pub sources: &'a dyn Sources,
+    pub store: &'a dyn SessionStore,
+    pub clock: &'a dyn Clock,
+    pub mfa: &'a dyn MfaPrompt,
+    pub terminal: Terminal,
+    pub picker: &'a dyn Picker,
+}
+
+impl<'a> Context<'a> {
+    /// A note the user should see unless they asked for quiet (`-q`).
+    pub fn note(&mut self, message: &str) {
+        self.err.note(message);
+    }
+
+    /// A decision shown with `-v`.
+    pub fn verbose(&mut self, message: &str) {
+        self.err.verbose(message);
+    }
+
+    /// The ports the executor walks a plan through.
+    pub fn deps(&self) -> Deps<'a> {
+        Deps {
+            sts: self.sts,
+            sources: self.sources,
+            store: self.store,
+            clock: self.clock,
+            mfa: self.mfa,
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! What the credential commands (`exec`, `export`, `use`) share: choose the profile, plan,
+//! then run the plan or explain it (`--dry-run`).
+
+use super::{write_out, Context};
+use crate::cli::CredentialArgs;
+use crate::config::{ConfigError, Profiles};
+use crate::domain::freshness::{CacheMode, CachePolicy};
+use crate::domain::plan::{Plan, Source};
+use crate::domain::Credentials;
+use crate::error::Error;
+use crate::execute::{execute, MfaToken};
+use crate::plan::{plan, Inputs};
+use crate::render::dry_run;
+
+/// The planner's inputs from this run's context.
+pub fn inputs<'c>(ctx: &'c Context) -> Inputs<'c> {
+    Inputs {
+        vars: ctx.vars,
+        settings: ctx.settings,
+        now: ctx.clock.now(),
+    }
+}
+
+/// The profile named on the command line, else `AWS_PROFILE`, else one picked on a terminal.
+fn profile_name(
+    args: &CredentialArgs,
+    profiles: &Profiles,
+    ctx: &Context,
+) -> Result<String, Error> {
+    if let Some(name) = args
+        .profile
+        .clone()
+        .filter(|p| !p.is_empty())
+        .or_else(|| ctx.vars.non_empty("AWS_PROFILE").map(str::to_string))
+    {
+        return Ok(name);
+    }
+    let names: Vec<&str> = profiles.names().collect();
+    if !ctx.terminal.stderr || names.is_empty() {
+        return Err(Error::Config(ConfigError::NoProfile));
+    }
+    match ctx.picker.pick(&names) {
+        Ok(Some(i)) => Ok(names[i].to_string()),
+        Ok(None) => Err(Error::Usage("no profile picked".into())),
+        Err(_) => Err(Error::Config(ConfigError::NoProfile)),
+    }
+}
+
+/// What `exec` and `export` do once they know the profile: credentials, or (with
+/// `--dry-run`) the plan explained on stdout.
+pub enum Obtained {
+    Credentials(Box<Plan>, Credentials),
+    Explained,
+}
+
+/// Where `--dry-run` writes the plan: as comment lines on stdout, or on stderr for output
+/// formats that have no comment a shell would skip (cmd, the credential_process JSON).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PlanTo {
+    Stdout,
+    Stderr,
+}
+
+/// Loads the configuration, plans, and runs the plan (or explains it).
+pub fn obtain(
+    args: &CredentialArgs,
+    ctx: &mut Context,
+    plan_to: PlanTo,
+) -> Result<Obtained, Error> {
+    let profiles = Profiles::load(ctx.vars)?;
+    let name = profile_name(args, &profiles, ctx)?;
+    let plan = plan(&profiles, &name, &inputs(ctx))?;
+    let mode = if args.no_cache {
+        CacheMode::Bypass
+    } else {
+        CacheMode::Use
+    };
+    let policy = CachePolicy {
+        mode,
+        refresh_window: ctx.settings.refresh_window.clone()?,
+    };
+    if args.dry_run {
+        let index = ctx
+            .store
+            .index()
+            .into_iter()
+            .map(|e| (e.key, e.expiration))
+            .collect();
+        let text = dry_run::render(
+            &plan,
+            &index,
+            ctx.clock.now(),
+            policy,
+            args.mfa_token.is_some(),
+        );
+        match plan_to {
+            PlanTo::Stdout => write_out(ctx, dry_run::as_comments(&text).as_bytes())?,
+            PlanTo::Stderr => ctx.err.raw(dry_run::as_comments(&text).as_bytes()),
+        }
+        return Ok(Obtained::Explained);
+    }
+    if let Some(current) = ctx.vars.non_empty("ROLECALL_PROFILE") {
+        if matches!(plan.source, Source::Environment { .. }) {
+            // The one kind of profile whose source is the shell's own variables.
+            ctx.note(&format!(
+                "profile \"{name}\" takes its source credentials from the environment, which holds profile \"{current}\"'s session from rolecall; run \"rolecall use --unset\" (or open a new shell) to start from your own keys"
+            ));
+        } else {
+            ctx.verbose(&format!(
+                "replacing the credentials of profile \"{current}\" with those of \"{name}\""
+            ));
+        }
+    }
+    let token = MfaToken::new(args.mfa_token.clone());
+    let deps = ctx.deps();
+    let credentials = execute(&plan, deps, &mut ctx.err, policy, &token)?;
+    Ok(Obtained::Credentials(Box::new(plan), credentials))
+}

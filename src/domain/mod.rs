@@ -1,0 +1,19 @@
+//! The bottom layer: plain values and pure rules. Nothing here imports from the rest of the
+//! crate, does I/O (but for `Vars::from_process`, the one reader of the process environment)
+//! or reads the clock.
+
+pub mod env;
+pub mod exit;
+pub mod freshness;
+pub mod outcome;
+pub mod plan;
+pub mod process_json;
+pub mod secret;
+pub mod setting;
+pub mod text;
+pub mod vars;
+
+pub use outcome::{ExecRequest, Outcome};
+pub use secret::{key_hint, Credentials, Secret};
+pub use text::printable;
+pub use vars::Vars;

@@ -1,0 +1,255 @@
+//! What a plan is made of: the root credentials and the STS calls, each with its cache key.
+
+use super::secret::Credentials;
+
+/// STS caps a role session obtained with another role's credentials at one hour.
+pub const CHAINED_MAX_SECONDS: u32 = 3600;
+/// The range STS accepts for `AssumeRole`'s `DurationSeconds`.
+pub const DURATION_RANGE: std::ops::RangeInclusive<u32> = 900..=43200;
+/// Where STS calls go when neither the profile nor the environment names a region.
+pub const DEFAULT_STS_REGION: &str = "us-east-1";
+/// Life of the MFA session (GetSessionToken) that roles sharing an `mfa_serial` reuse.
+pub const DEFAULT_MFA_SESSION_SECONDS: u32 = 8 * 3600;
+/// The range STS accepts for an IAM user's GetSessionToken.
+pub const MFA_SESSION_RANGE: std::ops::RangeInclusive<u32> = 900..=129_600;
+
+/// What rolecall says when it caps a step's duration at the role-chaining limit.
+pub fn chained_cap_note(profile: &str, asked: u32, why: &str) -> String {
+    format!(
+        "profile \"{profile}\": duration_seconds {asked} capped at {CHAINED_MAX_SECONDS} because {why}; STS limits a chained role session to one hour"
+    )
+}
+
+/// The ordered work that turns a profile into credentials.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The profile the user asked for.
+    pub profile: String,
+    /// The profile's own `region`, exported as `AWS_REGION`/`AWS_DEFAULT_REGION`.
+    pub region: Option<String>,
+    /// Where every STS call of this plan goes.
+    pub endpoint: StsEndpoint,
+    pub source: Source,
+    pub steps: Vec<Step>,
+    /// Decisions worth telling the user with `-v` (a capped duration, say).
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    /// Every cache key this plan reads or writes: each step's session, and a cached
+    /// `credential_process` result. `clear-cache PROFILE` forgets exactly these.
+    pub fn session_keys(&self) -> impl Iterator<Item = &str> {
+        self.steps
+            .iter()
+            .map(Step::cache_key)
+            .chain(self.source.cache_key())
+    }
+
+    /// The key of the session a run hands out: the last step's, or a cached
+    /// `credential_process` result for a plan without steps. What `list` shows.
+    pub fn final_key(&self) -> Option<&str> {
+        match self.steps.last() {
+            Some(step) => Some(step.cache_key()),
+            None => self.source.cache_key(),
+        }
+    }
+}
+
+/// An STS endpoint: the signing region and, when configured, an explicit URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StsEndpoint {
+    pub region: String,
+    pub url: Option<String>,
+}
+
+/// The root credentials a chain starts from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// `aws_access_key_id`/`aws_secret_access_key` of a profile.
+    Static {
+        profile: String,
+        credentials: Credentials,
+    },
+    /// `credential_source = Environment`: the `AWS_ACCESS_KEY_ID`… variables.
+    Environment { credentials: Credentials },
+    /// `credential_source = Ec2InstanceMetadata`: the instance role, through IMDSv2.
+    InstanceMetadata,
+    /// `credential_source = EcsContainer`: the task role, from the container endpoint.
+    Container,
+    /// `credential_process`: a command that prints credentials as JSON; cached by its expiry.
+    Process {
+        profile: String,
+        command: String,
+        cache_key: String,
+    },
+    /// No caller credentials: the first step is `AssumeRoleWithWebIdentity`.
+    WebIdentity,
+}
+
+impl Source {
+    /// The cache key of the source's own result, for a source whose result is cached.
+    pub fn cache_key(&self) -> Option<&str> {
+        match self {
+            Source::Process { cache_key, .. } => Some(cache_key),
+            _ => None,
+        }
+    }
+
+    /// What identifies these credentials in a cache key (never the secret). Platform sources
+    /// are identified by kind, so a role session outlives the platform's key rotation.
+    pub fn identity(&self) -> String {
+        match self {
+            Source::Static { credentials, .. } => format!("static:{}", credentials.access_key_id),
+            Source::Environment { credentials } => format!("env:{}", credentials.access_key_id),
+            Source::InstanceMetadata => "ec2-instance-metadata".into(),
+            Source::Container => "ecs-container".into(),
+            Source::Process { cache_key, .. } => format!("process:{cache_key}"),
+            Source::WebIdentity => "web-identity".into(),
+        }
+    }
+
+    /// Long-term keys, which may call GetSessionToken.
+    pub fn long_term(&self) -> bool {
+        match self {
+            Source::Static { credentials, .. } | Source::Environment { credentials } => {
+                credentials.session_token.is_none()
+            }
+            _ => false,
+        }
+    }
+
+    /// Why a role assumed directly with these credentials is a chained session, if it is:
+    /// they are already temporary (a role or MFA session).
+    pub fn temporary(&self) -> Option<&'static str> {
+        match self {
+            Source::Static { credentials, .. } | Source::Environment { credentials }
+                if credentials.session_token.is_some() =>
+            {
+                Some("its source credentials are a session")
+            }
+            Source::InstanceMetadata => Some("it is assumed with the instance role's session"),
+            Source::Container => Some("it is assumed with the task role's session"),
+            _ => None,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Static {
+                profile,
+                credentials,
+            } => format!(
+                "static keys of profile \"{profile}\" ({})",
+                credentials.key_hint()
+            ),
+            Source::Environment { credentials } => format!(
+                "environment variables AWS_ACCESS_KEY_ID ({})",
+                credentials.key_hint()
+            ),
+            Source::InstanceMetadata => "EC2 instance metadata (IMDSv2)".into(),
+            Source::Container => "ECS container credentials endpoint".into(),
+            Source::Process { profile, .. } => {
+                format!("credential_process of profile \"{profile}\"")
+            }
+            Source::WebIdentity => "a web identity token".into(),
+        }
+    }
+}
+
+/// Where an MFA code comes from for a step that needs one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mfa {
+    pub serial: String,
+    /// `mfa_process`: a command whose output is the code.
+    pub process: Option<String>,
+}
+
+/// One STS call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// An MFA session on long-term keys, which the next roles are assumed with.
+    GetSessionToken(GetSessionToken),
+    AssumeRole(AssumeRole),
+    AssumeRoleWithWebIdentity(WebIdentity),
+}
+
+impl Step {
+    pub fn cache_key(&self) -> &str {
+        match self {
+            Step::GetSessionToken(s) => &s.cache_key,
+            Step::AssumeRole(a) => &a.cache_key,
+            Step::AssumeRoleWithWebIdentity(w) => &w.cache_key,
+        }
+    }
+
+    pub fn profile(&self) -> &str {
+        match self {
+            Step::GetSessionToken(s) => &s.profile,
+            Step::AssumeRole(a) => &a.profile,
+            Step::AssumeRoleWithWebIdentity(w) => &w.profile,
+        }
+    }
+
+    /// The duration STS is asked for, or STS's own default.
+    pub fn lifetime_seconds(&self) -> u32 {
+        match self {
+            Step::GetSessionToken(s) => s.duration_seconds,
+            Step::AssumeRole(a) => a.duration_seconds.unwrap_or(3600),
+            Step::AssumeRoleWithWebIdentity(w) => w.duration_seconds.unwrap_or(3600),
+        }
+    }
+
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Step::GetSessionToken(_) => "GetSessionToken",
+            Step::AssumeRole(_) => "AssumeRole",
+            Step::AssumeRoleWithWebIdentity(_) => "AssumeRoleWithWebIdentity",
+        }
+    }
+}
+
+/// `sts:GetSessionToken` with MFA.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GetSessionToken {
+    /// The role profile whose `mfa_serial` asked for it (cache entries are listed under it).
+    pub profile: String,
+    pub mfa: Mfa,
+    pub duration_seconds: u32,
+    pub cache_key: String,
+}
+
+/// `sts:AssumeRole` for one role profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssumeRole {
+    pub profile: String,
+    pub role_arn: String,
+    pub session_name: String,
+    pub external_id: Option<String>,
+    /// `None`: STS's default (one hour).
+    pub duration_seconds: Option<u32>,
+    /// Set when this call itself carries an MFA code (not covered by an MFA session).
+    pub mfa: Option<Mfa>,
+    /// For a role assumed directly with a `credential_process` result, whose kind is known
+    /// only at run time: what to ask for if that result turns out to be a session.
+    pub if_caller_is_session: Option<ChainedCap>,
+    /// Changes whenever the request would change (see [`cache_key`]).
+    pub cache_key: String,
+}
+
+/// `sts:AssumeRoleWithWebIdentity` with a token file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebIdentity {
+    pub profile: String,
+    pub role_arn: String,
+    pub session_name: String,
+    pub token_file: String,
+    pub duration_seconds: Option<u32>,
+    pub cache_key: String,
+}
+
+/// A duration capped at the role-chaining limit, and the note that says why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainedCap {
+    pub duration_seconds: u32,
+    pub note: String,
+}

@@ -1,0 +1,117 @@
+//! Text rules every layer shares: what a terminal may be shown, how durations are written and
+//! read.
+
+use time::Duration;
+
+/// `text` as one line a terminal shows literally: control characters (a newline in a profile
+/// name, an escape sequence in a config value) are written as escapes, so a message stays one
+/// line and nothing from a config file can drive the terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    // Control characters, and the bidirectional controls that reorder what a terminal shows.
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if hidden(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// `1h 02m`, `14m`, `30s`.
+pub fn human(d: Duration) -> String {
+    let secs = d.whole_seconds().max(0);
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m", secs / 60),
+        _ => format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60),
+    }
+}
+
+/// Why a text is not an acceptable duration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DurationError {
+    /// Not a whole number with an optional `s`, `m` or `h`.
+    NotADuration,
+    /// A duration, but longer than the maximum given.
+    TooLong(Duration),
+}
+
+/// The one duration parser: whole seconds (`3600`), or a whole number with `s`, `m` or `h`
+/// (`90m`, `1h`), at most `max`. Surrounding white space is ignored.
+pub fn parse_duration(text: &str, max: Duration) -> Result<Duration, DurationError> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: i64 = number.parse().map_err(|_| DurationError::NotADuration)?;
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return Err(DurationError::NotADuration),
+    };
+    let seconds = n.checked_mul(factor).ok_or(DurationError::TooLong(max))?;
+    let d = Duration::seconds(seconds);
+    if d > max {
+        return Err(DurationError::TooLong(max));
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("profile \"prod\""), "profile \"prod\"");
+        assert_eq!(printable("a\nb\x1b[2Jc\u{7f}é"), "a\\nb\\u{1b}[2Jc\\u{7f}é");
+        assert_eq!(printable("x\u{202e}y"), "x\\u{202e}y");
+    }
+
+    #[test]
+    fn durations() {
+        let max = Duration::hours(12);
+        assert_eq!(parse_duration("300", max), Ok(Duration::seconds(300)));
+        assert_eq!(parse_duration(" 5m ", max), Ok(Duration::minutes(5)));
+        assert_eq!(parse_duration("1h", max), Ok(Duration::hours(1)));
+        assert_eq!(parse_duration("0", max), Ok(Duration::ZERO));
+        for bad in ["", "m", "5x", "-5", "1.5m", "h1"] {
+            assert_eq!(
+                parse_duration(bad, max),
+                Err(DurationError::NotADuration),
+                "{bad}"
+            );
+        }
+        for long in ["13h", "43201", "99999999999999999h"] {
+            assert_eq!(
+                parse_duration(long, max),
+                Err(DurationError::TooLong(max)),
+                "{long}"
+            );
+        }
+        assert_eq!(
+            parse_duration("99999999999999999999", max),
+            Err(DurationError::NotADuration)
+        );
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human(Duration::seconds(30)), "30s");
+        assert_eq!(human(Duration::minutes(14)), "14m");
+        assert_eq!(human(Duration::seconds(3720)), "1h 02m");
+        assert_eq!(human(Duration::seconds(-5)), "0s");
+    }
+}

@@ -1,0 +1,76 @@
+//! The environment, read once: a snapshot of the variables rolecall reads.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// A snapshot of the environment variables rolecall reads. Built once in `main` from the
+/// process environment, or from a list in tests, so that nothing else reads the environment.
+#[derive(Clone, Debug, Default)]
+pub struct Vars {
+    map: HashMap<String, String>,
+}
+
+impl Vars {
+    /// The process environment (variables that are not valid UTF-8 are left out). Without a
+    /// usable `HOME`, the home directory comes from the system's user database, as the AWS
+    /// CLI finds it, never from the current directory.
+    pub fn from_process() -> Self {
+        let mut vars = Self::from_pairs(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        );
+        if vars.non_empty("HOME").is_none() && vars.non_empty("USERPROFILE").is_none() {
+            if let Some(home) =
+                std::env::home_dir().and_then(|h| h.into_os_string().into_string().ok())
+            {
+                vars.map.insert("HOME".into(), home);
+            }
+        }
+        vars
+    }
+
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            map: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.map.get(name).map(String::as_str)
+    }
+
+    /// The value if set and not empty.
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    /// The user's home directory (`HOME`, else `USERPROFILE`); the root directory when there is
+    /// none at all, so that a file is never looked up relative to wherever rolecall runs.
+    pub fn home(&self) -> PathBuf {
+        self.non_empty("HOME")
+            .or_else(|| self.non_empty("USERPROFILE"))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(std::path::MAIN_SEPARATOR_STR))
+    }
+
+    /// `~/x` → `$HOME/x`, as the AWS CLI expands the file path variables.
+    pub fn expand_home(&self, path: &str) -> PathBuf {
+        match path.strip_prefix("~/").or_else(|| path.strip_prefix("~\\")) {
+            Some(rest) => self.home().join(rest),
+            None if path == "~" => self.home(),
+            None => Path::new(path).to_path_buf(),
+        }
+    }
+
+    /// The login name, for the default role session name.
+    pub fn user(&self) -> Option<&str> {
+        self.non_empty("USER")
+            .or_else(|| self.non_empty("LOGNAME"))
+            .or_else(|| self.non_empty("USERNAME"))
+    }
+}

@@ -1,0 +1,417 @@
+//! Walks a plan through the ports: cache look-up, STS call, cache store, step by step. It
+//! decides nothing the plan did not: where to resume is `domain::freshness`'s rule, every
+//! duration and cap is the plan's.
+
+mod error;
+mod mfa;
+
+use time::{Duration, OffsetDateTime};
+
+pub use error::ExecuteError;
+pub use mfa::MfaToken;
+
+use crate::domain::freshness::{resume_point, CacheMode, CachePolicy};
+use crate::domain::plan::{Mfa, Plan, Source, Step};
+use crate::domain::text::human;
+use crate::domain::{Credentials, Secret};
+use crate::ports::clock::Clock;
+use crate::ports::mfa::{validate, MfaPrompt};
+use crate::ports::sources::Sources;
+use crate::ports::store::{SessionLock, SessionStore};
+use crate::ports::sts::{
+    AssumeRoleRequest, SessionTokenRequest, Sts, StsError, StsErrorKind, WebIdentityRequest,
+};
+use crate::printer::Printer;
+
+/// The ports the executor acts through.
+#[derive(Clone, Copy)]
+pub struct Deps<'a> {
+    pub sts: &'a dyn Sts,
+    pub sources: &'a dyn Sources,
+    pub store: &'a dyn SessionStore,
+    pub clock: &'a dyn Clock,
+    pub mfa: &'a dyn MfaPrompt,
+}
+
+/// One run's state while walking a plan.
+struct Run<'p, 'c, 'x> {
+    plan: &'p Plan,
+    deps: Deps<'c>,
+    out: &'c mut Printer<'x>,
+    policy: CachePolicy,
+    token: &'c MfaToken,
+    /// The user was told about a store failure already.
+    store_trouble: bool,
+}
+
+/// Credentials that can sign an STS request: the key id and session token travel in HTTP
+/// headers, which carry only visible ASCII. Anything else is a configuration problem, said
+/// without the value.
+fn sendable(caller: &Credentials) -> Result<(), ExecuteError> {
+    let visible = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic());
+    let problem = if !visible(&caller.access_key_id) {
+        Some("access key id")
+    } else if !caller
+        .session_token
+        .as_ref()
+        .is_none_or(|t| visible(t.expose()))
+    {
+        Some("session token")
+    } else {
+        None
+    };
+    match problem {
+        Some(what) => Err(ExecuteError::Unsendable(what)),
+        None => Ok(()),
+    }
+}
+
+/// Runs `plan`, returning the final credentials. Every STS answer is stored before the next
+/// step, so a failure later in the chain still leaves the earlier sessions cached.
+pub fn execute(
+    plan: &Plan,
+    deps: Deps,
+    out: &mut Printer,
+    policy: CachePolicy,
+    token: &MfaToken,
+) -> Result<Credentials, ExecuteError> {
+    for note in &plan.notes {
+        out.verbose(note);
+    }
+    out.verbose(&format!("session store: {}", deps.store.describe()));
+    let mut run = Run {
+        plan,
+        deps,
+        out,
+        policy,
+        token,
+        store_trouble: false,
+    };
+    let result = run.walk();
+    if run.policy.mode == CacheMode::Use && !run.store_trouble {
+        if let Some(notice) = run.deps.store.notice() {
+            run.out.note(&notice);
+        }
+    }
+    result
+}
+
+impl Run<'_, '_, '_> {
+    fn walk(&mut self) -> Result<Credentials, ExecuteError> {
+        let plan = self.plan;
+        let now = self.deps.clock.now();
+        let mut current = None;
+        let start = resume_point(plan.steps.len(), |i| {
+            let step = &plan.steps[i];
+            let window = self.policy.window(step.lifetime_seconds());
+            current = self.cached(step.cache_key(), step.profile(), window, now);
+            current.is_some()
+        });
+        if start == 0 {
+            self.out
+                .verbose(&format!("source: {}", plan.source.describe()));
+            current = self.root()?;
+        }
+        for step in &plan.steps[start..] {
+            let _lock = match self.lock(step.cache_key()) {
+                Lock::Held(lock) => {
+                    // Another process may have stored this session while we waited.
+                    let now = self.deps.clock.now();
+                    let window = self.policy.window(step.lifetime_seconds());
+                    if let Some(creds) = self.cached(step.cache_key(), step.profile(), window, now)
+                    {
+                        current = Some(creds);
+                        continue;
+                    }
+                    Some(lock)
+                }
+                Lock::None => None,
+            };
+            let creds = self.call(step, current.as_ref())?;
+            self.check_fresh(&creds, step.operation(), step.profile())?;
+            self.store(step.cache_key(), step.profile(), &creds);
+            current = Some(creds);
+        }
+        current.ok_or_else(|| {
+            ExecuteError::Internal(format!(
+                "the plan for profile \"{}\" produced no credentials",
+                plan.profile
+            ))
+        })
+    }
+
+    /// The chain's root credentials; `None` for a web identity chain.
+    fn root(&mut self) -> Result<Option<Credentials>, ExecuteError> {
+        match &self.plan.source {
+            Source::Static { credentials, .. } | Source::Environment { credentials } => {
+                Ok(Some(credentials.clone()))
+            }
+            Source::InstanceMetadata => Ok(Some(self.deps.sources.instance_metadata()?)),
+            Source::Container => Ok(Some(self.deps.sources.container()?)),
+            Source::WebIdentity => Ok(None),
+            Source::Process {
+                profile,
+                command,
+                cache_key,
+            } => {
+                let window = self.policy.process_window();
+                let now = self.deps.clock.now();
+                if let Some(c) = self.cached(cache_key, profile, window, now) {
+                    return Ok(Some(c));
+                }
+                let _lock = self.lock(cache_key);
+                // Another process may have run the command while we waited.
+                let now = self.deps.clock.now();
+                if let Some(c) = self.cached(cache_key, profile, window, now) {
+                    return Ok(Some(c));
+                }
+                self.out.verbose(&format!(
+                    "running credential_process of profile \"{profile}\""
+                ));
+                let creds = self.deps.sources.process(command)?;
+                if creds.expiration.is_some() {
+                    self.check_fresh(&creds, "credential_process", profile)?;
+                    self.store(cache_key, profile, &creds);
+                }
+                Ok(Some(creds))
+            }
+        }
+    }
+
+    /// Makes the STS call of one step.
+    fn call(
+        &mut self,
+        step: &Step,
+        caller: Option<&Credentials>,
+    ) -> Result<Credentials, ExecuteError> {
+        let plan = self.plan;
+        let endpoint = &plan.endpoint;
+        if let Some(caller) = caller {
+            sendable(caller)?;
+        }
+        let need_caller = || {
+            caller.ok_or_else(|| {
+                ExecuteError::Internal("a chain step has no caller credentials".into())
+            })
+        };
+        let at = format!(
+            "region {}{}",
+            endpoint.region,
+            endpoint
+                .url
+                .as_deref()
+                .map(|u| format!(", endpoint {u}"))
+                .unwrap_or_default()
+        );
+        match step {
+            Step::GetSessionToken(s) => {
+                let mfa_code = self.mfa_code(&s.mfa)?;
+                self.out.verbose(&format!(
+                    "sts GetSessionToken with MFA {} for {}s, shared by roles with this mfa_serial ({at})",
+                    s.mfa.serial, s.duration_seconds
+                ));
+                let request = SessionTokenRequest {
+                    duration_seconds: s.duration_seconds,
+                    mfa_serial: s.mfa.serial.clone(),
+                    mfa_code,
+                };
+                {
+                    let caller = need_caller()?;
+                    self.deps
+                        .sts
+                        .get_session_token(endpoint, caller, &request)
+                        .map_err(|e| {
+                            e.with_target(format!(
+                                "key {} with MFA {}",
+                                caller.key_hint(),
+                                s.mfa.serial
+                            ))
+                            .into()
+                        })
+                }
+            }
+            Step::AssumeRole(role) => {
+                let mfa_code = match &role.mfa {
+                    Some(mfa) => Some(self.mfa_code(mfa)?),
+                    None => None,
+                };
+                self.out.verbose(&format!(
+                    "sts AssumeRole {} as {} for profile \"{}\" ({at})",
+                    role.role_arn, role.session_name, role.profile
+                ));
+                let mut duration_seconds = role.duration_seconds;
+                if let Some(cap) = &role.if_caller_is_session {
+                    if caller.is_some_and(|c| c.session_token.is_some()) {
+                        self.out.verbose(&cap.note);
+                        duration_seconds = Some(cap.duration_seconds);
+                    }
+                }
+                let request = AssumeRoleRequest {
+                    role_arn: role.role_arn.clone(),
+                    session_name: role.session_name.clone(),
+                    external_id: role.external_id.clone(),
+                    duration_seconds,
+                    mfa_serial: role.mfa.as_ref().map(|m| m.serial.clone()),
+                    mfa_code,
+                };
+                {
+                    let caller = need_caller()?;
+                    self.deps
+                        .sts
+                        .assume_role(endpoint, caller, &request)
+                        .map_err(|e| {
+                            e.with_target(format!(
+                                "{} for profile \"{}\" with key {}",
+                                role.role_arn,
+                                role.profile,
+                                caller.key_hint()
+                            ))
+                            .into()
+                        })
+                }
+            }
+            Step::AssumeRoleWithWebIdentity(w) => {
+                let token = self.deps.sources.web_identity_token(&w.token_file)?;
+                self.out.verbose(&format!(
+                    "sts AssumeRoleWithWebIdentity {} as {} with the token in {} ({at})",
+                    w.role_arn, w.session_name, w.token_file
+                ));
+                let request = WebIdentityRequest {
+                    role_arn: w.role_arn.clone(),
+                    session_name: w.session_name.clone(),
+                    token,
+                    duration_seconds: w.duration_seconds,
+                };
+                self.deps
+                    .sts
+                    .assume_role_with_web_identity(endpoint, &request)
+                    .map_err(|e| {
+                        e.with_target(format!("{} for profile \"{}\"", w.role_arn, w.profile))
+                            .into()
+                    })
+            }
+        }
+    }
+
+    /// The MFA code for a device: `--mfa-token` (once), else `mfa_process`, else the prompt.
+    fn mfa_code(&mut self, mfa: &Mfa) -> Result<Secret, ExecuteError> {
+        if let Some(code) = self.token.take()? {
+            self.out
+                .verbose(&format!("MFA code for {} from --mfa-token", mfa.serial));
+            return Ok(Secret::new(code));
+        }
+        if let Some(command) = &mfa.process {
+            self.out
+                .verbose(&format!("MFA code for {} from mfa_process", mfa.serial));
+            let out = self.deps.sources.mfa_process(command)?;
+            return Ok(Secret::new(validate(&out)?));
+        }
+        Ok(Secret::new(self.deps.mfa.code(&mfa.serial)?))
+    }
+
+    fn check_fresh(
+        &self,
+        creds: &Credentials,
+        operation: &'static str,
+        profile: &str,
+    ) -> Result<(), ExecuteError> {
+        if creds
+            .expiration
+            .is_none_or(|expiry| expiry <= self.deps.clock.now())
+        {
+            return Err(StsError::new(
+                StsErrorKind::BadAnswer,
+                operation,
+                format!(
+                    "the credentials for profile \"{profile}\" are already expired (is the system clock right?)"
+                ),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    fn store(&mut self, key: &str, profile: &str, creds: &Credentials) {
+        if self.policy.mode == CacheMode::Use {
+            if let Err(e) = self.deps.store.put(key, profile, creds) {
+                self.store_problem(&e.to_string());
+            }
+        }
+    }
+
+    fn lock(&mut self, key: &str) -> Lock {
+        if self.policy.mode != CacheMode::Use {
+            return Lock::None;
+        }
+        match self.deps.store.lock(key) {
+            Ok(Some(lock)) => Lock::Held(lock),
+            Ok(None) => Lock::None,
+            Err(e) => {
+                // Waiting longer would hang; fetching without the lock costs one more call.
+                self.out
+                    .note(&format!("session lock: {e}; fetching without waiting"));
+                Lock::None
+            }
+        }
+    }
+
+    /// Tells the user about the first store failure of the run; later ones only with `-v`.
+    fn store_problem(&mut self, problem: &str) {
+        if self.store_trouble {
+            self.out.verbose(&format!("session store: {problem}"));
+        } else {
+            self.out.note(&format!(
+                "could not cache the session ({problem}); continuing without the cache"
+            ));
+            self.store_trouble = true;
+        }
+    }
+
+    /// A cached session under `key` that still has more than the refresh window left.
+    fn cached(
+        &mut self,
+        key: &str,
+        profile: &str,
+        window: Duration,
+        now: OffsetDateTime,
+    ) -> Option<Credentials> {
+        if self.policy.mode != CacheMode::Use {
+            return None;
+        }
+        let found = match self.deps.store.get(key) {
+            Ok(found) => found,
+            Err(e) => {
+                self.out
+                    .verbose(&format!("cache read failed for profile \"{profile}\": {e}"));
+                return None;
+            }
+        };
+        let Some(creds) = found else {
+            self.out
+                .verbose(&format!("cache miss for profile \"{profile}\""));
+            return None;
+        };
+        let left = creds.expiration? - now;
+        if left > window {
+            self.out.verbose(&format!(
+                "cache hit for profile \"{profile}\": {} left",
+                human(left)
+            ));
+            Some(creds)
+        } else {
+            self.out.verbose(&format!(
+                "cached session for profile \"{profile}\" is inside the refresh window ({} left); refreshing",
+                human(left.max(Duration::ZERO))
+            ));
+            None
+        }
+    }
+}
+
+enum Lock {
+    Held(SessionLock),
+    None,
+}
+
+#[cfg(test)]
+mod tests;

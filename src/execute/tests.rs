@@ -1,0 +1,396 @@
+use super::*;
+use crate::ports::store::SessionStore;
+use crate::printer::Verbosity;
+use crate::testing::{plan_of, CountingPrompt, FakeSources, FakeSts, FixedClock, MemoryStore, NOW};
+
+const CONFIG: &str = "\
+[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nduration_seconds = 3600\n\
+[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = a\nexternal_id = ext-b\n\
+[profile c]\nrole_arn = arn:aws:iam::333333333333:role/c\nsource_profile = b\n\
+[profile m]\nrole_arn = arn:aws:iam::111111111111:role/m\nsource_profile = default\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n\
+[profile m2]\nrole_arn = arn:aws:iam::111111111111:role/m2\nsource_profile = default\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n\
+[profile mp]\nrole_arn = arn:aws:iam::111111111111:role/mp\nsource_profile = temp\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\nmfa_process = otp-tool now\n\
+[profile ec2]\nrole_arn = arn:aws:iam::111111111111:role/ec2\ncredential_source = Ec2InstanceMetadata\n\
+[profile ec2b]\nrole_arn = arn:aws:iam::111111111111:role/ec2b\nsource_profile = ec2\n\
+[profile ecs]\nrole_arn = arn:aws:iam::111111111111:role/ecs\ncredential_source = EcsContainer\n\
+[profile web]\nrole_arn = arn:aws:iam::111111111111:role/web\nweb_identity_token_file = /token\n\
+[profile proc]\ncredential_process = make-creds\n\
+[profile procrole]\nrole_arn = arn:aws:iam::111111111111:role/pr\nsource_profile = proc\nduration_seconds = 7200\n";
+const CREDS: &str = "[default]\naws_access_key_id = AKIAROOT\naws_secret_access_key = rootsecret\n[temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = tempsecret\naws_session_token = temptoken\n";
+
+struct Harness {
+    sts: FakeSts,
+    sources: FakeSources,
+    prompt: CountingPrompt,
+    store: MemoryStore,
+    stderr: Vec<u8>,
+    now: OffsetDateTime,
+}
+
+impl Harness {
+    fn new() -> Self {
+        Self {
+            sts: FakeSts::default(),
+            sources: FakeSources::default(),
+            prompt: CountingPrompt::default(),
+            store: MemoryStore::new(),
+            stderr: Vec::new(),
+            now: NOW,
+        }
+    }
+
+    fn run(
+        &mut self,
+        profile: &str,
+        mode: CacheMode,
+        token: Option<&str>,
+    ) -> Result<Credentials, ExecuteError> {
+        let p = plan_of(CONFIG, CREDS, profile, &[("USER", "maria")], self.now);
+        self.sts.now.set(Some(self.now));
+        let clock = FixedClock(self.now);
+        let deps = Deps {
+            sts: &self.sts,
+            sources: &self.sources,
+            store: &self.store,
+            clock: &clock,
+            mfa: &self.prompt,
+        };
+        let mut out = Printer::new(&mut self.stderr, Verbosity::Verbose);
+        let token = MfaToken::new(token.map(str::to_string));
+        execute(&p, deps, &mut out, CachePolicy::new(mode), &token)
+    }
+
+    fn calls(&self) -> Vec<(&'static str, String, String)> {
+        self.sts
+            .calls
+            .borrow()
+            .iter()
+            .map(|c| (c.op, c.caller.clone(), c.target.clone()))
+            .collect()
+    }
+
+    fn log(&self) -> String {
+        String::from_utf8(self.stderr.clone()).unwrap()
+    }
+}
+
+fn call(op: &'static str, caller: &str, target: &str) -> (&'static str, String, String) {
+    (op, caller.into(), target.into())
+}
+
+#[test]
+fn chain_calls_sts_in_order_with_each_callers_credentials() {
+    let mut h = Harness::new();
+    let c = h.run("b", CacheMode::Use, None).unwrap();
+    assert_eq!(c.access_key_id, "ASIA2");
+    assert_eq!(
+        h.calls(),
+        vec![
+            call("AssumeRole", "AKIAROOT", "arn:aws:iam::111111111111:role/a"),
+            call("AssumeRole", "ASIA1", "arn:aws:iam::222222222222:role/b"),
+        ]
+    );
+    let calls = h.sts.calls.borrow();
+    let second = calls[1].request.as_ref().unwrap();
+    assert_eq!(
+        calls[0].request.as_ref().unwrap().duration_seconds,
+        Some(3600)
+    );
+    assert_eq!(second.external_id.as_deref(), Some("ext-b"));
+    assert_eq!(second.session_name, "rolecall-maria-1795341600");
+    assert_eq!(h.store.len(), 2);
+}
+
+#[test]
+fn a_warm_three_role_chain_costs_nothing_and_partial_warmth_resumes_mid_chain() {
+    let mut h = Harness::new();
+    h.run("c", CacheMode::Use, None).unwrap();
+    assert_eq!(h.calls().len(), 3);
+    let again = h.run("c", CacheMode::Use, None).unwrap();
+    assert_eq!(again.access_key_id, "ASIA3");
+    assert_eq!(h.calls().len(), 3, "warm: no new call");
+    // "a" alone is cached by the chain run.
+    assert_eq!(
+        h.run("a", CacheMode::Use, None).unwrap().access_key_id,
+        "ASIA1"
+    );
+    assert_eq!(h.calls().len(), 3);
+}
+
+#[test]
+fn a_warm_platform_chain_does_not_touch_the_platform() {
+    let mut h = Harness::new();
+    h.run("ec2b", CacheMode::Use, None).unwrap();
+    assert_eq!(h.sources.uses.borrow().as_slice(), ["imds"]);
+    assert_eq!(
+        h.calls()[0],
+        call(
+            "AssumeRole",
+            "ASIA-imds",
+            "arn:aws:iam::111111111111:role/ec2"
+        )
+    );
+    h.run("ec2b", CacheMode::Use, None).unwrap();
+    assert_eq!(
+        h.sources.uses.borrow().len(),
+        1,
+        "no metadata call when warm"
+    );
+    assert_eq!(h.calls().len(), 2);
+    h.run("ecs", CacheMode::Use, None).unwrap();
+    assert_eq!(h.calls()[2].1, "ASIA-ecs");
+}
+
+#[test]
+fn refresh_window_decides_reuse() {
+    let mut h = Harness::new();
+    h.run("a", CacheMode::Use, None).unwrap(); // expires NOW + 1h
+    h.now = NOW + Duration::minutes(44);
+    h.run("a", CacheMode::Use, None).unwrap();
+    assert_eq!(h.calls().len(), 1, "16 minutes left: reused");
+    h.now = NOW + Duration::minutes(46);
+    h.run("a", CacheMode::Use, None).unwrap();
+    assert_eq!(h.calls().len(), 2, "14 minutes left: refreshed");
+    assert!(h.log().contains("inside the refresh window"), "{}", h.log());
+}
+
+#[test]
+fn short_sessions_use_a_quarter_of_their_life_as_window() {
+    let policy = CachePolicy::new(CacheMode::Use);
+    assert_eq!(policy.window(900), Duration::seconds(225));
+    assert_eq!(policy.window(3600), Duration::minutes(15));
+    assert_eq!(policy.window(43200), Duration::minutes(15));
+    let configured = CachePolicy {
+        mode: CacheMode::Use,
+        refresh_window: Some(Duration::minutes(2)),
+    };
+    assert_eq!(configured.window(43200), Duration::minutes(2));
+}
+
+#[test]
+fn no_cache_neither_reads_nor_writes() {
+    let mut h = Harness::new();
+    h.run("a", CacheMode::Use, None).unwrap();
+    h.run("a", CacheMode::Bypass, None).unwrap();
+    assert_eq!(h.calls().len(), 2);
+    assert_eq!(h.store.len(), 1);
+    let mut fresh = Harness::new();
+    fresh.run("a", CacheMode::Bypass, None).unwrap();
+    assert!(fresh.store.is_empty());
+}
+
+#[test]
+fn expired_answers_are_errors_and_not_cached() {
+    let mut h = Harness::new();
+    h.sts.lifetime = Some(Duration::seconds(-5));
+    let e = h.run("a", CacheMode::Use, None).unwrap_err();
+    assert!(e.to_string().contains("already expired"), "{e}");
+    assert_eq!(e.exit_code(), crate::domain::exit::UNAVAILABLE);
+    assert!(h.store.is_empty());
+}
+
+#[test]
+fn sts_errors_pass_through_with_their_exit_code() {
+    let mut h = Harness::new();
+    *h.sts.fail.borrow_mut() = Some(StsError {
+        kind: StsErrorKind::Rejected,
+        operation: "AssumeRole",
+        code: Some("AccessDenied".into()),
+        message: "nope".into(),
+        target: None,
+    });
+    let e = h.run("a", CacheMode::Use, None).unwrap_err();
+    assert_eq!(e.exit_code(), crate::domain::exit::DENIED);
+    assert!(h.store.is_empty());
+}
+
+#[test]
+fn mfa_session_is_shared_by_roles_with_the_same_device() {
+    let mut h = Harness::new();
+    h.run("m", CacheMode::Use, None).unwrap();
+    assert_eq!(h.prompt.0.get(), 1);
+    assert_eq!(
+        h.calls(),
+        vec![
+            call(
+                "GetSessionToken",
+                "AKIAROOT",
+                "arn:aws:iam::111111111111:mfa/maria"
+            ),
+            call("AssumeRole", "ASIA1", "arn:aws:iam::111111111111:role/m"),
+        ]
+    );
+    assert_eq!(h.sts.calls.borrow()[0].code.as_deref(), Some("111111"));
+    assert_eq!(
+        h.sts.calls.borrow()[1].code,
+        None,
+        "the role call carries no code"
+    );
+    h.run("m2", CacheMode::Use, None).unwrap();
+    assert_eq!(h.prompt.0.get(), 1, "no second prompt");
+    assert_eq!(
+        h.calls()[2],
+        call("AssumeRole", "ASIA1", "arn:aws:iam::111111111111:role/m2")
+    );
+    // Once the roles expire, the MFA session (8 hours) still serves them.
+    h.now = NOW + Duration::hours(2);
+    h.run("m", CacheMode::Use, None).unwrap();
+    assert_eq!(h.prompt.0.get(), 1);
+    assert_eq!(h.calls().len(), 4);
+}
+
+#[test]
+fn mfa_code_sources_in_order() {
+    let mut h = Harness::new();
+    h.run("m", CacheMode::Use, Some("123456")).unwrap();
+    assert_eq!(h.prompt.0.get(), 0);
+    assert_eq!(h.sts.calls.borrow()[0].code.as_deref(), Some("123456"));
+
+    let mut h = Harness::new();
+    h.run("mp", CacheMode::Use, None).unwrap();
+    assert_eq!(h.prompt.0.get(), 0);
+    assert_eq!(h.sources.uses.borrow().as_slice(), ["otp-tool now"]);
+    let calls = h.sts.calls.borrow();
+    assert_eq!(calls.len(), 1, "temporary credentials: no GetSessionToken");
+    let r = calls[0].request.as_ref().unwrap();
+    assert_eq!(r.mfa_code.as_ref().map(Secret::expose), Some("654321"));
+    assert_eq!(
+        r.mfa_serial.as_deref(),
+        Some("arn:aws:iam::111111111111:mfa/maria")
+    );
+}
+
+#[test]
+fn web_identity_reads_the_token_file() {
+    let mut h = Harness::new();
+    h.run("web", CacheMode::Use, None).unwrap();
+    assert_eq!(h.sources.uses.borrow().as_slice(), ["/token"]);
+    assert_eq!(
+        h.calls(),
+        vec![call(
+            "AssumeRoleWithWebIdentity",
+            "jwt-token",
+            "arn:aws:iam::111111111111:role/web"
+        )]
+    );
+    h.run("web", CacheMode::Use, None).unwrap();
+    assert_eq!(h.calls().len(), 1, "cached");
+}
+
+#[test]
+fn credential_process_results_are_cached_by_their_expiry() {
+    let mut h = Harness::new();
+    h.sources.process_expiry = Some(NOW + Duration::hours(1));
+    h.run("procrole", CacheMode::Use, None).unwrap();
+    let asked = h.sts.calls.borrow()[0]
+        .request
+        .as_ref()
+        .unwrap()
+        .duration_seconds;
+    assert_eq!(asked, Some(3600), "a role on a process's session is capped");
+    assert!(h.log().contains("capped at 3600"), "{}", h.log());
+    h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(h.sources.uses.borrow().len(), 1, "the process ran once");
+    h.now = NOW + Duration::minutes(50);
+    h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(h.sources.uses.borrow().len(), 1, "10 minutes left: reused");
+    h.now = NOW + Duration::minutes(56);
+    h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(
+        h.sources.uses.borrow().len(),
+        2,
+        "refreshed inside the 5-minute window"
+    );
+
+    // A process that hands out 15-minute credentials is still worth caching.
+    let mut h = Harness::new();
+    h.sources.process_expiry = Some(NOW + Duration::minutes(15));
+    h.run("proc", CacheMode::Use, None).unwrap();
+    h.now = NOW + Duration::minutes(9);
+    h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(h.sources.uses.borrow().len(), 1);
+
+    let mut h = Harness::new();
+    h.sources.process_expiry = None;
+    h.run("proc", CacheMode::Use, None).unwrap();
+    h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(
+        h.sources.uses.borrow().len(),
+        2,
+        "long-term keys are not cached"
+    );
+    assert!(h.store.is_empty());
+}
+
+#[test]
+fn verbose_log_never_shows_secrets() {
+    let mut h = Harness::new();
+    h.run("c", CacheMode::Use, None).unwrap();
+    h.run("c", CacheMode::Use, None).unwrap();
+    h.run("m", CacheMode::Use, Some("123456")).unwrap();
+    let log = h.log();
+    for secret in [
+        "rootsecret",
+        "secret1",
+        "secret2",
+        "token1",
+        "token2",
+        "AKIAROOT",
+        "123456",
+    ] {
+        assert!(!log.contains(secret), "{secret} in {log}");
+    }
+    assert!(log.contains("cache hit"), "{log}");
+}
+
+#[test]
+fn store_write_failures_are_one_note_not_an_error() {
+    struct Broken;
+    impl SessionStore for Broken {
+        fn describe(&self) -> String {
+            "broken".into()
+        }
+        fn get(&self, _: &str) -> Result<Option<Credentials>, crate::ports::store::StoreError> {
+            Err(crate::ports::store::StoreError("locked".into()))
+        }
+        fn put(
+            &self,
+            _: &str,
+            _: &str,
+            _: &Credentials,
+        ) -> Result<(), crate::ports::store::StoreError> {
+            Err(crate::ports::store::StoreError("locked".into()))
+        }
+        fn remove(&self, _: &str) -> Result<(), crate::ports::store::StoreError> {
+            Ok(())
+        }
+        fn index(&self) -> Vec<crate::ports::store::IndexEntry> {
+            Vec::new()
+        }
+    }
+    let p = plan_of(CONFIG, CREDS, "c", &[], NOW);
+    let sts = FakeSts::default();
+    let mut err = Vec::new();
+    let deps = Deps {
+        sts: &sts,
+        sources: &FakeSources::default(),
+        store: &Broken,
+        clock: &FixedClock(NOW),
+        mfa: &crate::testing::NoPrompt,
+    };
+    let c = execute(
+        &p,
+        deps,
+        &mut Printer::new(&mut err, Verbosity::Normal),
+        CachePolicy::new(CacheMode::Use),
+        &MfaToken::default(),
+    )
+    .unwrap();
+    assert_eq!(c.access_key_id, "ASIA3");
+    let err = String::from_utf8(err).unwrap();
+    assert_eq!(
+        err.matches("could not cache the session (locked)").count(),
+        1,
+        "{err}"
+    );
+}

@@ -1,0 +1,338 @@
+//! Walking `source_profile` links to the root credentials, and reading each role profile's
+//! settings with their validation. Pure: no I/O.
+
+use crate::config::{ConfigError, Profile, Profiles};
+use crate::domain::{Credentials, Secret, Vars};
+
+/// The longest `source_profile` chain rolecall follows (the AWS CLI's own recursion gives up
+/// near 1,000; real chains have a handful of links).
+pub const MAX_CHAIN: usize = 256;
+
+/// The root of a chain, before cache keys are attached.
+#[derive(Clone, Debug)]
+pub enum Root {
+    Static {
+        profile: String,
+        credentials: Credentials,
+    },
+    Environment {
+        credentials: Credentials,
+    },
+    InstanceMetadata,
+    Container,
+    Process {
+        profile: String,
+        command: String,
+    },
+    /// No caller credentials: the first role is assumed with a web identity token.
+    WebIdentity,
+}
+
+/// A role profile's settings before chaining rules apply.
+#[derive(Clone, Debug)]
+pub struct RoleSettings {
+    pub profile: String,
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub duration_seconds: Option<u32>,
+    pub mfa_serial: Option<String>,
+    pub mfa_process: Option<String>,
+    /// Set for the first role of a web identity chain.
+    pub web_identity_token_file: Option<String>,
+}
+
+/// Walks `source_profile` links down to the root credentials, returning the roles to assume
+/// from the root outwards. `chain` holds the names visited so far (for cycle messages). A
+/// loop, not recursion, so no configuration can exhaust the stack.
+pub fn resolve(
+    profiles: &Profiles,
+    top: Profile<'_>,
+    vars: &Vars,
+    chain: &mut Vec<String>,
+) -> Result<(Root, Vec<RoleSettings>), ConfigError> {
+    let mut roles = Vec::new(); // outermost first; reversed at the end
+    let mut profile = top;
+    let root = loop {
+        let name = profile.name;
+        if !roles.is_empty() {
+            // A source profile's own static keys win over its `role_arn`, as in the AWS
+            // CLI: only the profile asked for follows `role_arn` first.
+            if let Some(root) = static_source(profile)? {
+                break root;
+            }
+        }
+        let Some(role_arn) = profile.get("role_arn") else {
+            if let Some(role) = environment_web_identity(profile, vars) {
+                roles.push(role?);
+                break Root::WebIdentity;
+            }
+            break non_role_source(profile)?;
+        };
+        let mut role = role_settings(profile, role_arn)?;
+        match (
+            profile.get("source_profile"),
+            profile.get("credential_source"),
+        ) {
+            (Some(_), Some(_)) => return Err(ConfigError::BothSources(name.into())),
+            (Some(source_name), None) if source_name == name => {
+                // A profile that names itself as its source uses its own keys (AWS CLI
+                // behaviour).
+                let root = static_source(profile)?.ok_or_else(|| ConfigError::Cycle {
+                    path: vec![name.to_string(), name.to_string()],
+                })?;
+                roles.push(role);
+                break root;
+            }
+            (Some(source_name), None) => {
+                if let Some(start) = chain.iter().position(|n| n == source_name) {
+                    let mut path = chain[start..].to_vec();
+                    path.push(source_name.to_string());
+                    return Err(ConfigError::Cycle { path });
+                }
+                if chain.len() >= MAX_CHAIN {
+                    return Err(ConfigError::ChainTooLong {
+                        profile: chain[0].clone(),
+                        max: MAX_CHAIN,
+                    });
+                }
+                profile = profiles
+                    .get(source_name)
+                    .ok_or_else(|| ConfigError::SourceNotFound {
+                        profile: name.to_string(),
+                        source_name: source_name.to_string(),
+                        config: profiles.config_path.display().to_string(),
+                        credentials: profiles.credentials_path.display().to_string(),
+                    })?;
+                chain.push(source_name.to_string());
+                roles.push(role);
+            }
+            (None, Some(kind)) => {
+                roles.push(role);
+                break credential_source(name, kind, vars)?;
+            }
+            (None, None) => match profile.get("web_identity_token_file") {
+                Some(file) => {
+                    role.web_identity_token_file = Some(file.to_string());
+                    roles.push(role);
+                    break Root::WebIdentity;
+                }
+                None => return Err(ConfigError::NoRoleSource(name.into())),
+            },
+        }
+    };
+    roles.reverse();
+    Ok((root, roles))
+}
+
+/// The credentials of a profile without `role_arn`: its keys, its `credential_process`, or the
+/// `AWS_ROLE_ARN` + `AWS_WEB_IDENTITY_TOKEN_FILE` variables, in the AWS CLI's order.
+fn non_role_source(profile: Profile<'_>) -> Result<Root, ConfigError> {
+    if let Some(root) = static_source(profile)? {
+        return Ok(root);
+    }
+    if let Some(command) = profile.get("credential_process") {
+        return Ok(Root::Process {
+            profile: profile.name.to_string(),
+            command: command.to_string(),
+        });
+    }
+    Err(ConfigError::NoCredentials(profile.name.into()))
+}
+
+/// The web identity role from `AWS_ROLE_ARN`/`AWS_WEB_IDENTITY_TOKEN_FILE`, for a profile that
+/// has no credentials of its own (how EKS and GitHub Actions hand credentials to the AWS CLI).
+fn environment_web_identity(
+    profile: Profile<'_>,
+    vars: &Vars,
+) -> Option<Result<RoleSettings, ConfigError>> {
+    let arn = vars.non_empty("AWS_ROLE_ARN")?;
+    let file = vars.non_empty("AWS_WEB_IDENTITY_TOKEN_FILE")?;
+    let has_own = [
+        "role_arn",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "credential_process",
+    ]
+    .iter()
+    .any(|k| profile.get(k).is_some());
+    if has_own {
+        return None;
+    }
+    let session_name = vars.non_empty("AWS_ROLE_SESSION_NAME");
+    if let Some(s) = session_name.filter(|s| !valid_session_name(s)) {
+        return Some(Err(ConfigError::InvalidValue {
+            profile: profile.name.to_string(),
+            key: "AWS_ROLE_SESSION_NAME",
+            value: s.to_string(),
+            reason: "use 2 to 64 characters from A-Z a-z 0-9 and +=,.@_-",
+        }));
+    }
+    Some(role_settings(profile, arn).map(|mut role| {
+        role.web_identity_token_file = Some(file.to_string());
+        role.session_name = session_name.map(str::to_string);
+        role.mfa_serial = None;
+        role
+    }))
+}
+
+/// The profile's own static keys, if it has any.
+fn static_source(profile: Profile<'_>) -> Result<Option<Root>, ConfigError> {
+    let id = profile.get("aws_access_key_id");
+    let secret = profile.get("aws_secret_access_key");
+    match (id, secret) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError::IncompleteKeys {
+            profile: profile.name.into(),
+            present: "aws_access_key_id",
+            missing: "aws_secret_access_key",
+        }),
+        (None, Some(_)) => Err(ConfigError::IncompleteKeys {
+            profile: profile.name.into(),
+            present: "aws_secret_access_key",
+            missing: "aws_access_key_id",
+        }),
+        (Some(id), Some(secret)) => Ok(Some(Root::Static {
+            profile: profile.name.to_string(),
+            credentials: Credentials {
+                access_key_id: id.to_string(),
+                secret_access_key: Secret::new(secret),
+                session_token: profile.get("aws_session_token").map(Secret::new),
+                expiration: None,
+            },
+        })),
+    }
+}
+
+fn credential_source(profile: &str, kind: &str, vars: &Vars) -> Result<Root, ConfigError> {
+    if kind.eq_ignore_ascii_case("Environment") {
+        let (Some(id), Some(secret)) = (
+            vars.non_empty("AWS_ACCESS_KEY_ID"),
+            vars.non_empty("AWS_SECRET_ACCESS_KEY"),
+        ) else {
+            return Err(ConfigError::EnvironmentCredentialsMissing(profile.into()));
+        };
+        return Ok(Root::Environment {
+            credentials: Credentials {
+                access_key_id: id.to_string(),
+                secret_access_key: Secret::new(secret),
+                session_token: vars
+                    .non_empty("AWS_SESSION_TOKEN")
+                    .or_else(|| vars.non_empty("AWS_SECURITY_TOKEN"))
+                    .map(Secret::new),
+                expiration: None,
+            },
+        });
+    }
+    if kind.eq_ignore_ascii_case("Ec2InstanceMetadata") {
+        return Ok(Root::InstanceMetadata);
+    }
+    if kind.eq_ignore_ascii_case("EcsContainer") {
+        return Ok(Root::Container);
+    }
+    Err(ConfigError::UnknownCredentialSource {
+        profile: profile.into(),
+        value: kind.into(),
+    })
+}
+
+pub fn role_settings(profile: Profile<'_>, role_arn: &str) -> Result<RoleSettings, ConfigError> {
+    let invalid = |key, value: &str, reason| ConfigError::InvalidValue {
+        profile: profile.name.to_string(),
+        key,
+        value: value.to_string(),
+        reason,
+    };
+    if !valid_role_arn(role_arn) {
+        return Err(invalid(
+            "role_arn",
+            role_arn,
+            "expected arn:aws:iam::ACCOUNT:role/NAME",
+        ));
+    }
+    let duration_seconds = match profile.get("duration_seconds") {
+        None => None,
+        Some(text) => match text.parse::<u32>() {
+            Ok(d) if crate::domain::plan::DURATION_RANGE.contains(&d) => Some(d),
+            _ => {
+                return Err(invalid(
+                    "duration_seconds",
+                    text,
+                    "use a whole number of seconds from 900 to 43200",
+                ))
+            }
+        },
+    };
+    let session_name = profile.get("role_session_name");
+    if let Some(s) = session_name {
+        if !valid_session_name(s) {
+            return Err(invalid(
+                "role_session_name",
+                s,
+                "use 2 to 64 characters from A-Z a-z 0-9 and +=,.@_-",
+            ));
+        }
+    }
+    let external_id = profile.get("external_id");
+    if let Some(e) = external_id {
+        if !(2..=1224).contains(&e.len())
+            || !e
+                .chars()
+                .all(|c| session_name_char(c) || c == ':' || c == '/')
+        {
+            return Err(invalid(
+                "external_id",
+                e,
+                "use 2 to 1224 characters from A-Z a-z 0-9 and +=,.@:/_-",
+            ));
+        }
+    }
+    let mfa_serial = profile.get("mfa_serial");
+    if let Some(m) = mfa_serial {
+        if !(9..=256).contains(&m.len())
+            || !m
+                .chars()
+                .all(|c| session_name_char(c) || c == ':' || c == '/')
+        {
+            return Err(invalid(
+                "mfa_serial",
+                m,
+                "use the MFA device's ARN (arn:aws:iam::ACCOUNT:mfa/NAME) or a hardware serial",
+            ));
+        }
+    }
+    Ok(RoleSettings {
+        profile: profile.name.to_string(),
+        role_arn: role_arn.to_string(),
+        session_name: session_name.map(str::to_string),
+        external_id: external_id.map(str::to_string),
+        duration_seconds,
+        mfa_serial: mfa_serial.map(str::to_string),
+        mfa_process: profile.get("mfa_process").map(str::to_string),
+        web_identity_token_file: None,
+    })
+}
+
+/// `arn:PARTITION:iam:…:role/NAME`, loosely: STS has the final word, but a value that is
+/// clearly not a role ARN is caught before any network call.
+fn valid_role_arn(arn: &str) -> bool {
+    let Some(rest) = arn.strip_prefix("arn:") else {
+        return false;
+    };
+    let Some((_, resource)) = rest.split_once(":role/") else {
+        return false;
+    };
+    let role_name = resource.rsplit('/').next().unwrap_or("");
+    (20..=2048).contains(&arn.len())
+        && rest.split(':').nth(1) == Some("iam")
+        && !role_name.is_empty()
+        && !arn.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+pub fn session_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+}
+
+pub fn valid_session_name(s: &str) -> bool {
+    (2..=64).contains(&s.len()) && s.chars().all(session_name_char)
+}

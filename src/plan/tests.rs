@@ -1,0 +1,638 @@
+use super::*;
+use crate::domain::plan::DEFAULT_MFA_SESSION_SECONDS;
+use time::macros::datetime;
+
+const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
+
+const CREDS: &str = "[default]\naws_access_key_id = AKIADEFAULT0001\naws_secret_access_key = defaultsecret\n\n[base-profile]\naws_access_key_id = AKIABASE00000002\naws_secret_access_key = basesecret\n";
+
+fn vars() -> Vars {
+    Vars::from_pairs([("USER", "maria")])
+}
+
+fn try_plan(config: &str, name: &str) -> Result<Plan, ConfigError> {
+    try_plan_with(config, CREDS, name, &vars())
+}
+
+fn try_plan_with(config: &str, creds: &str, name: &str, vars: &Vars) -> Result<Plan, ConfigError> {
+    let profiles = Profiles::from_strs(config, creds).expect("fixture parses");
+    let settings = Settings::from_vars(vars);
+    plan(
+        &profiles,
+        name,
+        &Inputs {
+            vars,
+            settings: &settings,
+            now: NOW,
+        },
+    )
+}
+
+fn roles(plan: &Plan) -> Vec<&AssumeRole> {
+    plan.steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::AssumeRole(a) => Some(a),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ops(plan: &Plan) -> Vec<&'static str> {
+    plan.steps.iter().map(Step::operation).collect()
+}
+
+#[test]
+fn seed_marketingadmin_with_source_profile() {
+    let p = try_plan(
+        "[profile marketingadmin]\nrole_arn = arn:aws:iam::123456789012:role/marketingadmin\nsource_profile = default\n",
+        "marketingadmin",
+    )
+    .unwrap();
+    assert!(
+        matches!(&p.source, Source::Static { profile, credentials } if profile == "default" && credentials.access_key_id == "AKIADEFAULT0001")
+    );
+    let r = roles(&p);
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        r[0].role_arn,
+        "arn:aws:iam::123456789012:role/marketingadmin"
+    );
+    assert_eq!(r[0].session_name, "rolecall-maria-1795341600");
+    assert_eq!(r[0].duration_seconds, None);
+    assert_eq!(p.region, None);
+    assert_eq!(
+        p.endpoint,
+        StsEndpoint {
+            region: "us-east-1".into(),
+            url: None
+        }
+    );
+}
+
+#[test]
+fn blog_post_options_with_inline_comments() {
+    let config = "[profile base-profile]\nregion = us-east-1\noutput = json\n\n[profile assumed-role-profile]\nrole_arn = arn:aws:iam::123456789012:role/YourTargetRole\nsource_profile = base-profile\nregion = us-east-1\nrole_session_name = MySessionName\nduration_seconds = 3600\nexternal_id = SomeExternalId  # If required by the role\n";
+    let p = try_plan(config, "assumed-role-profile").unwrap();
+    let r = roles(&p)[0];
+    assert_eq!(r.external_id.as_deref(), Some("SomeExternalId"));
+    assert_eq!(r.session_name, "MySessionName");
+    assert_eq!(r.duration_seconds, Some(3600));
+    assert_eq!(p.region.as_deref(), Some("us-east-1"));
+}
+
+#[test]
+fn mixed_case_keys_and_crlf() {
+    let config = "[profile x]\r\nRole_ARN = arn:aws:iam::123456789012:role/x\r\nSOURCE_PROFILE = default\r\nRegion = eu-west-1\r\n";
+    let p = try_plan(config, "x").unwrap();
+    assert_eq!(roles(&p)[0].role_arn, "arn:aws:iam::123456789012:role/x");
+    assert_eq!(p.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(p.endpoint.region, "eu-west-1");
+}
+
+#[test]
+fn static_keys_need_no_sts_step() {
+    let p = try_plan("", "base-profile").unwrap();
+    assert!(p.steps.is_empty());
+    assert!(matches!(p.source, Source::Static { .. }));
+}
+
+#[test]
+fn chain_caps_the_chained_step_at_one_hour() {
+    let config = "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nduration_seconds = 7200\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = a\nduration_seconds = 43200\n";
+    let p = try_plan(config, "b").unwrap();
+    let r = roles(&p);
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].profile, "a");
+    assert_eq!(r[0].duration_seconds, Some(7200));
+    assert_eq!(r[1].profile, "b");
+    assert_eq!(r[1].duration_seconds, Some(3600));
+    assert_eq!(p.notes.len(), 1);
+    assert!(p.notes[0].contains("capped at 3600"), "{}", p.notes[0]);
+}
+
+#[test]
+fn first_role_on_temporary_credentials_is_capped_too() {
+    let long = "duration_seconds = 43200\n";
+    // An MFA session (GetSessionToken) is temporary: the role assumed with it is chained.
+    let mfa = format!("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nmfa_serial = {MFA_X}\n{long}");
+    let p = try_plan(&mfa, "a").unwrap();
+    assert_eq!(ops(&p), vec!["GetSessionToken", "AssumeRole"]);
+    assert_eq!(roles(&p)[0].duration_seconds, Some(3600));
+    assert!(p.notes[0].contains("MFA session"), "{}", p.notes[0]);
+    for source in [
+        "credential_source = Ec2InstanceMetadata",
+        "credential_source = EcsContainer",
+        "source_profile = temp",
+    ] {
+        let creds = "[temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = s\naws_session_token = t\n";
+        let config =
+            format!("[profile r]\nrole_arn = arn:aws:iam::111111111111:role/r\n{source}\n{long}");
+        let p = try_plan_with(&config, creds, "r", &vars()).unwrap();
+        assert_eq!(roles(&p)[0].duration_seconds, Some(3600), "{source}");
+        assert!(p.notes[0].contains("capped at 3600"), "{source}");
+    }
+    // Long-term keys without MFA: the full duration.
+    let plain = format!("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\n{long}");
+    let p = try_plan(&plain, "a").unwrap();
+    assert_eq!(roles(&p)[0].duration_seconds, Some(43200));
+    assert!(p.notes.is_empty());
+}
+
+#[test]
+fn a_source_profiles_own_keys_win_over_its_role_arn() {
+    // As in the AWS CLI: only the profile asked for follows role_arn first.
+    let creds = "[b]\naws_access_key_id = AKIAB00000000004\naws_secret_access_key = bsecret\n";
+    let config = "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = b\n";
+    let p = try_plan_with(config, creds, "a", &vars()).unwrap();
+    assert!(matches!(&p.source, Source::Static { profile, .. } if profile == "b"));
+    assert_eq!(roles(&p).len(), 1);
+    assert_eq!(roles(&p)[0].role_arn, "arn:aws:iam::111111111111:role/a");
+    // Asked for directly, b assumes its own role with its own keys.
+    let p = try_plan_with(config, creds, "b", &vars()).unwrap();
+    assert_eq!(roles(&p)[0].role_arn, "arn:aws:iam::222222222222:role/b");
+}
+
+#[test]
+fn self_referencing_source_profile_uses_its_own_keys() {
+    let creds = "[me]\naws_access_key_id = AKIAME0000000003\naws_secret_access_key = mesecret\n";
+    let config =
+        "[profile me]\nrole_arn = arn:aws:iam::123456789012:role/me\nsource_profile = me\n";
+    let p = try_plan_with(config, creds, "me", &vars()).unwrap();
+    assert!(matches!(&p.source, Source::Static { profile, .. } if profile == "me"));
+    assert_eq!(roles(&p).len(), 1);
+}
+
+#[test]
+fn cycles_name_the_path() {
+    let config = "[profile a]\nrole_arn = arn:aws:iam::1:role/aaaaaa\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::1:role/bbbbbb\nsource_profile = c\n[profile c]\nrole_arn = arn:aws:iam::1:role/cccccc\nsource_profile = a\n";
+    let e = try_plan(config, "a").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "source_profile cycle: a -> b -> c -> a; point one of these profiles at a profile with keys"
+    );
+    let e = try_plan(config, "b").unwrap_err();
+    assert!(e.to_string().contains("b -> c -> a -> b"), "{e}");
+    let selfloop = "[profile s]\nrole_arn = arn:aws:iam::1:role/ssssss\nsource_profile = s\n";
+    let e = try_plan(selfloop, "s").unwrap_err();
+    assert!(e.to_string().contains("s -> s"), "{e}");
+}
+
+#[test]
+fn deep_chain_of_one_hundred_profiles() {
+    let mut config = String::new();
+    for i in 0..100 {
+        let source = if i == 0 {
+            "default".to_string()
+        } else {
+            format!("p{}", i - 1)
+        };
+        config.push_str(&format!(
+            "[profile p{i}]\nrole_arn = arn:aws:iam::123456789012:role/r{i}\nsource_profile = {source}\n"
+        ));
+    }
+    let p = try_plan(&config, "p99").unwrap();
+    assert_eq!(p.steps.len(), 100);
+    let mut keys: Vec<_> = p.steps.iter().map(|s| s.cache_key().to_string()).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 100);
+}
+
+#[test]
+fn errors_for_bad_configurations() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("", "nope", "profile \"nope\" not found"),
+        (
+            "[profile prod]\nregion = x\n",
+            "prd",
+            "did you mean \"prod\"?",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::1:role/rrrrrr\nsource_profile = ghost\n",
+            "r",
+            "names source_profile \"ghost\", which is not in",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::1:role/rrrrrr\nsource_profile = default\ncredential_source = Environment\n",
+            "r",
+            "sets both source_profile and credential_source",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::1:role/rrrrrr\n",
+            "r",
+            "has role_arn but neither source_profile nor credential_source",
+        ),
+        ("[profile r]\nregion = x\n", "r", "has no credentials"),
+        (
+            "[profile r]\nrole_arn = not-an-arn\nsource_profile = default\n",
+            "r",
+            "invalid role_arn \"not-an-arn\"",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:user/bob\nsource_profile = default\n",
+            "r",
+            "invalid role_arn",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = 899\n",
+            "r",
+            "invalid duration_seconds \"899\"",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = 43201\n",
+            "r",
+            "from 900 to 43200",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = 1h\n",
+            "r",
+            "invalid duration_seconds",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nrole_session_name = has space\n",
+            "r",
+            "invalid role_session_name",
+        ),
+        (
+            "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Laptop\n",
+            "r",
+            "credential_source \"Laptop\" is not one of",
+        ),
+        (
+            "[profile k]\naws_access_key_id = AKIA\n",
+            "k",
+            "has aws_access_key_id but no aws_secret_access_key",
+        ),
+    ];
+    for (config, name, expected) in cases {
+        let e = try_plan(config, name).unwrap_err().to_string();
+        assert!(e.contains(expected), "{config:?}: {e}");
+        assert!(!e.contains('\n'), "one line: {e}");
+        assert!(
+            !e.contains("defaultsecret") && !e.contains("basesecret"),
+            "no secret: {e}"
+        );
+    }
+}
+
+#[test]
+fn duration_bounds_are_accepted() {
+    for d in ["900", "43200"] {
+        let config = format!("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = {d}\n");
+        assert!(try_plan(&config, "r").is_ok(), "{d}");
+    }
+}
+
+#[test]
+fn credential_source_environment() {
+    let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Environment\n";
+    let e = try_plan(config, "r").unwrap_err();
+    assert!(e.to_string().contains("AWS_ACCESS_KEY_ID"), "{e}");
+    let v = Vars::from_pairs([
+        ("AWS_ACCESS_KEY_ID", "AKIAENV000000004"),
+        ("AWS_SECRET_ACCESS_KEY", "envsecret"),
+        ("AWS_SESSION_TOKEN", "envtoken"),
+    ]);
+    let p = try_plan_with(config, "", "r", &v).unwrap();
+    match &p.source {
+        Source::Environment { credentials } => {
+            assert_eq!(credentials.access_key_id, "AKIAENV000000004");
+            assert_eq!(
+                credentials.session_token.as_ref().map(|s| s.expose()),
+                Some("envtoken")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn endpoint_precedence() {
+    let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = eu-west-2\nendpoint_url = http://profile\nservices = local\n[services local]\nsts =\n  endpoint_url = http://services\n";
+    let p = try_plan(config, "r").unwrap();
+    assert_eq!(p.endpoint.url.as_deref(), Some("http://services"));
+    assert_eq!(p.endpoint.region, "eu-west-2");
+    let v = Vars::from_pairs([("AWS_ENDPOINT_URL", "http://global")]);
+    let p = try_plan_with(config, CREDS, "r", &v).unwrap();
+    assert_eq!(p.endpoint.url.as_deref(), Some("http://global"));
+    let v = Vars::from_pairs([
+        ("AWS_ENDPOINT_URL", "http://global"),
+        ("AWS_ENDPOINT_URL_STS", "http://sts"),
+    ]);
+    let p = try_plan_with(config, CREDS, "r", &v).unwrap();
+    assert_eq!(p.endpoint.url.as_deref(), Some("http://sts"));
+    let v = Vars::from_pairs([("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]);
+    let p = try_plan_with(config, CREDS, "r", &v).unwrap();
+    assert_eq!(p.endpoint.url, None);
+    let plain = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nendpoint_url = http://profile\n";
+    let v = Vars::from_pairs([("AWS_REGION", "ca-central-1")]);
+    let p = try_plan_with(plain, CREDS, "r", &v).unwrap();
+    assert_eq!(p.endpoint.url.as_deref(), Some("http://profile"));
+    assert_eq!(p.endpoint.region, "ca-central-1");
+    assert_eq!(p.region, None);
+    // The environment's region comes first for STS, as in the AWS CLI; the export keeps the
+    // profile's.
+    let regional = format!("{plain}region = eu-west-1\n");
+    let p = try_plan_with(&regional, CREDS, "r", &v).unwrap();
+    assert_eq!(p.endpoint.region, "ca-central-1");
+    assert_eq!(p.region.as_deref(), Some("eu-west-1"));
+    let p = try_plan_with(&regional, CREDS, "r", &vars()).unwrap();
+    assert_eq!(p.endpoint.region, "eu-west-1");
+    // Inside a rolecall shell the region variables are the previous profile's: not used.
+    let nested = Vars::from_pairs([("AWS_REGION", "ca-central-1"), ("ROLECALL_PROFILE", "a")]);
+    let p = try_plan_with(&regional, CREDS, "r", &nested).unwrap();
+    assert_eq!(p.endpoint.region, "eu-west-1");
+}
+
+#[test]
+fn an_endpoint_that_is_not_a_url_is_a_config_error() {
+    let config =
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n";
+    for bad in ["not a url", "ftp://x", "http://", "127.0.0.1:4566"] {
+        let v = Vars::from_pairs([("AWS_ENDPOINT_URL_STS", bad)]);
+        let e = try_plan_with(config, CREDS, "r", &v).unwrap_err();
+        assert!(matches!(e, ConfigError::InvalidEndpoint(_)), "{bad}: {e}");
+    }
+    for good in ["http://127.0.0.1:4566", "HTTPS://sts.example.com/path"] {
+        let v = Vars::from_pairs([("AWS_ENDPOINT_URL_STS", good)]);
+        assert!(try_plan_with(config, CREDS, "r", &v).is_ok(), "{good}");
+    }
+}
+
+#[test]
+fn an_unusable_sts_region_is_a_config_error() {
+    let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = eu west\n";
+    let e = try_plan(config, "r").unwrap_err();
+    assert!(e.to_string().contains("invalid region \"eu west\""), "{e}");
+    let v = Vars::from_pairs([("AWS_REGION", "x;y")]);
+    let e = try_plan_with(config, CREDS, "r", &v).unwrap_err();
+    assert!(
+        e.to_string().starts_with("AWS_REGION=\"x;y\" is invalid"),
+        "{e}"
+    );
+    // Keys alone call no STS: any region is only exported (and quoted).
+    let keys = "[profile base-profile]\nregion = eu west\n";
+    assert!(try_plan(keys, "base-profile").is_ok());
+}
+
+#[test]
+fn cache_key_changes_with_every_request_input() {
+    let base =
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n";
+    let key = |extra: &str, creds: &str| {
+        let p = try_plan_with(&format!("{base}{extra}"), creds, "r", &vars()).unwrap();
+        p.steps[0].cache_key().to_string()
+    };
+    let k0 = key("", CREDS);
+    assert_eq!(
+        k0,
+        key("region = eu-west-1\n", CREDS),
+        "region alone keeps the key"
+    );
+    let variants = [
+        key("external_id = abc123\n", CREDS),
+        key("mfa_serial = arn:aws:iam::123456789012:mfa/maria\n", CREDS),
+        key("role_session_name = maria\n", CREDS),
+        key("duration_seconds = 1800\n", CREDS),
+        key("endpoint_url = http://127.0.0.1:1\n", CREDS),
+        key(
+            "",
+            "[default]\naws_access_key_id = AKIAOTHER0000005\naws_secret_access_key = x\n",
+        ),
+    ];
+    for (i, v) in variants.iter().enumerate() {
+        assert_ne!(&k0, v, "variant {i}");
+    }
+    let other_role = try_plan(
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/other\nsource_profile = default\n",
+        "r",
+    )
+    .unwrap();
+    assert_ne!(k0, other_role.steps[0].cache_key());
+}
+
+#[test]
+fn default_session_name_is_sanitised_and_bounded() {
+    let v = Vars::from_pairs([("USER", "jöhn doe/x")]);
+    assert_eq!(default_session_name(&v, NOW), "rolecall-jhndoex-1795341600");
+    let v = Vars::from_pairs([("USER", "a".repeat(200))]);
+    assert!(default_session_name(&v, NOW).len() <= 64);
+    assert_eq!(
+        default_session_name(&Vars::default(), NOW),
+        "rolecall-user-1795341600"
+    );
+}
+
+const MFA_X: &str = "arn:aws:iam::123456789012:mfa/maria";
+const MFA_Y: &str = "arn:aws:iam::999999999999:mfa/other";
+
+#[test]
+fn mfa_on_long_term_keys_uses_one_cached_session_token() {
+    let config = format!("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nmfa_serial = {MFA_X}\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = default\nmfa_serial = {MFA_X}\n");
+    let a = try_plan(&config, "a").unwrap();
+    assert_eq!(ops(&a), vec!["GetSessionToken", "AssumeRole"]);
+    match &a.steps[0] {
+        Step::GetSessionToken(g) => {
+            assert_eq!(g.mfa.serial, MFA_X);
+            assert_eq!(g.duration_seconds, DEFAULT_MFA_SESSION_SECONDS);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(roles(&a)[0].mfa, None, "the role call carries no code");
+    let b = try_plan(&config, "b").unwrap();
+    assert_eq!(
+        a.steps[0].cache_key(),
+        b.steps[0].cache_key(),
+        "roles sharing an mfa_serial share the MFA session"
+    );
+    assert_ne!(a.steps[1].cache_key(), b.steps[1].cache_key());
+}
+
+#[test]
+fn mfa_once_per_chain_and_again_only_for_another_device() {
+    let same = format!("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nmfa_serial = {MFA_X}\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = a\nmfa_serial = {MFA_X}\n");
+    let p = try_plan(&same, "b").unwrap();
+    assert_eq!(ops(&p), vec!["GetSessionToken", "AssumeRole", "AssumeRole"]);
+    assert!(roles(&p).iter().all(|r| r.mfa.is_none()));
+
+    let other = same.replacen(
+        &format!("source_profile = a\nmfa_serial = {MFA_X}"),
+        &format!("source_profile = a\nmfa_serial = {MFA_Y}"),
+        1,
+    );
+    let p = try_plan(&other, "b").unwrap();
+    assert_eq!(ops(&p), vec!["GetSessionToken", "AssumeRole", "AssumeRole"]);
+    assert_eq!(
+        roles(&p)[1].mfa.as_ref().map(|m| m.serial.as_str()),
+        Some(MFA_Y)
+    );
+}
+
+#[test]
+fn mfa_on_temporary_credentials_goes_with_the_assume_role_call() {
+    let creds =
+        "[temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = s\naws_session_token = t\n";
+    let config = format!("[profile r]\nrole_arn = arn:aws:iam::111111111111:role/r\nsource_profile = temp\nmfa_serial = {MFA_X}\nmfa_process = get-code --now\n");
+    let p = try_plan_with(&config, creds, "r", &vars()).unwrap();
+    assert_eq!(ops(&p), vec!["AssumeRole"]);
+    assert_eq!(
+        roles(&p)[0].mfa,
+        Some(Mfa {
+            serial: MFA_X.into(),
+            process: Some("get-code --now".into())
+        })
+    );
+    let ec2 = format!("[profile r]\nrole_arn = arn:aws:iam::111111111111:role/r\ncredential_source = Ec2InstanceMetadata\nmfa_serial = {MFA_X}\n");
+    let p = try_plan(&ec2, "r").unwrap();
+    assert!(matches!(p.source, Source::InstanceMetadata));
+    assert_eq!(ops(&p), vec!["AssumeRole"]);
+    assert!(roles(&p)[0].mfa.is_some());
+}
+
+#[test]
+fn mfa_session_duration_setting() {
+    let config = format!("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nmfa_serial = {MFA_X}\n");
+    let v = Vars::from_pairs([("ROLECALL_MFA_SESSION_DURATION", "12h")]);
+    let p = try_plan_with(&config, CREDS, "a", &v).unwrap();
+    assert!(matches!(&p.steps[0], Step::GetSessionToken(g) if g.duration_seconds == 43200));
+    for bad in ["10m", "37h", "soon", "0"] {
+        let v = Vars::from_pairs([("ROLECALL_MFA_SESSION_DURATION", bad)]);
+        let e = try_plan_with(&config, CREDS, "a", &v).unwrap_err();
+        assert!(
+            e.to_string().contains("ROLECALL_MFA_SESSION_DURATION"),
+            "{bad}: {e}"
+        );
+    }
+}
+
+#[test]
+fn platform_credential_sources() {
+    for (kind, expected) in [
+        ("Ec2InstanceMetadata", "ec2"),
+        ("EcsContainer", "ecs"),
+        ("ecscontainer", "ecs"),
+    ] {
+        let config = format!("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = {kind}\n");
+        let p = try_plan(&config, "r").unwrap();
+        let got = match p.source {
+            Source::InstanceMetadata => "ec2",
+            Source::Container => "ecs",
+            _ => "other",
+        };
+        assert_eq!(got, expected, "{kind}");
+        assert_eq!(ops(&p), vec!["AssumeRole"]);
+    }
+}
+
+#[test]
+fn web_identity_from_the_profile_and_chained() {
+    let config = "[profile web]\nrole_arn = arn:aws:iam::123456789012:role/RoleNameToAssume\nweb_identity_token_file = /var/run/token\nrole_session_name = ci-run\n[profile next]\nrole_arn = arn:aws:iam::123456789012:role/next\nsource_profile = web\nduration_seconds = 7200\n";
+    let p = try_plan_with(config, "", "web", &vars()).unwrap();
+    assert!(matches!(p.source, Source::WebIdentity));
+    match &p.steps[..] {
+        [Step::AssumeRoleWithWebIdentity(w)] => {
+            assert_eq!(w.token_file, "/var/run/token");
+            assert_eq!(w.session_name, "ci-run");
+        }
+        other => panic!("{other:?}"),
+    }
+    let p = try_plan_with(config, "", "next", &vars()).unwrap();
+    assert_eq!(ops(&p), vec!["AssumeRoleWithWebIdentity", "AssumeRole"]);
+    assert_eq!(roles(&p)[0].duration_seconds, Some(3600), "chained: capped");
+}
+
+#[test]
+fn web_identity_from_the_environment_without_any_file() {
+    let v = Vars::from_pairs([
+        ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/eks"),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/secrets/token"),
+    ]);
+    let p = try_plan_with("", "", "default", &v).unwrap();
+    assert_eq!(ops(&p), vec!["AssumeRoleWithWebIdentity"]);
+    // Without those variables a missing default is still an error.
+    assert!(matches!(
+        try_plan_with("", "", "default", &vars()),
+        Err(ConfigError::ProfileNotFound { .. })
+    ));
+    assert!(try_plan_with("", "", "other", &v).is_err());
+}
+
+#[test]
+fn web_identity_from_the_environment() {
+    let v = Vars::from_pairs([
+        ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/eks"),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/secrets/token"),
+        ("AWS_ROLE_SESSION_NAME", "pod-1"),
+    ]);
+    let p = try_plan_with("[profile bare]\nregion = eu-west-1\n", "", "bare", &v).unwrap();
+    match &p.steps[..] {
+        [Step::AssumeRoleWithWebIdentity(w)] => {
+            assert_eq!(w.role_arn, "arn:aws:iam::123456789012:role/eks");
+            assert_eq!(w.session_name, "pod-1");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A profile with keys of its own ignores the variables.
+    let p = try_plan_with("", CREDS, "default", &v).unwrap();
+    assert!(p.steps.is_empty());
+}
+
+#[test]
+fn credential_process_root_and_chain() {
+    let config = "[profile proc]\ncredential_process = /opt/bin/creds --profile x\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = proc\n";
+    let p = try_plan_with(config, "", "proc", &vars()).unwrap();
+    let Source::Process {
+        command, cache_key, ..
+    } = &p.source
+    else {
+        panic!("{:?}", p.source)
+    };
+    assert_eq!(command, "/opt/bin/creds --profile x");
+    assert_eq!(cache_key.len(), 32);
+    let p = try_plan_with(config, "", "r", &vars()).unwrap();
+    assert_eq!(ops(&p), vec!["AssumeRole"]);
+}
+
+#[test]
+fn overlong_chains_are_an_error_not_a_stack_overflow() {
+    let mut config = String::new();
+    for i in 0..5000 {
+        let source = if i == 0 {
+            "default".to_string()
+        } else {
+            format!("p{}", i - 1)
+        };
+        config.push_str(&format!(
+            "[profile p{i}]\nrole_arn = arn:aws:iam::123456789012:role/r{i}\nsource_profile = {source}\n"
+        ));
+    }
+    let e = try_plan(&config, "p4999").unwrap_err();
+    assert!(e.to_string().contains("longer than 256 profiles"), "{e}");
+    assert!(try_plan(&config, "p200").is_ok());
+}
+
+#[test]
+fn huge_and_odd_files_give_a_result_or_an_error() {
+    // About 10 MB of profiles, with a BOM, CRLF line ends and a nested block each.
+    let mut config = String::from("\u{feff}");
+    let mut i = 0;
+    while config.len() < 10_000_000 {
+        config.push_str(&format!("[profile p{i}]\r\nregion = us-east-1 ; c\r\ns3 =\r\n  max_concurrent_requests = 20\r\n"));
+        i += 1;
+    }
+    let profiles = Profiles::from_strs(&config, "").unwrap();
+    assert_eq!(profiles.names().count(), i);
+    assert_eq!(profiles.get("p7").unwrap().get("region"), Some("us-east-1"));
+    for text in [
+        "[",
+        "[profile",
+        "=",
+        "\u{0}",
+        "[a]\n\u{0}=\u{0}",
+        "[a]\n  x",
+        "\n\n\n[]",
+    ] {
+        let _ = Profiles::from_strs(text, text);
+    }
+}

@@ -1,0 +1,63 @@
+//! The session store port: where STS sessions are kept between runs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Credentials;
+
+/// One index entry: which profile a stored session belongs to and when it expires.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexEntry {
+    #[serde(skip)]
+    pub key: String,
+    pub profile: String,
+    /// Unix seconds.
+    pub expiration: i64,
+}
+
+/// A held cross-process lock on one session key; released when dropped (or when the process
+/// dies, whatever the store uses underneath).
+pub struct SessionLock {
+    _held: Box<dyn std::any::Any>,
+}
+
+impl SessionLock {
+    pub fn new(held: impl std::any::Any) -> Self {
+        Self {
+            _held: Box::new(held),
+        }
+    }
+}
+
+impl std::fmt::Debug for SessionLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionLock")
+    }
+}
+
+/// A failure of the store itself (not a cache miss). Never contains a secret.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+/// A place for sessions, keyed by a plan step's cache key.
+pub trait SessionStore {
+    /// What the store is, for `-v` output.
+    fn describe(&self) -> String;
+    /// The session stored under `key`; `Ok(None)` for a miss, including an unreadable entry.
+    fn get(&self, key: &str) -> Result<Option<Credentials>, StoreError>;
+    /// Stores a session for `profile` under `key`, replacing any older one.
+    fn put(&self, key: &str, profile: &str, credentials: &Credentials) -> Result<(), StoreError>;
+    /// Forgets the session under `key`.
+    fn remove(&self, key: &str) -> Result<(), StoreError>;
+    /// Serialises fetching the session `key` across processes; `Ok(None)` when the store
+    /// needs no lock, an error when the lock cannot be had (the wait ran out, say).
+    fn lock(&self, _key: &str) -> Result<Option<SessionLock>, StoreError> {
+        Ok(None)
+    }
+    /// What is stored, without reading any secret.
+    fn index(&self) -> Vec<IndexEntry>;
+    /// A problem to tell the user once (a keychain layer that failed while another worked).
+    fn notice(&self) -> Option<String> {
+        None
+    }
+}

@@ -1,0 +1,247 @@
+//! `--dry-run`: the plan in words, with what is cached, without calling STS or unlocking the
+//! keychain. Answers "why am I prompted" and "why is my session one hour".
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use time::{Duration, OffsetDateTime};
+
+use crate::domain::freshness::{resume_point, CacheMode, CachePolicy, SessionState};
+use crate::domain::plan::{Mfa, Plan, Step};
+use crate::domain::printable;
+use crate::domain::text::human;
+
+/// Renders the plan; `mfa_token` says whether `--mfa-token` was given.
+pub fn render(
+    plan: &Plan,
+    index: &HashMap<String, i64>,
+    now: OffsetDateTime,
+    policy: CachePolicy,
+    mfa_token: bool,
+) -> String {
+    let states: Vec<SessionState> = plan
+        .steps
+        .iter()
+        .map(|s| match policy.mode {
+            CacheMode::Use => SessionState::of(index, s.cache_key(), now),
+            CacheMode::Bypass => SessionState::None,
+        })
+        .collect();
+    // Execution starts after the outermost fresh session, by the executor's own rule.
+    let start = resume_point(plan.steps.len(), |i| match states[i] {
+        SessionState::Valid(expiry) => {
+            policy.fresh(expiry, now, policy.window(plan.steps[i].lifetime_seconds()))
+        }
+        _ => false,
+    });
+
+    let mut out = String::new();
+    let calls = plan.steps.len() - start;
+    let _ = writeln!(
+        out,
+        "profile \"{}\": {} ({}{})",
+        plan.profile,
+        match calls {
+            0 => "no STS call".to_string(),
+            1 => "1 STS call".to_string(),
+            n => format!("{n} STS calls"),
+        },
+        plan.endpoint.region,
+        plan.endpoint
+            .url
+            .as_deref()
+            .map(|u| format!(", {u}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "  source: {}{}",
+        plan.source.describe(),
+        if start > 0 {
+            " (not needed: a later session is cached)"
+        } else {
+            ""
+        }
+    );
+    let mut mfa_lines = Vec::new();
+    for (i, step) in plan.steps.iter().enumerate() {
+        let (what, mfa) = match step {
+            Step::GetSessionToken(g) => (
+                format!(
+                    "GetSessionToken with MFA {} for {}",
+                    g.mfa.serial,
+                    duration(Some(g.duration_seconds))
+                ),
+                Some(&g.mfa),
+            ),
+            Step::AssumeRole(a) => (
+                format!(
+                    "AssumeRole {} as {} for {}{}",
+                    a.role_arn,
+                    a.session_name,
+                    duration(a.duration_seconds),
+                    a.external_id
+                        .as_deref()
+                        .map(|_| ", with external_id")
+                        .unwrap_or("")
+                ),
+                a.mfa.as_ref(),
+            ),
+            Step::AssumeRoleWithWebIdentity(w) => (
+                format!(
+                    "AssumeRoleWithWebIdentity {} as {} with the token in {} for {}",
+                    w.role_arn,
+                    w.session_name,
+                    w.token_file,
+                    duration(w.duration_seconds)
+                ),
+                None,
+            ),
+        };
+        let status = if i + 1 < start {
+            "not needed: a later session is cached".to_string()
+        } else if i + 1 == start {
+            format!("cached, {}", states[i].text(now))
+        } else {
+            let cached_note = match states[i] {
+                SessionState::Valid(e) => {
+                    format!(" (cached session has only {} left)", human(e - now))
+                }
+                SessionState::Expired => " (cached session expired)".into(),
+                SessionState::None => String::new(),
+            };
+            if let Some(mfa) = mfa {
+                mfa_lines.push(mfa_line(mfa, i + 1, mfa_token));
+            }
+            format!("calls STS{cached_note}")
+        };
+        let _ = writeln!(out, "  {}. {what} [{}]: {status}", i + 1, step.profile());
+    }
+    for line in mfa_lines {
+        let _ = writeln!(out, "  {line}");
+    }
+    for note in &plan.notes {
+        let _ = writeln!(out, "  note: {note}");
+    }
+    if calls > 0 && policy.mode == CacheMode::Use {
+        let _ = writeln!(
+            out,
+            "  new sessions are cached and reused while more than {} of their life remains",
+            human(policy.window(plan.steps.last().map_or(3600, Step::lifetime_seconds)))
+        );
+    }
+    out
+}
+
+fn mfa_line(mfa: &Mfa, step: usize, mfa_token: bool) -> String {
+    let from = if mfa_token {
+        "--mfa-token"
+    } else if mfa.process.is_some() {
+        "mfa_process"
+    } else {
+        "a prompt on the terminal"
+    };
+    format!(
+        "MFA: one code for {} at step {step}, from {from}",
+        mfa.serial
+    )
+}
+
+/// The plan as comment lines (`# …`), which every shell format reads as nothing: a plan that
+/// reaches `eval "$(rolecall export --dry-run p)"` or `| source` shows nothing and runs
+/// nothing, whatever a config value holds. Control characters are escaped so that no value
+/// can end a comment line (PowerShell ends lines at a carriage return too).
+pub fn as_comments(plan_text: &str) -> String {
+    plan_text
+        .lines()
+        .map(|line| format!("# {}\n", printable(line)))
+        .collect()
+}
+
+fn duration(seconds: Option<u32>) -> String {
+    match seconds {
+        Some(s) => human(Duration::seconds(i64::from(s))),
+        None => "1h 00m (STS default)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::plan_of;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
+
+    fn three_role_chain_with_mfa() -> Plan {
+        let config = "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = a\nduration_seconds = 7200\n[profile c]\nrole_arn = arn:aws:iam::333333333333:role/c\nsource_profile = b\nduration_seconds = 43200\n";
+        let creds = "[default]\naws_access_key_id = AKIAEXAMPLE1234\naws_secret_access_key = s\n";
+        plan_of(config, creds, "c", &[("USER", "maria")], NOW)
+    }
+
+    #[test]
+    fn cold_chain_shows_the_cap_and_one_mfa_step() {
+        let p = three_role_chain_with_mfa();
+        let text = render(
+            &p,
+            &HashMap::new(),
+            NOW,
+            CachePolicy::new(CacheMode::Use),
+            false,
+        );
+        assert_eq!(
+            text,
+            "profile \"c\": 4 STS calls (us-east-1)\n  source: static keys of profile \"default\" (…1234)\n  1. GetSessionToken with MFA arn:aws:iam::111111111111:mfa/maria for 8h 00m [a]: calls STS\n  2. AssumeRole arn:aws:iam::111111111111:role/a as rolecall-maria-1795341600 for 1h 00m (STS default) [a]: calls STS\n  3. AssumeRole arn:aws:iam::222222222222:role/b as rolecall-maria-1795341600 for 1h 00m [b]: calls STS\n  4. AssumeRole arn:aws:iam::333333333333:role/c as rolecall-maria-1795341600 for 1h 00m [c]: calls STS\n  MFA: one code for arn:aws:iam::111111111111:mfa/maria at step 1, from a prompt on the terminal\n  note: profile \"b\": duration_seconds 7200 capped at 3600 because it is assumed with another role's session; STS limits a chained role session to one hour\n  note: profile \"c\": duration_seconds 43200 capped at 3600 because it is assumed with another role's session; STS limits a chained role session to one hour\n  new sessions are cached and reused while more than 15m of their life remains\n"
+        );
+    }
+
+    #[test]
+    fn the_plan_is_comments_that_no_value_can_end() {
+        let text = as_comments("profile \"p\": x (eu;touch X)\n  y\r$(touch Y)\u{2028}\n");
+        assert_eq!(
+            text,
+            "# profile \"p\": x (eu;touch X)\n#   y\\r$(touch Y)\u{2028}\n"
+        );
+    }
+
+    #[test]
+    fn warm_steps_are_shown_as_cached() {
+        let p = three_role_chain_with_mfa();
+        let index = HashMap::from([
+            (
+                p.steps[0].cache_key().to_string(),
+                (NOW + Duration::hours(7)).unix_timestamp(),
+            ),
+            (
+                p.steps[2].cache_key().to_string(),
+                (NOW + Duration::minutes(42)).unix_timestamp(),
+            ),
+            (
+                p.steps[3].cache_key().to_string(),
+                (NOW + Duration::minutes(5)).unix_timestamp(),
+            ),
+        ]);
+        let text = render(&p, &index, NOW, CachePolicy::new(CacheMode::Use), true);
+        assert!(text.starts_with("profile \"c\": 1 STS call"), "{text}");
+        assert!(
+            text.contains("source: static keys of profile \"default\" (…1234) (not needed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1. GetSessionToken")
+                && text.contains("[a]: not needed: a later session is cached"),
+            "{text}"
+        );
+        assert!(text.contains("[b]: cached, valid 42m"), "{text}");
+        assert!(
+            text.contains("[c]: calls STS (cached session has only 5m left)"),
+            "{text}"
+        );
+        assert!(!text.contains("MFA: one code"), "no MFA needed: {text}");
+        let bypass = render(&p, &index, NOW, CachePolicy::new(CacheMode::Bypass), true);
+        assert!(
+            bypass.contains("4 STS calls") && bypass.contains("from --mfa-token"),
+            "{bypass}"
+        );
+    }
+}

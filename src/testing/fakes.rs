@@ -1,0 +1,201 @@
+//! Fakes of every port: a recording STS, counting sources and prompts, a fixed clock, and a
+//! picker and prompt that never answer.
+
+use std::cell::{Cell, RefCell};
+
+use time::{Duration, OffsetDateTime};
+
+use super::NOW;
+use crate::domain::plan::StsEndpoint;
+use crate::domain::{Credentials, Secret};
+use crate::ports::clock::Clock;
+use crate::ports::mfa::{MfaError, MfaPrompt};
+use crate::ports::picker::Picker;
+use crate::ports::sources::{SourceError, Sources};
+use crate::ports::sts::{
+    AssumeRoleRequest, SessionTokenRequest, Sts, StsError, WebIdentityRequest,
+};
+
+/// One recorded STS call: operation, caller key id, target, MFA code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    pub op: &'static str,
+    pub caller: String,
+    pub target: String,
+    pub code: Option<String>,
+    pub request: Option<AssumeRoleRequest>,
+}
+
+/// Records every call and answers with numbered credentials.
+#[derive(Default)]
+pub struct FakeSts {
+    pub calls: RefCell<Vec<Call>>,
+    pub fail: RefCell<Option<StsError>>,
+    pub lifetime: Option<Duration>,
+    /// The time answers count their lifetime from (None: NOW).
+    pub now: Cell<Option<OffsetDateTime>>,
+}
+
+impl FakeSts {
+    fn answer(&self, call: Call, seconds: u32) -> Result<Credentials, StsError> {
+        if let Some(e) = self.fail.borrow_mut().take() {
+            return Err(e);
+        }
+        let mut calls = self.calls.borrow_mut();
+        calls.push(call);
+        let n = calls.len();
+        Ok(Credentials {
+            access_key_id: format!("ASIA{n}"),
+            secret_access_key: Secret::new(format!("secret{n}")),
+            session_token: Some(Secret::new(format!("token{n}"))),
+            expiration: Some(
+                self.now.get().unwrap_or(NOW)
+                    + self
+                        .lifetime
+                        .unwrap_or(Duration::seconds(i64::from(seconds))),
+            ),
+        })
+    }
+}
+
+impl Sts for FakeSts {
+    fn assume_role(
+        &self,
+        _: &StsEndpoint,
+        caller: &Credentials,
+        r: &AssumeRoleRequest,
+    ) -> Result<Credentials, StsError> {
+        let call = Call {
+            op: "AssumeRole",
+            caller: caller.access_key_id.clone(),
+            target: r.role_arn.clone(),
+            code: r.mfa_code.as_ref().map(|c| c.expose().to_string()),
+            request: Some(r.clone()),
+        };
+        self.answer(call, r.duration_seconds.unwrap_or(3600))
+    }
+
+    fn get_session_token(
+        &self,
+        _: &StsEndpoint,
+        caller: &Credentials,
+        r: &SessionTokenRequest,
+    ) -> Result<Credentials, StsError> {
+        let call = Call {
+            op: "GetSessionToken",
+            caller: caller.access_key_id.clone(),
+            target: r.mfa_serial.clone(),
+            code: Some(r.mfa_code.expose().to_string()),
+            request: None,
+        };
+        self.answer(call, r.duration_seconds)
+    }
+
+    fn assume_role_with_web_identity(
+        &self,
+        _: &StsEndpoint,
+        r: &WebIdentityRequest,
+    ) -> Result<Credentials, StsError> {
+        let call = Call {
+            op: "AssumeRoleWithWebIdentity",
+            caller: r.token.expose().to_string(),
+            target: r.role_arn.clone(),
+            code: None,
+            request: None,
+        };
+        self.answer(call, r.duration_seconds.unwrap_or(3600))
+    }
+}
+
+/// Platform sources that count their uses.
+#[derive(Default)]
+pub struct FakeSources {
+    pub uses: RefCell<Vec<String>>,
+    pub process_expiry: Option<OffsetDateTime>,
+}
+
+impl FakeSources {
+    fn used(&self, what: &str) -> Credentials {
+        self.uses.borrow_mut().push(what.to_string());
+        Credentials {
+            access_key_id: format!("ASIA-{what}"),
+            secret_access_key: Secret::new("platform-secret"),
+            session_token: Some(Secret::new("platform-token")),
+            expiration: Some(NOW + Duration::hours(6)),
+        }
+    }
+}
+
+impl Sources for FakeSources {
+    fn instance_metadata(&self) -> Result<Credentials, SourceError> {
+        Ok(self.used("imds"))
+    }
+    fn container(&self) -> Result<Credentials, SourceError> {
+        Ok(self.used("ecs"))
+    }
+    fn process(&self, command: &str) -> Result<Credentials, SourceError> {
+        let mut c = self.used(command);
+        c.expiration = self.process_expiry;
+        Ok(c)
+    }
+    fn mfa_process(&self, command: &str) -> Result<String, SourceError> {
+        self.uses.borrow_mut().push(command.to_string());
+        Ok("654321\n".into())
+    }
+    fn web_identity_token(&self, path: &str) -> Result<Secret, SourceError> {
+        self.uses.borrow_mut().push(path.to_string());
+        Ok(Secret::new("jwt-token"))
+    }
+}
+
+/// Answers every prompt with 111111 and counts them.
+#[derive(Default)]
+pub struct CountingPrompt(pub Cell<usize>);
+
+impl MfaPrompt for CountingPrompt {
+    fn code(&self, _serial: &str) -> Result<String, MfaError> {
+        self.0.set(self.0.get() + 1);
+        Ok("111111".into())
+    }
+}
+
+/// Never picks: for tests and non-interactive runs.
+pub struct NoPicker;
+
+impl Picker for NoPicker {
+    fn pick(&self, _names: &[&str]) -> Result<Option<usize>, String> {
+        Err("there is no terminal to pick on".into())
+    }
+}
+
+/// Never asks: for tests and for runs that must not prompt.
+pub struct NoPrompt;
+
+impl MfaPrompt for NoPrompt {
+    fn code(&self, serial: &str) -> Result<String, MfaError> {
+        Err(MfaError::NoTerminal(serial.to_string()))
+    }
+}
+
+/// A clock that always says the same time.
+pub struct FixedClock(pub OffsetDateTime);
+
+impl Clock for FixedClock {
+    fn now(&self) -> OffsetDateTime {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_prompt_names_the_options() {
+        let e = NoPrompt.code("arn:x").unwrap_err().to_string();
+        assert!(
+            e.contains("--mfa-token") && e.contains("mfa_process"),
+            "{e}"
+        );
+    }
+}

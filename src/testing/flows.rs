@@ -1,0 +1,84 @@
+//! Flow tests: whole command lines through [`World`].
+
+use super::World;
+use crate::domain::Outcome;
+
+#[test]
+fn export_twice_calls_sts_once_and_prints_the_same() {
+    let w = World::new();
+    let (outcome, first, _) = w.run(&["export", "a", "--format", "sh"]);
+    assert!(matches!(outcome, Ok(Outcome::Done)));
+    assert!(
+        first.contains("export AWS_ACCESS_KEY_ID='ASIA1'\n"),
+        "{first}"
+    );
+    assert!(first.contains("export AWS_REGION='eu-west-1'\n"), "{first}");
+    assert!(first.contains("unset AWS_PROFILE\n"), "{first}");
+    assert_eq!(w.calls(), 1);
+    let (_, second, _) = w.run(&["export", "a", "--format", "sh"]);
+    assert_eq!(second, first);
+    assert_eq!(w.calls(), 1, "the second export is served from the store");
+}
+
+#[test]
+fn errors_leave_stdout_empty() {
+    let w = World::new();
+    let (outcome, out, _) = w.run(&["export", "b"]);
+    let error = outcome.unwrap_err();
+    assert_eq!(error.exit_code(), crate::domain::exit::CONFIG);
+    assert!(
+        error.to_string().contains("profile \"b\" not found"),
+        "{error}"
+    );
+    assert!(out.is_empty());
+    assert_eq!(w.calls(), 0);
+}
+
+#[test]
+fn exec_hands_main_the_command_and_the_same_changes() {
+    let w = World::new();
+    let (outcome, out, _) = w.run(&["exec", "a", "--", "aws", "s3", "ls"]);
+    let Ok(Outcome::Exec(request)) = outcome else {
+        panic!("exec must end in an exec request");
+    };
+    assert_eq!(request.program, "aws");
+    assert_eq!(request.args, ["s3", "ls"]);
+    let names: Vec<_> = request.changes.iter().map(|c| c.name()).collect();
+    assert_eq!(names, crate::domain::env::MANAGED);
+    assert!(out.is_empty());
+}
+
+#[test]
+fn use_marks_its_statements_and_clear_cache_forgets_the_chain() {
+    let w = World::new();
+    let (_, out, _) = w.run(&["use", "--shell", "fish", "a"]);
+    assert!(
+        out.starts_with(crate::commands::use_::MARKER)
+            && out.contains("set -gx AWS_ACCESS_KEY_ID 'ASIA1'"),
+        "{out}"
+    );
+    let (_, plan, _) = w.run(&["use", "--shell", "sh", "a", "--dry-run"]);
+    assert!(!plan.starts_with(crate::commands::use_::MARKER), "{plan}");
+    let (outcome, out, _) = w.run(&["clear-cache", "a"]);
+    assert!(outcome.is_ok());
+    assert_eq!(out, "removed 1 cached session of a\n");
+    assert!(w.run(&["export", "a"]).0.is_ok());
+    assert_eq!(w.calls(), 2, "a new session after clear-cache");
+}
+
+#[test]
+fn dry_run_is_comments_on_stdout_or_goes_to_stderr_for_cmd_and_json() {
+    let w = World::new();
+    let (_, out, _) = w.run(&["export", "--dry-run", "a", "--format", "fish"]);
+    assert!(
+        out.lines().all(|l| l.starts_with("# ")) && !out.is_empty(),
+        "{out}"
+    );
+    for format in ["cmd", "json"] {
+        let (outcome, out, err) = w.run(&["export", "--dry-run", "a", "--format", format]);
+        assert!(outcome.is_ok());
+        assert!(out.is_empty(), "{format}: {out}");
+        assert!(err.contains("# profile \"a\""), "{format}: {err}");
+    }
+    assert_eq!(w.calls(), 0);
+}

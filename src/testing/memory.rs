@@ -1,0 +1,61 @@
+//! A session store in memory, for tests.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use crate::domain::Credentials;
+use crate::ports::store::{IndexEntry, SessionStore, StoreError};
+
+/// Keeps sessions for the life of the value.
+#[derive(Default)]
+pub struct MemoryStore {
+    entries: RefCell<BTreeMap<String, (String, Credentials)>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.borrow().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl SessionStore for MemoryStore {
+    fn describe(&self) -> String {
+        "memory (this run only)".into()
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Credentials>, StoreError> {
+        Ok(self.entries.borrow().get(key).map(|(_, c)| c.clone()))
+    }
+
+    fn put(&self, key: &str, profile: &str, credentials: &Credentials) -> Result<(), StoreError> {
+        self.entries
+            .borrow_mut()
+            .insert(key.to_string(), (profile.to_string(), credentials.clone()));
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.entries.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    fn index(&self) -> Vec<IndexEntry> {
+        self.entries
+            .borrow()
+            .iter()
+            .map(|(key, (profile, c))| IndexEntry {
+                key: key.clone(),
+                profile: profile.clone(),
+                expiration: c.expiration.map(|e| e.unix_timestamp()).unwrap_or(0),
+            })
+            .collect()
+    }
+}

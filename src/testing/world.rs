@@ -1,0 +1,88 @@
+//! A whole command line through [`crate::run`], in-process: a recording STS, an in-memory
+//! store, a fixed clock, config files in a temporary home. What `main` does, minus the
+//! process.
+
+use std::io::Write;
+use std::rc::Rc;
+
+use clap::Parser;
+
+use super::{FakeSts, FixedClock, MemoryStore, NoPicker, NoPrompt, NOW};
+use crate::adapters::aws::Aws;
+use crate::adapters::sources::SystemSources;
+use crate::cli::Cli;
+use crate::commands::Context;
+use crate::domain::{Outcome, Vars};
+use crate::error::Error;
+use crate::printer::Printer;
+use crate::settings::Settings;
+
+pub struct World {
+    pub sts: FakeSts,
+    pub store: MemoryStore,
+    _dir: tempfile::TempDir,
+    vars: Vars,
+}
+
+impl World {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        let credentials = dir.path().join("credentials");
+        std::fs::File::create(&config)
+            .unwrap()
+            .write_all(b"[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nregion = eu-west-1\n")
+            .unwrap();
+        std::fs::write(
+            &credentials,
+            "[default]\naws_access_key_id = AKIAROOT\naws_secret_access_key = rootsecret\n",
+        )
+        .unwrap();
+        let vars = Vars::from_pairs([
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap()),
+            ("HOME", dir.path().to_str().unwrap()),
+            ("USER", "maria"),
+        ]);
+        Self {
+            _dir: dir,
+            vars,
+            sts: FakeSts::default(),
+            store: MemoryStore::new(),
+        }
+    }
+
+    /// Runs one command line: its outcome, stdout and stderr.
+    pub fn run(&self, line: &[&str]) -> (Result<Outcome, Error>, String, String) {
+        let cli = Cli::try_parse_from(std::iter::once("rolecall").chain(line.iter().copied()))
+            .expect("the command line parses");
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let sources = SystemSources::new(Rc::new(Aws::default()));
+        let clock = FixedClock(NOW);
+        let settings = Settings::from_vars(&self.vars);
+        let verbosity = cli.verbosity();
+        let mut ctx = Context {
+            vars: &self.vars,
+            settings: &settings,
+            stdout: &mut stdout,
+            err: Printer::new(&mut stderr, verbosity),
+            sts: &self.sts,
+            sources: &sources,
+            store: &self.store,
+            clock: &clock,
+            mfa: &NoPrompt,
+            terminal: Default::default(),
+            picker: &NoPicker,
+        };
+        let outcome = crate::run(cli, &mut ctx);
+        (
+            outcome,
+            String::from_utf8(stdout).unwrap(),
+            String::from_utf8(stderr).unwrap(),
+        )
+    }
+
+    pub fn calls(&self) -> usize {
+        self.sts.calls.borrow().len()
+    }
+}

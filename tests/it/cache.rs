@@ -1,0 +1,360 @@
+//! Sessions in the real keychains (gnome-keyring's Secret Service and the kernel keyring,
+//! set up by scripts/with-keyring), counted against moto's request log.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::support::*;
+
+/// The cache tests need the Secret Service session that `./scripts/test` provides.
+fn keyring_session() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "no D-Bus session: run the suite through ./scripts/test (scripts/with-keyring)"
+    );
+}
+
+fn assumes(arn: &str) -> usize {
+    moto().count("AssumeRole", &format!("RoleArn={arn}"))
+}
+
+fn export(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = sb.command(BIN);
+    c.arg("export").args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "{}", stderr(out));
+    stdout(out)
+}
+
+fn state_dir(sb: &Sandbox) -> std::path::PathBuf {
+    sb.home().join(".local/state/rolecall")
+}
+
+#[test]
+fn a_second_export_is_served_from_each_keychain_across_processes() {
+    keyring_session();
+    for store in ["auto", "secret-service", "keyutils"] {
+        let sb = Sandbox::new();
+        let (_, arn) = role_setup(&sb, "prod", "");
+        let env = [("ROLECALL_KEYRING", store)];
+        let first = ok(&export(&sb, &["prod"], &env));
+        let second = export(&sb, &["-v", "prod"], &env);
+        assert_eq!(ok(&second), first, "{store}: identical credentials");
+        assert_eq!(assumes(&arn), 1, "{store}: one AssumeRole for two exports");
+        assert!(
+            stderr(&second).contains("cache hit for profile \"prod\""),
+            "{}",
+            stderr(&second)
+        );
+        let expected_store = match store {
+            "auto" => "kernel keyring in front of Secret Service",
+            "secret-service" => "session store: Secret Service",
+            _ => "session store: kernel keyring",
+        };
+        assert!(
+            stderr(&second).contains(expected_store),
+            "{}",
+            stderr(&second)
+        );
+    }
+}
+
+#[test]
+fn the_secret_service_holds_the_session_for_a_fresh_kernel_keyring() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "prod", "");
+    let first = ok(&export(&sb, &["prod"], &[]));
+    // A new session keyring: the fast layer is empty, the Secret Service still has it.
+    let out = sb
+        .command(which("keyctl"))
+        .args(["session", "-", BIN, "-v", "export", "prod"])
+        .output()
+        .unwrap();
+    assert_eq!(ok(&out), first);
+    assert_eq!(assumes(&arn), 1);
+}
+
+#[test]
+fn changing_the_request_in_the_config_gets_a_fresh_session() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "prod", "");
+    let other_arn = sb.role(&unique("other"));
+    let base = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    ok(&export(&sb, &["prod"], &[]));
+    let mut seen = vec![ok(&export(&sb, &["prod"], &[]))];
+    for extra in [
+        "external_id = partner-1\n",
+        "duration_seconds = 1800\n",
+        "role_session_name = maria\n",
+    ] {
+        sb.write_config(&format!("{base}{extra}"));
+        let out = ok(&export(&sb, &["prod"], &[]));
+        assert!(!seen.contains(&out), "{extra}: a new session");
+        seen.push(out);
+    }
+    assert_eq!(assumes(&arn), 4);
+    sb.write_config(&base.replace(&arn, &other_arn));
+    let out = ok(&export(&sb, &["prod"], &[]));
+    assert!(!seen.contains(&out));
+    assert_eq!(assumes(&other_arn), 1);
+    // Back to the original: its session is still cached.
+    sb.write_config(&base);
+    assert_eq!(ok(&export(&sb, &["prod"], &[])), seen[0]);
+    assert_eq!(assumes(&arn), 4);
+}
+
+#[test]
+fn twenty_parallel_cold_starts_make_one_call() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "prod", "");
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            sb.command(BIN)
+                .args(["export", "prod"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<String> = children
+        .into_iter()
+        .map(|c| ok(&c.wait_with_output().unwrap()))
+        .collect();
+    assert!(
+        outputs.iter().all(|o| o == &outputs[0]),
+        "all the same credentials"
+    );
+    assert!(outputs[0].contains("export AWS_SESSION_TOKEN="));
+    assert_eq!(assumes(&arn), 1, "one AssumeRole for 20 processes");
+}
+
+#[test]
+fn clear_cache_by_profile_and_all() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let (keys, prod_arn) = role_setup(&sb, "prod", "");
+    let dev_arn = sb.role(&unique("dev"));
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    sb.write_config(&format!(
+        "{config}[profile dev]\nrole_arn = {dev_arn}\nsource_profile = default\n[profile chained]\nrole_arn = {dev_arn}\nsource_profile = prod\nrole_session_name = chained\n"
+    ));
+    let _ = keys;
+    ok(&export(&sb, &["prod"], &[]));
+    ok(&export(&sb, &["dev"], &[]));
+    ok(&export(&sb, &["chained"], &[]));
+    assert_eq!(assumes(&prod_arn), 1, "chained reuses prod's session");
+
+    let out = sb.rolecall(&["clear-cache", "prod"]);
+    assert_eq!(ok(&out), "removed 1 cached session of prod\n");
+    ok(&export(&sb, &["prod"], &[]));
+    assert_eq!(assumes(&prod_arn), 2, "one new call after clearing prod");
+    ok(&export(&sb, &["dev"], &[]));
+    assert_eq!(assumes(&dev_arn), 2, "dev + chained, dev still cached");
+
+    // A profile's sessions are those of its whole chain: clearing "chained" clears the
+    // session of its source "prod" too, and leaves "dev" alone.
+    let out = sb.rolecall(&["clear-cache", "chained"]);
+    assert_eq!(ok(&out), "removed 2 cached sessions of chained\n");
+    ok(&export(&sb, &["chained"], &[]));
+    assert_eq!(assumes(&prod_arn), 3);
+    ok(&export(&sb, &["dev"], &[]));
+    assert_eq!(assumes(&dev_arn), 3, "dev still cached");
+
+    // A name that is no profile and has no session is a typo, not "removed 0".
+    let out = sb.rolecall(&["clear-cache", "prdo"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("did you mean \"prod\""),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = sb.rolecall(&["clear-cache"]);
+    assert_eq!(ok(&out), "removed 3 cached sessions\n");
+    let out = sb.rolecall(&["clear-cache"]);
+    assert_eq!(ok(&out), "removed 0 cached sessions\n");
+    ok(&export(&sb, &["dev"], &[]));
+    assert_eq!(assumes(&dev_arn), 4);
+}
+
+#[test]
+fn corrupt_entries_are_a_miss_and_get_replaced() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "prod", "");
+    let env = [("ROLECALL_KEYRING", "keyutils")];
+    let first = ok(&export(&sb, &["prod"], &env));
+    let key = std::fs::read_dir(state_dir(&sb).join("sessions"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .into_string()
+        .unwrap();
+    for garbage in [
+        "{\"v\":1,\"k\":\"ASIA",
+        "not json at all",
+        "{\"v\":9,\"k\":\"A\",\"s\":\"B\",\"e\":1}",
+    ] {
+        let status = Command::new(which("keyctl"))
+            .args(["padd", "user", &format!("keyring:{key}@rolecall"), "@s"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(garbage.as_bytes())?;
+                c.wait()
+            })
+            .unwrap();
+        assert!(status.success());
+        let out = export(&sb, &["prod"], &env);
+        let text = ok(&out);
+        assert_ne!(text, first, "a fresh session replaces {garbage:?}");
+        assert!(!stderr(&out).contains(garbage), "never echoed");
+        let again = ok(&export(&sb, &["prod"], &env));
+        assert_eq!(again, text, "the replacement is cached");
+    }
+    assert_eq!(assumes(&arn), 4);
+}
+
+#[test]
+fn an_unavailable_keychain_means_uncached_with_one_note() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "prod", "");
+    let env = [
+        ("ROLECALL_KEYRING", "secret-service"),
+        ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"),
+    ];
+    for round in 1..=2 {
+        let out = export(&sb, &["prod"], &env);
+        ok(&out);
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "one note: {err}");
+        assert!(err.contains("could not cache the session"), "{err}");
+        assert!(
+            err.contains("start gnome-keyring"),
+            "says what to do: {err}"
+        );
+        assert_eq!(assumes(&arn), round, "uncached");
+    }
+    assert!(
+        !state_dir(&sb).join("sessions").exists()
+            || std::fs::read_dir(state_dir(&sb).join("sessions"))
+                .unwrap()
+                .count()
+                == 0
+    );
+}
+
+#[test]
+fn auto_falls_back_to_the_kernel_keyring_without_a_secret_service() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "prod", "");
+    let env = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
+    let out = export(&sb, &["prod"], &env);
+    let first = ok(&out);
+    assert!(stderr(&out).contains("kernel keyring"), "{}", stderr(&out));
+    assert_eq!(ok(&export(&sb, &["prod"], &env)), first);
+    assert_eq!(assumes(&arn), 1);
+}
+
+#[test]
+fn no_cache_and_refresh_window() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "prod", "");
+    ok(&export(&sb, &["--no-cache", "prod"], &[]));
+    assert!(
+        !state_dir(&sb).join("sessions").exists(),
+        "--no-cache writes nothing"
+    );
+    ok(&export(&sb, &["prod"], &[]));
+    ok(&export(&sb, &["--no-cache", "prod"], &[]));
+    assert_eq!(assumes(&arn), 3, "--no-cache does not read");
+    ok(&export(&sb, &["prod"], &[]));
+    assert_eq!(assumes(&arn), 3, "cached");
+    // A one-hour session is inside a 60-minute window at once.
+    ok(&export(
+        &sb,
+        &["prod"],
+        &[("ROLECALL_REFRESH_WINDOW", "60m")],
+    ));
+    assert_eq!(assumes(&arn), 4);
+    let out = export(&sb, &["prod"], &[("ROLECALL_REFRESH_WINDOW", "soon")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(stderr(&out).contains("ROLECALL_REFRESH_WINDOW"));
+    let out = export(&sb, &["prod"], &[("ROLECALL_KEYRING", "plaintext")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is not one of auto, secret-service, keyutils, none"));
+}
+
+#[test]
+fn files_are_private_and_hold_no_secret() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let (keys, _) = role_setup(&sb, "prod", "");
+    let out = sb
+        .command(which("sh"))
+        .args(["-c", "umask 000; rolecall export prod"])
+        .output()
+        .unwrap();
+    let text = ok(&out);
+    let vars = parse_exports(&text);
+    let get = |k: &str| vars.iter().find(|(n, _)| n == k).unwrap().1.clone();
+    let secrets = [get("AWS_SECRET_ACCESS_KEY"), get("AWS_SESSION_TOKEN")];
+    let state = state_dir(&sb);
+    let mut checked = 0;
+    walk(sb.home(), &mut |path| {
+        let meta = std::fs::symlink_metadata(path).unwrap();
+        let bytes = if meta.is_file() {
+            std::fs::read(path).unwrap()
+        } else {
+            Vec::new()
+        };
+        for s in &secrets {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(s.as_str()),
+                "secret in {}",
+                path.display()
+            );
+        }
+        if path.starts_with(&state) {
+            let mode = meta.permissions().mode() & 0o777;
+            let expected = if meta.is_dir() { 0o700 } else { 0o600 };
+            assert_eq!(mode, expected, "{}", path.display());
+            checked += 1;
+        }
+    });
+    assert!(checked >= 4, "state dir, sessions/, locks/ and their files");
+    let _ = keys;
+}
+
+fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
+    f(dir);
+    if dir.is_dir() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() && !p.is_symlink() {
+                walk(&p, f);
+            } else {
+                f(&p);
+            }
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! Failure classes and secrets hygiene: STS faults from a scripted stub, every command run
+//! with the most verbose logging, and the exit code of each failure class.
+
+use std::time::{Duration, Instant};
+
+use crate::support::stub::{self, Reply};
+use crate::support::*;
+
+fn stub_sandbox(replies: Vec<Reply>) -> (Sandbox, stub::Stub) {
+    let s = stub::start(replies);
+    let sb = Sandbox::with_endpoint(&s.url);
+    sb.write_credentials(
+        "[default]\naws_access_key_id = AKIAHARDENING001\naws_secret_access_key = callersecret\n",
+    );
+    sb.write_config(
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n",
+    );
+    (sb, s)
+}
+
+fn throttle() -> Reply {
+    Reply::Http(400, stub::error_xml("Throttling", "Rate exceeded"))
+}
+
+fn requests(s: &stub::Stub) -> usize {
+    s.requests.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[test]
+fn throttling_twice_then_success_is_retried() {
+    let (sb, s) = stub_sandbox(vec![
+        throttle(),
+        throttle(),
+        Reply::Http(200, stub::assume_role_xml("2099-01-01T00:00:00Z")),
+    ]);
+    let out = sb.rolecall(&["export", "--no-cache", "r"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(requests(&s), 3);
+}
+
+#[test]
+fn throttling_forever_fails_cleanly_after_bounded_retries() {
+    let (sb, s) = stub_sandbox(vec![throttle()]);
+    let start = Instant::now();
+    let out = sb.rolecall(&["export", "--no-cache", "r"]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("sts throttled AssumeRole"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(requests(&s), 3, "three attempts");
+    assert!(start.elapsed() < Duration::from_secs(60));
+}
+
+#[test]
+fn a_black_holed_endpoint_times_out_with_its_own_exit_code() {
+    let (sb, _s) = stub_sandbox(vec![Reply::Hang]);
+    let start = Instant::now();
+    let out = sb
+        .command(BIN)
+        .args(["export", "--no-cache", "r"])
+        .env("ROLECALL_STS_TIMEOUT", "2")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("could not reach sts for AssumeRole"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("2 seconds"), "{}", stderr(&out));
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+
+    let out = sb
+        .command(BIN)
+        .args(["export", "r"])
+        .env("ROLECALL_STS_TIMEOUT", "forever")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn each_failure_class_has_its_exit_code() {
+    // 2: usage; 3: configuration; 4: refused; 5: unreachable; 126/127: exec.
+    let (sb, _s) = stub_sandbox(vec![Reply::Http(
+        403,
+        stub::error_xml("AccessDenied", "no"),
+    )]);
+    let code = |args: &[&str]| sb.rolecall(args).status.code();
+    assert_eq!(code(&["export", "--format", "nonsense", "r"]), Some(2));
+    assert_eq!(code(&["export"]), Some(2));
+    assert_eq!(code(&["export", "ghost"]), Some(3));
+    assert_eq!(code(&["export", "--no-cache", "r"]), Some(4));
+    assert_eq!(
+        code(&["exec", "default", "--", "/nonexistent/cmd"]),
+        Some(127)
+    );
+    let plain = sb.home().join("not-a-program");
+    std::fs::write(&plain, "data").unwrap();
+    assert_eq!(
+        code(&["exec", "default", "--", plain.to_str().unwrap()]),
+        Some(126)
+    );
+    let unreachable = Sandbox::with_endpoint(&format!("http://127.0.0.1:{}", free_port()));
+    unreachable.write_credentials(
+        "[default]\naws_access_key_id = AKIAHARDENING002\naws_secret_access_key = s\n",
+    );
+    unreachable.write_config(
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n",
+    );
+    assert_eq!(
+        unreachable.rolecall(&["export", "r"]).status.code(),
+        Some(5)
+    );
+}
+
+#[test]
+fn no_secret_reaches_stderr_at_any_verbosity() {
+    let sb = Sandbox::new();
+    let (keys, _) = role_setup(&sb, "prod", "region = eu-west-1\n");
+    let serial = format!("arn:aws:iam::123456789012:mfa/{}", unique("hyg"));
+    let other = sb.role(&unique("mfarole"));
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    sb.write_config(&format!(
+        "{config}[profile chained]\nrole_arn = {other}\nsource_profile = prod\n[profile mfa]\nrole_arn = {other}\nsource_profile = default\nmfa_serial = {serial}\n"
+    ));
+    let first = sb.rolecall(&["export", "prod"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let vars = parse_exports(&stdout(&first));
+    let get = |k: &str| vars.iter().find(|(n, _)| n == k).unwrap().1.clone();
+    let mut secrets = vec![
+        keys.secret.clone(),
+        get("AWS_SECRET_ACCESS_KEY"),
+        get("AWS_SESSION_TOKEN"),
+        "864209".to_string(),
+    ];
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["-vvv", "export", "prod"],
+        vec!["-vvv", "export", "--no-cache", "prod"],
+        vec!["-vvv", "export", "chained"],
+        vec!["-vvv", "export", "--format", "json", "chained"],
+        vec!["-vvv", "export", "--mfa-token", "864209", "mfa"],
+        vec!["-vvv", "export", "--dry-run", "mfa"],
+        vec!["-vvv", "exec", "prod", "--", "true"],
+        vec![
+            "-vvv",
+            "exec",
+            "chained",
+            "--",
+            "sh",
+            "-c",
+            "echo $AWS_SECRET_ACCESS_KEY >&2",
+        ],
+        vec!["-vvv", "list"],
+        vec!["-vvv", "list", "--json"],
+        vec!["-vvv", "clear-cache", "prod"],
+        vec!["-vvv", "export", "prod"],
+        vec!["-vvv", "completions", "bash"],
+        vec!["-vvv", "init", "zsh"],
+        vec!["-vvv", "clear-cache"],
+    ];
+    for args in &runs {
+        let out = sb
+            .command(BIN)
+            .args(args)
+            .env("RUST_LOG", "trace")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        if args.contains(&"echo $AWS_SECRET_ACCESS_KEY >&2") {
+            // The child printed its own secret; only that line may contain it.
+            secrets.push(err.lines().last().unwrap_or("").to_string());
+            let rolecall_lines: Vec<&str> =
+                err.lines().filter(|l| l.starts_with("rolecall:")).collect();
+            for s in &secrets[..secrets.len() - 1] {
+                assert!(
+                    !rolecall_lines.iter().any(|l| l.contains(s.as_str())),
+                    "{args:?} leaked a secret"
+                );
+            }
+            continue;
+        }
+        for s in &secrets {
+            assert!(
+                !err.contains(s.as_str()),
+                "{args:?} leaked a secret on stderr: {err}"
+            );
+        }
+        assert!(
+            !err.contains(&keys.id),
+            "{args:?} showed a whole key id: {err}"
+        );
+    }
+}
+
+/// One line on stderr, no panic, nothing on stdout: what every bad input must give.
+fn refused(out: &std::process::Output, code: i32) -> String {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    assert!(out.stdout.is_empty(), "stdout: {}", stdout(out));
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(!err.contains('\u{1b}'), "no raw escape: {err:?}");
+    err
+}
+
+#[test]
+fn hostile_input_gets_one_line_and_no_panic() {
+    let (sb, s) = stub_sandbox(vec![]);
+    // A control character in a key id would make the HTTP layer panic: refused before STS.
+    sb.write_credentials("[default]\naws_access_key_id = AKIA\u{1}B\naws_secret_access_key = s\n");
+    let err = refused(&sb.rolecall(&["export", "r"]), 3);
+    assert!(err.contains("access key id"), "{err}");
+    assert_eq!(requests(&s), 0);
+
+    // Names with a newline or an escape sequence are shown escaped, on one line.
+    sb.write_config("[profile \u{1b}[31mevil]\nregion = x\n");
+    let err = refused(&sb.rolecall(&["export", "pr\nod"]), 3);
+    assert!(err.contains("pr\\nod"), "{err}");
+    refused(&sb.rolecall(&["clear-cache", "\u{1b}[2J"]), 3);
+
+    // Command-line mistakes are one line too.
+    let err = refused(&sb.rolecall(&["export", "--bogus"]), 2);
+    assert!(
+        err.contains("--bogus") && err.contains("rolecall --help"),
+        "{err}"
+    );
+
+    // An STS region that is not one is a configuration error, before any request.
+    sb.write_credentials(
+        "[default]\naws_access_key_id = AKIAOK0000000001\naws_secret_access_key = s\n",
+    );
+    sb.write_config("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = eu west\n");
+    refused(&sb.rolecall(&["export", "r"]), 3);
+    assert_eq!(requests(&s), 0);
+
+    // exec: an empty program name, a script whose interpreter is missing, a NUL in a value.
+    refused(&sb.rolecall(&["exec", "default", "--", ""]), 2);
+    let script = sb.home().join("badint");
+    std::fs::write(&script, "#!/nonexistent/interpreter\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let err = refused(&sb.rolecall(&["exec", "default", "--", "./badint"]), 126);
+    assert!(err.contains("interpreter"), "{err}");
+}
+
+#[test]
+fn special_files_and_a_missing_home_are_refused_not_followed() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    for path in ["/dev/zero", "/dev/null"] {
+        let start = Instant::now();
+        let out = sb
+            .command(BIN)
+            .args(["list"])
+            .env("AWS_CONFIG_FILE", path)
+            .output()
+            .unwrap();
+        let err = refused(&out, 3);
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+    // Without HOME, a config in the current directory is not read.
+    let planted = sb.home().join("cwd");
+    std::fs::create_dir_all(planted.join(".aws")).unwrap();
+    std::fs::write(
+        planted.join(".aws/config"),
+        "[profile planted]\ncredential_process = /bin/sh -c 'touch PLANTED'\n",
+    )
+    .unwrap();
+    let out = sb
+        .command(BIN)
+        .args(["export", "planted"])
+        .env_remove("HOME")
+        .current_dir(&planted)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(!planted.join("PLANTED").exists());
+}
+
+#[test]
+fn a_closed_stderr_is_no_reason_to_panic() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    let out = sb
+        .command("bash")
+        .arg("-c")
+        .arg("rolecall export nope 2>&1 | true; echo ${PIPESTATUS[0]}")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out).trim(), "3", "{}", stderr(&out));
+}

@@ -1,0 +1,13 @@
+//! The one integration-test binary: the built `rolecall` against one moto server, the real
+//! keychains and the real shells. Missing parts fail the run: `./scripts/test` installs them.
+#![allow(clippy::disallowed_methods)]
+
+mod support;
+
+mod basics;
+mod cache;
+mod hardening;
+mod layers;
+mod profiles;
+mod shells;
+mod ux;

@@ -1,0 +1,470 @@
+//! Every profile shape of the AWS pages, end to end against moto, compared with what the AWS
+//! CLI (PyPI awscli, pointed at the same moto) yields for the same config.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+
+use crate::support::platform;
+use crate::support::*;
+
+fn aws_cli() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");
+    assert!(
+        p.exists(),
+        "the AWS CLI is missing from .venv: run ./scripts/test"
+    );
+    p
+}
+
+/// The AWS CLI's identity for a profile; `stdin` answers its MFA prompt.
+fn cli_identity(sb: &Sandbox, profile: &str, stdin: &str, env: &[(&str, &str)]) -> String {
+    let mut c = sb.command(aws_cli());
+    c.args([
+        "sts",
+        "get-caller-identity",
+        "--profile",
+        profile,
+        "--query",
+        "Arn",
+        "--output",
+        "text",
+    ])
+    .env("AWS_DEFAULT_REGION", "us-east-1")
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let mut child = c.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "aws cli: {}", stderr(&out));
+    stdout(&out).trim().to_string()
+}
+
+/// rolecall's identity for a profile: GetCallerIdentity run under `rolecall exec`.
+fn rolecall_identity(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = sb.command(BIN);
+    c.arg("exec")
+        .args(args)
+        .arg("--")
+        .arg(python())
+        .arg(support_dir().join("aws.py"))
+        .arg("whoami");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn identity(out: &Output) -> String {
+    assert!(out.status.success(), "rolecall: {}", stderr(out));
+    stdout(out).trim().to_string()
+}
+
+/// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION` → `assumed-role/ROLE`.
+fn role_part(arn: &str) -> String {
+    let rest = arn.split(':').nth(5).unwrap_or("");
+    rest.rsplit_once('/')
+        .map(|(r, _)| r.to_string())
+        .unwrap_or_default()
+}
+
+/// A user with keys as `[default]` and roles created in moto; returns the keys.
+fn user_setup(sb: &Sandbox) -> Keys {
+    let keys = sb.user(&unique("user"));
+    sb.write_credentials(&format!(
+        "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        keys.id, keys.secret
+    ));
+    keys
+}
+
+fn executable(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn seed_marketingadmin_with_source_profile_matches_the_aws_cli() {
+    let sb = Sandbox::new();
+    user_setup(&sb);
+    let arn = sb.role(&unique("marketingadmin"));
+    sb.write_config(&format!(
+        "[profile marketingadmin]\nrole_arn = {arn}\nsource_profile = default\n"
+    ));
+    let ours = identity(&rolecall_identity(&sb, &["marketingadmin"], &[]));
+    let theirs = cli_identity(&sb, "marketingadmin", "", &[]);
+    assert_eq!(role_part(&ours), role_part(&theirs));
+    assert!(ours.contains("/rolecall-tester-"), "{ours}");
+}
+
+#[test]
+fn seed_namedsessionrole_and_crossaccountrole_match_the_aws_cli() {
+    let sb = Sandbox::new();
+    user_setup(&sb);
+    let some_role = sb.role(&unique("SomeRole"));
+    sb.write_config(&format!(
+        "[profile namedsessionrole]\nrole_arn = {some_role}\nsource_profile = default\nrole_session_name = Session_Maria_Garcia\n\n[profile crossaccountrole]\nrole_arn = {some_role}\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/saanvi\nexternal_id = 123456\n"
+    ));
+    let ours = identity(&rolecall_identity(&sb, &["namedsessionrole"], &[]));
+    assert_eq!(ours, cli_identity(&sb, "namedsessionrole", "", &[]));
+    assert!(ours.ends_with("/Session_Maria_Garcia"));
+
+    let ours = identity(&rolecall_identity(
+        &sb,
+        &["--mfa-token", "123456", "crossaccountrole"],
+        &[],
+    ));
+    let theirs = cli_identity(&sb, "crossaccountrole", "654321\n", &[]);
+    assert_eq!(role_part(&ours), role_part(&theirs));
+    // rolecall: an MFA session on the user's keys, then AssumeRole with the external id.
+    assert_eq!(
+        moto().count(
+            "GetSessionToken",
+            "SerialNumber=arn:aws:iam::123456789012:mfa/saanvi&TokenCode=123456"
+        ),
+        1
+    );
+    let ours_request = moto()
+        .requests_mentioning(&format!("RoleArn={some_role}"))
+        .into_iter()
+        .filter(|r| r.contains("ExternalId=123456") && !r.contains("TokenCode"))
+        .count();
+    assert!(
+        ours_request >= 1,
+        "rolecall's AssumeRole carries the external id and no code"
+    );
+}
+
+#[test]
+fn seed_mfa_profile_prompts_once_on_a_terminal_for_two_roles() {
+    let sb = Sandbox::new();
+    user_setup(&sb);
+    let serial = format!("arn:aws:iam::123456789012:mfa/{}", unique("jonsmith"));
+    let (a, b) = (
+        sb.role(&unique("marketingadmin")),
+        sb.role(&unique("devadmin")),
+    );
+    sb.write_config(&format!(
+        "[profile marketingadmin]\nrole_arn = {a}\nsource_profile = default\nmfa_serial = {serial}\n[profile devadmin]\nrole_arn = {b}\nsource_profile = default\nmfa_serial = {serial}\n"
+    ));
+    // A real pseudo-terminal: expect answers the hidden prompt, which is drawn on the
+    // terminal, not on stdout, so the eval'd output stays clean.
+    let script = sb.home().join("mfa.exp");
+    std::fs::write(
+        &script,
+        format!(
+            "set timeout 20\nset prompts 0\nspawn -noecho sh -c \"{bin} export marketingadmin > out1; {bin} export devadmin > out2; echo finished\"\nexpect {{\n  -ex \"MFA code for {serial}: \" {{ incr prompts; sleep 0.3; send \"246810\\r\"; expect -ex {{[hidden]}}; exp_continue }}\n  \"finished\" {{}}\n  timeout {{ exit 3 }}\n}}\nexpect eof\nputs \"prompts=$prompts\"\n",
+            bin = BIN
+        ),
+    )
+    .unwrap();
+    let out = sb.command(which("expect")).arg(&script).output().unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("prompts=1"),
+        "one prompt: {}",
+        stdout(&out)
+    );
+    for f in ["out1", "out2"] {
+        let text = std::fs::read_to_string(sb.home().join(f)).unwrap();
+        assert!(text.starts_with("export AWS_ACCESS_KEY_ID="), "{f}: {text}");
+        assert!(!text.contains("MFA"), "the prompt is not on stdout");
+    }
+    assert_eq!(
+        moto().count(
+            "GetSessionToken",
+            &format!("SerialNumber={serial}&TokenCode=246810")
+        ),
+        1
+    );
+    // While the MFA session lives, no prompt at all (there is no terminal here to ask on);
+    // --no-cache bypasses the MFA session too, so then a code is needed.
+    let out = sb.rolecall(&["export", "devadmin"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb.rolecall(&["export", "--no-cache", "devadmin"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        stderr(&out).contains("--mfa-token CODE or set mfa_process"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn mfa_process_supplies_the_code_and_no_secret_or_code_is_in_any_argv() {
+    let sb = Sandbox::new();
+    let keys = user_setup(&sb);
+    let serial = format!("arn:aws:iam::123456789012:mfa/{}", unique("otp"));
+    let arn = sb.role(&unique("mfarole"));
+    let otp = sb.home().join("otp");
+    let report = sb.home().join("argv-report");
+    // While rolecall waits for the code, look at every process's argv.
+    executable(
+        &otp,
+        &format!(
+            "#!/bin/sh\nfor f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < \"$f\" 2>/dev/null; echo; done > '{}.all'\ngrep -c -e '{}' -e '135790' '{}.all' > '{}' || true\necho 135790\n",
+            report.display(),
+            keys.secret,
+            report.display(),
+            report.display()
+        ),
+    );
+    sb.write_config(&format!(
+        "[profile otp]\nrole_arn = {arn}\nsource_profile = default\nmfa_serial = {serial}\nmfa_process = {} --quiet\n",
+        otp.display()
+    ));
+    let out = sb.rolecall(&["-v", "export", "otp"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("from mfa_process"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("135790"), "the code is never logged");
+    assert_eq!(
+        moto().count(
+            "GetSessionToken",
+            &format!("SerialNumber={serial}&TokenCode=135790")
+        ),
+        1
+    );
+    let hits = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(
+        hits.trim(),
+        "0",
+        "a secret or the code appeared in some argv"
+    );
+    let all = std::fs::read_to_string(format!("{}.all", report.display())).unwrap();
+    assert!(all.contains("rolecall"), "the scan saw rolecall itself");
+}
+
+#[test]
+fn seed_ec2_instance_metadata_source_matches_the_aws_cli() {
+    let sb = Sandbox::new();
+    let keys = user_setup(&sb);
+    let imds = platform::imds(&keys.id, &keys.secret);
+    let arn = sb.role(&unique("marketingadmin"));
+    sb.write_config(&format!(
+        "[profile marketingadmin]\nrole_arn = {arn}\ncredential_source = Ec2InstanceMetadata\n"
+    ));
+    let env = [
+        ("AWS_EC2_METADATA_DISABLED", "false"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url.as_str()),
+    ];
+    let ours = identity(&rolecall_identity(&sb, &["marketingadmin"], &env));
+    let theirs = cli_identity(&sb, "marketingadmin", "", &env);
+    assert_eq!(role_part(&ours), role_part(&theirs));
+    let seen = imds.seen.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .any(|r| r.method == "PUT" && r.path == "/latest/api/token"),
+        "IMDSv2 token"
+    );
+    assert!(seen
+        .iter()
+        .filter(|r| r.method == "GET")
+        .all(|r| r.header("x-aws-ec2-metadata-token").is_some()));
+    // Warm: the role session is cached, so the metadata service is not asked again.
+    let before = seen.len();
+    identity(&rolecall_identity(&sb, &["marketingadmin"], &env));
+    assert_eq!(imds.seen.lock().unwrap().len(), before);
+    // Disabled metadata is a clear error.
+    let out = sb.rolecall(&["export", "--no-cache", "marketingadmin"]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("EC2 instance metadata"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn ecs_container_source_sends_the_authorization_token() {
+    let sb = Sandbox::new();
+    let keys = user_setup(&sb);
+    let ecs = platform::ecs(&keys.id, &keys.secret, "Bearer task-secret");
+    let arn = sb.role(&unique("taskrole"));
+    sb.write_config(&format!(
+        "[profile task]\nrole_arn = {arn}\ncredential_source = EcsContainer\n"
+    ));
+    let token_file = sb.home().join("ecs-token");
+    std::fs::write(&token_file, "Bearer task-secret").unwrap();
+    let full_uri = format!("{}/creds", ecs.url);
+    let env = [
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", full_uri.as_str()),
+        (
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            token_file.to_str().unwrap(),
+        ),
+    ];
+    let ours = identity(&rolecall_identity(&sb, &["task"], &env));
+    assert_eq!(
+        role_part(&ours),
+        format!("assumed-role/{}", arn.rsplit('/').next().unwrap())
+    );
+    assert_eq!(ecs.seen.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn web_identity_profile_and_environment_variables() {
+    let sb = Sandbox::new();
+    let arn = sb.role(&unique("RoleNameToAssume"));
+    let token = sb.home().join("token");
+    std::fs::write(&token, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2ln\n").unwrap();
+    sb.write_credentials("");
+    sb.write_config(&format!(
+        "[profile web-identity]\nrole_arn={arn}\nweb_identity_token_file={}\nrole_session_name = ci-job\n[profile bare]\nregion = us-east-1\n",
+        token.display()
+    ));
+    let ours = identity(&rolecall_identity(&sb, &["web-identity"], &[]));
+    let theirs = cli_identity(&sb, "web-identity", "", &[]);
+    assert_eq!(ours, theirs);
+    assert!(ours.ends_with("/ci-job"));
+    assert_eq!(
+        moto().count("AssumeRoleWithWebIdentity", &format!("RoleArn={arn}")),
+        2
+    );
+
+    let env = [
+        ("AWS_ROLE_ARN", arn.as_str()),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", token.to_str().unwrap()),
+        ("AWS_ROLE_SESSION_NAME", "from-env"),
+    ];
+    let ours = identity(&rolecall_identity(&sb, &["bare"], &env));
+    assert!(ours.ends_with("/from-env"), "{ours}");
+    std::fs::remove_file(&token).unwrap();
+    let out = sb.rolecall(&["export", "--no-cache", "web-identity"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        stderr(&out).contains("cannot read web_identity_token_file"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(&token, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2ln\n").unwrap();
+    // No config file at all (an EKS pod, a CI runner): "default" is an empty profile, as the
+    // AWS CLI treats it when no profile is named.
+    sb.write_config("");
+    let ours = identity(&rolecall_identity(&sb, &["default"], &env));
+    assert!(ours.ends_with("/from-env"), "{ours}");
+}
+
+#[test]
+fn a_source_profile_with_keys_and_a_role_uses_its_keys_like_the_aws_cli() {
+    let sb = Sandbox::new();
+    let keys = sb.user(&unique("user"));
+    sb.write_credentials(&format!(
+        "[b]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        keys.id, keys.secret
+    ));
+    let (a, b) = (sb.role(&unique("a")), sb.role(&unique("b")));
+    sb.write_config(&format!(
+        "[profile a]\nrole_arn = {a}\nsource_profile = b\n[profile b]\nrole_arn = {b}\nsource_profile = b\n"
+    ));
+    let ours = identity(&rolecall_identity(&sb, &["a"], &[]));
+    assert_eq!(
+        role_part(&ours),
+        role_part(&cli_identity(&sb, "a", "", &[]))
+    );
+    assert!(role_part(&ours).ends_with(&a.rsplit('/').next().unwrap().to_string()));
+    assert_eq!(
+        moto().count("AssumeRole", &format!("RoleArn={b}")),
+        0,
+        "neither tool assumes b on the way to a"
+    );
+}
+
+#[test]
+fn chains_cap_the_chained_step_and_say_so() {
+    let sb = Sandbox::new();
+    user_setup(&sb);
+    let (a, b, c) = (
+        sb.role(&unique("a")),
+        sb.role(&unique("b")),
+        sb.role(&unique("c")),
+    );
+    sb.write_config(&format!(
+        "[profile a]\nrole_arn = {a}\nsource_profile = default\nduration_seconds = 7200\n[profile b]\nrole_arn = {b}\nsource_profile = a\nduration_seconds = 7200\n[profile c]\nrole_arn = {c}\nsource_profile = b\n"
+    ));
+    let out = sb.rolecall(&["-v", "export", "c"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("profile \"b\": duration_seconds 7200 capped at 3600"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(moto().requests_mentioning(&format!("RoleArn={a}"))[0].contains("DurationSeconds=7200"));
+    assert!(moto().requests_mentioning(&format!("RoleArn={b}"))[0].contains("DurationSeconds=3600"));
+    let ours = identity(&rolecall_identity(&sb, &["c"], &[]));
+    assert_eq!(
+        role_part(&ours),
+        role_part(&cli_identity(&sb, "c", "", &[]))
+    );
+    // Warm: zero STS calls for the three-role chain.
+    let count = |arn: &str| moto().count("AssumeRole", &format!("RoleArn={arn}"));
+    let before = (count(&a), count(&b), count(&c));
+    let out = sb.rolecall(&["export", "c"]);
+    assert!(out.status.success());
+    assert_eq!((count(&a), count(&b), count(&c)), before);
+}
+
+#[test]
+fn credential_process_is_a_root_source_cached_by_its_expiry() {
+    let sb = Sandbox::new();
+    let keys = sb.user(&unique("procuser"));
+    let arn = sb.role(&unique("procrole"));
+    let runs = sb.home().join("runs");
+    let script = sb.home().join("creds tool");
+    executable(
+        &script,
+        &format!(
+            "#!/bin/sh\necho run >> '{}'\nprintf '{{\"Version\": 1, \"AccessKeyId\": \"%s\", \"SecretAccessKey\": \"%s\", \"Expiration\": \"2099-01-01T00:00:00Z\"}}' '{}' '{}'\n",
+            runs.display(),
+            keys.id,
+            keys.secret
+        ),
+    );
+    sb.write_credentials("");
+    sb.write_config(&format!(
+        "[profile tool]\ncredential_process = \"{}\" --flag 'two words'\n[profile viatool]\nrole_arn = {arn}\nsource_profile = tool\n",
+        script.display()
+    ));
+    let ours = identity(&rolecall_identity(&sb, &["viatool"], &[]));
+    assert_eq!(
+        role_part(&ours),
+        role_part(&cli_identity(&sb, "viatool", "", &[]))
+    );
+    let ours_runs = || std::fs::read_to_string(&runs).unwrap().lines().count();
+    let after_first = ours_runs(); // rolecall once, the AWS CLI once
+    let out = sb.rolecall(&["export", "tool"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&keys.id));
+    assert_eq!(
+        ours_runs(),
+        after_first,
+        "cached: the process did not run again"
+    );
+    let bad = sb.home().join("bad");
+    executable(&bad, "#!/bin/sh\necho '{\"Version\": 2}'\n");
+    sb.write_config(&format!(
+        "[profile bad]\ncredential_process = {}\n",
+        bad.display()
+    ));
+    let out = sb.rolecall(&["export", "bad"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("\"Version\" must be 1"),
+        "{}",
+        stderr(&out)
+    );
+}

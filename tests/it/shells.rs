@@ -1,0 +1,502 @@
+//! Every byte rolecall prints is evaluated by a real shell: hostile values must come back
+//! byte for byte and run nothing. Shells: bash, dash, zsh, fish, busybox sh.
+
+use crate::support::*;
+
+/// A profile name with quotes and spaces.
+const PROFILE: &str = "we'ird \"name\" x";
+/// A region that tries to break out of its quotes.
+const REGION: &str = "us-east-1'; touch PWNED; '";
+
+/// Every character the quoting must survive. The credentials file carries the newline
+/// through a continuation line.
+fn hostile_secret() -> String {
+    "sp ace'quote\\back$HOME`id`;semi\ttab-ünï\u{2019}s\"dq!bang%pct#hash\nline-two".into()
+}
+
+fn hostile_sandbox() -> Sandbox {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    let secret = hostile_secret();
+    let (first, second) = secret.split_once('\n').unwrap();
+    sb.write_credentials(&format!(
+        "[{PROFILE}]\naws_access_key_id = -AKIA$(touch PWNED)\naws_secret_access_key = {first}\n  {second}\naws_session_token = tok'en;`touch PWNED`$(touch PWNED)\n"
+    ));
+    sb.write_config(&format!("[profile {PROFILE}]\nregion = {REGION}\n"));
+    sb
+}
+
+fn expected_values() -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", "-AKIA$(touch PWNED)".into()),
+        ("AWS_SECRET_ACCESS_KEY", hostile_secret()),
+        (
+            "AWS_SESSION_TOKEN",
+            "tok'en;`touch PWNED`$(touch PWNED)".into(),
+        ),
+        ("AWS_REGION", REGION.into()),
+        ("AWS_DEFAULT_REGION", REGION.into()),
+        ("ROLECALL_PROFILE", PROFILE.into()),
+    ]
+}
+
+/// Shell code (POSIX and fish alike) that prints each expected variable between markers.
+fn print_vars() -> String {
+    expected_values()
+        .iter()
+        .map(|(k, _)| format!("printf '<%s>' \"${k}\"; "))
+        .collect()
+}
+
+fn expected_output() -> String {
+    expected_values()
+        .iter()
+        .map(|(_, v)| format!("<{v}>"))
+        .collect()
+}
+
+fn posix_shells() -> Vec<(&'static str, Vec<String>)> {
+    vec![
+        ("bash", vec![]),
+        ("dash", vec![]),
+        ("zsh", vec![]),
+        ("busybox", vec!["sh".into()]),
+    ]
+}
+
+fn run_shell(sb: &Sandbox, shell: &str, pre: &[String], script: &str) -> std::process::Output {
+    sb.command(which(shell))
+        .args(pre)
+        .arg("-c")
+        .arg(script)
+        .output()
+        .unwrap()
+}
+
+fn assert_no_canary(sb: &Sandbox, shell: &str) {
+    assert!(
+        !sb.home().join("PWNED").exists(),
+        "{shell} ran injected code"
+    );
+}
+
+#[test]
+fn hostile_values_round_trip_in_posix_shells() {
+    let sb = hostile_sandbox();
+    let quoted = "'we'\\''ird \"name\" x'";
+    for (shell, pre) in posix_shells() {
+        let script = format!(
+            "eval \"$(rolecall export --format sh {quoted})\" || exit 9; {}",
+            print_vars()
+        );
+        let out = run_shell(&sb, shell, &pre, &script);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        assert_eq!(stdout(&out), expected_output(), "{shell}");
+        assert_no_canary(&sb, shell);
+    }
+}
+
+#[test]
+fn hostile_values_round_trip_in_fish() {
+    let sb = hostile_sandbox();
+    let quoted = "'we\\'ird \"name\" x'";
+    let script = format!(
+        "rolecall export --format fish {quoted} | source; or exit 9; {}",
+        print_vars()
+    );
+    let out = run_shell(&sb, "fish", &[], &script);
+    assert!(out.status.success(), "fish: {}", stderr(&out));
+    assert_eq!(stdout(&out), expected_output());
+    assert_no_canary(&sb, "fish");
+}
+
+#[test]
+fn dotenv_output_sources_in_sh() {
+    let sb = hostile_sandbox();
+    let script = format!(
+        "rolecall export --format dotenv \"$P\" > vars.env || exit 9; set -a; . ./vars.env; set +a; {}",
+        print_vars()
+    );
+    let out = sb
+        .command(which("dash"))
+        .arg("-c")
+        .arg(&script)
+        .env("P", PROFILE)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), expected_output());
+    assert_no_canary(&sb, "dash");
+}
+
+#[test]
+fn the_format_follows_shell_when_not_given() {
+    let sb = hostile_sandbox();
+    for (shell, prefix) in [
+        ("/usr/bin/fish", "set -gx "),
+        ("/bin/bash", "export "),
+        ("/usr/bin/pwsh", "$Env:"),
+    ] {
+        let out = sb
+            .command(BIN)
+            .args(["export", PROFILE])
+            .env("SHELL", shell)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with(prefix),
+            "{shell}: {}",
+            stdout(&out)
+        );
+    }
+}
+
+/// Runs `command` on the hostile sandbox's profile with `$SHELL` naming another shell, and
+/// checks that every value arrived and nothing ran.
+fn assert_round_trip(
+    sb: &Sandbox,
+    mut command: std::process::Command,
+    login_shell: &str,
+    what: &str,
+) {
+    let out = command
+        .env("P", PROFILE)
+        .env("SHELL", login_shell)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), expected_output(), "{what}: {}", stderr(&out));
+    assert_no_canary(sb, what);
+}
+
+#[test]
+fn the_shell_running_rolecall_wins_over_the_login_shell() {
+    // A fish user's bash script (and a bash user's fish session) evaluates rolecall's output:
+    // the format follows the shell that runs rolecall, so nothing runs and every value
+    // arrives, whatever $SHELL says.
+    let sb = hostile_sandbox();
+    let shell_c = |shell: &str, script: &str| {
+        let mut c = sb.command(which(shell));
+        c.arg("-c").arg(script);
+        c
+    };
+    let script = format!(
+        "eval \"$(rolecall export \"$P\")\" || exit 9; {}",
+        print_vars()
+    );
+    for shell in ["bash", "dash", "zsh"] {
+        assert_round_trip(&sb, shell_c(shell, &script), "/usr/bin/fish", shell);
+    }
+    // Through a program that only runs the command (timeout, xargs): the shell above it.
+    let wrapped = format!(
+        "eval \"$(timeout 20 rolecall export \"$P\")\" || exit 9; {}",
+        print_vars()
+    );
+    for shell in ["bash", "zsh"] {
+        assert_round_trip(&sb, shell_c(shell, &wrapped), "/usr/bin/fish", shell);
+    }
+    // A script run by its path: the parent's name is the script's, its program is the shell.
+    for interpreter in ["/bin/bash", "/bin/sh"] {
+        let path = sb.home().join("creds-script");
+        std::fs::write(&path, format!("#!{interpreter}\n{script}\n")).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        assert_round_trip(&sb, sb.command(&path), "/usr/bin/fish", interpreter);
+    }
+    let script = format!(
+        "rolecall export \"$P\" | source; or exit 9; {}",
+        print_vars()
+    );
+    assert_round_trip(&sb, shell_c("fish", &script), "/bin/bash", "fish");
+}
+
+#[test]
+fn fish_keeps_the_users_universal_variables() {
+    let sb = hostile_sandbox();
+    let first = "set -Ux AWS_PROFILE keep; rolecall export --format fish \"$P\" | source; echo \"[$AWS_PROFILE]\"; rolecall export --unset --format fish | source; echo \"[$AWS_PROFILE]\"";
+    let out = sb
+        .command(which("fish"))
+        .arg("-c")
+        .arg(first)
+        .env("P", PROFILE)
+        .output()
+        .unwrap();
+    // rolecall only sets and erases globals: the universal value stays, in this session (and
+    // rolecall says that fish still exports it)...
+    assert_eq!(stdout(&out), "[keep]\n[keep]\n", "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("AWS_PROFILE is also a universal variable"),
+        "{}",
+        stderr(&out)
+    );
+    // ...and a new session still has it.
+    let out = run_shell(&sb, "fish", &[], "echo \"[$AWS_PROFILE]\"");
+    assert_eq!(stdout(&out), "[keep]\n", "{}", stderr(&out));
+}
+
+#[test]
+fn cmd_refuses_values_it_cannot_carry_and_prints_nothing() {
+    let sb = hostile_sandbox();
+    let out = sb.rolecall(&["export", "--format", "windows-cmd", PROFILE]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("cannot be written safely for cmd"),
+        "{}",
+        stderr(&out)
+    );
+    // Plain values are fine.
+    sb.write_credentials(
+        "[plain]\naws_access_key_id = AKIAPLAIN0000001\naws_secret_access_key = abc/def+ghi=\n",
+    );
+    sb.write_config("[profile plain]\nregion = eu-west-1\n");
+    let out = sb.rolecall(&["export", "--format", "cmd", "plain"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "set \"AWS_ACCESS_KEY_ID=AKIAPLAIN0000001\"\r\nset \"AWS_SECRET_ACCESS_KEY=abc/def+ghi=\"\r\nset AWS_SESSION_TOKEN=\r\nset AWS_CREDENTIAL_EXPIRATION=\r\nset \"AWS_REGION=eu-west-1\"\r\nset \"AWS_DEFAULT_REGION=eu-west-1\"\r\nset \"ROLECALL_PROFILE=plain\"\r\nset AWS_PROFILE=\r\nset AWS_DEFAULT_PROFILE=\r\nset AWS_SECURITY_TOKEN=\r\n"
+    );
+}
+
+#[test]
+fn powershell_golden_output() {
+    let sb = hostile_sandbox();
+    let out = sb.rolecall(&["export", "--format", "pwsh", PROFILE]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let secret = hostile_secret()
+        .replace('\'', "''")
+        .replace('\u{2019}', "\u{2019}\u{2019}");
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "$Env:AWS_ACCESS_KEY_ID = '-AKIA$(touch PWNED)'\n$Env:AWS_SECRET_ACCESS_KEY = '{secret}'\n$Env:AWS_SESSION_TOKEN = 'tok''en;`touch PWNED`$(touch PWNED)'\nRemove-Item Env:AWS_CREDENTIAL_EXPIRATION -ErrorAction SilentlyContinue\n$Env:AWS_REGION = 'us-east-1''; touch PWNED; '''\n$Env:AWS_DEFAULT_REGION = 'us-east-1''; touch PWNED; '''\n$Env:ROLECALL_PROFILE = 'we''ird \"name\" x'\nRemove-Item Env:AWS_PROFILE -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_DEFAULT_PROFILE -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_SECURITY_TOKEN -ErrorAction SilentlyContinue\n"
+        )
+    );
+}
+
+#[test]
+fn json_is_the_credential_process_format() {
+    let sb = hostile_sandbox();
+    let out = sb.rolecall(&["export", "--format", "process", PROFILE]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["Version"], 1);
+    assert_eq!(v["SecretAccessKey"], hostile_secret());
+    assert_eq!(v["SessionToken"], "tok'en;`touch PWNED`$(touch PWNED)");
+    assert!(
+        v.get("Expiration").is_none(),
+        "long-term keys have no expiration"
+    );
+}
+
+#[test]
+fn unset_removes_every_managed_variable() {
+    let sb = hostile_sandbox();
+    let all = "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION ROLECALL_PROFILE AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN";
+    for (shell, pre) in posix_shells() {
+        let script = format!(
+            "eval \"$(rolecall export \"$P\")\"; export AWS_PROFILE=x; eval \"$(rolecall export --unset)\" || exit 9; for v in {all}; do eval \"[ -z \\\"\\${{$v+set}}\\\" ]\" || echo \"left $v\"; done; echo done"
+        );
+        let out = sb
+            .command(which(shell))
+            .args(&pre)
+            .arg("-c")
+            .arg(&script)
+            .env("P", PROFILE)
+            .output()
+            .unwrap();
+        assert_eq!(stdout(&out), "done\n", "{shell}: {}", stderr(&out));
+    }
+    let script = format!(
+        "rolecall export --format fish \"$P\" | source; rolecall export --unset --format fish | source; or exit 9; for v in {all}; set -q $v; and echo left $v; end; echo done"
+    );
+    let out = sb
+        .command(which("fish"))
+        .arg("-c")
+        .arg(&script)
+        .env("P", PROFILE)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "done\n", "fish: {}", stderr(&out));
+    let out = sb.rolecall(&["export", "--unset", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    // dotenv cannot remove a variable: every one is emptied.
+    let out = sb.rolecall(&["export", "--unset", "--format", "dotenv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let emptied: Vec<String> = all.split(' ').map(|v| format!("{v}=''")).collect();
+    assert_eq!(stdout(&out).lines().collect::<Vec<_>>(), emptied);
+}
+
+#[test]
+fn init_functions_use_and_unset_in_bash_zsh_and_fish() {
+    let sb = hostile_sandbox();
+    sb.write_credentials(
+        "[keys]\naws_access_key_id = AKIAINIT00000001\naws_secret_access_key = s3cr'et\n",
+    );
+    sb.write_config("[profile keys]\nregion = eu-north-1\n");
+    let posix = "eval \"$(rolecall init SHELL)\" || exit 9\nrolecall use keys || exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_REGION $ROLECALL_PROFILE\"\nrolecall use --unset || exit 7\necho \"${AWS_ACCESS_KEY_ID-gone} ${ROLECALL_PROFILE-gone}\"\nrolecall use nope 2>/dev/null; echo \"status $?\"\nrolecall --version | cut -d' ' -f1\n";
+    for shell in ["bash", "zsh"] {
+        let out = run_shell(&sb, shell, &[], &posix.replace("SHELL", shell));
+        assert_eq!(
+            stdout(&out),
+            "AKIAINIT00000001 s3cr'et eu-north-1 keys\ngone gone\nstatus 3\nrolecall\n",
+            "{shell}: {}",
+            stderr(&out)
+        );
+    }
+    let fish = "rolecall init fish | source; or exit 9\nrolecall use keys; or exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_REGION $ROLECALL_PROFILE\"\nrolecall use --unset; or exit 7\nset -q AWS_ACCESS_KEY_ID; or echo gone\nrolecall use nope 2>/dev/null; echo \"status $status\"\nrolecall --version | cut -d' ' -f1\n";
+    let out = run_shell(&sb, "fish", &[], fish);
+    assert_eq!(
+        stdout(&out),
+        "AKIAINIT00000001 s3cr'et eu-north-1 keys\ngone\nstatus 3\nrolecall\n",
+        "fish: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn init_functions_evaluate_only_statements() {
+    let sb = hostile_sandbox();
+    sb.write_credentials(
+        "[keys]\naws_access_key_id = AKIAINIT00000001\naws_secret_access_key = s3cret\n[-dash]\naws_access_key_id = AKIADASH00000001\naws_secret_access_key = s\n",
+    );
+    // A region that is code in every shell, shown by --dry-run and --help-like output.
+    sb.write_config("[profile keys]\nregion = x;touch PWNED (touch PWNED) $(touch PWNED)\n");
+    let posix = "set -u\nshopt -s expand_aliases 2>/dev/null\nalias command='echo ALIASED'\nalias rolecall='\\rolecall'\neval \"$(rolecall init SHELL)\" || exit 9\nrolecall >/dev/null 2>&1\nrolecall use keys --dry-run | head -1\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use --help | head -1\nrolecall -v use keys 2>/dev/null || exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset || exit 7\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use -- -dash || exit 6\necho \"$ROLECALL_PROFILE\"\n";
+    let expected = "# profile \"keys\": no STS call (x;touch PWNED (touch PWNED) $(touch PWNED), http://127.0.0.1:9)\n[unset]\nSet the profile's credentials in the current shell (needs the `rolecall init` function)\nAKIAINIT00000001 x;touch PWNED (touch PWNED) $(touch PWNED)\n[unset]\n-dash\n";
+    for shell in ["bash", "zsh"] {
+        let out = run_shell(&sb, shell, &[], &posix.replace("SHELL", shell));
+        assert_eq!(stdout(&out), expected, "{shell}: {}", stderr(&out));
+        assert_no_canary(&sb, shell);
+    }
+    let fish = "rolecall init fish | source; or exit 9\nrolecall use keys --dry-run | head -1\nset -q AWS_ACCESS_KEY_ID; or echo '[unset]'\nrolecall use --help | head -1\nrolecall -v use keys 2>/dev/null; or exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset; or exit 7\nset -q AWS_ACCESS_KEY_ID; or echo '[unset]'\nrolecall use -- -dash; or exit 6\necho \"$ROLECALL_PROFILE\"\n";
+    let out = run_shell(&sb, "fish", &[], fish);
+    assert_eq!(stdout(&out), expected, "fish: {}", stderr(&out));
+    assert_no_canary(&sb, "fish");
+}
+
+#[test]
+fn use_without_the_function_says_how_to_install_it() {
+    let sb = hostile_sandbox();
+    let out = sb
+        .command(BIN)
+        .args(["use", "prod"])
+        .env("SHELL", "/usr/bin/zsh")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("eval \"$(rolecall init zsh)\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+fn completion_config(sb: &Sandbox) {
+    sb.write_config(
+        "[profile prod]\nregion = x\n[profile prod-eu]\nregion = y\n[profile dev]\nregion = z\n",
+    );
+    sb.write_credentials("");
+}
+
+#[test]
+fn completion_scripts_source_cleanly_and_complete_profiles() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    completion_config(&sb);
+
+    let bash = "source <(rolecall completions bash) || exit 9\nCOMP_WORDS=(rolecall exec pr); COMP_CWORD=2; COMP_LINE='rolecall exec pr'; COMP_POINT=${#COMP_LINE}; COMP_TYPE=9\n_clap_complete_rolecall rolecall pr exec\nprintf '%s\\n' \"${COMPREPLY[@]}\"";
+    let out = run_shell(&sb, "bash", &[], bash);
+    assert!(out.status.success(), "bash: {}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "bash: {}", stderr(&out));
+    let mut got: Vec<_> = stdout(&out)
+        .lines()
+        .map(str::trim)
+        .map(str::to_string)
+        .collect();
+    got.sort();
+    assert_eq!(got, vec!["prod", "prod-eu"]);
+
+    let fish =
+        "rolecall completions fish | source; or exit 9\ncomplete -C 'rolecall clear-cache d'";
+    let out = run_shell(&sb, "fish", &[], fish);
+    assert!(out.status.success(), "fish: {}", stderr(&out));
+    assert_eq!(
+        stdout(&out)
+            .lines()
+            .map(|l| l.split('\t').next().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["dev"]
+    );
+    let fish = "rolecall completions fish | source; or exit 9\ncomplete -C 'rolecall use pr'";
+    let out = run_shell(&sb, "fish", &[], fish);
+    let mut got: Vec<_> = stdout(&out)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect();
+    got.sort();
+    assert_eq!(got, vec!["prod", "prod-eu"], "use: {}", stderr(&out));
+
+    let zsh = "autoload -U compinit && compinit -u -D && source <(rolecall completions zsh) || exit 9\nwhence -w _clap_dynamic_completer_rolecall";
+    let out = run_shell(&sb, "zsh", &[], zsh);
+    assert!(out.status.success(), "zsh: {}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "zsh: {}", stderr(&out));
+    assert!(stdout(&out).contains("function"), "{}", stdout(&out));
+}
+
+#[test]
+fn pre_generated_completions_match_the_generator() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for (shell, file) in [
+        ("bash", "rolecall.bash"),
+        ("zsh", "_rolecall"),
+        ("fish", "rolecall.fish"),
+        ("powershell", "_rolecall.ps1"),
+        ("elvish", "rolecall.elv"),
+    ] {
+        let out = std::process::Command::new(BIN)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        let stored = std::fs::read(root.join(file)).unwrap();
+        assert!(
+            out.stdout == stored,
+            "completions/{file} is stale: run `rolecall completions {shell} > completions/{file}`"
+        );
+    }
+}
+
+#[test]
+fn the_aws_cli_uses_rolecall_as_credential_process() {
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "role", "role_session_name = via-process\n");
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    sb.write_config(&format!(
+        "{config}[profile via-rolecall]\ncredential_process = {BIN} export --format process role\nregion = us-east-1\n"
+    ));
+    let aws = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");
+    assert!(
+        aws.exists(),
+        "the AWS CLI is missing from .venv: run ./scripts/test"
+    );
+    let out = sb
+        .command(&aws)
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "via-rolecall",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let role_name = arn.rsplit('/').next().unwrap();
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("arn:aws:sts::123456789012:assumed-role/{role_name}/via-process")
+    );
+}

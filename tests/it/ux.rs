@@ -1,0 +1,264 @@
+//! The everyday experience: list, the picker, --dry-run, notes and nesting.
+
+use crate::support::*;
+
+fn chain_sandbox() -> (Sandbox, Vec<String>) {
+    let sb = Sandbox::new();
+    let keys = sb.user(&unique("user"));
+    sb.write_credentials(&format!(
+        "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        keys.id, keys.secret
+    ));
+    let arns: Vec<String> = ["prod", "dev", "ops"]
+        .iter()
+        .map(|n| sb.role(&unique(n)))
+        .collect();
+    sb.write_config(&format!(
+        "[profile prod]\nrole_arn = {}\nsource_profile = default\nregion = eu-west-1\n[profile dev]\nrole_arn = {}\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/maria\n[profile ops]\nrole_arn = {}\nsource_profile = prod\nduration_seconds = 7200\n[profile ci]\ncredential_process = /bin/false\n",
+        arns[0], arns[1], arns[2]
+    ));
+    (sb, arns)
+}
+
+#[test]
+fn list_shows_kinds_and_session_states_in_config_order() {
+    let (sb, arns) = chain_sandbox();
+    let out = sb.rolecall(&["export", "prod"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb.rolecall(&["list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.contains('\x1b'), "no colour when not a terminal");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("PROFILE"), "{text}");
+    let names: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(names, vec!["prod", "dev", "ops", "ci", "default"]);
+    assert!(
+        lines[1].contains(&arns[0]) && lines[1].contains("eu-west-1"),
+        "{text}"
+    );
+    assert!(
+        lines[1].trim_end().ends_with("valid 59m") || lines[1].trim_end().ends_with("valid 1h 00m"),
+        "{text}"
+    );
+    assert!(
+        lines[2].contains("mfa/maria") && lines[2].trim_end().ends_with('—'),
+        "{text}"
+    );
+    assert!(lines[4].contains("process"), "{text}");
+    assert!(lines[5].contains("keys"), "{text}");
+
+    let out = sb.rolecall(&["list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["profile"], "prod");
+    assert_eq!(rows[0]["session"], "valid");
+    assert_eq!(rows[1]["session"], "none");
+    assert_eq!(rows[2]["kind"], "role");
+    assert_eq!(rows[2]["source"], "prod");
+    let out = sb.rolecall(&["list", "--names"]);
+    assert_eq!(stdout(&out), "prod\ndev\nops\nci\ndefault\n");
+}
+
+#[test]
+fn list_of_ten_thousand_profiles_with_cached_states() {
+    let (sb, _) = chain_sandbox();
+    let out = sb.rolecall(&["export", "prod"]);
+    assert!(out.status.success());
+    let mut config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    for i in 0..10_000 {
+        config.push_str(&format!(
+            "[profile gen-{i}]\nrole_arn = arn:aws:iam::123456789012:role/gen-{i}\nsource_profile = default\nregion = us-east-1\n"
+        ));
+    }
+    sb.write_config(&config);
+    let out = sb.rolecall(&["list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 10_005);
+    assert_eq!(
+        rows[0]["session"], "valid",
+        "prod's session, cached earlier"
+    );
+    assert_eq!(rows[4 + 4999]["profile"], "gen-4999");
+    assert_eq!(rows.iter().filter(|r| r["session"] == "valid").count(), 1);
+}
+
+#[test]
+fn picker_on_a_terminal_and_a_clear_error_without_one() {
+    let (sb, _) = chain_sandbox();
+    let out = sb.rolecall(&["export"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("set AWS_PROFILE, or run on a terminal to pick one"),
+        "{}",
+        stderr(&out)
+    );
+
+    let script = sb.home().join("pick.exp");
+    std::fs::write(
+        &script,
+        format!(
+            "set timeout 20\nspawn -noecho sh -c \"{BIN} export > picked; echo exit=\\$?\"\nexpect {{\n  -ex \"profile\" {{}}\n  timeout {{ exit 3 }}\n}}\nsleep 0.3\nsend \"ops\"\nsleep 0.3\nsend \"\\r\"\nexpect {{\n  -re \"exit=(\\[0-9]+)\" {{}}\n  timeout {{ exit 4 }}\n}}\nexpect eof\n"
+        ),
+    )
+    .unwrap();
+    let out = sb.command(which("expect")).arg(&script).output().unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("exit=0"), "{}", stdout(&out));
+    let picked = std::fs::read_to_string(sb.home().join("picked")).unwrap();
+    assert!(picked.contains("export ROLECALL_PROFILE='ops'"), "{picked}");
+}
+
+#[test]
+fn dry_run_explains_a_three_role_chain_with_mfa_without_calling_sts() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    sb.write_credentials(
+        "[default]\naws_access_key_id = AKIADRYRUN000001\naws_secret_access_key = s\n",
+    );
+    sb.write_config("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = a\nduration_seconds = 7200\n[profile c]\nrole_arn = arn:aws:iam::333333333333:role/c\nsource_profile = b\n");
+    let out = sb.rolecall(&["export", "--dry-run", "c"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("# profile \"c\": 4 STS calls"), "{text}");
+    assert!(
+        text.lines().all(|l| l.starts_with("# ")),
+        "comments only: {text}"
+    );
+    assert_eq!(text.matches("MFA: one code").count(), 1, "{text}");
+    assert!(
+        text.contains("1. GetSessionToken with MFA arn:aws:iam::111111111111:mfa/maria"),
+        "{text}"
+    );
+    assert!(
+        text.contains("3. AssumeRole arn:aws:iam::222222222222:role/b as rolecall-tester-"),
+        "{text}"
+    );
+    assert!(text.contains("for 1h 00m [b]"), "{text}");
+    assert!(
+        text.contains("duration_seconds 7200 capped at 3600"),
+        "{text}"
+    );
+    let out = sb.rolecall(&["exec", "--explain", "c", "--", "false"]);
+    assert!(
+        out.status.success(),
+        "exec --explain runs nothing: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn quiet_silences_notes_and_nested_shells_are_announced() {
+    let (sb, _) = chain_sandbox();
+    let broken = [
+        ("ROLECALL_KEYRING", "secret-service"),
+        ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent"),
+    ];
+    let mut c = sb.command(BIN);
+    c.args(["-q", "export", "prod"]).envs(broken);
+    let out = c.output().unwrap();
+    assert!(out.status.success());
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+
+    let out = sb
+        .command(BIN)
+        .args(["exec", "prod"])
+        .env("SHELL", "/bin/true")
+        .env("ROLECALL_PROFILE", "dev")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already has the credentials of profile \"dev\""),
+        "{}",
+        stderr(&out)
+    );
+
+    // Inside a rolecall shell, an Environment-sourced profile would chain from the outer
+    // session: said on stderr (the STS call itself fails here, on a closed port).
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    sb.write_config("[profile ci]\nrole_arn = arn:aws:iam::123456789012:role/ci\ncredential_source = Environment\n");
+    let out = sb
+        .command(BIN)
+        .args(["export", "ci"])
+        .env("ROLECALL_PROFILE", "prod")
+        .env("AWS_ACCESS_KEY_ID", "ASIAOUTER0000001")
+        .env("AWS_SECRET_ACCESS_KEY", "outer")
+        .env("AWS_SESSION_TOKEN", "outer-token")
+        .output()
+        .unwrap();
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("holds profile \"prod\"'s session")
+            && stderr(&out).contains("rolecall use --unset"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn verbose_explains_decisions_with_redacted_keys() {
+    let (sb, _) = chain_sandbox();
+    let out = sb.rolecall(&["-v", "export", "ops"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for needle in [
+        "session store:",
+        "cache miss for profile \"prod\"",
+        "source: static keys of profile \"default\" (…",
+        "sts AssumeRole",
+        "capped at 3600",
+    ] {
+        assert!(err.contains(needle), "{needle} in {err}");
+    }
+    let out = sb.rolecall(&["-v", "export", "ops"]);
+    assert!(
+        stderr(&out).contains("cache hit for profile \"ops\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn ctrl_c_at_the_mfa_prompt_gives_the_terminal_back() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    sb.write_credentials(
+        "[default]\naws_access_key_id = AKIACTRLC0000001\naws_secret_access_key = s\n",
+    );
+    sb.write_config("[profile m]\nrole_arn = arn:aws:iam::111111111111:role/m\nsource_profile = default\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n");
+    let script = sb.home().join("ctrlc.exp");
+    std::fs::write(
+        &script,
+        format!(
+            "set timeout 20\nspawn -noecho sh -c \"trap true INT; {BIN} export m; echo rc=\\$?; stty -a\"\nexpect {{\n  -ex \"MFA code for\" {{}}\n  timeout {{ exit 3 }}\n}}\nsleep 0.3\nsend \"\\x03\"\nexpect {{\n  -re \"rc=(\\[0-9]+)\" {{}}\n  timeout {{ exit 4 }}\n}}\nexpect eof\n"
+        ),
+    )
+    .unwrap();
+    let out = sb.command(which("expect")).arg(&script).output().unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(text.contains("rc=130"), "{text}");
+    let echo_on = text.split_whitespace().any(|word| word == "echo");
+    assert!(echo_on, "echo is back on: {text}");
+
+    // The picker reads Ctrl-C as a key in raw mode: the same exit, and the cursor comes back.
+    let script = sb.home().join("ctrlc-pick.exp");
+    std::fs::write(
+        &script,
+        format!(
+            "set timeout 20\nspawn -noecho sh -c \"trap true INT; {BIN} export; echo rc=\\$?\"\nexpect {{\n  -ex \"profile\" {{}}\n  timeout {{ exit 3 }}\n}}\nsleep 0.3\nsend \"\\x03\"\nexpect {{\n  -re \"rc=(\\[0-9]+)\" {{}}\n  timeout {{ exit 4 }}\n}}\nexpect eof\n"
+        ),
+    )
+    .unwrap();
+    let out = sb.command(which("expect")).arg(&script).output().unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(text.contains("rc=130"), "{text:?}");
+    let hidden = text.rfind("\u{1b}[?25l");
+    let shown = text.rfind("\u{1b}[?25h");
+    assert!(shown > hidden, "the cursor is shown again: {text:?}");
+}
