@@ -57,7 +57,7 @@ pub fn main() -> ExitCode {
         inner: &real_sts,
         enabled: terminal.stderr && verbosity == Verbosity::Normal,
     };
-    let sources = SystemSources::new(aws);
+    let sources = SystemSources::new(aws, vars.clone());
     let store = match crate::adapters::keychain::open(&settings, &vars) {
         Ok(store) => store,
         Err(error) => {

@@ -5,28 +5,84 @@
 use std::process::{Command, Stdio};
 use std::rc::Rc;
 
+use super::aws::platform::Lookup;
 use super::aws::Aws;
-use crate::domain::{process_json, Credentials, Secret};
+use crate::domain::{process_json, Credentials, Secret, Vars};
 use crate::ports::sources::{SourceError, Sources};
 
-/// The real sources.
+/// The real sources. `vars` is the environment the platform providers read (they read the
+/// process's, of which it is the snapshot), for the messages that say where they looked.
 pub struct SystemSources {
     aws: Rc<Aws>,
+    vars: Vars,
 }
 
 impl SystemSources {
-    pub fn new(aws: Rc<Aws>) -> Self {
-        Self { aws }
+    pub fn new(aws: Rc<Aws>, vars: Vars) -> Self {
+        Self { aws, vars }
     }
 }
 
 impl Sources for SystemSources {
     fn instance_metadata(&self) -> Result<Credentials, SourceError> {
-        self.aws.instance_metadata()
+        if self
+            .vars
+            .non_empty("AWS_EC2_METADATA_DISABLED")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        {
+            return Err(SourceError {
+                unreachable: true,
+                message: "EC2 instance metadata is turned off: AWS_EC2_METADATA_DISABLED=true turns instance metadata off; unset it to use credential_source = Ec2InstanceMetadata".into(),
+            });
+        }
+        let custom = self.vars.non_empty("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+        let ipv6 = self
+            .vars
+            .non_empty("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")
+            .is_some_and(|m| m.eq_ignore_ascii_case("ipv6"));
+        let url = match (custom, ipv6) {
+            (Some(url), _) => url.to_string(),
+            (None, true) => "http://[fd00:ec2::254]".into(),
+            (None, false) => "http://169.254.169.254".into(),
+        };
+        self.aws.instance_metadata(&Lookup {
+            what: "instance metadata",
+            url,
+            hint: if custom.is_some() {
+                "check AWS_EC2_METADATA_SERVICE_ENDPOINT"
+            } else {
+                "credential_source = Ec2InstanceMetadata works on an EC2 instance with a role (AWS_EC2_METADATA_SERVICE_ENDPOINT sets another address)"
+            },
+        })
     }
 
     fn container(&self) -> Result<Credentials, SourceError> {
-        self.aws.container()
+        // The SDKs' order: the relative URI (ECS) before the full one (EKS, Greengrass, tests).
+        let relative = self
+            .vars
+            .non_empty("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+        let full = self.vars.non_empty("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+        let (url, hint) = match (relative, full) {
+            (Some(path), _) => (
+                format!("http://169.254.170.2{path}"),
+                "check AWS_CONTAINER_CREDENTIALS_RELATIVE_URI; outside an ECS task, unset it",
+            ),
+            (None, Some(url)) => (
+                url.to_string(),
+                "check AWS_CONTAINER_CREDENTIALS_FULL_URI (and AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE)",
+            ),
+            (None, None) => {
+                return Err(SourceError {
+                    unreachable: true,
+                    message: "ECS container credentials: neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set; credential_source = EcsContainer works inside an ECS task or an EKS pod with Pod Identity, which set them".into(),
+                })
+            }
+        };
+        self.aws.container(&Lookup {
+            what: "the container credentials endpoint",
+            url,
+            hint,
+        })
     }
 
     fn process(&self, command: &str) -> Result<Credentials, SourceError> {

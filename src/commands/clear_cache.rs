@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::obtain::inputs;
-use super::Context;
+use super::{write_out, Context};
 use crate::cli::ClearCacheArgs;
 use crate::config::Profiles;
 use crate::domain::{printable, Outcome};
@@ -47,8 +47,10 @@ pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         }
         format!(" of {}", printable(&names.join(", ")))
     };
-    writeln!(ctx.stdout, "removed {removed} cached {noun}{scope}")
-        .map_err(|e| Error::Output(e.to_string()))?;
+    write_out(
+        ctx,
+        format!("removed {removed} cached {noun}{scope}\n").as_bytes(),
+    )?;
     match failures.into_iter().next() {
         Some(e) => Err(Error::Store(e)),
         None => Ok(Outcome::Done),

@@ -42,10 +42,11 @@ pub fn statements(
                     "--unset has nothing to print as credential_process JSON; use a shell format (sh, fish, powershell, cmd) or dotenv".into(),
                 ))
             }
-            // A dotenv file cannot remove a variable: it empties each one instead.
-            Format::Dotenv => env::unset_all()
-                .into_iter()
-                .map(|c| Change::Set(c.name(), String::new()))
+            // A dotenv file cannot remove a variable: it empties those for which empty means
+            // unset, and leaves out the others (an empty AWS_PROFILE breaks every AWS tool).
+            Format::Dotenv => env::EMPTY_IS_UNSET
+                .iter()
+                .map(|name| Change::Set(name, String::new()))
                 .collect(),
             _ => env::unset_all(),
         }
@@ -56,7 +57,8 @@ pub fn statements(
         };
         match obtain(credentials, ctx, plan_to)? {
             Obtained::Credentials(plan, creds) => {
-                env::changes(&creds, plan.region.as_deref(), &plan.profile)
+                let other = env::OtherRegion::of(ctx.vars);
+                env::changes(&creds, plan.region.as_deref(), other, &plan.profile)
             }
             Obtained::Explained => return Ok(None),
         }

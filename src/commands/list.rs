@@ -98,6 +98,9 @@ fn rows(
 
 pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let profiles = Profiles::load(ctx.vars)?;
+    if profiles.no_files {
+        return Err(profiles.no_files_error().into());
+    }
     if args.names {
         let mut text = String::new();
         for name in profiles.names() {

@@ -30,10 +30,15 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
     }
 }
 
-/// Writes a command's whole output at once.
+/// Writes a command's whole output at once. A reader that closed the pipe early
+/// (`rolecall list | head -1`) wanted no more: that ends the command quietly, with status 0.
 fn write_out(ctx: &mut Context, bytes: &[u8]) -> Result<(), Error> {
-    ctx.stdout
+    match ctx
+        .stdout
         .write_all(bytes)
         .and_then(|()| ctx.stdout.flush())
-        .map_err(|e| Error::Output(e.to_string()))
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e.to_string())),
+        _ => Ok(()),
+    }
 }

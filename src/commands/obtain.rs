@@ -21,26 +21,31 @@ pub fn inputs<'c>(ctx: &'c Context) -> Inputs<'c> {
     }
 }
 
-/// The profile named on the command line, else `AWS_PROFILE`, else one picked on a terminal.
+/// The profile named on the command line, else `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE` (as
+/// the AWS CLI v1 and boto3 read it), else one picked on a terminal; with the variable it came
+/// from, if any.
 fn profile_name(
     args: &CredentialArgs,
     profiles: &Profiles,
     ctx: &Context,
-) -> Result<String, Error> {
-    if let Some(name) = args
-        .profile
-        .clone()
-        .filter(|p| !p.is_empty())
-        .or_else(|| ctx.vars.non_empty("AWS_PROFILE").map(str::to_string))
-    {
-        return Ok(name);
+) -> Result<(String, &'static str), Error> {
+    if let Some(name) = args.profile.as_ref().filter(|p| !p.is_empty()) {
+        return Ok((name.clone(), ""));
+    }
+    for variable in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"] {
+        if let Some(name) = ctx.vars.non_empty(variable) {
+            return Ok((name.to_string(), variable));
+        }
+    }
+    if profiles.no_files {
+        return Err(profiles.no_files_error().into());
     }
     let names: Vec<&str> = profiles.names().collect();
     if !ctx.terminal.stderr || names.is_empty() {
         return Err(Error::Config(ConfigError::NoProfile));
     }
     match ctx.picker.pick(&names) {
-        Ok(Some(i)) => Ok(names[i].to_string()),
+        Ok(Some(i)) => Ok((names[i].to_string(), "")),
         Ok(None) => Err(Error::Usage("no profile picked".into())),
         Err(_) => Err(Error::Config(ConfigError::NoProfile)),
     }
@@ -68,8 +73,13 @@ pub fn obtain(
     plan_to: PlanTo,
 ) -> Result<Obtained, Error> {
     let profiles = Profiles::load(ctx.vars)?;
-    let name = profile_name(args, &profiles, ctx)?;
-    let plan = plan(&profiles, &name, &inputs(ctx))?;
+    let (name, from) = profile_name(args, &profiles, ctx)?;
+    let plan = plan(&profiles, &name, &inputs(ctx)).map_err(|e| match e {
+        ConfigError::ProfileNotFound { name: missing, .. } if missing == name => {
+            profiles.not_found_from(&name, from)
+        }
+        other => other,
+    })?;
     let mode = if args.no_cache {
         CacheMode::Bypass
     } else {

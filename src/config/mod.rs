@@ -34,8 +34,10 @@ impl fmt::Display for FileKind {
 pub enum ConfigError {
     #[error("no profile given; name one on the command line, set AWS_PROFILE, or run on a terminal to pick one (\"rolecall list\" shows them)")]
     NoProfile,
-    #[error("profile \"{name}\" not found in {config} or {credentials}{hint}")]
+    #[error("profile \"{name}\"{from} not found in {config} or {credentials}{hint}")]
     ProfileNotFound {
+        /// Where the name came from, when not the command line: ` (from AWS_PROFILE)`.
+        from: String,
         name: String,
         config: String,
         credentials: String,
@@ -93,12 +95,16 @@ pub enum ConfigError {
         path: String,
         error: ParseError,
     },
-    #[error("cannot read {kind} file {path}: {reason}")]
+    #[error("cannot read the {kind} file {path} ({variable}): {reason}")]
     Read {
         kind: FileKind,
         path: String,
+        /// `AWS_CONFIG_FILE`, or that none was set.
+        variable: String,
         reason: String,
     },
+    #[error("no AWS configuration: neither {config} nor {credentials} exists; run \"aws configure\" (or \"aws configure sso\") to create one, or point AWS_CONFIG_FILE at yours")]
+    NoFiles { config: String, credentials: String },
 }
 
 /// One profile's merged properties: the config file's, overridden key by key by the
@@ -121,16 +127,20 @@ pub struct Profiles {
     services: HashMap<String, Section>,
     pub config_path: PathBuf,
     pub credentials_path: PathBuf,
+    /// Neither file exists (a machine without `~/.aws`).
+    pub no_files: bool,
 }
 
 impl Profiles {
     /// Loads both files from the paths the environment names (`AWS_CONFIG_FILE`,
     /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/…`). A missing file is an empty file.
     pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
-        let config_path = file_path(vars, "AWS_CONFIG_FILE", "config");
-        let credentials_path = file_path(vars, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
-        let config = read(&config_path, FileKind::Config)?;
-        let credentials = read(&credentials_path, FileKind::Credentials)?;
+        let (config_path, config_var) = file_path(vars, FileKind::Config);
+        let (credentials_path, credentials_var) = file_path(vars, FileKind::Credentials);
+        let config = read(&config_path, FileKind::Config, config_var)?;
+        let credentials = read(&credentials_path, FileKind::Credentials, credentials_var)?;
+        let no_files = config.is_none() && credentials.is_none();
+        let (config, credentials) = (config.unwrap_or_default(), credentials.unwrap_or_default());
         let mut profiles = Self::from_strs(&config, &credentials).map_err(|(kind, error)| {
             let path = match kind {
                 FileKind::Config => &config_path,
@@ -144,6 +154,7 @@ impl Profiles {
         })?;
         profiles.config_path = config_path;
         profiles.credentials_path = credentials_path;
+        profiles.no_files = no_files;
         Ok(profiles)
     }
 
@@ -204,6 +215,15 @@ impl Profiles {
 
     /// The error for a profile name that is not in either file, with the nearest names.
     pub fn not_found(&self, name: &str) -> ConfigError {
+        self.not_found_from(name, "")
+    }
+
+    /// [`Profiles::not_found`] for a name that came from `from` (`AWS_PROFILE`), or the error
+    /// that there are no files at all.
+    pub fn not_found_from(&self, name: &str, from: &str) -> ConfigError {
+        if self.no_files {
+            return self.no_files_error();
+        }
         let near: Vec<String> = self
             .nearest(name)
             .iter()
@@ -211,6 +231,11 @@ impl Profiles {
             .collect();
         ConfigError::ProfileNotFound {
             name: name.to_string(),
+            from: if from.is_empty() {
+                String::new()
+            } else {
+                format!(" (from {from})")
+            },
             config: self.config_path.display().to_string(),
             credentials: self.credentials_path.display().to_string(),
             hint: if near.is_empty() {
@@ -218,6 +243,14 @@ impl Profiles {
             } else {
                 format!("; did you mean {}?", near.join(" or "))
             },
+        }
+    }
+
+    /// The error for a machine with neither file.
+    pub fn no_files_error(&self) -> ConfigError {
+        ConfigError::NoFiles {
+            config: self.config_path.display().to_string(),
+            credentials: self.credentials_path.display().to_string(),
         }
     }
 
@@ -272,52 +305,84 @@ fn config_profile_name(header: &str) -> Option<String> {
     Some(rest.trim().to_string()).filter(|n| !n.is_empty())
 }
 
-fn file_path(vars: &Vars, variable: &str, default_name: &str) -> PathBuf {
+impl FileKind {
+    /// The variable that names this file, and its default name under `~/.aws`.
+    fn variable(self) -> (&'static str, &'static str) {
+        match self {
+            FileKind::Config => ("AWS_CONFIG_FILE", "config"),
+            FileKind::Credentials => ("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+        }
+    }
+}
+
+/// The file's path, and the variable it came from (`None`: the default under `~/.aws`).
+fn file_path(vars: &Vars, kind: FileKind) -> (PathBuf, Option<&'static str>) {
+    let (variable, default_name) = kind.variable();
     match vars.get(variable).filter(|v| !v.is_empty()) {
-        Some(path) => vars.expand_home(path),
-        None => vars.home().join(".aws").join(default_name),
+        Some(path) => (vars.expand_home(path), Some(variable)),
+        None => (vars.home().join(".aws").join(default_name), None),
     }
 }
 
 /// The largest config or credentials file rolecall reads (real ones are a few kilobytes).
 const MAX_FILE_BYTES: u64 = 64 << 20;
 
-fn read(path: &Path, kind: FileKind) -> Result<String, ConfigError> {
+/// The file's text; `None` when it does not exist. `/dev/null` is an empty file, as for the
+/// AWS CLI; other devices and FIFOs (which would block or never end) are refused.
+fn read(path: &Path, kind: FileKind, from: Option<&str>) -> Result<Option<String>, ConfigError> {
     use std::io::Read;
+    let (variable, _) = kind.variable();
     let error = |reason: String| ConfigError::Read {
         kind,
         path: path.display().to_string(),
+        variable: match from {
+            Some(v) => format!("from {v}"),
+            None => format!("the default; {variable} is not set"),
+        },
         reason,
     };
-    // A FIFO or a device (/dev/zero) would block or never end: only regular files are read.
     match std::fs::metadata(path) {
+        Ok(_) if is_dev_null(path) => return Ok(Some(String::new())),
         Ok(m) if !m.is_file() => {
-            return Err(error(
-                "it is not a regular file; point the variable at your config file".into(),
-            ))
+            return Err(error(format!(
+                "it is not a regular file; point {variable} at your {kind} file"
+            )))
         }
         Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(String::new()),
-        Err(e) => return Err(error(e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(error(io_reason(&e, path))),
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| error(e.to_string()))?;
+        .map_err(|e| error(io_reason(&e, path)))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(error(format!(
-            "it is larger than {} MiB; is it really an AWS config file?",
+            "it is larger than {} MiB; is it really an AWS {kind} file?",
             MAX_FILE_BYTES >> 20
         )));
     }
-    String::from_utf8(bytes).map_err(|e| ConfigError::Read {
-        kind,
-        path: path.display().to_string(),
-        reason: format!(
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        error(format!(
             "it is not valid UTF-8 (byte {}); save it as UTF-8",
             e.utf8_error().valid_up_to()
-        ),
+        ))
     })
+}
+
+/// The OS's message as it is, with a fix where there is an obvious one.
+fn io_reason(e: &std::io::Error, path: &Path) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => format!(
+            "{e}; make it readable for your user (chmod u+r {}) or check the directories above it",
+            path.display()
+        ),
+        _ => e.to_string(),
+    }
+}
+
+fn is_dev_null(path: &Path) -> bool {
+    cfg!(unix) && std::fs::canonicalize(path).is_ok_and(|p| p == Path::new("/dev/null"))
 }
 
 /// Edit distance, for profile-name suggestions.

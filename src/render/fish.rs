@@ -3,23 +3,32 @@
 use crate::domain::env::Change;
 
 /// Single-quotes a value for fish: inside single quotes only `\\` and `\'` are escapes, so
-/// both `\` and `'` are escaped; everything else (newlines included) is literal.
+/// both `\` and `'` are escaped. A newline is written as `\n` between two quoted parts, so the
+/// statement stays on one line (fish's command substitution would split it there).
 pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('\'');
     for c in value.chars() {
-        if c == '\\' || c == '\'' {
-            out.push('\\');
+        match c {
+            '\\' | '\'' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("'\\n'"),
+            _ => out.push(c),
         }
-        out.push(c);
     }
     out.push('\'');
     out
 }
 
+/// One line, one compound statement: `begin; …; end`. It reads the same through `| source`
+/// and `eval (rolecall export …)` (which joins the lines of a command substitution with
+/// spaces), and a copy cut short is a syntax error that applies nothing.
 pub fn render(changes: &[Change]) -> String {
-    let mut out = String::new();
+    let mut out = String::from("begin");
     for change in changes {
+        out.push_str("; ");
         match change {
             Change::Set(k, v) => {
                 out.push_str("set -gx ");
@@ -29,15 +38,15 @@ pub fn render(changes: &[Change]) -> String {
             }
             Change::Unset(k) => {
                 // Only the global: a plain `set -e` would erase a universal variable the user
-                // keeps for every session. It fails for a variable that is not set; that is no
-                // failure here. A universal one stays exported, so say so.
+                // keeps for every session. A universal one stays exported, so say so, but only
+                // when there is one.
                 out.push_str(&format!(
-                    "set -e -g {k}; or true\nset -q -U {k}; and echo 'rolecall: {k} is also a universal variable, which fish still exports (set -e -U {k} removes it)' >&2; or true"
+                    "set -e -g {k}; set -q -U {k}; and echo 'rolecall: {k} is also a universal variable, which fish still exports (set -e -U {k} removes it)' >&2"
                 ));
             }
         }
-        out.push('\n');
     }
+    out.push_str("; true; end\n");
     out
 }
 
@@ -55,7 +64,7 @@ mod tests {
             ("$HOME", "'$HOME'"),
             ("`id`", "'`id`'"),
             ("a;b", "'a;b'"),
-            ("line\nbreak", "'line\nbreak'"),
+            ("line\nbreak", "'line'\\n'break'"),
             ("tab\there", "'tab\there'"),
             ("ünï", "'ünï'"),
             ("it\u{2019}s", "'it\u{2019}s'"),
@@ -70,6 +79,6 @@ mod tests {
     #[test]
     fn renders() {
         let text = render(&[Change::Set("A", "x".into()), Change::Unset("B")]);
-        assert_eq!(text, "set -gx A 'x'\nset -e -g B; or true\nset -q -U B; and echo 'rolecall: B is also a universal variable, which fish still exports (set -e -U B removes it)' >&2; or true\n");
+        assert_eq!(text, "begin; set -gx A 'x'; set -e -g B; set -q -U B; and echo 'rolecall: B is also a universal variable, which fish still exports (set -e -U B removes it)' >&2; true; end\n");
     }
 }

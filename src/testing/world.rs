@@ -57,7 +57,7 @@ impl World {
         let cli = Cli::try_parse_from(std::iter::once("rolecall").chain(line.iter().copied()))
             .expect("the command line parses");
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let sources = SystemSources::new(Rc::new(Aws::default()));
+        let sources = SystemSources::new(Rc::new(Aws::default()), self.vars.clone());
         let clock = FixedClock(NOW);
         let settings = Settings::from_vars(&self.vars);
         let verbosity = cli.verbosity();

@@ -255,7 +255,8 @@ fn hostile_input_gets_one_line_and_no_panic() {
 #[test]
 fn special_files_and_a_missing_home_are_refused_not_followed() {
     let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
-    for path in ["/dev/zero", "/dev/null"] {
+    // (/dev/null is an empty file, as for the AWS CLI: see ux.rs.)
+    for path in ["/dev/zero"] {
         let start = Instant::now();
         let out = sb
             .command(BIN)

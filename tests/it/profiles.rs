@@ -280,11 +280,56 @@ fn seed_ec2_instance_metadata_source_matches_the_aws_cli() {
     assert_eq!(imds.seen.lock().unwrap().len(), before);
     // Disabled metadata is a clear error.
     let out = sb.rolecall(&["export", "--no-cache", "marketingadmin"]);
-    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("EC2 instance metadata"),
-        "{}",
-        stderr(&out)
+    assert_failure_line(
+        &out,
+        5,
+        "AWS_EC2_METADATA_DISABLED=true turns instance metadata off",
+    );
+    // So is an address where nothing listens: the real cause and the address, no SDK dump.
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let env = [
+        ("AWS_EC2_METADATA_DISABLED", "false"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", closed.as_str()),
+    ];
+    let out = sb.rolecall_env(&["export", "--no-cache", "marketingadmin"], &env);
+    assert_failure_line(
+        &out,
+        5,
+        &format!("cannot reach instance metadata at {closed}: connection refused; check AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+    );
+}
+
+/// One line on stderr containing `wanted`, nothing on stdout, exit `code`; no SDK Debug dump.
+fn assert_failure_line(out: &Output, code: i32, wanted: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(wanted), "{err}");
+    for dump in ["{", "Some(", "source:", "hyper", "dispatch failure"] {
+        assert!(!err.contains(dump), "{dump} in {err}");
+    }
+}
+
+#[test]
+fn ecs_errors_say_which_variable_and_the_real_cause() {
+    let sb = Sandbox::new();
+    user_setup(&sb);
+    let arn = sb.role(&unique("taskrole"));
+    sb.write_config(&format!(
+        "[profile task]\nrole_arn = {arn}\ncredential_source = EcsContainer\n"
+    ));
+    let out = sb.rolecall(&["export", "task"]);
+    assert_failure_line(&out, 5, "neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set");
+    let closed = format!("http://127.0.0.1:{}/creds", free_port());
+    let out = sb.rolecall_env(
+        &["export", "task"],
+        &[("AWS_CONTAINER_CREDENTIALS_FULL_URI", closed.as_str())],
+    );
+    assert_failure_line(
+        &out,
+        5,
+        &format!("cannot reach the container credentials endpoint at {closed}: connection refused; check AWS_CONTAINER_CREDENTIALS_FULL_URI"),
     );
 }
 

@@ -132,7 +132,7 @@ fn dotenv_output_sources_in_sh() {
 fn the_format_follows_shell_when_not_given() {
     let sb = hostile_sandbox();
     for (shell, prefix) in [
-        ("/usr/bin/fish", "set -gx "),
+        ("/usr/bin/fish", "begin; set -gx "),
         ("/bin/bash", "export "),
         ("/usr/bin/pwsh", "$Env:"),
     ] {
@@ -320,10 +320,16 @@ fn unset_removes_every_managed_variable() {
     let out = sb.rolecall(&["export", "--unset", "--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
-    // dotenv cannot remove a variable: every one is emptied.
+    // dotenv cannot remove a variable: those for which empty means unset are emptied, the
+    // others (a profile name, a region, an expiry) are left out.
     let out = sb.rolecall(&["export", "--unset", "--format", "dotenv"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let emptied: Vec<String> = all.split(' ').map(|v| format!("{v}=''")).collect();
+    let emptied: Vec<String> = all
+        .split(' ')
+        .filter(|v| !v.contains("PROFILE") || v.starts_with("ROLECALL"))
+        .filter(|v| !v.contains("REGION") && !v.contains("EXPIRATION"))
+        .map(|v| format!("{v}=''"))
+        .collect();
     assert_eq!(stdout(&out).lines().collect::<Vec<_>>(), emptied);
 }
 
@@ -499,4 +505,113 @@ fn the_aws_cli_uses_rolecall_as_credential_process() {
         stdout(&out).trim(),
         format!("arn:aws:sts::123456789012:assumed-role/{role_name}/via-process")
     );
+}
+
+/// A second profile, without a region, beside the hostile one.
+fn two_profiles() -> Sandbox {
+    let sb = hostile_sandbox();
+    let creds = std::fs::read_to_string(sb.home().join(".aws/credentials")).unwrap();
+    sb.write_credentials(&format!(
+        "{creds}[plain]\naws_access_key_id = AKIAPLAIN\naws_secret_access_key = plainsecret\n"
+    ));
+    sb
+}
+
+#[test]
+fn switching_to_a_profile_without_a_region_unsets_the_previous_region() {
+    let sb = two_profiles();
+    let quoted = "'we'\\''ird \"name\" x'";
+    let check = "printf '[%s][%s][%s]' \"${AWS_REGION-unset}\" \"${AWS_DEFAULT_REGION-unset}\" \"$AWS_ACCESS_KEY_ID\"";
+    for (shell, pre) in posix_shells() {
+        let script = format!(
+            "eval \"$(rolecall export --format sh {quoted})\" && eval \"$(rolecall export --format sh plain)\" || exit 9; {check}"
+        );
+        let out = run_shell(&sb, shell, &pre, &script);
+        assert_eq!(
+            stdout(&out),
+            "[unset][unset][AKIAPLAIN]",
+            "{shell}: {}",
+            stderr(&out)
+        );
+    }
+    let script = "rolecall export --format fish \"$P\" | source; rolecall export --format fish plain | source; set -q AWS_REGION; or set -q AWS_DEFAULT_REGION; or echo none-left";
+    let out = sb
+        .command(which("fish"))
+        .arg("-c")
+        .arg(script)
+        .env("P", PROFILE)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "none-left\n", "{}", stderr(&out));
+    // A region the user set before any rolecall profile is theirs: it stays.
+    let out = run_shell(
+        &sb,
+        "bash",
+        &[],
+        "export AWS_REGION=ap-south-1; eval \"$(rolecall export --format sh plain)\"; printf '%s' \"$AWS_REGION\"",
+    );
+    assert_eq!(stdout(&out), "ap-south-1", "{}", stderr(&out));
+}
+
+#[test]
+fn fish_output_survives_eval_of_a_command_substitution() {
+    let sb = two_profiles();
+    // `eval (…)` joins the lines of the output with spaces.
+    let script = format!(
+        "eval (rolecall export --format fish \"$P\"); or exit 9; count $AWS_ACCESS_KEY_ID; {}",
+        print_vars()
+    );
+    let out = sb
+        .command(which("fish"))
+        .arg("-c")
+        .arg(&script)
+        .env("P", PROFILE)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("1\n{}", expected_output()));
+    assert!(
+        !stderr(&out).contains("universal"),
+        "no universal variable exists: {}",
+        stderr(&out)
+    );
+    assert_no_canary(&sb, "fish");
+    // Cut short (a full disk), the output is a syntax error that applies nothing.
+    let text = stdout(&sb.rolecall(&["export", "--format", "fish", "plain"]));
+    let cut = &text[..text.len() / 2];
+    let script = format!(
+        "echo {} | source; set -q AWS_ACCESS_KEY_ID; and echo applied; or echo nothing",
+        fish_quote(cut)
+    );
+    let out = run_shell(&sb, "fish", &[], &script);
+    assert_eq!(stdout(&out), "nothing\n", "{}", stderr(&out));
+}
+
+fn fish_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+#[test]
+fn dotenv_unset_leaves_out_what_an_empty_value_would_break() {
+    let sb = two_profiles();
+    let out = sb.rolecall(&["export", "--format", "dotenv", "--unset"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for gone in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+    ] {
+        assert!(!text.contains(&format!("{gone}=")), "{gone} in {text}");
+    }
+    assert!(text.contains("AWS_ACCESS_KEY_ID=''"), "{text}");
+    std::fs::write(sb.home().join("unset.env"), &text).unwrap();
+    // boto3 loads the result as a fresh environment (docker --env-file, set -a; . file).
+    let script = format!(
+        "set -a; . ./unset.env; set +a; {} -c 'import boto3; s = boto3.Session(); s.get_credentials(); print(\"ok\")'",
+        python().display()
+    );
+    let out = run_shell(&sb, "bash", &[], &script);
+    assert_eq!(stdout(&out), "ok\n", "{}", stderr(&out));
 }

@@ -262,3 +262,108 @@ fn ctrl_c_at_the_mfa_prompt_gives_the_terminal_back() {
     let shown = text.rfind("\u{1b}[?25h");
     assert!(shown > hidden, "the cursor is shown again: {text:?}");
 }
+
+fn keys_only() -> Sandbox {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    sb.write_credentials("[k]\naws_access_key_id = AKIAKEYSONLY\naws_secret_access_key = s\n");
+    sb
+}
+
+#[test]
+fn dev_null_is_an_empty_file_as_for_the_aws_cli() {
+    let sb = keys_only();
+    let out = sb.rolecall_env(
+        &["export", "--format", "sh", "k"],
+        &[("AWS_CONFIG_FILE", "/dev/null")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("AKIAKEYSONLY"));
+    sb.write_config("[profile c]\nregion = eu-west-1\n");
+    let out = sb.rolecall_env(
+        &["list", "--names"],
+        &[("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")],
+    );
+    assert_eq!(stdout(&out), "c\n", "{}", stderr(&out));
+    // Other devices are still refused: /dev/zero would never end.
+    let out = sb.rolecall_env(&["list"], &[("AWS_CONFIG_FILE", "/dev/zero")]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        stderr(&out),
+        "rolecall: cannot read the config file /dev/zero (from AWS_CONFIG_FILE): it is not a regular file; point AWS_CONFIG_FILE at your config file\n"
+    );
+}
+
+#[test]
+fn a_reader_that_closes_the_pipe_ends_list_quietly() {
+    let sb = keys_only();
+    let mut config = String::new();
+    for i in 0..2000 {
+        config.push_str(&format!("[profile p{i}]\nregion = eu-west-1\n"));
+    }
+    sb.write_config(&config);
+    let out = sb
+        .command(which("bash"))
+        .args([
+            "-o",
+            "pipefail",
+            "-c",
+            "rolecall list | head -1; echo \"status ${PIPESTATUS[0]}\"",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out).lines().last(),
+        Some("status 0"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn file_errors_name_the_variable_the_file_and_the_fix() {
+    let sb = keys_only();
+    let dir = sb.home().join("adir");
+    std::fs::create_dir(&dir).unwrap();
+    let out = sb.rolecall_env(
+        &["list"],
+        &[("AWS_SHARED_CREDENTIALS_FILE", dir.to_str().unwrap())],
+    );
+    assert_eq!(
+        stderr(&out),
+        format!("rolecall: cannot read the credentials file {} (from AWS_SHARED_CREDENTIALS_FILE): it is not a regular file; point AWS_SHARED_CREDENTIALS_FILE at your credentials file\n", dir.display())
+    );
+    std::fs::remove_file(sb.home().join(".aws/credentials")).unwrap();
+    std::fs::create_dir(sb.home().join(".aws/credentials")).unwrap();
+    let out = sb.rolecall(&["list"]);
+    assert!(
+        stderr(&out).contains("(the default; AWS_SHARED_CREDENTIALS_FILE is not set)"),
+        "{}",
+        stderr(&out)
+    );
+    // A profile name from AWS_PROFILE says so.
+    let sb = keys_only();
+    let out = sb.rolecall_env(&["export", "--format", "sh"], &[("AWS_PROFILE", "nope")]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).starts_with("rolecall: profile \"nope\" (from AWS_PROFILE) not found in "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_machine_without_aws_files_is_told_so_by_list_and_export() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    for args in [&["list"][..], &["export", "prod"], &["list", "--json"]] {
+        let out = sb.rolecall(args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("rolecall: no AWS configuration: neither ")
+                && err.contains("aws configure"),
+            "{args:?}: {err}"
+        );
+    }
+}

@@ -264,6 +264,16 @@ impl Sandbox {
             .unwrap()
     }
 
+    /// `rolecall ARGS` with more variables.
+    pub fn rolecall_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.command(BIN)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
     /// GetCallerIdentity with the AWS_* variables of `env` (boto3, a real AWS client).
     pub fn whoami_with(&self, env: &[(String, String)]) -> String {
         let mut c = self.command(python());
