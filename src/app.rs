@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::rc::Rc;
 
 use clap::error::ErrorKind;
@@ -33,7 +33,7 @@ pub fn main() -> ExitCode {
         .complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => return usage_error(e),
+        Err(e) => return usage_error(e, &std::env::args_os().collect::<Vec<_>>()),
     };
     let vars = Vars::from_process();
     let terminal = Terminal {
@@ -99,8 +99,8 @@ pub fn main() -> ExitCode {
 }
 
 /// Help and version go out as clap prints them; a command-line mistake becomes one line on
-/// stderr (clap's first line, and where to look), exit 2.
-fn usage_error(e: clap::Error) -> ExitCode {
+/// stderr (what is wrong, the allowed values, and the subcommand's help), exit 2.
+fn usage_error(e: clap::Error, argv: &[std::ffi::OsString]) -> ExitCode {
     if matches!(
         e.kind(),
         ErrorKind::DisplayHelp
@@ -110,15 +110,8 @@ fn usage_error(e: clap::Error) -> ExitCode {
         let _ = e.print();
         return ExitCode::from(e.exit_code() as u8);
     }
-    let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or("invalid command line");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    let tip = text
-        .lines()
-        .map(str::trim)
-        .find_map(|l| l.strip_prefix("tip: "))
-        .map(|t| format!("; {t}"))
-        .unwrap_or_default();
-    say(format_args!("{first}{tip}; see \"rolecall --help\""));
+    // The line names the command itself (`rolecall init: …`), so it has no `rolecall: ` prefix.
+    let line = crate::cli::usage_message(&e, argv);
+    let _ = writeln!(std::io::stderr(), "{}", crate::domain::printable(&line));
     ExitCode::from(crate::exit::USAGE)
 }

@@ -19,22 +19,48 @@ use crate::printer::Verbosity;
     max_term_width = 100
 )]
 pub struct Cli {
-    /// Say more on stderr: each decision, cache hit or miss, STS call (repeat for more)
-    #[arg(short, long, action = ArgAction::Count, global = true)]
-    pub verbose: u8,
-
-    /// Print nothing on stderr but errors
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub chatter: Chatter,
 
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// How much rolecall says on stderr: before the command (`rolecall -v export prod`) or after
+/// it (`rolecall export -v prod`), on the commands where it means something.
+#[derive(Debug, Args, Default)]
+pub struct Chatter {
+    /// Explain each step on stderr: the source, cache hits and misses, each STS call and
+    /// capped durations, with keys shortened and secrets left out
+    #[arg(short, long, action = ArgAction::Count, help_heading = "Output options")]
+    pub verbose: u8,
+
+    /// Print nothing on stderr but errors (no notes, no spinner)
+    #[arg(
+        short,
+        long,
+        conflicts_with = "verbose",
+        help_heading = "Output options"
+    )]
+    pub quiet: bool,
+}
+
 impl Cli {
-    /// The verbosity the flags ask for.
+    /// The verbosity the flags ask for, wherever they were given.
     pub fn verbosity(&self) -> Verbosity {
-        match (self.quiet, self.verbose) {
+        let own = match &self.command {
+            Command::Exec(a) => Some(&a.credentials.chatter),
+            Command::Export(a) => Some(&a.credentials.chatter),
+            Command::Use(a) => Some(&a.credentials.chatter),
+            Command::ClearCache(a) => Some(&a.chatter),
+            Command::List(_) | Command::Init(_) | Command::Completions(_) => None,
+        };
+        let quiet = self.chatter.quiet || own.is_some_and(|c| c.quiet);
+        let verbose = self
+            .chatter
+            .verbose
+            .saturating_add(own.map_or(0, |c| c.verbose));
+        match (quiet, verbose) {
             (true, _) => Verbosity::Quiet,
             (false, 0) => Verbosity::Normal,
             (false, 1) => Verbosity::Verbose,
@@ -59,7 +85,7 @@ pub enum Command {
         after_help = "Install the function once: eval \"$(rolecall init bash)\" in ~/.bashrc (zsh, fish, powershell alike)"
     )]
     Use(UseArgs),
-    /// Print the shell function behind `rolecall use`: eval "$(rolecall init zsh)"
+    /// Print the shell function behind `rolecall use` for SHELL: eval "$(rolecall init zsh)"
     Init(InitArgs),
     /// Print a shell completion script (profile names complete from your config)
     Completions(CompletionsArgs),
@@ -83,6 +109,9 @@ pub struct CredentialArgs {
     /// Show the plan (source, STS calls, durations, cached sessions) without calling STS
     #[arg(long, visible_alias = "explain")]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub chatter: Chatter,
 }
 
 #[derive(Debug, Args)]
@@ -111,21 +140,21 @@ pub struct ExportArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
-    /// POSIX shells: sh, bash, zsh, dash, ksh, busybox
+    /// POSIX shells: sh, dash, ksh, busybox, bash, zsh (also: bash, zsh, env)
     #[value(alias = "bash", alias = "zsh", alias = "env")]
     Sh,
     /// fish
     Fish,
-    /// PowerShell (Windows PowerShell and pwsh)
+    /// PowerShell, Windows PowerShell and pwsh (also: pwsh)
     #[value(alias = "pwsh")]
     Powershell,
-    /// cmd.exe (values limited to characters that need no escaping)
+    /// cmd.exe, values limited to characters that need no escaping (also: windows-cmd)
     #[value(alias = "windows-cmd")]
     Cmd,
-    /// KEY='value' lines without export, for `set -a; . ./file`
+    /// KEY='value' lines without export, for `set -a; . ./file` (also: env-no-export)
     #[value(alias = "env-no-export")]
     Dotenv,
-    /// The credential_process JSON (Version 1)
+    /// The credential_process JSON, Version 1 (also: process)
     #[value(alias = "process")]
     Json,
 }
@@ -161,17 +190,25 @@ pub enum UseShell {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
+    /// The shell to print the function for (add its output to that shell's startup file)
     #[arg(value_enum)]
     pub shell: InitShell,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum InitShell {
+    /// ~/.bashrc: eval "$(rolecall init bash)"
     Bash,
+    /// ~/.zshrc: eval "$(rolecall init zsh)"
     Zsh,
+    /// ~/.config/fish/config.fish: rolecall init fish | source
     Fish,
+    /// $PROFILE: rolecall init powershell | Out-String | Invoke-Expression
     #[value(alias = "pwsh")]
     Powershell,
+    /// POSIX sh, dash, busybox, ksh (~/.profile or $ENV): eval "$(rolecall init sh)"
+    #[value(alias = "dash", alias = "ksh")]
+    Sh,
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +227,9 @@ pub struct ClearCacheArgs {
     /// Profiles whose sessions to forget (default: all)
     #[arg(add = ArgValueCandidates::new(profile_candidates))]
     pub profiles: Vec<String>,
+
+    #[command(flatten)]
+    pub chatter: Chatter,
 }
 
 #[derive(Debug, Args)]
@@ -209,6 +249,113 @@ pub enum CompletionShell {
     Elvish,
 }
 
+/// A command-line mistake as one line: the command it is about, what is wrong (the argument's
+/// name, the value and the allowed values, clap's suggestion), and that command's help.
+/// `rolecall init: missing <SHELL> (bash, zsh, fish, powershell, sh); see "rolecall init --help"`
+pub fn usage_message<S: AsRef<std::ffi::OsStr>>(e: &clap::Error, argv: &[S]) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let get = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => vec![s.clone()],
+        Some(ContextValue::Strings(v)) => v.clone(),
+        Some(ContextValue::StyledStr(s)) => vec![s.to_string()],
+        Some(ContextValue::StyledStrs(v)) => v.iter().map(ToString::to_string).collect(),
+        _ => Vec::new(),
+    };
+    // The subcommands named on the command line: `rolecall init`.
+    let mut command = String::from("rolecall");
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    for word in argv.iter().skip(1) {
+        let Some(word) = word.as_ref().to_str() else {
+            continue;
+        };
+        if let Some(sub) = cmd.find_subcommand(word).cloned() {
+            command.push(' ');
+            command.push_str(sub.get_name());
+            cmd = sub;
+        }
+    }
+    let values = |arg: &str| -> Vec<String> {
+        let wanted = arg.trim_start_matches('-').trim_matches(['<', '>']);
+        let wanted = wanted.split(['=', ' ']).next().unwrap_or(wanted);
+        let found = cmd
+            .get_arguments()
+            .find(|a| {
+                a.get_id()
+                    .as_str()
+                    .eq_ignore_ascii_case(&wanted.replace('-', "_"))
+                    || a.get_value_names()
+                        .is_some_and(|n| n.iter().any(|n| n.as_str() == wanted))
+                    || a.get_long() == Some(wanted)
+            })
+            .map(|a| {
+                a.get_possible_values()
+                    .iter()
+                    .filter(|v| !v.is_hide_set())
+                    .map(|v| v.get_name().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        found
+    };
+    let listed = |values: Vec<String>| {
+        if values.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", values.join(", "))
+        }
+    };
+    let suggestion = || {
+        let s = get(ContextKind::SuggestedArg);
+        let s = if s.is_empty() {
+            get(ContextKind::SuggestedSubcommand)
+        } else {
+            s
+        };
+        s.first()
+            .map(|s| format!(" (did you mean {s}?)"))
+            .unwrap_or_default()
+    };
+    let what = match e.kind() {
+        ErrorKind::MissingRequiredArgument => get(ContextKind::InvalidArg)
+            .iter()
+            .map(|arg| format!("missing {arg}{}", listed(values(arg))))
+            .collect::<Vec<_>>()
+            .join(", "),
+        ErrorKind::InvalidValue => {
+            let arg = get(ContextKind::InvalidArg).join(" ");
+            let value = get(ContextKind::InvalidValue).join(" ");
+            let valid = get(ContextKind::ValidValue);
+            let valid = if valid.is_empty() {
+                values(&arg)
+            } else {
+                valid
+            };
+            if value.is_empty() {
+                format!("{arg} needs a value{}", listed(valid))
+            } else {
+                format!("invalid value {value:?} for {arg}{}", listed(valid))
+            }
+        }
+        ErrorKind::UnknownArgument => format!(
+            "unexpected argument {:?}{}",
+            get(ContextKind::InvalidArg).join(" "),
+            suggestion()
+        ),
+        ErrorKind::InvalidSubcommand => format!(
+            "unknown command {:?}{}",
+            get(ContextKind::InvalidSubcommand).join(" "),
+            suggestion()
+        ),
+        ErrorKind::MissingSubcommand => "missing a command".to_string(),
+        _ => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid command line");
+            first.strip_prefix("error: ").unwrap_or(first).to_string()
+        }
+    };
+    format!("{command}: {what}; see \"{command} --help\"")
+}
+
 /// Profile names for dynamic completion, read from the user's config files at completion time.
 fn profile_candidates() -> Vec<CompletionCandidate> {
     let vars = crate::domain::Vars::from_process();
@@ -225,6 +372,41 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn mistake(line: &[&str]) -> String {
+        let argv: Vec<&str> = std::iter::once("rolecall")
+            .chain(line.iter().copied())
+            .collect();
+        let e = Cli::try_parse_from(&argv).expect_err("a mistake");
+        usage_message(&e, &argv)
+    }
+
+    #[test]
+    fn usage_errors_keep_the_argument_the_values_and_the_commands_help() {
+        assert_eq!(
+            mistake(&["init"]),
+            "rolecall init: missing <SHELL> (bash, zsh, fish, powershell, sh); see \"rolecall init --help\""
+        );
+        assert_eq!(
+            mistake(&["export", "p", "--format", "csh"]),
+            "rolecall export: invalid value \"csh\" for --format <FORMAT> (sh, fish, powershell, cmd, dotenv, json); see \"rolecall export --help\""
+        );
+        let e = mistake(&["export", "--no-cahce"]);
+        assert!(
+            e.starts_with(
+                "rolecall export: unexpected argument \"--no-cahce\" (did you mean --no-cache?); see"
+            ),
+            "{e}"
+        );
+        let e = mistake(&["exprot"]);
+        assert!(
+            e.starts_with("rolecall: unknown command \"exprot\" (did you mean export?); see"),
+            "{e}"
+        );
+        for line in [&["init"][..], &["export", "--format"], &["list", "--bogus"]] {
+            assert_eq!(mistake(line).lines().count(), 1, "{line:?}");
+        }
     }
 
     #[test]

@@ -28,6 +28,33 @@ function rolecall {
 }
 "##;
 
+/// Plain POSIX (dash, busybox, ksh): no `function` keyword and no `local`, so the function's
+/// variables have names of their own and are removed on the way out.
+const SH: &str = r##"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
+# shell, `rolecall use --unset` removes them; everything else runs the rolecall program.
+# Only text that rolecall marks as shell statements is evaluated.
+rolecall() {
+    __rolecall_arg=
+    for __rolecall_arg in "$@"; do
+        case $__rolecall_arg in -*) ;; *) break ;; esac
+    done
+    if [ "$__rolecall_arg" = use ]; then
+        __rolecall_out="$(ROLECALL_SHELL_FUNCTION=sh command rolecall "$@")"
+        __rolecall_status=$?
+        if [ "$__rolecall_status" -eq 0 ]; then
+            case $__rolecall_out in
+                "# rolecall use: shell statements"*) eval "$__rolecall_out"; __rolecall_status=$? ;;
+                ?*) printf '%s\n' "$__rolecall_out" ;;
+            esac
+        fi
+        unset __rolecall_arg __rolecall_out
+        return "$__rolecall_status"
+    fi
+    unset __rolecall_arg
+    command rolecall "$@"
+}
+"##;
+
 const FISH: &str = r##"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
 # shell, `rolecall use --unset` removes them; everything else runs the rolecall program.
 # Only text that rolecall marks as shell statements is evaluated.
@@ -77,6 +104,7 @@ function rolecall {
 pub fn script(shell: InitShell) -> &'static str {
     match shell {
         InitShell::Bash | InitShell::Zsh => POSIX,
+        InitShell::Sh => SH,
         InitShell::Fish => FISH,
         InitShell::Powershell => POWERSHELL,
     }
@@ -94,7 +122,12 @@ mod tests {
 
     #[test]
     fn every_function_evaluates_only_marked_text() {
-        for shell in [InitShell::Bash, InitShell::Fish, InitShell::Powershell] {
+        for shell in [
+            InitShell::Bash,
+            InitShell::Fish,
+            InitShell::Powershell,
+            InitShell::Sh,
+        ] {
             let text = script(shell);
             assert!(text.contains(MARKER.trim_end()), "{shell:?}");
             assert!(text.contains("ROLECALL_SHELL_FUNCTION"), "{shell:?}");

@@ -341,8 +341,13 @@ fn init_functions_use_and_unset_in_bash_zsh_and_fish() {
     );
     sb.write_config("[profile keys]\nregion = eu-north-1\n");
     let posix = "eval \"$(rolecall init SHELL)\" || exit 9\nrolecall use keys || exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_REGION $ROLECALL_PROFILE\"\nrolecall use --unset || exit 7\necho \"${AWS_ACCESS_KEY_ID-gone} ${ROLECALL_PROFILE-gone}\"\nrolecall use nope 2>/dev/null; echo \"status $?\"\nrolecall --version | cut -d' ' -f1\n";
-    for shell in ["bash", "zsh"] {
-        let out = run_shell(&sb, shell, &[], &posix.replace("SHELL", shell));
+    for (shell, init, pre) in [
+        ("bash", "bash", vec![]),
+        ("zsh", "zsh", vec![]),
+        ("dash", "sh", vec![]),
+        ("busybox", "sh", vec!["sh".to_string()]),
+    ] {
+        let out = run_shell(&sb, shell, &pre, &posix.replace("SHELL", init));
         assert_eq!(
             stdout(&out),
             "AKIAINIT00000001 s3cr'et eu-north-1 keys\ngone gone\nstatus 3\nrolecall\n",
