@@ -87,7 +87,7 @@ pub enum ConfigError {
     },
     #[error("profile \"{0}\" has credential_source = Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set; export them first")]
     EnvironmentCredentialsMissing(String),
-    #[error("the sts endpoint {0:?} is not an http:// or https:// URL; fix AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or the profile's endpoint_url")]
+    #[error("the STS endpoint {0:?} is not an http:// or https:// URL; fix AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or the profile's endpoint_url")]
     InvalidEndpoint(String),
     #[error("{kind} file {path} is malformed at {error}; fix that line")]
     Malformed {

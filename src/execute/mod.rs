@@ -207,7 +207,7 @@ impl Run<'_, '_, '_> {
             Step::GetSessionToken(s) => {
                 let mfa_code = self.mfa_code(&s.mfa)?;
                 self.out.verbose(&format!(
-                    "sts GetSessionToken with MFA {} for {}s, shared by roles with this mfa_serial ({at})",
+                    "STS GetSessionToken with MFA {} for {}s, shared by roles with this mfa_serial ({at})",
                     s.mfa.serial, s.duration_seconds
                 ));
                 let request = SessionTokenRequest {
@@ -221,12 +221,11 @@ impl Run<'_, '_, '_> {
                         .sts
                         .get_session_token(endpoint, caller, &request)
                         .map_err(|e| {
-                            e.with_target(format!(
-                                "key {} with MFA {}",
-                                caller.key_hint(),
-                                s.mfa.serial
-                            ))
-                            .into()
+                            self.failed(
+                                step,
+                                e,
+                                format!("key {} with MFA {}", caller.key_hint(), s.mfa.serial),
+                            )
                         })
                 }
             }
@@ -236,7 +235,7 @@ impl Run<'_, '_, '_> {
                     None => None,
                 };
                 self.out.verbose(&format!(
-                    "sts AssumeRole {} as {} for profile \"{}\" ({at})",
+                    "STS AssumeRole {} as {} for profile \"{}\" ({at})",
                     role.role_arn, role.session_name, role.profile
                 ));
                 let mut duration_seconds = role.duration_seconds;
@@ -260,20 +259,30 @@ impl Run<'_, '_, '_> {
                         .sts
                         .assume_role(endpoint, caller, &request)
                         .map_err(|e| {
-                            e.with_target(format!(
-                                "{} for profile \"{}\" with key {}",
-                                role.role_arn,
-                                role.profile,
-                                caller.key_hint()
-                            ))
-                            .into()
+                            let mut e = e;
+                            if e.message.contains("DurationSeconds") {
+                                e.advice = Some(match duration_seconds {
+                                    Some(d) => format!("lower duration_seconds ({d}) of profile \"{}\", or raise the role's maximum session duration in IAM", role.profile),
+                                    None => format!("set a lower duration_seconds in profile \"{}\"", role.profile),
+                                });
+                            }
+                            self.failed(
+                                step,
+                                e,
+                                format!(
+                                    "{} for profile \"{}\" with key {}",
+                                    role.role_arn,
+                                    role.profile,
+                                    caller.key_hint()
+                                ),
+                            )
                         })
                 }
             }
             Step::AssumeRoleWithWebIdentity(w) => {
                 let token = self.deps.sources.web_identity_token(&w.token_file)?;
                 self.out.verbose(&format!(
-                    "sts AssumeRoleWithWebIdentity {} as {} with the token in {} ({at})",
+                    "STS AssumeRoleWithWebIdentity {} as {} with the token in {} ({at})",
                     w.role_arn, w.session_name, w.token_file
                 ));
                 let request = WebIdentityRequest {
@@ -286,11 +295,35 @@ impl Run<'_, '_, '_> {
                     .sts
                     .assume_role_with_web_identity(endpoint, &request)
                     .map_err(|e| {
-                        e.with_target(format!("{} for profile \"{}\"", w.role_arn, w.profile))
-                            .into()
+                        self.failed(
+                            step,
+                            e,
+                            format!("{} for profile \"{}\"", w.role_arn, w.profile),
+                        )
                     })
             }
         }
+    }
+
+    /// An STS failure of `step`, naming what the call was for and, for a step on the way to
+    /// another profile, that profile and where in the chain it failed.
+    fn failed(&self, step: &Step, error: StsError, target: String) -> ExecuteError {
+        let plan = self.plan;
+        let target = if step.profile() == plan.profile {
+            target
+        } else {
+            let at = plan
+                .steps
+                .iter()
+                .position(|s| s == step)
+                .map_or(0, |i| i + 1);
+            format!(
+                "{target}, step {at} of {} for profile \"{}\"",
+                plan.steps.len(),
+                plan.profile
+            )
+        };
+        error.with_target(target).into()
     }
 
     /// The MFA code for a device: `--mfa-token` (once), else `mfa_process`, else the prompt.

@@ -198,6 +198,7 @@ fn sts_errors_pass_through_with_their_exit_code() {
         code: Some("AccessDenied".into()),
         message: "nope".into(),
         target: None,
+        advice: None,
     });
     let e = h.run("a", CacheMode::Use, None).unwrap_err();
     assert_eq!(e.exit_code(), crate::domain::exit::DENIED);

@@ -121,6 +121,8 @@ pub struct StsError {
     pub message: String,
     /// What the call was for: the role and the caller's key (at most its last four characters).
     pub target: Option<String>,
+    /// A fix that fits this failure better than the kind's general one.
+    pub advice: Option<String>,
 }
 
 impl StsError {
@@ -131,6 +133,7 @@ impl StsError {
             code: None,
             message: one_line(&message.into()),
             target: None,
+            advice: None,
         }
     }
 
@@ -182,11 +185,11 @@ impl StsError {
 impl fmt::Display for StsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.kind {
-            StsErrorKind::Rejected => "sts rejected",
-            StsErrorKind::Unreachable => "could not reach sts for",
-            StsErrorKind::Throttled => "sts throttled",
-            StsErrorKind::Failing => "sts failed on its side for",
-            StsErrorKind::BadAnswer => "unusable sts answer to",
+            StsErrorKind::Rejected => "STS rejected",
+            StsErrorKind::Unreachable => "could not reach STS for",
+            StsErrorKind::Throttled => "STS throttled",
+            StsErrorKind::Failing => "STS failed on its side for",
+            StsErrorKind::BadAnswer => "unusable STS answer to",
         };
         write!(f, "{what} {}", self.operation)?;
         if let Some(target) = &self.target {
@@ -195,10 +198,15 @@ impl fmt::Display for StsError {
         if let Some(code) = &self.code {
             write!(f, " ({code})")?;
         }
-        if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
+        // STS ends its messages with a period; the hint follows after a semicolon.
+        let message = self.message.trim_end_matches(['.', ';', ' ']);
+        if !message.is_empty() {
+            write!(f, ": {message}")?;
         }
-        write!(f, "; {}", self.hint())
+        match &self.advice {
+            Some(advice) => write!(f, "; {advice}"),
+            None => write!(f, "; {}", self.hint()),
+        }
     }
 }
 
@@ -219,16 +227,17 @@ mod tests {
             kind: StsErrorKind::Rejected,
             operation: "AssumeRole",
             code: Some("AccessDenied".into()),
-            message: one_line("User: arn:aws:iam::1:user/x is not\nauthorized"),
+            message: one_line("User: arn:aws:iam::1:user/x is not\nauthorized."),
             target: Some("arn:aws:iam::2:role/r with key …ABCD".into()),
+            advice: None,
         };
         assert_eq!(
             e.to_string(),
-            "sts rejected AssumeRole of arn:aws:iam::2:role/r with key …ABCD (AccessDenied): User: arn:aws:iam::1:user/x is not authorized; check that the role's trust policy allows the source identity and that the source credentials may call sts:AssumeRole"
+            "STS rejected AssumeRole of arn:aws:iam::2:role/r with key …ABCD (AccessDenied): User: arn:aws:iam::1:user/x is not authorized; check that the role's trust policy allows the source identity and that the source credentials may call sts:AssumeRole"
         );
         let e = StsError::new(StsErrorKind::Unreachable, "AssumeRole", "connection failed");
         assert!(e.to_string().starts_with(
-            "could not reach sts for AssumeRole: connection failed; check the network"
+            "could not reach STS for AssumeRole: connection failed; check the network"
         ));
     }
 }

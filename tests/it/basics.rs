@@ -323,7 +323,7 @@ fn sts_access_denied() {
     assert_fails(
         &out,
         4,
-        "sts rejected AssumeRole of arn:aws:iam::123456789012:role/r for profile \"r\" with key …ER01 (AccessDenied): User: arn:aws:iam::123456789012:user/bob",
+        "STS rejected AssumeRole of arn:aws:iam::123456789012:role/r for profile \"r\" with key …ER01 (AccessDenied): User: arn:aws:iam::123456789012:user/bob",
     );
     assert!(stderr(&out).contains("trust policy"));
 }
@@ -353,7 +353,7 @@ fn sts_unreachable() {
     assert_fails(
         &sb.rolecall(&["export", "r"]),
         5,
-        "could not reach sts for AssumeRole",
+        "could not reach STS for AssumeRole",
     );
 }
 
@@ -394,4 +394,78 @@ fn help_shows_the_whole_product() {
     for cmd in ["exec", "export", "list", "clear-cache", "completions"] {
         assert!(text.contains(cmd), "{cmd} in {text}");
     }
+}
+
+#[test]
+fn sts_messages_name_the_url_the_status_and_the_fix() {
+    // Not STS XML: the HTTP status and the URL, once, with no doubled punctuation.
+    let (sb, s) = stub_sandbox(vec![Reply::Http(502, "<html>bad gateway</html>".into())]);
+    let out = sb.rolecall(&["export", "--no-cache", "r"]);
+    let err = stderr(&out);
+    assert_fails(&out, 5, &format!("{} answered HTTP 502", s.url));
+    assert!(
+        !err.contains(".;") && !err.contains(";;") && !err.contains(" sts "),
+        "{err}"
+    );
+
+    // A refused DurationSeconds names duration_seconds and the profile.
+    let (sb, _s) = stub_sandbox(vec![Reply::Http(
+        400,
+        stub::error_xml(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ),
+    )]);
+    sb.write_config("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nduration_seconds = 43200\n");
+    let out = sb.rolecall(&["export", "r"]);
+    assert_fails(
+        &out,
+        4,
+        "for this role; lower duration_seconds (43200) of profile \"r\"",
+    );
+
+    // A failing intermediate role names the step and the profile asked for.
+    let (sb, _s) = stub_sandbox(vec![Reply::Http(
+        403,
+        stub::error_xml("AccessDenied", "not authorized"),
+    )]);
+    sb.write_config("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n[profile c]\nrole_arn = arn:aws:iam::123456789012:role/c\nsource_profile = r\n");
+    let out = sb.rolecall(&["export", "c"]);
+    assert_fails(
+        &out,
+        4,
+        "of arn:aws:iam::123456789012:role/r for profile \"r\" with key …ER01, step 1 of 2 for profile \"c\" (AccessDenied)",
+    );
+}
+
+#[test]
+fn sts_transport_errors_name_the_url_and_a_tls_mismatch() {
+    let port = free_port();
+    let sb = Sandbox::with_endpoint(&format!("http://127.0.0.1:{port}"));
+    sb.write_credentials(
+        "[default]\naws_access_key_id = AKIASTUBCALLER02\naws_secret_access_key = s\n",
+    );
+    sb.write_config(
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n",
+    );
+    assert_fails(
+        &sb.rolecall(&["export", "r"]),
+        5,
+        &format!("could not reach STS for AssumeRole of arn:aws:iam::123456789012:role/r for profile \"r\" with key …ER02: http://127.0.0.1:{port}: connection refused"),
+    );
+    // https:// aimed at a plain-HTTP server.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        use std::io::Write;
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let out = sb.rolecall_env(
+        &["export", "--no-cache", "r"],
+        &[("AWS_ENDPOINT_URL", &format!("https://{addr}"))],
+    );
+    assert_fails(&out, 5, "does not speak TLS; if it is a plain-HTTP endpoint (moto, LocalStack), write http:// instead of https://");
 }

@@ -46,7 +46,7 @@ fn throttling_forever_fails_cleanly_after_bounded_retries() {
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     assert!(out.stdout.is_empty());
     assert!(
-        stderr(&out).contains("sts throttled AssumeRole"),
+        stderr(&out).contains("STS throttled AssumeRole"),
         "{}",
         stderr(&out)
     );
@@ -67,7 +67,7 @@ fn a_black_holed_endpoint_times_out_with_its_own_exit_code() {
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     assert!(out.stdout.is_empty());
     assert!(
-        stderr(&out).contains("could not reach sts for AssumeRole"),
+        stderr(&out).contains("could not reach STS for AssumeRole"),
         "{}",
         stderr(&out)
     );

@@ -210,7 +210,7 @@ fn verbose_explains_decisions_with_redacted_keys() {
         "session store:",
         "cache miss for profile \"prod\"",
         "source: static keys of profile \"default\" (…",
-        "sts AssumeRole",
+        "STS AssumeRole",
         "capped at 3600",
     ] {
         assert!(err.contains(needle), "{needle} in {err}");

@@ -1,13 +1,13 @@
 //! The real STS: aws-sdk-sts on a current-thread tokio runtime, with rustls, bounded
 //! timeouts and retries.
 
-use std::fmt;
 use std::rc::Rc;
 
 use aws_sdk_sts::config::retry::RetryConfig;
 use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use time::OffsetDateTime;
 
 use super::Aws;
@@ -79,18 +79,18 @@ impl SdkSts {
         aws_sdk_sts::Client::from_conf(config.build())
     }
 
-    fn send<T, E, R>(
+    fn send<T, E>(
         &self,
         operation: &'static str,
-        call: impl std::future::Future<Output = Result<T, SdkError<E, R>>>,
+        endpoint: &StsEndpoint,
+        call: impl std::future::Future<Output = Result<T, SdkError<E, HttpResponse>>>,
     ) -> Result<T, StsError>
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
     {
         self.runtime()?
             .block_on(call)
-            .map_err(|e| sdk_error(operation, e, &self.timeouts))
+            .map_err(|e| sdk_error(operation, e, endpoint, &self.timeouts))
     }
 }
 
@@ -111,7 +111,7 @@ impl Sts for SdkSts {
             .set_duration_seconds(request.duration_seconds.map(|d| d as i32))
             .set_serial_number(request.mfa_serial.clone())
             .set_token_code(request.mfa_code.as_ref().map(|c| c.expose().to_string()));
-        let output = self.send(OP, call.send())?;
+        let output = self.send(OP, endpoint, call.send())?;
         from_sdk(OP, output.credentials())
     }
 
@@ -128,7 +128,7 @@ impl Sts for SdkSts {
             .duration_seconds(request.duration_seconds as i32)
             .serial_number(&request.mfa_serial)
             .token_code(request.mfa_code.expose());
-        let output = self.send(OP, call.send())?;
+        let output = self.send(OP, endpoint, call.send())?;
         from_sdk(OP, output.credentials())
     }
 
@@ -145,7 +145,7 @@ impl Sts for SdkSts {
             .role_session_name(&request.session_name)
             .web_identity_token(request.token.expose())
             .set_duration_seconds(request.duration_seconds.map(|d| d as i32));
-        let output = self.send(OP, call.send())?;
+        let output = self.send(OP, endpoint, call.send())?;
         from_sdk(OP, output.credentials())
     }
 }
@@ -191,11 +191,20 @@ fn from_sdk(
     })
 }
 
-fn sdk_error<E, R>(operation: &'static str, error: SdkError<E, R>, limits: &Timeouts) -> StsError
+fn sdk_error<E>(
+    operation: &'static str,
+    error: SdkError<E, HttpResponse>,
+    endpoint: &StsEndpoint,
+    limits: &Timeouts,
+) -> StsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
 {
+    // The URL the request went to, for transport errors.
+    let url = endpoint
+        .url
+        .clone()
+        .unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", endpoint.region));
     match &error {
         SdkError::ServiceError(service) => {
             let e = service.err();
@@ -215,7 +224,10 @@ where
             };
             let message = match (e.message(), &code) {
                 (Some(m), _) => one_line(m),
-                (None, None) => "the answer is not a readable STS response".to_string(),
+                (None, None) => format!(
+                    "{url} answered HTTP {} with something that is not an STS response",
+                    service.raw().status().as_u16()
+                ),
                 (None, Some(_)) => String::new(),
             };
             StsError {
@@ -224,31 +236,49 @@ where
                 code,
                 message,
                 target: None,
+                advice: None,
             }
         }
         SdkError::TimeoutError(_) => StsError::new(
             StsErrorKind::Unreachable,
             operation,
-            format!("no answer within {} seconds", limits.operation.as_secs()),
+            format!(
+                "no answer from {url} within {} seconds",
+                limits.operation.as_secs()
+            ),
         ),
         SdkError::DispatchFailure(failure) => {
+            let chain = source_chain(&error);
             let why = if failure.is_timeout() {
-                format!("timed out after {} seconds", limits.connect.as_secs())
-            } else if failure.is_io() {
-                "connection failed".to_string()
+                format!("no connection within {} seconds", limits.connect.as_secs())
             } else {
-                "the request could not be sent".to_string()
+                match super::cause(&error) {
+                    super::Cause::Transport(why) => why,
+                    super::Cause::Answer(text) => text,
+                }
             };
-            StsError::new(
+            let mut e = StsError::new(
                 StsErrorKind::Unreachable,
                 operation,
-                format!("{why} ({})", source_chain(&error)),
-            )
+                format!("{url}: {why}"),
+            );
+            if url.starts_with("https://")
+                && (chain.contains("InvalidContentType") || chain.contains("corrupt message"))
+            {
+                e.advice = Some(format!(
+                    "{url} does not speak TLS; if it is a plain-HTTP endpoint (moto, LocalStack), write http:// instead of https://"
+                ));
+            }
+            e
         }
-        SdkError::ResponseError(_) => StsError::new(
+        SdkError::ResponseError(response) => StsError::new(
             StsErrorKind::BadAnswer,
             operation,
-            format!("the answer could not be read ({})", source_chain(&error)),
+            format!(
+                "{url} answered HTTP {} with something that is not an STS response ({})",
+                response.raw().status().as_u16(),
+                source_chain(&error)
+            ),
         ),
         _ => StsError::new(StsErrorKind::BadAnswer, operation, source_chain(&error)),
     }
