@@ -35,7 +35,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e, &std::env::args_os().collect::<Vec<_>>()),
     };
-    let vars = Vars::from_process();
+    let mut vars = Vars::from_process();
+    if vars.user().is_none() {
+        // A container or cron job without USER/LOGNAME: the session name still names who.
+        vars.or_insert("USER", crate::adapters::login::login_name);
+    }
     let terminal = Terminal {
         stdout: std::io::stdout().is_terminal(),
         stderr: std::io::stderr().is_terminal(),

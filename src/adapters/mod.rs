@@ -5,5 +5,6 @@ pub mod aws;
 pub mod child;
 pub mod clock;
 pub mod keychain;
+pub mod login;
 pub mod sources;
 pub mod terminal;

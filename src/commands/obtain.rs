@@ -4,9 +4,10 @@
 use super::{write_out, Context};
 use crate::cli::CredentialArgs;
 use crate::config::{ConfigError, Profiles};
+use crate::domain::env;
 use crate::domain::freshness::{CacheMode, CachePolicy};
 use crate::domain::plan::{Plan, Source};
-use crate::domain::Credentials;
+use crate::domain::{Credentials, Secret};
 use crate::error::Error;
 use crate::execute::{execute, MfaToken};
 use crate::plan::{plan, Inputs};
@@ -90,18 +91,48 @@ pub fn obtain(
         refresh_window: ctx.settings.refresh_window.clone()?,
     };
     if args.dry_run {
-        let index = ctx
-            .store
-            .index()
-            .into_iter()
-            .map(|e| (e.key, e.expiration))
+        let entries = ctx.store.index();
+        let index = entries
+            .iter()
+            .map(|e| (e.key.clone(), e.expiration))
             .collect();
+        let session_names = entries
+            .into_iter()
+            .filter_map(|e| Some((e.key, e.session_name?)))
+            .collect();
+        let mut warnings = Vec::new();
+        let metadata_off = ctx
+            .vars
+            .non_empty("AWS_EC2_METADATA_DISABLED")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if matches!(plan.source, Source::InstanceMetadata) && metadata_off {
+            warnings.push("AWS_EC2_METADATA_DISABLED=true turns instance metadata off, so the run fails wherever it needs the source".to_string());
+        }
+        // The variables, from placeholder credentials of the kind the run will hand out.
+        let temporary = !plan.steps.is_empty() || plan.source.temporary().is_some();
+        let placeholder = Credentials {
+            access_key_id: String::new(),
+            secret_access_key: Secret::new(""),
+            session_token: temporary.then(|| Secret::new("")),
+            expiration: temporary.then(|| ctx.clock.now()),
+        };
+        let changes = env::changes(
+            &placeholder,
+            plan.region.as_deref(),
+            env::OtherRegion::of(ctx.vars),
+            &plan.profile,
+        );
         let text = dry_run::render(
             &plan,
-            &index,
-            ctx.clock.now(),
-            policy,
-            args.mfa_token.is_some(),
+            &dry_run::Facts {
+                index: &index,
+                session_names: &session_names,
+                now: ctx.clock.now(),
+                policy,
+                mfa_token: args.mfa_token.is_some(),
+                warnings: &warnings,
+                changes: &changes,
+            },
         );
         match plan_to {
             PlanTo::Stdout => write_out(ctx, dry_run::as_comments(&text).as_bytes())?,

@@ -75,8 +75,12 @@ pub enum ConfigError {
         value: String,
         reason: &'static str,
     },
-    #[error("profile \"{profile}\": credential_source {value:?} is not one of Environment, Ec2InstanceMetadata, EcsContainer")]
-    UnknownCredentialSource { profile: String, value: String },
+    #[error("profile \"{profile}\": credential_source {value:?} is not one of Environment, Ec2InstanceMetadata, EcsContainer{hint}")]
+    UnknownCredentialSource {
+        profile: String,
+        value: String,
+        hint: String,
+    },
     #[error(transparent)]
     Setting(#[from] SettingError),
     #[error("{name}={value:?} is invalid: {reason}")]
@@ -385,6 +389,18 @@ fn is_dev_null(path: &Path) -> bool {
     cfg!(unix) && std::fs::canonicalize(path).is_ok_and(|p| p == Path::new("/dev/null"))
 }
 
+/// The candidate closest to `word` (case and a third of its letters aside), for "did you
+/// mean" hints on values that have a fixed set of spellings.
+pub fn nearest_word<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&word, &c.to_ascii_lowercase()), *c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
 /// Edit distance, for profile-name suggestions.
 fn edit_distance(a: &str, b: &str) -> usize {
     // Optimal string alignment: Levenshtein, plus a swap of two neighbours as one edit (the
@@ -412,6 +428,18 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nearest_words() {
+        let known = ["Environment", "Ec2InstanceMetadata", "EcsContainer"];
+        assert_eq!(
+            nearest_word("Ec2InstanceMetdata", &known),
+            Some("Ec2InstanceMetadata")
+        );
+        assert_eq!(nearest_word("environment", &known), Some("Environment"));
+        assert_eq!(nearest_word("ecscontainr", &known), Some("EcsContainer"));
+        assert_eq!(nearest_word("Lambda", &known), None);
+    }
 
     #[test]
     fn profile_headers_that_are_two_shell_words_are_unquoted() {

@@ -160,6 +160,8 @@ impl Source {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mfa {
     pub serial: String,
+    /// The profile whose `mfa_serial` (and `mfa_process`) this is.
+    pub profile: String,
     /// `mfa_process`: a command whose output is the code.
     pub process: Option<String>,
 }
@@ -187,6 +189,15 @@ impl Step {
             Step::GetSessionToken(s) => &s.profile,
             Step::AssumeRole(a) => &a.profile,
             Step::AssumeRoleWithWebIdentity(w) => &w.profile,
+        }
+    }
+
+    /// The role session name STS is asked for (none for an MFA session).
+    pub fn session_name(&self) -> Option<&str> {
+        match self {
+            Step::GetSessionToken(_) => None,
+            Step::AssumeRole(a) => Some(&a.session_name),
+            Step::AssumeRoleWithWebIdentity(w) => Some(&w.session_name),
         }
     }
 

@@ -67,6 +67,15 @@ impl Vars {
         }
     }
 
+    /// `name` set to `value` when it is not set (or empty) already.
+    pub fn or_insert(&mut self, name: &str, value: impl FnOnce() -> Option<String>) {
+        if self.non_empty(name).is_none() {
+            if let Some(value) = value() {
+                self.map.insert(name.to_string(), value);
+            }
+        }
+    }
+
     /// The login name, for the default role session name.
     pub fn user(&self) -> Option<&str> {
         self.non_empty("USER")

@@ -17,7 +17,7 @@ use crate::domain::{Credentials, Secret};
 use crate::ports::clock::Clock;
 use crate::ports::mfa::{validate, MfaPrompt};
 use crate::ports::sources::Sources;
-use crate::ports::store::{SessionLock, SessionStore};
+use crate::ports::store::{Label, SessionLock, SessionStore};
 use crate::ports::sts::{
     AssumeRoleRequest, SessionTokenRequest, Sts, StsError, StsErrorKind, WebIdentityRequest,
 };
@@ -129,7 +129,11 @@ impl Run<'_, '_, '_> {
             };
             let creds = self.call(step, current.as_ref())?;
             self.check_fresh(&creds, step.operation(), step.profile())?;
-            self.store(step.cache_key(), step.profile(), &creds);
+            let label = Label {
+                profile: step.profile(),
+                session_name: step.session_name(),
+            };
+            self.store(step.cache_key(), label, &creds);
             current = Some(creds);
         }
         current.ok_or_else(|| {
@@ -168,10 +172,18 @@ impl Run<'_, '_, '_> {
                 self.out.verbose(&format!(
                     "running credential_process of profile \"{profile}\""
                 ));
-                let creds = self.deps.sources.process(command)?;
+                let creds = self
+                    .deps
+                    .sources
+                    .process(command)
+                    .map_err(|e| e.for_profile(profile))?;
                 if creds.expiration.is_some() {
                     self.check_fresh(&creds, "credential_process", profile)?;
-                    self.store(cache_key, profile, &creds);
+                    let label = Label {
+                        profile,
+                        session_name: None,
+                    };
+                    self.store(cache_key, label, &creds);
                 }
                 Ok(Some(creds))
             }
@@ -336,7 +348,11 @@ impl Run<'_, '_, '_> {
         if let Some(command) = &mfa.process {
             self.out
                 .verbose(&format!("MFA code for {} from mfa_process", mfa.serial));
-            let out = self.deps.sources.mfa_process(command)?;
+            let out = self
+                .deps
+                .sources
+                .mfa_process(command)
+                .map_err(|e| e.for_profile(&mfa.profile))?;
             return Ok(Secret::new(validate(&out)?));
         }
         Ok(Secret::new(self.deps.mfa.code(&mfa.serial)?))
@@ -364,9 +380,9 @@ impl Run<'_, '_, '_> {
         Ok(())
     }
 
-    fn store(&mut self, key: &str, profile: &str, creds: &Credentials) {
+    fn store(&mut self, key: &str, label: Label, creds: &Credentials) {
         if self.policy.mode == CacheMode::Use {
-            if let Err(e) = self.deps.store.put(key, profile, creds) {
+            if let Err(e) = self.deps.store.put(key, label, creds) {
                 self.store_problem(&e.to_string());
             }
         }

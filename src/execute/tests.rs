@@ -357,7 +357,7 @@ fn store_write_failures_are_one_note_not_an_error() {
         fn put(
             &self,
             _: &str,
-            _: &str,
+            _: crate::ports::store::Label,
             _: &Credentials,
         ) -> Result<(), crate::ports::store::StoreError> {
             Err(crate::ports::store::StoreError("locked".into()))

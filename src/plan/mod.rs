@@ -97,6 +97,7 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         if let Some(serial) = role.mfa_serial.clone() {
             let mfa = Mfa {
                 serial: serial.clone(),
+                profile: role.profile.clone(),
                 process: role.mfa_process.clone(),
             };
             if authenticated.contains(&serial) {

@@ -230,9 +230,13 @@ fn credential_source(profile: &str, kind: &str, vars: &Vars) -> Result<Root, Con
     if kind.eq_ignore_ascii_case("EcsContainer") {
         return Ok(Root::Container);
     }
+    let known = ["Environment", "Ec2InstanceMetadata", "EcsContainer"];
     Err(ConfigError::UnknownCredentialSource {
         profile: profile.into(),
         value: kind.into(),
+        hint: crate::config::nearest_word(kind, &known)
+            .map(|k| format!("; did you mean {k}?"))
+            .unwrap_or_default(),
     })
 }
 

@@ -480,6 +480,7 @@ fn mfa_on_temporary_credentials_goes_with_the_assume_role_call() {
         roles(&p)[0].mfa,
         Some(Mfa {
             serial: MFA_X.into(),
+            profile: "r".into(),
             process: Some("get-code --now".into())
         })
     );

@@ -15,6 +15,12 @@ pub struct SourceError {
 }
 
 impl SourceError {
+    /// The same failure, said for `profile` (whose `credential_process` or `mfa_process` it was).
+    pub fn for_profile(mut self, profile: &str) -> Self {
+        self.message = format!("profile \"{profile}\": {}", self.message);
+        self
+    }
+
     pub fn failed(message: impl Into<String>) -> Self {
         Self {
             unreachable: false,

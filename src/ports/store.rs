@@ -12,6 +12,16 @@ pub struct IndexEntry {
     pub profile: String,
     /// Unix seconds.
     pub expiration: i64,
+    /// The role session's name, as STS was asked for it (what CloudTrail shows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_name: Option<String>,
+}
+
+/// What a stored session is, besides its credentials: for the index and for people.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Label<'a> {
+    pub profile: &'a str,
+    pub session_name: Option<&'a str>,
 }
 
 /// A held cross-process lock on one session key; released when dropped (or when the process
@@ -45,8 +55,8 @@ pub trait SessionStore {
     fn describe(&self) -> String;
     /// The session stored under `key`; `Ok(None)` for a miss, including an unreadable entry.
     fn get(&self, key: &str) -> Result<Option<Credentials>, StoreError>;
-    /// Stores a session for `profile` under `key`, replacing any older one.
-    fn put(&self, key: &str, profile: &str, credentials: &Credentials) -> Result<(), StoreError>;
+    /// Stores a session under `key`, replacing any older one.
+    fn put(&self, key: &str, label: Label, credentials: &Credentials) -> Result<(), StoreError>;
     /// Forgets the session under `key`.
     fn remove(&self, key: &str) -> Result<(), StoreError>;
     /// Serialises fetching the session `key` across processes; `Ok(None)` when the store

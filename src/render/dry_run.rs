@@ -6,19 +6,31 @@ use std::fmt::Write;
 
 use time::{Duration, OffsetDateTime};
 
+use crate::domain::env::Change;
 use crate::domain::freshness::{resume_point, CacheMode, CachePolicy, SessionState};
-use crate::domain::plan::{Mfa, Plan, Step};
+use crate::domain::plan::{Mfa, Plan, Source, Step};
 use crate::domain::printable;
 use crate::domain::text::human;
 
-/// Renders the plan; `mfa_token` says whether `--mfa-token` was given.
-pub fn render(
-    plan: &Plan,
-    index: &HashMap<String, i64>,
-    now: OffsetDateTime,
-    policy: CachePolicy,
-    mfa_token: bool,
-) -> String {
+/// What the dry run knows besides the plan.
+pub struct Facts<'a> {
+    /// Cache key → expiry (unix seconds), from the session index.
+    pub index: &'a HashMap<String, i64>,
+    /// Cache key → the role session name a cached session was made with.
+    pub session_names: &'a HashMap<String, String>,
+    pub now: OffsetDateTime,
+    pub policy: CachePolicy,
+    /// `--mfa-token` was given.
+    pub mfa_token: bool,
+    /// What will make the run fail, seen from the environment.
+    pub warnings: &'a [String],
+    /// The variables the run will set and unset (values of secrets are never shown).
+    pub changes: &'a [Change],
+}
+
+/// Renders the plan.
+pub fn render(plan: &Plan, facts: &Facts) -> String {
+    let (index, now, policy, mfa_token) = (facts.index, facts.now, facts.policy, facts.mfa_token);
     let states: Vec<SessionState> = plan
         .steps
         .iter()
@@ -53,9 +65,13 @@ pub fn render(
             .map(|u| format!(", {u}"))
             .unwrap_or_default()
     );
+    let command = match &plan.source {
+        Source::Process { command, .. } => format!(", which runs {command}"),
+        _ => String::new(),
+    };
     let _ = writeln!(
         out,
-        "  source: {}{}",
+        "  source: {}{command}{}",
         plan.source.describe(),
         if start > 0 {
             " (not needed: a later session is cached)"
@@ -63,6 +79,14 @@ pub fn render(
             ""
         }
     );
+    // A cached step shows the name its session was made with, not the one a new call would use.
+    let session_name = |i: usize, planned: &str| -> String {
+        let step = &plan.steps[i];
+        match facts.session_names.get(step.cache_key()) {
+            Some(name) if i + 1 == start => name.clone(),
+            _ => planned.to_string(),
+        }
+    };
     let mut mfa_lines = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
         let (what, mfa) = match step {
@@ -78,7 +102,7 @@ pub fn render(
                 format!(
                     "AssumeRole {} as {} for {}{}",
                     a.role_arn,
-                    a.session_name,
+                    session_name(i, &a.session_name),
                     duration(a.duration_seconds),
                     a.external_id
                         .as_deref()
@@ -91,7 +115,7 @@ pub fn render(
                 format!(
                     "AssumeRoleWithWebIdentity {} as {} with the token in {} for {}",
                     w.role_arn,
-                    w.session_name,
+                    session_name(i, &w.session_name),
                     w.token_file,
                     duration(w.duration_seconds)
                 ),
@@ -123,6 +147,12 @@ pub fn render(
     for note in &plan.notes {
         let _ = writeln!(out, "  note: {note}");
     }
+    for warning in facts.warnings {
+        let _ = writeln!(out, "  warning: {warning}");
+    }
+    if !facts.changes.is_empty() {
+        let _ = writeln!(out, "  {}", variables(facts.changes));
+    }
     if calls > 0 && policy.mode == CacheMode::Use {
         let _ = writeln!(
             out,
@@ -131,6 +161,27 @@ pub fn render(
         );
     }
     out
+}
+
+/// `sets A, B, AWS_REGION=eu-west-1; unsets C`: names, and the values that are no secret.
+pub fn variables(changes: &[Change]) -> String {
+    const SHOWN: &[&str] = &["AWS_REGION", "AWS_DEFAULT_REGION", "ROLECALL_PROFILE"];
+    let set: Vec<String> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Set(k, v) if SHOWN.contains(k) => Some(format!("{k}={v}")),
+            Change::Set(k, _) => Some(k.to_string()),
+            Change::Unset(_) => None,
+        })
+        .collect();
+    let unset: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Unset(k) => Some(*k),
+            Change::Set(..) => None,
+        })
+        .collect();
+    format!("sets {}; unsets {}", set.join(", "), unset.join(", "))
 }
 
 fn mfa_line(mfa: &Mfa, step: usize, mfa_token: bool) -> String {
@@ -173,6 +224,19 @@ mod tests {
 
     const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
 
+    fn facts(index: &HashMap<String, i64>, mode: CacheMode, mfa_token: bool) -> Facts<'_> {
+        static NAMES: std::sync::OnceLock<HashMap<String, String>> = std::sync::OnceLock::new();
+        Facts {
+            index,
+            session_names: NAMES.get_or_init(HashMap::new),
+            now: NOW,
+            policy: CachePolicy::new(mode),
+            mfa_token,
+            warnings: &[],
+            changes: &[],
+        }
+    }
+
     fn three_role_chain_with_mfa() -> Plan {
         let config = "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = a\nduration_seconds = 7200\n[profile c]\nrole_arn = arn:aws:iam::333333333333:role/c\nsource_profile = b\nduration_seconds = 43200\n";
         let creds = "[default]\naws_access_key_id = AKIAEXAMPLE1234\naws_secret_access_key = s\n";
@@ -182,13 +246,7 @@ mod tests {
     #[test]
     fn cold_chain_shows_the_cap_and_one_mfa_step() {
         let p = three_role_chain_with_mfa();
-        let text = render(
-            &p,
-            &HashMap::new(),
-            NOW,
-            CachePolicy::new(CacheMode::Use),
-            false,
-        );
+        let text = render(&p, &facts(&HashMap::new(), CacheMode::Use, false));
         assert_eq!(
             text,
             "profile \"c\": 4 STS calls (us-east-1)\n  source: static keys of profile \"default\" (…1234)\n  1. GetSessionToken with MFA arn:aws:iam::111111111111:mfa/maria for 8h 00m [a]: calls STS\n  2. AssumeRole arn:aws:iam::111111111111:role/a as rolecall-maria-1795341600 for 1h 00m (STS default) [a]: calls STS\n  3. AssumeRole arn:aws:iam::222222222222:role/b as rolecall-maria-1795341600 for 1h 00m [b]: calls STS\n  4. AssumeRole arn:aws:iam::333333333333:role/c as rolecall-maria-1795341600 for 1h 00m [c]: calls STS\n  MFA: one code for arn:aws:iam::111111111111:mfa/maria at step 1, from a prompt on the terminal\n  note: profile \"b\": duration_seconds 7200 capped at 3600 because it is assumed with another role's session; STS limits a chained role session to one hour\n  note: profile \"c\": duration_seconds 43200 capped at 3600 because it is assumed with another role's session; STS limits a chained role session to one hour\n  new sessions are cached and reused while more than 15m of their life remains\n"
@@ -221,7 +279,7 @@ mod tests {
                 (NOW + Duration::minutes(5)).unix_timestamp(),
             ),
         ]);
-        let text = render(&p, &index, NOW, CachePolicy::new(CacheMode::Use), true);
+        let text = render(&p, &facts(&index, CacheMode::Use, true));
         assert!(text.starts_with("profile \"c\": 1 STS call"), "{text}");
         assert!(
             text.contains("source: static keys of profile \"default\" (…1234) (not needed"),
@@ -238,7 +296,7 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("MFA: one code"), "no MFA needed: {text}");
-        let bypass = render(&p, &index, NOW, CachePolicy::new(CacheMode::Bypass), true);
+        let bypass = render(&p, &facts(&index, CacheMode::Bypass, true));
         assert!(
             bypass.contains("4 STS calls") && bypass.contains("from --mfa-token"),
             "{bypass}"

@@ -4,12 +4,12 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use crate::domain::Credentials;
-use crate::ports::store::{IndexEntry, SessionStore, StoreError};
+use crate::ports::store::{IndexEntry, Label, SessionStore, StoreError};
 
 /// Keeps sessions for the life of the value.
 #[derive(Default)]
 pub struct MemoryStore {
-    entries: RefCell<BTreeMap<String, (String, Credentials)>>,
+    entries: RefCell<BTreeMap<String, (String, Option<String>, Credentials)>>,
 }
 
 impl MemoryStore {
@@ -32,13 +32,18 @@ impl SessionStore for MemoryStore {
     }
 
     fn get(&self, key: &str) -> Result<Option<Credentials>, StoreError> {
-        Ok(self.entries.borrow().get(key).map(|(_, c)| c.clone()))
+        Ok(self.entries.borrow().get(key).map(|(_, _, c)| c.clone()))
     }
 
-    fn put(&self, key: &str, profile: &str, credentials: &Credentials) -> Result<(), StoreError> {
-        self.entries
-            .borrow_mut()
-            .insert(key.to_string(), (profile.to_string(), credentials.clone()));
+    fn put(&self, key: &str, label: Label, credentials: &Credentials) -> Result<(), StoreError> {
+        self.entries.borrow_mut().insert(
+            key.to_string(),
+            (
+                label.profile.to_string(),
+                label.session_name.map(str::to_string),
+                credentials.clone(),
+            ),
+        );
         Ok(())
     }
 
@@ -51,10 +56,11 @@ impl SessionStore for MemoryStore {
         self.entries
             .borrow()
             .iter()
-            .map(|(key, (profile, c))| IndexEntry {
+            .map(|(key, (profile, session_name, c))| IndexEntry {
                 key: key.clone(),
                 profile: profile.clone(),
                 expiration: c.expiration.map(|e| e.unix_timestamp()).unwrap_or(0),
+                session_name: session_name.clone(),
             })
             .collect()
     }

@@ -367,3 +367,84 @@ fn a_machine_without_aws_files_is_told_so_by_list_and_export() {
         );
     }
 }
+
+#[test]
+fn smaller_messages_name_the_profile_and_the_nearest_value() {
+    let sb = keys_only();
+    sb.write_config("[profile typo]\nrole_arn = arn:aws:iam::123456789012:role/t\ncredential_source = Ec2InstanceMetdata\n[profile proc]\ncredential_process = sh -c 'exit 3'\n");
+    let out = sb.rolecall(&["export", "typo"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out)
+            .trim_end()
+            .ends_with("; did you mean Ec2InstanceMetadata?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sb.rolecall(&["export", "proc"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        stderr(&out).contains("rolecall: profile \"proc\": credential_process \"sh\" failed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_default_session_name_has_the_login_name_without_user_or_logname() {
+    let sb = keys_only();
+    sb.write_config(
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = k\n",
+    );
+    let me = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let me = String::from_utf8(me.stdout).unwrap().trim().to_string();
+    let out = sb
+        .command(BIN)
+        .args(["export", "--dry-run", "r"])
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains(&format!(" as rolecall-{me}-")),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn dry_run_names_the_cached_session_the_process_the_variables_and_what_will_fail() {
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "named", "region = eu-west-1\n");
+    let out = sb.rolecall(&["export", "--format", "sh", "named"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let who = sb.whoami_with(&parse_exports(&stdout(&out)));
+    let session = who.rsplit('/').next().unwrap().trim().to_string();
+    // A later dry run would plan a new name: the cached step shows the one STS was given.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let plan = stdout(&sb.rolecall(&["export", "--dry-run", "named"]));
+    assert!(
+        plan.contains(&format!("AssumeRole {arn} as {session} for"))
+            && plan.contains("cached, valid"),
+        "{session}: {plan}"
+    );
+    assert!(
+        plan.contains("#   sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_REGION=eu-west-1, AWS_DEFAULT_REGION=eu-west-1, ROLECALL_PROFILE=named; unsets AWS_PROFILE, AWS_DEFAULT_PROFILE, AWS_SECURITY_TOKEN"),
+        "{plan}"
+    );
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    sb.write_config(&format!("{config}\n[profile proc]\ncredential_process = make-creds --for ci\n[profile ec2]\nrole_arn = {arn}\ncredential_source = Ec2InstanceMetadata\n"));
+    let plan = stdout(&sb.rolecall(&["export", "--dry-run", "proc"]));
+    assert!(
+        plan.contains("credential_process of profile \"proc\", which runs make-creds --for ci"),
+        "{plan}"
+    );
+    let plan = stdout(&sb.rolecall(&["export", "--dry-run", "ec2"]));
+    assert!(
+        plan.contains("#   warning: AWS_EC2_METADATA_DISABLED=true turns instance metadata off"),
+        "{plan}"
+    );
+}

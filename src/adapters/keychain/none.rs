@@ -1,7 +1,7 @@
 //! `ROLECALL_KEYRING=none`: a store that keeps nothing.
 
 use crate::domain::Credentials;
-use crate::ports::store::{IndexEntry, SessionStore, StoreError};
+use crate::ports::store::{IndexEntry, Label, SessionStore, StoreError};
 
 /// Remembers nothing.
 pub struct NoStore;
@@ -15,12 +15,7 @@ impl SessionStore for NoStore {
         Ok(None)
     }
 
-    fn put(
-        &self,
-        _key: &str,
-        _profile: &str,
-        _credentials: &Credentials,
-    ) -> Result<(), StoreError> {
+    fn put(&self, _key: &str, _label: Label, _credentials: &Credentials) -> Result<(), StoreError> {
         Ok(())
     }
 

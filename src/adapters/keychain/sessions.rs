@@ -4,7 +4,7 @@ use super::backend::Backend;
 use super::codec::{decode, encode};
 use super::statedir::{StateDir, LOCK_WAIT};
 use crate::domain::Credentials;
-use crate::ports::store::{IndexEntry, SessionLock, SessionStore, StoreError};
+use crate::ports::store::{IndexEntry, Label, SessionLock, SessionStore, StoreError};
 
 /// Sessions in a keychain backend, with the index and locks in the state directory.
 pub struct KeychainSessions {
@@ -31,7 +31,8 @@ impl SessionStore for KeychainSessions {
         Ok(self.backend.get(key)?.and_then(|bytes| decode(&bytes)))
     }
 
-    fn put(&self, key: &str, profile: &str, credentials: &Credentials) -> Result<(), StoreError> {
+    fn put(&self, key: &str, label: Label, credentials: &Credentials) -> Result<(), StoreError> {
+        let profile = label.profile;
         let (Some(bytes), Some(expiration)) = (encode(credentials), credentials.expiration) else {
             return Ok(()); // long-term keys are never cached
         };
@@ -41,7 +42,7 @@ impl SessionStore for KeychainSessions {
             &bytes,
         )?;
         self.state
-            .index_put(key, profile, expiration.unix_timestamp())
+            .index_put(key, label, expiration.unix_timestamp())
     }
 
     fn remove(&self, key: &str) -> Result<(), StoreError> {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::domain::Vars;
-use crate::ports::store::{IndexEntry, StoreError};
+use crate::ports::store::{IndexEntry, Label, StoreError};
 
 /// How long a process waits for another one fetching the same session.
 pub const LOCK_WAIT: Duration = Duration::from_secs(60);
@@ -71,12 +71,13 @@ impl StateDir {
     }
 
     /// Records that a session for `profile` is stored under `key`.
-    pub fn index_put(&self, key: &str, profile: &str, expiration: i64) -> Result<(), StoreError> {
+    pub fn index_put(&self, key: &str, label: Label, expiration: i64) -> Result<(), StoreError> {
         let dir = self.private_dir("sessions")?;
         let entry = IndexEntry {
             key: key.to_string(),
-            profile: profile.to_string(),
+            profile: label.profile.to_string(),
             expiration,
+            session_name: label.session_name.map(str::to_string),
         };
         let json = serde_json::to_vec(&entry).map_err(|e| StoreError(e.to_string()))?;
         let tmp = dir.join(format!(".{key}.{}.tmp", std::process::id()));
@@ -208,14 +209,21 @@ fn private_file(path: &Path, truncate: bool) -> io::Result<File> {
 mod tests {
     use super::*;
 
+    fn label(profile: &str) -> Label<'_> {
+        Label {
+            profile,
+            session_name: None,
+        }
+    }
+
     #[test]
     fn index_round_trip_and_removal() {
         let tmp = tempfile::tempdir().unwrap();
         let state = StateDir::at(tmp.path().join("state"));
         assert!(state.index().is_empty());
-        state.index_put("aa11", "prod", 100).unwrap();
-        state.index_put("bb22", "dev", 200).unwrap();
-        state.index_put("aa11", "prod", 300).unwrap();
+        state.index_put("aa11", label("prod"), 100).unwrap();
+        state.index_put("bb22", label("dev"), 200).unwrap();
+        state.index_put("aa11", label("prod"), 300).unwrap();
         std::fs::write(tmp.path().join("state/sessions/cc33"), b"not json").unwrap();
         let index = state.index();
         assert_eq!(
@@ -224,12 +232,14 @@ mod tests {
                 IndexEntry {
                     key: "bb22".into(),
                     profile: "dev".into(),
-                    expiration: 200
+                    expiration: 200,
+                    session_name: None,
                 },
                 IndexEntry {
                     key: "aa11".into(),
                     profile: "prod".into(),
-                    expiration: 300
+                    expiration: 300,
+                    session_name: None,
                 },
             ]
         );
@@ -246,7 +256,7 @@ mod tests {
         std::fs::create_dir(&root).unwrap();
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o777)).unwrap();
         let state = StateDir::at(&root);
-        state.index_put("aa11", "prod", 1).unwrap();
+        state.index_put("aa11", label("prod"), 1).unwrap();
         let _lock = state.lock("aa11", Duration::ZERO).unwrap().unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&root), 0o700);
