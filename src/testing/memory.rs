@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 use crate::domain::Credentials;
 use crate::ports::store::{IndexEntry, Label, SessionStore, StoreError};
 
+/// A stored session: profile, session name, credentials.
+type Stored = (String, Option<String>, Credentials);
+
 /// Keeps sessions for the life of the value.
 #[derive(Default)]
 pub struct MemoryStore {
-    entries: RefCell<BTreeMap<String, (String, Option<String>, Credentials)>>,
+    entries: RefCell<BTreeMap<String, Stored>>,
 }
 
 impl MemoryStore {
