@@ -406,14 +406,13 @@ impl Run<'_, '_, '_> {
 
     /// Tells the user about the first store failure of the run; later ones only with `-v`.
     fn store_problem(&mut self, problem: &str) {
-        if self.store_trouble {
-            self.out.verbose(&format!("session store: {problem}"));
+        let note = format!("could not cache the session: {problem}; continuing without the cache");
+        if self.store_trouble || !self.deps.store.is_news(&note) {
+            self.out.verbose(&note);
         } else {
-            self.out.note(&format!(
-                "could not cache the session ({problem}); continuing without the cache"
-            ));
-            self.store_trouble = true;
+            self.out.note(&note);
         }
+        self.store_trouble = true;
     }
 
     /// A cached session under `key` that still has more than the refresh window left.

@@ -390,7 +390,7 @@ fn store_write_failures_are_one_note_not_an_error() {
     assert_eq!(c.access_key_id, "ASIA3");
     let err = String::from_utf8(err).unwrap();
     assert_eq!(
-        err.matches("could not cache the session (locked)").count(),
+        err.matches("could not cache the session: locked;").count(),
         1,
         "{err}"
     );

@@ -70,4 +70,9 @@ pub trait SessionStore {
     fn notice(&self) -> Option<String> {
         None
     }
+    /// Whether a note about the store is news, or was told already (this boot, say): a store
+    /// that fails the same way every run is said once, not on every run.
+    fn is_news(&self, _note: &str) -> bool {
+        true
+    }
 }

@@ -56,8 +56,7 @@ mod platform {
     fn secret_service() -> Result<Box<dyn Backend>, StoreError> {
         let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| {
             StoreError(format!(
-                "secret service unavailable ({}); start gnome-keyring or another Secret Service, or set ROLECALL_KEYRING=keyutils",
-                e
+                "the Secret Service is unavailable: {e}; start gnome-keyring or another Secret Service, or set ROLECALL_KEYRING=keyutils"
             ))
         })?;
         Ok(Box::new(Keychain::new("Secret Service", store, None, true)))

@@ -59,8 +59,14 @@ impl SessionStore for KeychainSessions {
         self.state.index()
     }
 
+    /// A layer's problem, once per boot: the same fallback every run is no news.
     fn notice(&self) -> Option<String> {
         let problems = self.backend.problems();
-        (!problems.is_empty()).then(|| problems.join("; "))
+        let text = problems.join("; ");
+        (!problems.is_empty() && self.is_news(&text)).then_some(text)
+    }
+
+    fn is_news(&self, note: &str) -> bool {
+        self.state.first_this_boot("notice", note)
     }
 }

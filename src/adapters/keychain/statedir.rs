@@ -93,6 +93,23 @@ impl StateDir {
         })
     }
 
+    /// Whether `text` (a note about `topic`) is news: true the first time in this boot of the
+    /// machine (Linux's boot id; elsewhere, the first time ever), false after that. A state
+    /// directory that cannot be written makes everything news.
+    pub fn first_this_boot(&self, topic: &str, text: &str) -> bool {
+        let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+        let mark = format!("{}\n{text}\n", boot.trim());
+        let Ok(dir) = self.private_dir("notices") else {
+            return true;
+        };
+        let path = dir.join(topic);
+        if fs::read_to_string(&path).is_ok_and(|seen| seen == mark) {
+            return false;
+        }
+        let _ = private_file(&path, true).and_then(|mut f| f.write_all(mark.as_bytes()));
+        true
+    }
+
     pub fn index_remove(&self, key: &str) {
         let _ = fs::remove_file(self.root.join("sessions").join(key));
     }
@@ -208,6 +225,17 @@ fn private_file(path: &Path, truncate: bool) -> io::Result<File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_notice_is_news_once_per_boot_and_again_when_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::at(dir.path().join("state"));
+        assert!(state.first_this_boot("notice", "kernel keyring failed"));
+        assert!(!state.first_this_boot("notice", "kernel keyring failed"));
+        assert!(state.first_this_boot("notice", "Secret Service failed"));
+        let broken = StateDir::at("/proc/no-such-dir/rolecall");
+        assert!(broken.first_this_boot("notice", "x") && broken.first_this_boot("notice", "x"));
+    }
 
     fn label(profile: &str) -> Label<'_> {
         Label {

@@ -42,7 +42,7 @@ impl<B: Backend + 'static> Bounded<B> {
         });
         rx.recv_timeout(self.timeout).unwrap_or_else(|_| {
             let e = StoreError(format!(
-                "{}: no answer within {} seconds (is the keyring locked?)",
+                "{}: no answer within {} seconds; if your keyring is locked, unlock it (log in to the desktop session, open Passwords and Keys, or start gnome-keyring-daemon --unlock with the password on its standard input)",
                 self.inner.name(),
                 self.timeout.as_secs()
             ));
