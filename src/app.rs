@@ -45,6 +45,10 @@ pub fn main() -> ExitCode {
         stderr: std::io::stderr().is_terminal(),
         color: std::io::stdout().is_terminal() && vars.non_empty("NO_COLOR").is_none(),
         parent_shell: crate::adapters::terminal::shell::shell(),
+        width: std::io::stdout()
+            .is_terminal()
+            .then(crate::adapters::terminal::stdout_width)
+            .flatten(),
     };
     let settings = Settings::from_vars(&vars);
     let verbosity = cli.verbosity();

@@ -24,6 +24,9 @@ struct Row {
     source: Option<String>,
     region: Option<String>,
     mfa_serial: Option<String>,
+    /// Why the profile cannot work, if it cannot (a cycle, a missing source, an invalid value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
     #[serde(skip)]
     state: SessionState,
     session: &'static str,
@@ -64,12 +67,13 @@ fn rows(
         .filter_map(|name| profiles.get(name))
         .map(|p| {
             let (kind, source) = kind_and_source(p);
-            // The session a run would use: the plan's last step, or a cached process result.
-            // Only profiles with an index entry can have one, so only those are planned.
-            let key = indexed
-                .contains(p.name)
-                .then(|| plan(profiles, p.name, inputs).ok())
-                .flatten()
+            // Every profile is planned (a few microseconds each), so a broken one is marked;
+            // the session a run would use is the plan's last step or a cached process result.
+            let planned = plan(profiles, p.name, inputs);
+            let problem = planned.as_ref().err().and_then(|e| e.profile_problem());
+            let key = planned
+                .ok()
+                .filter(|_| indexed.contains(p.name))
                 .and_then(|plan| plan.final_key().map(str::to_string));
             let state = key
                 .map(|k| SessionState::of(index, &k, now))
@@ -81,6 +85,7 @@ fn rows(
                 source,
                 region: p.get("region").map(str::to_string),
                 mfa_serial: p.get("mfa_serial").map(str::to_string),
+                problem,
                 state,
                 session: match state {
                     SessionState::Valid(_) => "valid",
@@ -104,7 +109,8 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     if args.names {
         let mut text = String::new();
         for name in profiles.names() {
-            text.push_str(name);
+            // Shown, never obeyed: control characters escaped, as in the table.
+            text.push_str(&printable(name));
             text.push('\n');
         }
         write_out(ctx, text.as_bytes())?;
@@ -120,15 +126,25 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         t.push('\n');
         t
     } else {
-        table(&rows, now, ctx.terminal.color)
+        table(&rows, now, ctx.terminal.color, ctx.terminal.width)
     };
     write_out(ctx, text.as_bytes())?;
     Ok(Outcome::Done)
 }
 
-fn table(rows: &[Row], now: OffsetDateTime, color: bool) -> String {
+/// The columns, in order; `fit` drops them from the back of `DROP_ORDER` first.
+const HEADER: [&str; 7] = [
+    "PROFILE", "KIND", "ROLE", "SOURCE", "REGION", "MFA", "SESSION",
+];
+/// Which columns go, one by one, when the table is wider than the terminal.
+const DROP_ORDER: [usize; 4] = [5, 4, 3, 1];
+const ROLE: usize = 2;
+
+/// The table: every row whole when piped (`width` is `None`); on a terminal, as wide as it
+/// is: ARNs shortened to the role's name first, then columns dropped, then the role cut.
+fn table(rows: &[Row], now: OffsetDateTime, color: bool, width: Option<usize>) -> String {
     let dash = || "—".to_string();
-    let cells: Vec<[String; 7]> = rows
+    let mut cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
             [
@@ -141,54 +157,136 @@ fn table(rows: &[Row], now: OffsetDateTime, color: bool) -> String {
                     .as_deref()
                     .map(|m| m.rsplit(':').next().unwrap_or(m).to_string())
                     .unwrap_or_else(dash),
-                r.state.text(now),
+                match &r.problem {
+                    Some(problem) => format!("broken: {problem}"),
+                    None => r.state.text(now),
+                },
             ]
             // Names and values from the config are shown, never obeyed by the terminal.
             .map(|cell| printable(&cell).into_owned())
+            .to_vec()
         })
         .collect();
-    let header = [
-        "PROFILE", "KIND", "ROLE", "SOURCE", "REGION", "MFA", "SESSION",
-    ];
-    let mut widths = header.map(|h| h.chars().count());
+    let mut header: Vec<String> = HEADER.iter().map(|h| h.to_string()).collect();
+    let mut columns: Vec<usize> = (0..HEADER.len()).collect();
+    if let Some(width) = width {
+        fit(&mut header, &mut cells, &mut columns, width);
+    }
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &cells {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
         }
     }
     let paint = |text: &str, code: &str| {
-        if color {
+        if color && !code.is_empty() {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_string()
         }
     };
     let mut out = String::new();
-    let line = |out: &mut String, cols: [String; 7], styles: [&str; 7]| {
+    let line = |out: &mut String, cols: &[String], styles: &[&str]| {
         for (i, (cell, style)) in cols.iter().zip(styles).enumerate() {
-            let pad = widths[i] - cell.chars().count();
-            let last = i == cols.len() - 1;
-            out.push_str(&if style.is_empty() {
-                cell.clone()
-            } else {
-                paint(cell, style)
-            });
-            if !last {
-                out.push_str(&" ".repeat(pad + 2));
+            out.push_str(&paint(cell, style));
+            if i + 1 < cols.len() {
+                out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
             }
         }
         out.push('\n');
     };
-    line(&mut out, header.map(str::to_string), ["1"; 7]);
-    for (row, r) in cells.into_iter().zip(rows) {
-        let session_style = match r.state {
-            SessionState::Valid(_) => "32",
-            SessionState::Expired => "33",
-            SessionState::None => "2",
+    line(&mut out, &header, &vec!["1"; header.len()]);
+    for (row, r) in cells.iter().zip(rows) {
+        let session_style = match (&r.problem, r.state) {
+            (Some(_), _) => "31",
+            (None, SessionState::Valid(_)) => "32",
+            (None, SessionState::Expired) => "33",
+            (None, SessionState::None) => "2",
         };
-        line(&mut out, row, ["1", "", "", "", "", "", session_style]);
+        let styles: Vec<&str> = columns
+            .iter()
+            .map(|&c| match c {
+                0 => "1",
+                6 => session_style,
+                _ => "",
+            })
+            .collect();
+        line(&mut out, row, &styles);
     }
     out
+}
+
+/// Makes the table fit `width` columns of the terminal.
+fn fit(
+    header: &mut Vec<String>,
+    cells: &mut [Vec<String>],
+    columns: &mut Vec<usize>,
+    width: usize,
+) {
+    let total = |header: &[String], cells: &[Vec<String>]| -> usize {
+        (0..header.len())
+            .map(|i| {
+                cells
+                    .iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([header[i].chars().count()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .sum::<usize>()
+            + 2 * header.len().saturating_sub(1)
+    };
+    if total(header, cells) <= width {
+        return;
+    }
+    // arn:aws:iam::123456789012:role/path/name → name
+    for row in cells.iter_mut() {
+        let arn = &row[ROLE];
+        if let Some((_, name)) = arn.rsplit_once('/') {
+            row[ROLE] = name.to_string();
+        }
+    }
+    for drop in DROP_ORDER {
+        if total(header, cells) <= width {
+            return;
+        }
+        let Some(at) = columns.iter().position(|&c| c == drop) else {
+            continue;
+        };
+        columns.remove(at);
+        header.remove(at);
+        for row in cells.iter_mut() {
+            row.remove(at);
+        }
+    }
+    // Still too wide: cut the widest column but the profile's (role names first, then a long
+    // session note), never below a few characters.
+    for _ in 0..header.len() {
+        let excess = total(header, cells).saturating_sub(width);
+        if excess == 0 {
+            return;
+        }
+        let width_of = |i: usize| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let Some(at) = (1..header.len()).max_by_key(|&i| width_of(i)) else {
+            return;
+        };
+        let keep = width_of(at)
+            .saturating_sub(excess)
+            .max(header[at].len())
+            .max(6);
+        for row in cells.iter_mut() {
+            if row[at].chars().count() > keep {
+                let cut: String = row[at].chars().take(keep - 1).collect();
+                row[at] = format!("{cut}…");
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -239,7 +337,7 @@ mod tests {
                 ("default", "keys", "—".to_string()),
             ]
         );
-        let text = table(&rows, NOW, false);
+        let text = table(&rows, NOW, false, None);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("PROFILE  KIND"), "{text}");
         assert!(
@@ -249,6 +347,32 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('\x1b'));
-        assert!(table(&rows, NOW, true).contains("\x1b[32mvalid 42m\x1b[0m"));
+        assert!(table(&rows, NOW, true, None).contains("\x1b[32mvalid 42m\x1b[0m"));
+        let broken = rows.iter().find(|r| r.profile == "broken").unwrap();
+        assert_eq!(
+            broken.problem.as_deref(),
+            Some("source_profile \"ghost\" is missing")
+        );
+        assert!(
+            text.lines().any(|l| l.starts_with("broken ")
+                && l.ends_with("broken: source_profile \"ghost\" is missing")),
+            "{text}"
+        );
+        // On a narrow terminal: role names instead of ARNs, then fewer columns, never wider.
+        for width in [100, 80, 60, 40] {
+            let narrow = table(&rows, NOW, false, Some(width));
+            for line in narrow.lines() {
+                assert!(
+                    line.chars().count() <= width.max(52),
+                    "{width}: {line:?}\n{narrow}"
+                );
+            }
+            assert!(narrow.lines().nth(1).unwrap().starts_with("r "), "{narrow}");
+        }
+        let narrow = table(&rows, NOW, false, Some(80));
+        assert!(
+            !narrow.contains("arn:aws:iam") && narrow.contains(" r "),
+            "{narrow}"
+        );
     }
 }

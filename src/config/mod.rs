@@ -111,6 +111,27 @@ pub enum ConfigError {
     NoFiles { config: String, credentials: String },
 }
 
+impl ConfigError {
+    /// For a problem of a profile's own settings (not of the environment or the files): a few
+    /// words for `list` to show in the profile's row.
+    pub fn profile_problem(&self) -> Option<String> {
+        Some(match self {
+            ConfigError::SourceNotFound { source_name, .. } => {
+                format!("source_profile \"{source_name}\" is missing")
+            }
+            ConfigError::Cycle { .. } => "source_profile cycle".into(),
+            ConfigError::ChainTooLong { .. } => "source_profile chain too long".into(),
+            ConfigError::BothSources(_) => "both source_profile and credential_source".into(),
+            ConfigError::NoRoleSource(_) => "role_arn without a source".into(),
+            ConfigError::NoCredentials(_) => return None, // a settings-only profile
+            ConfigError::IncompleteKeys { missing, .. } => format!("no {missing}"),
+            ConfigError::InvalidValue { key, .. } => format!("invalid {key}"),
+            ConfigError::UnknownCredentialSource { .. } => "unknown credential_source".into(),
+            _ => return None,
+        })
+    }
+}
+
 /// One profile's merged properties: the config file's, overridden key by key by the
 /// credentials file's (the AWS CLI's precedence).
 #[derive(Clone, Debug, Default)]

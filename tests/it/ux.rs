@@ -448,3 +448,160 @@ fn dry_run_names_the_cached_session_the_process_the_variables_and_what_will_fail
         "{plan}"
     );
 }
+
+#[test]
+fn list_marks_profiles_that_cannot_work_and_stays_whole_when_piped() {
+    let sb = keys_only();
+    let long = format!(
+        "arn:aws:iam::123456789012:role/{}",
+        "very-long-role-name-".repeat(8)
+    );
+    sb.write_config(&format!(
+        "[profile loop-a]\nrole_arn = {long}\nsource_profile = loop-b\n[profile loop-b]\nrole_arn = {long}\nsource_profile = loop-a\n[profile both]\nrole_arn = {long}\nsource_profile = k\ncredential_source = Environment\n[profile bad-arn]\nrole_arn = nope\nsource_profile = k\n[profile \"evil\u{1b}[2J\"]\nregion = x\n"
+    ));
+    let out = sb
+        .command(BIN)
+        .arg("list")
+        .env("COLUMNS", "40")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("loop-a ").ends_with("broken: source_profile cycle"),
+        "{text}"
+    );
+    assert!(
+        line("both ").ends_with("broken: both source_profile and credential_source"),
+        "{text}"
+    );
+    assert!(
+        line("bad-arn ").ends_with("broken: invalid role_arn"),
+        "{text}"
+    );
+    assert!(line("k ").ends_with("—"), "{text}");
+    // Piped, the table is whole whatever the terminal's width: the long ARN is all there.
+    assert!(line("loop-a ").contains(&long), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    let json = stdout(&sb.rolecall(&["list", "--json"]));
+    assert!(
+        json.contains("\"problem\": \"source_profile cycle\""),
+        "{json}"
+    );
+    // --names escapes control characters as the table does.
+    let names = stdout(&sb.rolecall(&["list", "--names"]));
+    assert!(
+        names.contains("evil\\u{1b}[2J") && !names.contains('\u{1b}'),
+        "{names:?}"
+    );
+}
+
+/// A command in a real terminal (tmux, 80×24): send keys, read the screen.
+struct Tmux {
+    socket: std::path::PathBuf,
+}
+
+impl Tmux {
+    fn start(sb: &Sandbox, command: &str) -> Tmux {
+        // A socket of its own each time: a server being killed may still hold the last one.
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let socket = sb.home().join(format!("tmux{n}.sock"));
+        let env: Vec<String> = sb
+            .env()
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", shell_quote(&v)))
+            .collect();
+        let line = format!("env -i {} sh -c {}", env.join(" "), shell_quote(command));
+        let out = std::process::Command::new(which("tmux"))
+            .arg("-S")
+            .arg(&socket)
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "80",
+                "-y",
+                "24",
+                &line,
+            ])
+            .current_dir(sb.home())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "tmux: {}", stderr(&out));
+        Tmux { socket }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new(which("tmux"))
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
+        stdout(&out)
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p"])
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        for _ in 0..100 {
+            let screen = self.screen();
+            if screen.contains(what) {
+                return screen;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{what:?} never appeared:\n{}", self.screen());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[test]
+fn the_picker_clears_its_query_with_ctrl_u_and_its_drawing_on_ctrl_c() {
+    let (sb, _) = chain_sandbox();
+    let t = Tmux::start(&sb, "rolecall export > picked; echo \"exit=$?\"; sleep 30");
+    t.wait_for("profile:");
+    t.tmux(&["send-keys", "-l", "zzz"]);
+    t.wait_for("no profile matches");
+    t.tmux(&["send-keys", "C-u"]);
+    t.tmux(&["send-keys", "-l", "ops"]);
+    t.wait_for("profile: ops");
+    t.tmux(&["send-keys", "Enter"]);
+    let screen = t.wait_for("exit=0");
+    assert!(
+        !screen.contains("profile:"),
+        "the picker cleared its lines:\n{screen}"
+    );
+    let picked = std::fs::read_to_string(sb.home().join("picked")).unwrap();
+    assert!(picked.contains("export ROLECALL_PROFILE='ops'"), "{picked}");
+    drop(t);
+
+    let t = Tmux::start(&sb, "rolecall export > picked; echo \"exit=$?\"; sleep 30");
+    t.wait_for("profile:");
+    t.tmux(&["send-keys", "C-c"]);
+    let screen = t.wait_for("exit=");
+    assert!(
+        !screen.contains("profile:") && !screen.contains("> "),
+        "Ctrl-C cleared the picker:\n{screen}"
+    );
+    assert!(screen.contains("exit=130"), "{screen}");
+}

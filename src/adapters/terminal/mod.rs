@@ -21,4 +21,19 @@ pub struct Terminal {
     pub color: bool,
     /// The format of the shell rolecall runs under, if its parent process is a known shell.
     pub parent_shell: Option<crate::render::Format>,
+    /// The width of the terminal on stdout; `None` when stdout is not one (a pipe, a file).
+    pub width: Option<usize>,
+}
+
+/// The width of the terminal stdout is, if it is one.
+pub fn stdout_width() -> Option<usize> {
+    #[cfg(unix)]
+    {
+        let size = rustix::termios::tcgetwinsize(std::io::stdout()).ok()?;
+        (size.ws_col > 0).then_some(usize::from(size.ws_col))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
