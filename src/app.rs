@@ -6,7 +6,6 @@ use std::io::{IsTerminal, Write};
 use std::rc::Rc;
 
 use clap::error::ErrorKind;
-use clap::Parser;
 
 use crate::adapters::aws::{Aws, SdkSts};
 use crate::adapters::clock::SystemClock;
@@ -31,7 +30,7 @@ pub fn main() -> ExitCode {
     clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
         .var(crate::commands::completions::COMPLETE_VAR)
         .complete();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e, &std::env::args_os().collect::<Vec<_>>()),
     };

@@ -110,6 +110,16 @@ pub struct CredentialArgs {
     #[arg(long, visible_alias = "explain")]
     pub dry_run: bool,
 
+    /// The session's length for this run: 1h, 90m or 3600 (15m to 12h; a chained role gets at
+    /// most 1h, as STS allows); a session of another length is cached apart
+    #[arg(long, value_name = "DURATION", value_parser = duration_seconds)]
+    pub duration: Option<u32>,
+
+    /// The region for this run: exported as AWS_REGION and AWS_DEFAULT_REGION, and where STS is
+    /// called
+    #[arg(long, value_name = "REGION", value_parser = region)]
+    pub region: Option<String>,
+
     #[command(flatten)]
     pub chatter: Chatter,
 }
@@ -119,9 +129,37 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub credentials: CredentialArgs,
 
-    /// The command and its arguments, after `--`
-    #[arg(last = true, value_name = "COMMAND")]
+    /// The command and its arguments (default: $SHELL): after `--`, or right after the profile
+    /// when it does not start with `-` (`rolecall exec prod aws s3 ls`)
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
     pub command: Vec<OsString>,
+}
+
+impl Cli {
+    /// Parses a command line (`argv[0]` first). `rolecall exec -- CMD` without a profile keeps
+    /// CMD as the command, as with `--` everywhere else, although clap alone would take it for
+    /// the profile.
+    pub fn parse_from<S: Into<OsString> + Clone>(
+        argv: impl IntoIterator<Item = S>,
+    ) -> Result<Cli, clap::Error> {
+        let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+        let mut cli = <Cli as Parser>::try_parse_from(&argv)?;
+        if let Command::Exec(args) = &mut cli.command {
+            if let Some(profile) = args.credentials.profile.clone() {
+                let after_exec = argv.iter().skip_while(|a| *a != "exec").skip(1);
+                let mut before_profile = after_exec.take_while(|a| **a != *profile.as_str());
+                if before_profile.any(|a| a == "--") {
+                    args.credentials.profile = None;
+                    args.command.insert(0, profile.into());
+                }
+            }
+        }
+        Ok(cli)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -134,7 +172,7 @@ pub struct ExportArgs {
     pub format: Option<ExportFormat>,
 
     /// Print statements that remove every variable rolecall sets, instead of setting them
-    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run"])]
+    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run", "duration", "region"])]
     pub unset: bool,
 }
 
@@ -165,7 +203,7 @@ pub struct UseArgs {
     pub credentials: CredentialArgs,
 
     /// Remove the credentials rolecall set from the current shell
-    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run"])]
+    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run", "duration", "region"])]
     pub unset: bool,
 
     /// The shell the `rolecall init` function runs in (it sets ROLECALL_SHELL_FUNCTION itself,
@@ -247,6 +285,39 @@ pub enum CompletionShell {
     #[value(alias = "pwsh")]
     Powershell,
     Elvish,
+}
+
+/// `--duration`: a duration STS accepts for a role session, in seconds.
+fn duration_seconds(text: &str) -> Result<u32, String> {
+    use crate::domain::plan::DURATION_RANGE;
+    use crate::domain::text::{parse_duration, DurationError};
+    let max = time::Duration::seconds(i64::from(*DURATION_RANGE.end()));
+    match parse_duration(text, max) {
+        Ok(d) if d.whole_seconds() >= i64::from(*DURATION_RANGE.start()) => {
+            Ok(d.whole_seconds() as u32)
+        }
+        Ok(_) => Err("shorter than the 15m STS allows; use 15m to 12h".into()),
+        Err(DurationError::TooLong(_)) => {
+            Err("longer than the 12h STS allows; use 15m to 12h".into())
+        }
+        Err(DurationError::NotADuration) => {
+            Err("not a duration; use 1h, 90m or seconds such as 3600".into())
+        }
+    }
+}
+
+/// `--region`: a region name (`eu-west-1`).
+fn region(text: &str) -> Result<String, String> {
+    let ok = (1..=64).contains(&text.len())
+        && text.starts_with(|c: char| c.is_ascii_lowercase())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err("not a region name; use one such as eu-west-1".into())
+    }
 }
 
 /// A command-line mistake as one line: the command it is about, what is wrong (the argument's
@@ -428,12 +499,40 @@ mod tests {
         assert_eq!(args.credentials.profile.as_deref(), Some("prod"));
         assert!(!args.credentials.no_cache);
         assert_eq!(args.command, vec!["sh", "-c", "echo $X", "--no-cache"]);
-        let cli = Cli::try_parse_from(["rolecall", "exec", "--", "true"]).unwrap();
+        let cli = Cli::parse_from(["rolecall", "exec", "--", "true", "-x"]).unwrap();
         let Command::Exec(args) = cli.command else {
             panic!()
         };
         assert_eq!(args.credentials.profile, None);
-        assert_eq!(args.command, vec!["true"]);
+        assert_eq!(args.command, vec!["true", "-x"]);
+    }
+
+    #[test]
+    fn exec_takes_the_command_right_after_the_profile_as_aws_vault_does() {
+        let cli = Cli::parse_from([
+            "rolecall",
+            "exec",
+            "prod",
+            "--duration",
+            "2h",
+            "aws",
+            "s3",
+            "ls",
+            "--debug",
+        ])
+        .unwrap();
+        let Command::Exec(args) = cli.command else {
+            panic!()
+        };
+        assert_eq!(args.credentials.profile.as_deref(), Some("prod"));
+        assert_eq!(args.credentials.duration, Some(7200));
+        assert_eq!(args.command, vec!["aws", "s3", "ls", "--debug"]);
+        let cli = Cli::parse_from(["rolecall", "exec", "--no-cache", "prod", "env"]).unwrap();
+        let Command::Exec(args) = cli.command else {
+            panic!()
+        };
+        assert!(args.credentials.no_cache);
+        assert_eq!(args.command, vec!["env"]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::obtain::inputs;
+use super::obtain::{inputs, NO_OVERRIDES};
 use super::{write_out, Context};
 use crate::cli::ClearCacheArgs;
 use crate::config::Profiles;
@@ -79,7 +79,7 @@ fn keys_of(
         if profiles.get(name).is_some() {
             known = true;
         }
-        if let Ok(plan) = plan(profiles, name, &inputs(ctx)) {
+        if let Ok(plan) = plan(profiles, name, &inputs(ctx, &NO_OVERRIDES)) {
             keys.extend(plan.session_keys().map(str::to_string));
         }
         if !known {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::obtain::inputs;
+use super::obtain::{inputs, NO_OVERRIDES};
 use super::{write_out, Context};
 use crate::cli::ListArgs;
 use crate::config::{Profile, Profiles};
@@ -120,7 +120,7 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let entries = ctx.store.index();
     let indexed: HashSet<String> = entries.iter().map(|e| e.profile.clone()).collect();
     let index: HashMap<String, i64> = entries.into_iter().map(|e| (e.key, e.expiration)).collect();
-    let rows = rows(&profiles, &inputs(ctx), &index, &indexed);
+    let rows = rows(&profiles, &inputs(ctx, &NO_OVERRIDES), &index, &indexed);
     let text = if args.json {
         let mut t = serde_json::to_string_pretty(&rows).unwrap_or_default();
         t.push('\n');
@@ -307,6 +307,7 @@ mod tests {
             vars: &vars,
             settings: &settings,
             now: NOW,
+            overrides: &Default::default(),
         };
         let plan_r = plan(&profiles, "r", &inputs).unwrap();
         let plan_e = plan(&profiles, "e", &inputs).unwrap();

@@ -10,15 +10,22 @@ use crate::domain::plan::{Plan, Source};
 use crate::domain::{Credentials, Secret};
 use crate::error::Error;
 use crate::execute::{execute, MfaToken};
-use crate::plan::{plan, Inputs};
+use crate::plan::{plan, Inputs, Overrides};
 use crate::render::dry_run;
 
+/// No per-run overrides (`list`, `clear-cache`).
+pub const NO_OVERRIDES: Overrides = Overrides {
+    duration_seconds: None,
+    region: None,
+};
+
 /// The planner's inputs from this run's context.
-pub fn inputs<'c>(ctx: &'c Context) -> Inputs<'c> {
+pub fn inputs<'c>(ctx: &'c Context, overrides: &'c Overrides) -> Inputs<'c> {
     Inputs {
         vars: ctx.vars,
         settings: ctx.settings,
         now: ctx.clock.now(),
+        overrides,
     }
 }
 
@@ -75,7 +82,11 @@ pub fn obtain(
 ) -> Result<Obtained, Error> {
     let profiles = Profiles::load(ctx.vars)?;
     let (name, from) = profile_name(args, &profiles, ctx)?;
-    let plan = plan(&profiles, &name, &inputs(ctx)).map_err(|e| match e {
+    let overrides = Overrides {
+        duration_seconds: args.duration,
+        region: args.region.clone(),
+    };
+    let plan = plan(&profiles, &name, &inputs(ctx, &overrides)).map_err(|e| match e {
         ConfigError::ProfileNotFound { name: missing, .. } if missing == name => {
             profiles.not_found_from(&name, from)
         }

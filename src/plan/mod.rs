@@ -24,6 +24,17 @@ pub struct Inputs<'a> {
     pub settings: &'a Settings,
     /// Only feeds the default session name.
     pub now: OffsetDateTime,
+    /// `--duration` and `--region` of this run.
+    pub overrides: &'a Overrides,
+}
+
+/// Per-run overrides of the profile asked for (`--duration`, `--region`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// The duration of the last step's session, already within STS's limits.
+    pub duration_seconds: Option<u32>,
+    /// The region exported and used for STS.
+    pub region: Option<String>,
 }
 
 /// Plans the credentials for `name`.
@@ -33,7 +44,10 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         .get(name)
         .or_else(|| environment_default(name, vars));
     let top = top.ok_or_else(|| profiles.not_found(name))?;
-    let endpoint = sts_endpoint(profiles, top, vars);
+    let mut endpoint = sts_endpoint(profiles, top, vars);
+    if let Some(region) = &inputs.overrides.region {
+        endpoint.region = region.clone();
+    }
     let mut chain = vec![name.to_string()];
     let (root, roles) = resolve(profiles, top, vars, &mut chain)?;
     let source = match root {
@@ -60,7 +74,13 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
     let mut steps = Vec::with_capacity(roles.len() + 1);
     let mut identity = source.identity();
     let mut authenticated: Vec<String> = Vec::new(); // MFA serials this chain already used
+    let last = roles.len().saturating_sub(1);
     for (index, mut role) in roles.into_iter().enumerate() {
+        if index == last {
+            if let Some(d) = inputs.overrides.duration_seconds {
+                role.duration_seconds = Some(d);
+            }
+        }
         if index > 0 {
             cap_chained(
                 &mut role,
@@ -188,7 +208,11 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
     }
     Ok(Plan {
         profile: name.to_string(),
-        region: top.get("region").map(str::to_string),
+        region: inputs
+            .overrides
+            .region
+            .clone()
+            .or_else(|| top.get("region").map(str::to_string)),
         endpoint,
         source,
         steps,

@@ -24,6 +24,7 @@ fn try_plan_with(config: &str, creds: &str, name: &str, vars: &Vars) -> Result<P
             vars,
             settings: &settings,
             now: NOW,
+            overrides: &Overrides::default(),
         },
     )
 }

@@ -38,6 +38,7 @@ pub fn plan_of(
         vars: &vars,
         settings: &settings,
         now,
+        overrides: &Default::default(),
     };
     plan(&profiles, name, &inputs).expect("the fixture plans")
 }

@@ -5,8 +5,6 @@
 use std::io::Write;
 use std::rc::Rc;
 
-use clap::Parser;
-
 use super::{FakeSts, FixedClock, MemoryStore, NoPicker, NoPrompt, NOW};
 use crate::adapters::aws::Aws;
 use crate::adapters::sources::SystemSources;
@@ -54,7 +52,7 @@ impl World {
 
     /// Runs one command line: its outcome, stdout and stderr.
     pub fn run(&self, line: &[&str]) -> (Result<Outcome, Error>, String, String) {
-        let cli = Cli::try_parse_from(std::iter::once("rolecall").chain(line.iter().copied()))
+        let cli = Cli::parse_from(std::iter::once("rolecall").chain(line.iter().copied()))
             .expect("the command line parses");
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
         let sources = SystemSources::new(Rc::new(Aws::default()), self.vars.clone());

@@ -469,3 +469,65 @@ fn sts_transport_errors_name_the_url_and_a_tls_mismatch() {
     );
     assert_fails(&out, 5, "does not speak TLS; if it is a plain-HTTP endpoint (moto, LocalStack), write http:// instead of https://");
 }
+
+#[test]
+fn duration_and_region_override_the_profile_for_one_run() {
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "over", "region = eu-west-1\n");
+    let out = sb.rolecall(&[
+        "export",
+        "--format",
+        "sh",
+        "over",
+        "--duration",
+        "2h",
+        "--region",
+        "eu-central-1",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("export AWS_REGION='eu-central-1'\n"),
+        "{text}"
+    );
+    assert_eq!(moto().count("AssumeRole", &format!("RoleArn={arn}")), 1);
+    let sent = moto().requests_mentioning(&arn);
+    assert!(
+        sent.iter().any(|r| r.contains("DurationSeconds=7200")),
+        "{sent:?}"
+    );
+    // Another duration is another session; the same one is cached.
+    sb.rolecall(&["export", "over", "--duration", "2h"]);
+    assert_eq!(moto().count("AssumeRole", &format!("RoleArn={arn}")), 1);
+    sb.rolecall(&["export", "over"]);
+    assert_eq!(moto().count("AssumeRole", &format!("RoleArn={arn}")), 2);
+    // Outside STS's limits: a usage error before any call.
+    let out = sb.rolecall(&["export", "over", "--duration", "13h"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(moto().count("AssumeRole", &format!("RoleArn={arn}")), 2);
+}
+
+#[test]
+fn exec_takes_the_command_without_a_double_dash() {
+    let sb = Sandbox::new();
+    role_setup(&sb, "nodash", "");
+    let out = sb.rolecall(&[
+        "exec",
+        "nodash",
+        "--no-cache",
+        "sh",
+        "-c",
+        "echo $ROLECALL_PROFILE",
+        "-x",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "nodash\n");
+    let out = sb
+        .command(BIN)
+        .args(["exec", "--", "sh", "-c", "echo $ROLECALL_PROFILE"])
+        .env("AWS_PROFILE", "nodash")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "nodash\n", "{}", stderr(&out));
+}
