@@ -14,8 +14,7 @@ pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         Obtained::Credentials(plan, credentials) => (plan, credentials),
         Obtained::Explained => return Ok(Outcome::Done),
     };
-    let other = env::OtherRegion::of(ctx.vars);
-    let changes = env::changes(&credentials, plan.region.as_deref(), other, &plan.profile);
+    let changes = env::changes(&credentials, &plan.target(), ctx.vars);
     // The same check export makes: an environment cannot carry a NUL byte.
     crate::render::check_values(&changes)?;
     let mut command = args.command.into_iter();

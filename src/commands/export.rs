@@ -48,7 +48,7 @@ pub fn statements(
                 .iter()
                 .map(|name| Change::Set(name, String::new()))
                 .collect(),
-            _ => env::unset_all(),
+            _ => env::unset_all(ctx.vars),
         }
     } else {
         let plan_to = match format {
@@ -56,10 +56,7 @@ pub fn statements(
             _ => PlanTo::Stdout,
         };
         match obtain(credentials, ctx, plan_to)? {
-            Obtained::Credentials(plan, creds) => {
-                let other = env::OtherRegion::of(ctx.vars);
-                env::changes(&creds, plan.region.as_deref(), other, &plan.profile)
-            }
+            Obtained::Credentials(plan, creds) => env::changes(&creds, &plan.target(), ctx.vars),
             Obtained::Explained => return Ok(None),
         }
     };

@@ -127,12 +127,7 @@ pub fn obtain(
             session_token: temporary.then(|| Secret::new("")),
             expiration: temporary.then(|| ctx.clock.now()),
         };
-        let changes = env::changes(
-            &placeholder,
-            plan.region.as_deref(),
-            env::OtherRegion::of(ctx.vars),
-            &plan.profile,
-        );
+        let changes = env::changes(&placeholder, &plan.target(), ctx.vars);
         let text = dry_run::render(
             &plan,
             &dry_run::Facts {

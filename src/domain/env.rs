@@ -47,7 +47,14 @@ pub const MANAGED: &[&str] = &[
     "AWS_CREDENTIAL_EXPIRATION",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
+    "AWS_DEFAULT_OUTPUT",
+    "AWS_PAGER",
+    "AWS_CA_BUNDLE",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "AWS_ENDPOINT_URL",
     "ROLECALL_PROFILE",
+    "ROLECALL_SET_VARS",
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
     "AWS_SECURITY_TOKEN",
@@ -64,41 +71,51 @@ pub const EMPTY_IS_UNSET: &[&str] = &[
     "AWS_SECURITY_TOKEN",
 ];
 
-/// What to do with the region variables when the profile names no region.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OtherRegion {
-    /// Unset them: they are empty, or a previous rolecall profile's.
-    Unset,
-    /// Leave them: the user set them before any rolecall profile (`AWS_REGION=… rolecall exec`).
-    Keep,
+/// The profile settings that reach a child as variables, since `AWS_PROFILE` is unset (the
+/// JavaScript SDK skips environment keys while it is set): key → variable, in output order.
+pub const PROFILE_SETTINGS: &[(&str, &str)] = &[
+    ("output", "AWS_DEFAULT_OUTPUT"),
+    ("cli_pager", "AWS_PAGER"),
+    ("ca_bundle", "AWS_CA_BUNDLE"),
+    ("max_attempts", "AWS_MAX_ATTEMPTS"),
+    ("retry_mode", "AWS_RETRY_MODE"),
+    ("endpoint_url", "AWS_ENDPOINT_URL"),
+];
+
+/// What the credentials are for: the profile, its region and its other settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'a> {
+    pub profile: &'a str,
+    pub region: Option<&'a str>,
+    /// Variable → value, for the [`PROFILE_SETTINGS`] the profile sets.
+    pub settings: &'a [(&'static str, String)],
 }
 
-impl OtherRegion {
-    /// A region in the environment is the user's own unless a rolecall profile is active
-    /// (`ROLECALL_PROFILE` set), whose region it may be.
-    pub fn of(vars: &Vars) -> Self {
-        let region = vars
-            .non_empty("AWS_REGION")
-            .or_else(|| vars.non_empty("AWS_DEFAULT_REGION"));
-        if region.is_some() && vars.non_empty("ROLECALL_PROFILE").is_none() {
-            OtherRegion::Keep
-        } else {
-            OtherRegion::Unset
-        }
+/// Whether a variable the profile does not set stays as the environment has it: it does
+/// unless a previous rolecall export set it, which `ROLECALL_SET_VARS` records (a region or
+/// `AWS_ENDPOINT_URL` the user set themselves stays through every switch). Before that record
+/// existed, rolecall set only the region pair.
+fn users_own(vars: &Vars, name: &str) -> bool {
+    if vars.non_empty(name).is_none() {
+        return false;
     }
+    let rolecalls = match (
+        vars.non_empty("ROLECALL_PROFILE"),
+        vars.get("ROLECALL_SET_VARS"),
+    ) {
+        (None, _) => false,
+        (Some(_), Some(set)) => set.split(':').any(|n| n == name),
+        (Some(_), None) => name.ends_with("_REGION"),
+    };
+    !rolecalls
 }
 
-/// The changes that give a shell or child `credentials` for `profile`: every managed variable,
-/// in [`MANAGED`] order, set or unset, so nothing of a previous profile stays behind. The
-/// region is set when the profile has one, else unset (or kept: [`OtherRegion`]); profile
-/// selectors and the legacy token variable are removed so that no tool prefers them over the
-/// exported keys.
-pub fn changes(
-    credentials: &Credentials,
-    region: Option<&str>,
-    other_region: OtherRegion,
-    profile: &str,
-) -> Vec<Change> {
+/// The changes that give a shell or child `credentials` for `target`: every managed variable,
+/// in [`MANAGED`] order, set or unset (or, when the profile does not set it, left as the user
+/// set it: see [`users_own`]), so nothing of a previous profile stays behind. Profile selectors
+/// and the legacy token variable are removed so that no tool prefers them over the exported
+/// keys.
+pub fn changes(credentials: &Credentials, target: &Target, vars: &Vars) -> Vec<Change> {
     let mut out = vec![
         Change::Set("AWS_ACCESS_KEY_ID", credentials.access_key_id.clone()),
         Change::Set(
@@ -119,27 +136,67 @@ pub fn changes(
             None => Change::Unset("AWS_CREDENTIAL_EXPIRATION"),
         },
     );
-    match (region, other_region) {
-        (Some(region), _) => {
+    let set_or_leave = |out: &mut Vec<Change>, name: &'static str, value: Option<&str>| match value
+    {
+        Some(v) => out.push(Change::Set(name, v.to_string())),
+        None if users_own(vars, name) => {}
+        None => out.push(Change::Unset(name)),
+    };
+    // The region pair goes together: a user's own AWS_DEFAULT_REGION keeps AWS_REGION too.
+    match target.region {
+        Some(region) => {
             out.push(Change::Set("AWS_REGION", region.to_string()));
             out.push(Change::Set("AWS_DEFAULT_REGION", region.to_string()));
         }
-        (None, OtherRegion::Unset) => {
+        None if users_own(vars, "AWS_REGION") || users_own(vars, "AWS_DEFAULT_REGION") => {}
+        None => {
             out.push(Change::Unset("AWS_REGION"));
             out.push(Change::Unset("AWS_DEFAULT_REGION"));
         }
-        (None, OtherRegion::Keep) => {}
     }
-    out.push(Change::Set("ROLECALL_PROFILE", profile.to_string()));
+    for (_, name) in PROFILE_SETTINGS {
+        let value = target
+            .settings
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str());
+        set_or_leave(&mut out, name, value);
+    }
+    out.push(Change::Set("ROLECALL_PROFILE", target.profile.to_string()));
+    // Which optional variables this export set, so that the next one removes only those.
+    let optional: Vec<&str> = out
+        .iter()
+        .filter_map(|c| match c {
+            Change::Set(name, _)
+                if name.ends_with("_REGION") || PROFILE_SETTINGS.iter().any(|(_, v)| v == name) =>
+            {
+                Some(*name)
+            }
+            _ => None,
+        })
+        .collect();
+    out.push(if optional.is_empty() {
+        Change::Unset("ROLECALL_SET_VARS")
+    } else {
+        // `:`-separated: a character every shell format, cmd's included, carries as it is.
+        Change::Set("ROLECALL_SET_VARS", optional.join(":"))
+    });
     out.push(Change::Unset("AWS_PROFILE"));
     out.push(Change::Unset("AWS_DEFAULT_PROFILE"));
     out.push(Change::Unset("AWS_SECURITY_TOKEN"));
     out
 }
 
-/// Removes every variable rolecall manages (`export --unset`).
-pub fn unset_all() -> Vec<Change> {
-    MANAGED.iter().map(|name| Change::Unset(name)).collect()
+/// Removes every variable rolecall manages (`export --unset`), but for the optional ones (the
+/// region, the profile settings) that the user set themselves: see [`users_own`].
+pub fn unset_all(vars: &Vars) -> Vec<Change> {
+    let optional =
+        |name: &str| name.ends_with("_REGION") || PROFILE_SETTINGS.iter().any(|(_, v)| *v == name);
+    MANAGED
+        .iter()
+        .filter(|name| !(optional(name) && users_own(vars, name)))
+        .map(|name| Change::Unset(name))
+        .collect()
 }
 
 #[cfg(test)]
@@ -147,6 +204,14 @@ mod tests {
     use super::*;
     use crate::domain::secret::Secret;
     use time::macros::datetime;
+
+    fn target<'a>(profile: &'a str, region: Option<&'a str>) -> Target<'a> {
+        Target {
+            profile,
+            region,
+            settings: &[],
+        }
+    }
 
     fn creds(token: bool) -> Credentials {
         Credentials {
@@ -159,7 +224,11 @@ mod tests {
 
     #[test]
     fn session_credentials_with_region() {
-        let c = changes(&creds(true), Some("eu-west-1"), OtherRegion::Unset, "prod");
+        let c = changes(
+            &creds(true),
+            &target("prod", Some("eu-west-1")),
+            &Vars::default(),
+        );
         assert_eq!(
             c,
             vec![
@@ -169,7 +238,14 @@ mod tests {
                 Change::Set("AWS_CREDENTIAL_EXPIRATION", "2026-11-22T11:00:00Z".into()),
                 Change::Set("AWS_REGION", "eu-west-1".into()),
                 Change::Set("AWS_DEFAULT_REGION", "eu-west-1".into()),
+                Change::Unset("AWS_DEFAULT_OUTPUT"),
+                Change::Unset("AWS_PAGER"),
+                Change::Unset("AWS_CA_BUNDLE"),
+                Change::Unset("AWS_MAX_ATTEMPTS"),
+                Change::Unset("AWS_RETRY_MODE"),
+                Change::Unset("AWS_ENDPOINT_URL"),
                 Change::Set("ROLECALL_PROFILE", "prod".into()),
+                Change::Set("ROLECALL_SET_VARS", "AWS_REGION:AWS_DEFAULT_REGION".into()),
                 Change::Unset("AWS_PROFILE"),
                 Change::Unset("AWS_DEFAULT_PROFILE"),
                 Change::Unset("AWS_SECURITY_TOKEN"),
@@ -181,7 +257,7 @@ mod tests {
     fn expiration_is_always_utc_and_debug_hides_values() {
         let mut c = creds(true);
         c.expiration = Some(datetime!(2030-01-01 12:00 +02:00));
-        let changes = changes(&c, None, OtherRegion::Unset, "p");
+        let changes = changes(&c, &target("p", None), &Vars::default());
         assert!(changes.contains(&Change::Set(
             "AWS_CREDENTIAL_EXPIRATION",
             "2030-01-01T10:00:00Z".into()
@@ -196,7 +272,7 @@ mod tests {
 
     #[test]
     fn long_term_keys_unset_token_and_expiry() {
-        let c = changes(&creds(false), None, OtherRegion::Unset, "keys");
+        let c = changes(&creds(false), &target("keys", None), &Vars::default());
         assert!(c.contains(&Change::Unset("AWS_SESSION_TOKEN")));
         assert!(c.contains(&Change::Unset("AWS_CREDENTIAL_EXPIRATION")));
         assert!(!c.iter().any(|x| matches!(x, Change::Set("AWS_REGION", _))));
@@ -205,35 +281,78 @@ mod tests {
     #[test]
     fn every_managed_variable_is_set_or_unset_in_order() {
         for region in [Some("r"), None] {
-            let names: Vec<_> = changes(&creds(true), region, OtherRegion::Unset, "p")
+            let names: Vec<_> = changes(&creds(true), &target("p", region), &Vars::default())
                 .iter()
                 .map(Change::name)
                 .collect();
             assert_eq!(names, MANAGED, "{region:?}");
         }
-        let names: Vec<_> = unset_all().iter().map(Change::name).collect();
+        let names: Vec<_> = unset_all(&Vars::default())
+            .iter()
+            .map(Change::name)
+            .collect();
         assert_eq!(names, MANAGED);
+        let own = Vars::from_pairs([("AWS_ENDPOINT_URL", "http://localhost:4566")]);
+        assert!(!unset_all(&own)
+            .iter()
+            .any(|c| c.name() == "AWS_ENDPOINT_URL"));
     }
 
     #[test]
-    fn a_previous_profiles_region_goes_and_the_users_own_stays() {
-        let unset = |c: &[Change]| c.contains(&Change::Unset("AWS_REGION"));
-        let after_rolecall =
-            Vars::from_pairs([("AWS_REGION", "eu-west-1"), ("ROLECALL_PROFILE", "a")]);
-        assert_eq!(OtherRegion::of(&after_rolecall), OtherRegion::Unset);
-        assert!(unset(&changes(
-            &creds(true),
-            None,
-            OtherRegion::of(&after_rolecall),
-            "b"
-        )));
-        let own = Vars::from_pairs([("AWS_DEFAULT_REGION", "ap-south-1")]);
-        assert_eq!(OtherRegion::of(&own), OtherRegion::Keep);
-        let kept = changes(&creds(true), None, OtherRegion::Keep, "b");
+    fn a_previous_profiles_settings_go_and_the_users_own_stay() {
+        let unset = |c: &[Change], name| c.contains(&Change::Unset(name));
+        let after_rolecall = Vars::from_pairs([
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_OUTPUT", "text"),
+            ("AWS_ENDPOINT_URL", "http://localstack:4566"),
+            ("ROLECALL_PROFILE", "a"),
+            (
+                "ROLECALL_SET_VARS",
+                "AWS_REGION:AWS_DEFAULT_REGION:AWS_DEFAULT_OUTPUT",
+            ),
+        ]);
+        let c = changes(&creds(true), &target("b", None), &after_rolecall);
         assert!(
-            !kept.iter().any(|c| c.name().contains("REGION")),
+            unset(&c, "AWS_REGION") && unset(&c, "AWS_DEFAULT_OUTPUT"),
+            "{c:?}"
+        );
+        assert!(
+            !c.iter().any(|c| c.name() == "AWS_ENDPOINT_URL"),
+            "the user's own stays: {c:?}"
+        );
+        // An export of an older rolecall (no record) set only the region.
+        let legacy = Vars::from_pairs([
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_PAGER", "less"),
+            ("ROLECALL_PROFILE", "a"),
+        ]);
+        let c = changes(&creds(true), &target("b", None), &legacy);
+        assert!(
+            unset(&c, "AWS_REGION") && !c.iter().any(|c| c.name() == "AWS_PAGER"),
+            "{c:?}"
+        );
+        let own = Vars::from_pairs([
+            ("AWS_DEFAULT_REGION", "ap-south-1"),
+            ("AWS_DEFAULT_OUTPUT", "json"),
+        ]);
+        let kept = changes(&creds(true), &target("b", None), &own);
+        assert!(
+            !kept
+                .iter()
+                .any(|c| c.name().contains("REGION") || c.name() == "AWS_DEFAULT_OUTPUT"),
             "{kept:?}"
         );
-        assert_eq!(OtherRegion::of(&Vars::default()), OtherRegion::Unset);
+        assert!(unset(&kept, "AWS_PAGER"), "not set by the user: unset");
+        let settings = [("AWS_DEFAULT_OUTPUT", "text".to_string())];
+        let with = changes(
+            &creds(true),
+            &Target {
+                profile: "t",
+                region: None,
+                settings: &settings,
+            },
+            &own,
+        );
+        assert!(with.contains(&Change::Set("AWS_DEFAULT_OUTPUT", "text".into())));
     }
 }

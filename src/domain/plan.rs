@@ -33,9 +33,20 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// Decisions worth telling the user with `-v` (a capped duration, say).
     pub notes: Vec<String>,
+    /// The profile's other settings as variables (`output` → `AWS_DEFAULT_OUTPUT`…).
+    pub settings: Vec<(&'static str, String)>,
 }
 
 impl Plan {
+    /// What the credentials are for, as `env::changes` takes it.
+    pub fn target(&self) -> super::env::Target<'_> {
+        super::env::Target {
+            profile: &self.profile,
+            region: self.region.as_deref(),
+            settings: &self.settings,
+        }
+    }
+
     /// Every cache key this plan reads or writes: each step's session, and a cached
     /// `credential_process` result. `clear-cache PROFILE` forgets exactly these.
     pub fn session_keys(&self) -> impl Iterator<Item = &str> {

@@ -217,6 +217,14 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         source,
         steps,
         notes,
+        settings: crate::domain::env::PROFILE_SETTINGS
+            .iter()
+            // An empty `cli_pager =` is a setting too: no pager.
+            .filter_map(|(key, var)| {
+                let value = &top.property(key)?.value;
+                (!value.is_empty() || *key == "cli_pager").then(|| (*var, value.clone()))
+            })
+            .collect(),
     })
 }
 

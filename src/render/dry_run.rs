@@ -169,6 +169,7 @@ pub fn variables(changes: &[Change]) -> String {
     let set: Vec<String> = changes
         .iter()
         .filter_map(|c| match c {
+            Change::Set("ROLECALL_SET_VARS", _) => None, // bookkeeping for the next export
             Change::Set(k, v) if SHOWN.contains(k) => Some(format!("{k}={v}")),
             Change::Set(k, _) => Some(k.to_string()),
             Change::Unset(_) => None,
@@ -177,7 +178,8 @@ pub fn variables(changes: &[Change]) -> String {
     let unset: Vec<&str> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::Unset(k) => Some(*k),
+            Change::Unset(k) if *k != "ROLECALL_SET_VARS" => Some(*k),
+            Change::Unset(_) => None,
             Change::Set(..) => None,
         })
         .collect();

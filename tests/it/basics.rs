@@ -531,3 +531,51 @@ fn exec_takes_the_command_without_a_double_dash() {
         .unwrap();
     assert_eq!(stdout(&out), "nodash\n", "{}", stderr(&out));
 }
+
+#[test]
+fn the_profiles_other_settings_reach_the_child_without_aws_profile() {
+    let sb = Sandbox::new();
+    role_setup(
+        &sb,
+        "texty",
+        "output = text\ncli_pager =\nmax_attempts = 7\nretry_mode = adaptive\nregion = us-east-1\n",
+    );
+    let out = sb.rolecall(&["exec", "texty", "--", "sh", "-c", "echo \"[$AWS_DEFAULT_OUTPUT][${AWS_PAGER-unset}][$AWS_MAX_ATTEMPTS][$AWS_RETRY_MODE][${AWS_PROFILE-unset}]\""]);
+    assert_eq!(
+        stdout(&out),
+        "[text][][7][adaptive][unset]\n",
+        "{}",
+        stderr(&out)
+    );
+    // The AWS CLI under exec prints text, as `output = text` asks.
+    let aws = python().parent().unwrap().join("aws");
+    let out = sb
+        .command(BIN)
+        .args(["exec", "texty", "--"])
+        .arg(&aws)
+        .args(["sts", "get-caller-identity"])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !text.trim_start().starts_with('{') && text.contains("assumed-role"),
+        "{text}"
+    );
+    // Switching to a profile without them removes what rolecall set, not the user's own.
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    sb.write_config(&format!("{config}[profile plain]\nrole_arn = arn:aws:iam::123456789012:role/texty-plain\nsource_profile = default\n"));
+    let script = "eval \"$(rolecall export --format sh texty)\" && eval \"$(rolecall export --format sh plain)\" || exit 9; echo \"[${AWS_DEFAULT_OUTPUT-unset}][${AWS_MAX_ATTEMPTS-unset}][$AWS_CA_BUNDLE]\"";
+    let out = sb
+        .command(which("bash"))
+        .args(["-c", script])
+        .env("AWS_CA_BUNDLE", "/etc/mine.pem")
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "[unset][unset][/etc/mine.pem]\n",
+        "{}",
+        stderr(&out)
+    );
+}
