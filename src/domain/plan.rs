@@ -251,6 +251,8 @@ pub struct AssumeRole {
     pub duration_seconds: Option<u32>,
     /// Set when this call itself carries an MFA code (not covered by an MFA session).
     pub mfa: Option<Mfa>,
+    /// Session tags and the source identity sent with the call.
+    pub tags: SessionTags,
     /// For a role assumed directly with a `credential_process` result, whose kind is known
     /// only at run time: what to ask for if that result turns out to be a session.
     pub if_caller_is_session: Option<ChainedCap>,
@@ -274,4 +276,30 @@ pub struct WebIdentity {
 pub struct ChainedCap {
     pub duration_seconds: u32,
     pub note: String,
+}
+
+/// aws-vault's `session_tags`, `transitive_session_tags` and `source_identity`, sent with
+/// `AssumeRole` (Tags, TransitiveTagKeys, SourceIdentity).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionTags {
+    pub tags: Vec<(String, String)>,
+    pub transitive: Vec<String>,
+    pub source_identity: Option<String>,
+}
+
+impl SessionTags {
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty() && self.transitive.is_empty() && self.source_identity.is_none()
+    }
+
+    /// What goes into a cache key (so that another tag set is another session).
+    pub fn key_text(&self) -> String {
+        let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!(
+            "{}|{}|{}",
+            tags.join(","),
+            self.transitive.join(","),
+            self.source_identity.as_deref().unwrap_or("")
+        )
+    }
 }

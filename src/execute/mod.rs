@@ -264,6 +264,7 @@ impl Run<'_, '_, '_> {
                     duration_seconds,
                     mfa_serial: role.mfa.as_ref().map(|m| m.serial.clone()),
                     mfa_code,
+                    tags: role.tags.clone(),
                 };
                 {
                     let caller = need_caller()?;

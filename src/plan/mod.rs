@@ -172,6 +172,7 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
             external_id: role.external_id,
             duration_seconds: role.duration_seconds,
             mfa: call_mfa,
+            tags: role.tags,
             if_caller_is_session,
             cache_key: key,
         }));
@@ -336,15 +337,21 @@ fn sts_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEn
 
 /// A digest of everything that changes what STS would hand out for a role step.
 fn cache_key(source_identity: &str, role: &RoleSettings, endpoint: &StsEndpoint) -> String {
-    digest(&[
-        source_identity,
-        &role.role_arn,
-        role.external_id.as_deref().unwrap_or(""),
-        role.mfa_serial.as_deref().unwrap_or(""),
-        role.session_name.as_deref().unwrap_or(""),
-        &opt(role.duration_seconds),
-        endpoint.url.as_deref().unwrap_or(""),
-    ])
+    let mut parts = vec![
+        source_identity.to_string(),
+        role.role_arn.clone(),
+        role.external_id.clone().unwrap_or_default(),
+        role.mfa_serial.clone().unwrap_or_default(),
+        role.session_name.clone().unwrap_or_default(),
+        opt(role.duration_seconds),
+        endpoint.url.clone().unwrap_or_default(),
+    ];
+    // Only when there are tags, so that the sessions of profiles without them keep their keys.
+    if !role.tags.is_empty() {
+        parts.push(role.tags.key_text());
+    }
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    digest(&parts)
 }
 
 /// 32 hex characters of SHA-256 over the length-prefixed parts.

@@ -2,6 +2,7 @@
 //! settings with their validation. Pure: no I/O.
 
 use crate::config::{ConfigError, Profile, Profiles};
+use crate::domain::plan::SessionTags;
 use crate::domain::{Credentials, Secret, Vars};
 
 /// The longest `source_profile` chain rolecall follows (the AWS CLI's own recursion gives up
@@ -40,6 +41,7 @@ pub struct RoleSettings {
     pub mfa_process: Option<String>,
     /// Set for the first role of a web identity chain.
     pub web_identity_token_file: Option<String>,
+    pub tags: SessionTags,
 }
 
 /// Walks `source_profile` links down to the root credentials, returning the roles to assume
@@ -305,7 +307,9 @@ pub fn role_settings(profile: Profile<'_>, role_arn: &str) -> Result<RoleSetting
             ));
         }
     }
+    let tags = session_tags(profile)?;
     Ok(RoleSettings {
+        tags,
         profile: profile.name.to_string(),
         role_arn: role_arn.to_string(),
         session_name: session_name.map(str::to_string),
@@ -314,6 +318,72 @@ pub fn role_settings(profile: Profile<'_>, role_arn: &str) -> Result<RoleSetting
         mfa_serial: mfa_serial.map(str::to_string),
         mfa_process: profile.get("mfa_process").map(str::to_string),
         web_identity_token_file: None,
+    })
+}
+
+/// `session_tags = k=v,k2=v2`, `transitive_session_tags = k,k2` and `source_identity`, checked
+/// against STS's rules: at most 50 tags, keys of 1 to 128 and values of up to 256 letters,
+/// digits, spaces and `_.:/=+-@`, keys unique (case aside); transitive keys among the tags; a
+/// source identity of 2 to 64 characters from A-Z a-z 0-9 and `+=,.@_-`, not starting `aws:`.
+fn session_tags(profile: Profile<'_>) -> Result<SessionTags, ConfigError> {
+    let invalid = |key, value: &str, reason| ConfigError::InvalidValue {
+        profile: profile.name.to_string(),
+        key,
+        value: value.to_string(),
+        reason,
+    };
+    let tag_char = |c: char| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c);
+    let mut tags: Vec<(String, String)> = Vec::new();
+    if let Some(text) = profile.get("session_tags") {
+        const WHY: &str = "use key=value pairs separated by commas (at most 50; keys of 1 to 128 and values of up to 256 letters, digits, spaces and _.:/=+-@)";
+        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| invalid("session_tags", text, WHY))?;
+            let (k, v) = (k.trim(), v.trim());
+            let ok = (1..=128).contains(&k.chars().count())
+                && v.chars().count() <= 256
+                && k.chars().chain(v.chars()).all(tag_char)
+                && !tags.iter().any(|(seen, _)| seen.eq_ignore_ascii_case(k));
+            if !ok {
+                return Err(invalid("session_tags", text, WHY));
+            }
+            tags.push((k.to_string(), v.to_string()));
+        }
+        if tags.len() > 50 {
+            return Err(invalid("session_tags", text, WHY));
+        }
+    }
+    let mut transitive = Vec::new();
+    if let Some(text) = profile.get("transitive_session_tags") {
+        for k in text.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+            if !tags.iter().any(|(t, _)| t.eq_ignore_ascii_case(k)) {
+                return Err(invalid(
+                    "transitive_session_tags",
+                    text,
+                    "name only keys that session_tags sets",
+                ));
+            }
+            transitive.push(k.to_string());
+        }
+    }
+    let source_identity = profile.get("source_identity");
+    if let Some(s) = source_identity {
+        if !(2..=64).contains(&s.len())
+            || !s.chars().all(session_name_char)
+            || s.to_ascii_lowercase().starts_with("aws:")
+        {
+            return Err(invalid(
+                "source_identity",
+                s,
+                "use 2 to 64 characters from A-Z a-z 0-9 and +=,.@_-, not starting with aws:",
+            ));
+        }
+    }
+    Ok(SessionTags {
+        tags,
+        transitive,
+        source_identity: source_identity.map(str::to_string),
     })
 }
 

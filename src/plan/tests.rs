@@ -638,3 +638,43 @@ fn huge_and_odd_files_give_a_result_or_an_error() {
         let _ = Profiles::from_strs(text, text);
     }
 }
+
+#[test]
+fn session_tags_and_source_identity_are_validated_and_part_of_the_cache_key() {
+    let base =
+        "[profile t]\nrole_arn = arn:aws:iam::111111111111:role/t\nsource_profile = default\n";
+    let p = try_plan(&format!("{base}session_tags = team=platform, cost-center = 42\ntransitive_session_tags = team\nsource_identity = maria\n"), "t").unwrap();
+    let role = roles(&p)[0];
+    assert_eq!(
+        role.tags.tags,
+        vec![
+            ("team".to_string(), "platform".to_string()),
+            ("cost-center".to_string(), "42".to_string())
+        ]
+    );
+    assert_eq!(role.tags.transitive, vec!["team"]);
+    assert_eq!(role.tags.source_identity.as_deref(), Some("maria"));
+    let plain = try_plan(base, "t").unwrap();
+    assert_ne!(plain.steps[0].cache_key(), p.steps[0].cache_key());
+    let other = try_plan(&format!("{base}session_tags = team=other\n"), "t").unwrap();
+    assert_ne!(other.steps[0].cache_key(), p.steps[0].cache_key());
+    for (bad, key) in [
+        ("session_tags = team\n", "session_tags"),
+        ("session_tags = a=1,A=2\n", "session_tags"),
+        ("session_tags = t=va;lue\n", "session_tags"),
+        (
+            "session_tags = a=1\ntransitive_session_tags = b\n",
+            "transitive_session_tags",
+        ),
+        ("source_identity = aws:me\n", "source_identity"),
+        ("source_identity = x\n", "source_identity"),
+    ] {
+        let e = try_plan(&format!("{base}{bad}"), "t").unwrap_err();
+        assert!(
+            e.to_string().contains(&format!("invalid {key}")),
+            "{bad}: {e}"
+        );
+    }
+    let many: Vec<String> = (0..51).map(|i| format!("k{i}=v")).collect();
+    assert!(try_plan(&format!("{base}session_tags = {}\n", many.join(",")), "t").is_err());
+}

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::domain::exit;
-use crate::domain::plan::StsEndpoint;
+use crate::domain::plan::{SessionTags, StsEndpoint};
 use crate::domain::{Credentials, Secret};
 
 /// How long one attempt may take to connect.
@@ -52,6 +52,7 @@ pub struct AssumeRoleRequest {
     pub duration_seconds: Option<u32>,
     pub mfa_serial: Option<String>,
     pub mfa_code: Option<Secret>,
+    pub tags: SessionTags,
 }
 
 /// A `GetSessionToken` request with MFA.

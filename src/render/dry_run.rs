@@ -100,14 +100,20 @@ pub fn render(plan: &Plan, facts: &Facts) -> String {
             ),
             Step::AssumeRole(a) => (
                 format!(
-                    "AssumeRole {} as {} for {}{}",
+                    "AssumeRole {} as {} for {}{}{}{}",
                     a.role_arn,
                     session_name(i, &a.session_name),
                     duration(a.duration_seconds),
                     a.external_id
                         .as_deref()
                         .map(|_| ", with external_id")
-                        .unwrap_or("")
+                        .unwrap_or(""),
+                    tag_text(&a.tags),
+                    a.tags
+                        .source_identity
+                        .as_deref()
+                        .map(|s| format!(", source identity {s}"))
+                        .unwrap_or_default()
                 ),
                 a.mfa.as_ref(),
             ),
@@ -184,6 +190,15 @@ pub fn variables(changes: &[Change]) -> String {
         })
         .collect();
     format!("sets {}; unsets {}", set.join(", "), unset.join(", "))
+}
+
+/// `, with session tags team, env`: the keys (values may be personal).
+fn tag_text(tags: &crate::domain::plan::SessionTags) -> String {
+    if tags.tags.is_empty() {
+        return String::new();
+    }
+    let keys: Vec<&str> = tags.tags.iter().map(|(k, _)| k.as_str()).collect();
+    format!(", with session tags {}", keys.join(", "))
 }
 
 fn mfa_line(mfa: &Mfa, step: usize, mfa_token: bool) -> String {

@@ -579,3 +579,26 @@ fn the_profiles_other_settings_reach_the_child_without_aws_profile() {
         stderr(&out)
     );
 }
+
+#[test]
+fn session_tags_and_source_identity_reach_sts() {
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(
+        &sb,
+        "tagged",
+        "session_tags = team=platform,env=prod\ntransitive_session_tags = team\nsource_identity = maria.garcia\n",
+    );
+    let out = sb.rolecall(&["export", "tagged"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sent = moto().requests_mentioning(&arn);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    for part in [
+        "Tags.member.1.Key=team",
+        "Tags.member.1.Value=platform",
+        "Tags.member.2.Key=env",
+        "TransitiveTagKeys.member.1=team",
+        "SourceIdentity=maria.garcia",
+    ] {
+        assert!(sent[0].contains(part), "{part} in {}", sent[0]);
+    }
+}

@@ -110,7 +110,20 @@ impl Sts for SdkSts {
             .set_external_id(request.external_id.clone())
             .set_duration_seconds(request.duration_seconds.map(|d| d as i32))
             .set_serial_number(request.mfa_serial.clone())
-            .set_token_code(request.mfa_code.as_ref().map(|c| c.expose().to_string()));
+            .set_token_code(request.mfa_code.as_ref().map(|c| c.expose().to_string()))
+            .set_source_identity(request.tags.source_identity.clone());
+        let mut call = call;
+        for (key, value) in &request.tags.tags {
+            let tag = aws_sdk_sts::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+                .map_err(|e| StsError::new(StsErrorKind::BadAnswer, OP, e.to_string()))?;
+            call = call.tags(tag);
+        }
+        for key in &request.tags.transitive {
+            call = call.transitive_tag_keys(key);
+        }
         let output = self.send(OP, endpoint, call.send())?;
         from_sdk(OP, output.credentials())
     }
