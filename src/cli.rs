@@ -451,9 +451,12 @@ mod tests {
     fn the_man_page_matches_the_command_line() {
         let cmd = Cli::command();
         let mut page = Vec::new();
-        clap_mangen::Man::new(cmd.clone()).render(&mut page).unwrap();
+        clap_mangen::Man::new(cmd.clone())
+            .render(&mut page)
+            .unwrap();
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-            let name: &'static str = Box::leak(format!("rolecall-{}", sub.get_name()).into_boxed_str());
+            let name: &'static str =
+                Box::leak(format!("rolecall-{}", sub.get_name()).into_boxed_str());
             let man = clap_mangen::Man::new(sub.clone().name(name));
             man.render_name_section(&mut page).unwrap();
             man.render_synopsis_section(&mut page).unwrap();

@@ -513,3 +513,34 @@ fn credential_process_is_a_root_source_cached_by_its_expiry() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_mfa_prompt_reaches_the_terminal_through_the_aws_clis_credential_process() {
+    let sb = Sandbox::new();
+    user_setup(&sb);
+    let serial = format!("arn:aws:iam::123456789012:mfa/{}", unique("viaprocess"));
+    let role = sb.role(&unique("procmfa"));
+    sb.write_config(&format!(
+        "[profile mfa]\nrole_arn = {role}\nsource_profile = default\nmfa_serial = {serial}\n[profile viaproc]\ncredential_process = {BIN} export --format process mfa\nregion = us-east-1\n"
+    ));
+    // The AWS CLI captures the helper's stderr; the prompt must still reach the person.
+    let aws = python().parent().unwrap().join("aws");
+    let script = sb.home().join("proc.exp");
+    std::fs::write(
+        &script,
+        format!(
+            "set timeout 30\nspawn -noecho {aws} sts get-caller-identity --profile viaproc --output text\nexpect {{\n  -ex \"MFA code for {serial}: \" {{ sleep 0.3; send \"135790\\r\" }}\n  timeout {{ exit 3 }}\n}}\nexpect {{\n  -re \"assumed-role\" {{}}\n  timeout {{ exit 4 }}\n}}\nexpect eof\n",
+            aws = aws.display()
+        ),
+    )
+    .unwrap();
+    let out = sb.command(which("expect")).arg(&script).output().unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        moto().count(
+            "GetSessionToken",
+            &format!("SerialNumber={serial}&TokenCode=135790")
+        ),
+        1
+    );
+}
