@@ -2,16 +2,19 @@
 
 use crate::domain::env::Change;
 
-/// Single-quotes a value: inside single quotes nothing is special, and a `'` is written as
-/// `'\''` (close, escaped quote, reopen). Never `$'…'`, which dash prints literally.
+/// Single-quotes a value: inside single quotes nothing is special to a POSIX shell; a `'` is
+/// written as `'\''` (close, escaped quote, reopen) and a `\` as `'\\'`, so no backslash is ever
+/// inside the quotes. fish, which reads `\\` and `\'` inside single quotes as escapes and has an
+/// `export` of its own, then gets the same value from the same text. Never `$'…'`, which dash
+/// prints literally.
 pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('\'');
     for c in value.chars() {
-        if c == '\'' {
-            out.push_str("'\\''");
-        } else {
-            out.push(c);
+        match c {
+            '\'' => out.push_str(r"'\''"),
+            '\\' => out.push_str(r"'\\'"),
+            _ => out.push(c),
         }
     }
     out.push('\'');
@@ -49,7 +52,8 @@ mod tests {
             ("plain", "'plain'"),
             ("a b", "'a b'"),
             ("it's", "'it'\\''s'"),
-            ("back\\slash", "'back\\slash'"),
+            ("back\\slash", r"'back'\\'slash'"),
+            (r"x\'", r"'x'\\''\'''"),
             ("$HOME", "'$HOME'"),
             ("`id`", "'`id`'"),
             ("a;b", "'a;b'"),

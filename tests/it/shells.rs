@@ -625,3 +625,30 @@ fn dotenv_unset_leaves_out_what_an_empty_value_would_break() {
     let out = run_shell(&sb, "bash", &[], &script);
     assert_eq!(stdout(&out), "ok\n", "{}", stderr(&out));
 }
+
+#[test]
+fn sh_output_read_by_fish_runs_nothing_and_keeps_every_value() {
+    // A value that ends a fish single-quoted string if a backslash is left inside the quotes.
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    let evil = r"x\'; touch PWNED; echo '";
+    sb.write_credentials(&format!(
+        "[p]\naws_access_key_id = AKIAFISH00000001\naws_secret_access_key = {evil}\naws_session_token = a\\\\b\\c'd\n"
+    ));
+    sb.write_config("[profile p]\nregion = eu-west-1\n");
+    let print = "printf '<%s>' \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\"";
+    let expected = format!("<{evil}><a\\\\b\\c'd>");
+    for (shell, pre) in posix_shells() {
+        let script = format!("eval \"$(rolecall export --format sh p)\" || exit 9; {print}");
+        let out = run_shell(&sb, shell, &pre, &script);
+        assert_eq!(stdout(&out), expected, "{shell}: {}", stderr(&out));
+    }
+    // fish has an `export` of its own: the same text must mean the same there.
+    let out = run_shell(
+        &sb,
+        "fish",
+        &[],
+        &format!("rolecall export --format sh p | source; {print}"),
+    );
+    assert_eq!(stdout(&out), expected, "fish: {}", stderr(&out));
+    assert_no_canary(&sb, "fish");
+}
