@@ -31,6 +31,8 @@ pub struct Settings {
     pub keyring: String,
     /// `ROLECALL_STATE_DIR`: where the index and the locks live, instead of the XDG default.
     pub state_dir: Option<PathBuf>,
+    /// `ROLECALL_ALLOW_HTTP=1`: a plain-HTTP endpoint off this machine is accepted (a lab).
+    pub allow_http: bool,
 }
 
 impl Default for Settings {
@@ -60,6 +62,7 @@ impl Settings {
             ),
             keyring: vars.non_empty("ROLECALL_KEYRING").unwrap_or("auto").into(),
             state_dir: vars.non_empty("ROLECALL_STATE_DIR").map(PathBuf::from),
+            allow_http: vars.non_empty("ROLECALL_ALLOW_HTTP") == Some("1"),
         }
     }
 }

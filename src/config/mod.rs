@@ -93,6 +93,8 @@ pub enum ConfigError {
     EnvironmentCredentialsMissing(String),
     #[error("the STS endpoint {0:?} is not an http:// or https:// URL; fix AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or the profile's endpoint_url")]
     InvalidEndpoint(String),
+    #[error("the STS endpoint {0} is plain http:// to another machine, so the MFA code and the new credentials would cross the network in cleartext; use https://, or set ROLECALL_ALLOW_HTTP=1 for a lab")]
+    PlainHttp(String),
     #[error("{kind} file {path} is malformed at {error}; fix that line")]
     Malformed {
         kind: FileKind,

@@ -37,6 +37,40 @@ pub fn human(d: Duration) -> String {
     }
 }
 
+/// A URL as it may be shown: any `user:password@` in it replaced by `…@`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://…@{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+/// Whether an `http://` URL's host, as written, is this machine (`localhost`, 127.0.0.0/8,
+/// `[::1]`): the only place a plain-HTTP endpoint is accepted without `ROLECALL_ALLOW_HTTP=1`.
+pub fn plain_http_off_loopback(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = if host.starts_with('[') {
+        &host[..host.find(']').map_or(host.len(), |i| i + 1)]
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    let loopback = host == "localhost"
+        || host == "[::1]"
+        || (host.starts_with("127.")
+            && host.split('.').count() == 4
+            && host.split('.').all(|p| p.parse::<u8>().is_ok()));
+    !loopback
+}
+
 /// Why a text is not an acceptable duration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DurationError {
@@ -105,6 +139,36 @@ mod tests {
             parse_duration("99999999999999999999", max),
             Err(DurationError::NotADuration)
         );
+    }
+
+    #[test]
+    fn urls_for_people_and_plain_http_off_this_machine() {
+        assert_eq!(
+            redact_url("http://bob:s3cret@127.0.0.1:5000/x"),
+            "http://…@127.0.0.1:5000/x"
+        );
+        assert_eq!(
+            redact_url("https://sts.amazonaws.com"),
+            "https://sts.amazonaws.com"
+        );
+        for ok in [
+            "http://127.0.0.1:5000",
+            "http://localhost/",
+            "http://[::1]:80",
+            "https://sts.example.com",
+            "http://u:p@127.9.9.9",
+        ] {
+            assert!(!plain_http_off_loopback(ok), "{ok}");
+        }
+        for bad in [
+            "http://sts.example.com",
+            "http://10.0.0.1:5000",
+            "HTTP://localhost.evil.com",
+            "http://127.0.0.1.evil.com",
+            "http://127.0.0.1@evil.com",
+        ] {
+            assert!(plain_http_off_loopback(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub use mfa::MfaToken;
 
 use crate::domain::freshness::{resume_point, CacheMode, CachePolicy};
 use crate::domain::plan::{Mfa, Plan, Source, Step};
-use crate::domain::text::human;
+use crate::domain::text::{human, redact_url};
 use crate::domain::{Credentials, Secret};
 use crate::ports::clock::Clock;
 use crate::ports::mfa::{validate, MfaPrompt};
@@ -212,7 +212,7 @@ impl Run<'_, '_, '_> {
             endpoint
                 .url
                 .as_deref()
-                .map(|u| format!(", endpoint {u}"))
+                .map(|u| format!(", endpoint {}", redact_url(u)))
                 .unwrap_or_default()
         );
         match step {

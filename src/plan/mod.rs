@@ -11,6 +11,7 @@ use crate::domain::plan::{
     chained_cap_note, AssumeRole, ChainedCap, GetSessionToken, Mfa, Plan, Source, Step,
     StsEndpoint, WebIdentity, CHAINED_MAX_SECONDS, DEFAULT_STS_REGION,
 };
+use crate::domain::text::{plain_http_off_loopback, redact_url};
 use crate::domain::Vars;
 use crate::settings::Settings;
 use resolve::{resolve, session_name_char, RoleSettings, Root};
@@ -183,7 +184,14 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         .as_ref()
         .filter(|u| !steps.is_empty() && !valid_url(u))
     {
-        return Err(ConfigError::InvalidEndpoint(url.clone()));
+        return Err(ConfigError::InvalidEndpoint(redact_url(url)));
+    }
+    if let Some(url) = endpoint
+        .url
+        .as_ref()
+        .filter(|u| !steps.is_empty() && plain_http_off_loopback(u) && !inputs.settings.allow_http)
+    {
+        return Err(ConfigError::PlainHttp(redact_url(url)));
     }
     if !steps.is_empty() && !valid_region(&endpoint.region) {
         let reason = "use a region name such as eu-west-1";

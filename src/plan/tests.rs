@@ -310,26 +310,26 @@ fn credential_source_environment() {
 
 #[test]
 fn endpoint_precedence() {
-    let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = eu-west-2\nendpoint_url = http://profile\nservices = local\n[services local]\nsts =\n  endpoint_url = http://services\n";
+    let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = eu-west-2\nendpoint_url = https://profile\nservices = local\n[services local]\nsts =\n  endpoint_url = https://services\n";
     let p = try_plan(config, "r").unwrap();
-    assert_eq!(p.endpoint.url.as_deref(), Some("http://services"));
+    assert_eq!(p.endpoint.url.as_deref(), Some("https://services"));
     assert_eq!(p.endpoint.region, "eu-west-2");
-    let v = Vars::from_pairs([("AWS_ENDPOINT_URL", "http://global")]);
+    let v = Vars::from_pairs([("AWS_ENDPOINT_URL", "https://global")]);
     let p = try_plan_with(config, CREDS, "r", &v).unwrap();
-    assert_eq!(p.endpoint.url.as_deref(), Some("http://global"));
+    assert_eq!(p.endpoint.url.as_deref(), Some("https://global"));
     let v = Vars::from_pairs([
-        ("AWS_ENDPOINT_URL", "http://global"),
-        ("AWS_ENDPOINT_URL_STS", "http://sts"),
+        ("AWS_ENDPOINT_URL", "https://global"),
+        ("AWS_ENDPOINT_URL_STS", "https://sts"),
     ]);
     let p = try_plan_with(config, CREDS, "r", &v).unwrap();
-    assert_eq!(p.endpoint.url.as_deref(), Some("http://sts"));
+    assert_eq!(p.endpoint.url.as_deref(), Some("https://sts"));
     let v = Vars::from_pairs([("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]);
     let p = try_plan_with(config, CREDS, "r", &v).unwrap();
     assert_eq!(p.endpoint.url, None);
-    let plain = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nendpoint_url = http://profile\n";
+    let plain = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nendpoint_url = https://profile\n";
     let v = Vars::from_pairs([("AWS_REGION", "ca-central-1")]);
     let p = try_plan_with(plain, CREDS, "r", &v).unwrap();
-    assert_eq!(p.endpoint.url.as_deref(), Some("http://profile"));
+    assert_eq!(p.endpoint.url.as_deref(), Some("https://profile"));
     assert_eq!(p.endpoint.region, "ca-central-1");
     assert_eq!(p.region, None);
     // The environment's region comes first for STS, as in the AWS CLI; the export keeps the

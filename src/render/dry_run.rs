@@ -62,7 +62,7 @@ pub fn render(plan: &Plan, facts: &Facts) -> String {
         plan.endpoint
             .url
             .as_deref()
-            .map(|u| format!(", {u}"))
+            .map(|u| format!(", {}", crate::domain::text::redact_url(u)))
             .unwrap_or_default()
     );
     let command = match &plan.source {

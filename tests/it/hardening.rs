@@ -299,3 +299,48 @@ fn a_closed_stderr_is_no_reason_to_panic() {
         .unwrap();
     assert_eq!(stdout(&out).trim(), "3", "{}", stderr(&out));
 }
+
+#[test]
+fn plain_http_endpoints_off_this_machine_are_refused_and_passwords_never_shown() {
+    let (sb, s) = stub_sandbox(vec![]);
+    let out = sb.rolecall_env(
+        &["export", "r"],
+        &[("AWS_ENDPOINT_URL", "http://sts.example.com")],
+    );
+    let err = refused(&out, 3);
+    assert!(
+        err.contains("plain http:// to another machine") && err.contains("ROLECALL_ALLOW_HTTP=1"),
+        "{err}"
+    );
+    assert_eq!(requests(&s), 0);
+    // A password in the URL is shown as …@ in errors, -v and --dry-run alike.
+    let port = s.url.rsplit(':').next().unwrap().to_string();
+    let with_password = format!("http://bob:hunter2@127.0.0.1:{port}");
+    let plan = sb.rolecall_env(
+        &["export", "--dry-run", "r"],
+        &[("AWS_ENDPOINT_URL", &with_password)],
+    );
+    assert!(
+        stdout(&plan).contains(&format!("http://…@127.0.0.1:{port}")),
+        "{}",
+        stdout(&plan)
+    );
+    let closed = format!("http://bob:hunter2@127.0.0.1:{}", free_port());
+    for args in [
+        &["-v", "export", "--no-cache", "r"][..],
+        &["export", "--dry-run", "r"],
+    ] {
+        let out = sb.rolecall_env(args, &[("AWS_ENDPOINT_URL", &closed)]);
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!all.contains("hunter2"), "{args:?}: {all}");
+    }
+    // A lab may allow it.
+    let out = sb.rolecall_env(
+        &["export", "--dry-run", "r"],
+        &[
+            ("AWS_ENDPOINT_URL", "http://sts.example.com"),
+            ("ROLECALL_ALLOW_HTTP", "1"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}

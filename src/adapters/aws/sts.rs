@@ -214,10 +214,10 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     // The URL the request went to, for transport errors.
-    let url = endpoint
-        .url
-        .clone()
-        .unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", endpoint.region));
+    let url = endpoint.url.as_deref().map_or_else(
+        || format!("https://sts.{}.amazonaws.com", endpoint.region),
+        crate::domain::text::redact_url,
+    );
     match &error {
         SdkError::ServiceError(service) => {
             let e = service.err();
