@@ -26,10 +26,14 @@ fn say(message: std::fmt::Arguments<'_>) {
 /// Builds the real context (STS, keychain, terminal, clock) from the process, runs the
 /// command line, and turns the outcome into an exit status (or replaces the process).
 pub fn main() -> ExitCode {
-    // `COMPLETE=bash rolecall -- …`: answer a completion request and exit.
-    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
-        .var(crate::commands::completions::COMPLETE_VAR)
-        .complete();
+    // `ROLECALL_COMPLETE=bash rolecall -- …`: answer a completion request and exit. Only in
+    // that form: a ROLECALL_COMPLETE leaked into the environment must not turn `export` or
+    // `exec` into a silent no-op.
+    if std::env::args_os().nth(1).is_some_and(|a| a == "--") {
+        clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
+            .var(crate::commands::completions::COMPLETE_VAR)
+            .complete();
+    }
     let cli = match Cli::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e, &std::env::args_os().collect::<Vec<_>>()),

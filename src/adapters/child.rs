@@ -23,6 +23,12 @@ fn command(request: &ExecRequest) -> Command {
 fn start_failure(request: &ExecRequest, error: &io::Error) -> (u8, String) {
     let name = request.program.to_string_lossy();
     let is_path = name.contains('/') || name.contains(std::path::MAIN_SEPARATOR);
+    if is_path && std::path::Path::new(&request.program).is_dir() {
+        return (
+            exit::NOT_EXECUTABLE,
+            format!("cannot run {name}: it is a directory; name the program inside it"),
+        );
+    }
     match error.kind() {
         // The file is there, so what is missing is its interpreter (a script's #! line).
         io::ErrorKind::NotFound if is_path && std::path::Path::new(&request.program).is_file() => (

@@ -344,3 +344,21 @@ fn plain_http_endpoints_off_this_machine_are_refused_and_passwords_never_shown()
     );
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn a_leaked_completion_variable_and_a_directory_as_the_command_are_no_silent_no_ops() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    sb.write_credentials("[k]\naws_access_key_id = AKIALEAK00000001\naws_secret_access_key = s\n");
+    let out = sb.rolecall_env(
+        &["export", "--format", "sh", "k"],
+        &[("ROLECALL_COMPLETE", "bash")],
+    );
+    assert!(
+        stdout(&out).contains("export AWS_ACCESS_KEY_ID='AKIALEAK00000001'"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sb.rolecall(&["exec", "k", "--", "/tmp"]);
+    let err = refused(&out, 126);
+    assert!(err.contains("cannot run /tmp: it is a directory"), "{err}");
+}
