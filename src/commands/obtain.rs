@@ -41,6 +41,9 @@ fn profile_name(
         return Ok((name.clone(), ""));
     }
     for variable in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"] {
+        if ctx.vars.is_not_utf8(variable) {
+            return Err(ConfigError::NotUtf8(variable).into());
+        }
         if let Some(name) = ctx.vars.non_empty(variable) {
             return Ok((name.to_string(), variable));
         }

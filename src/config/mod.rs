@@ -83,6 +83,8 @@ pub enum ConfigError {
     },
     #[error(transparent)]
     Setting(#[from] SettingError),
+    #[error("{0} is set to something that is not valid UTF-8; set it to a UTF-8 path or name, or unset it (rolecall will not fall back to the default and use another account's profile)")]
+    NotUtf8(&'static str),
     #[error("{name}={value:?} is invalid: {reason}")]
     InvalidSetting {
         name: &'static str,
@@ -162,6 +164,15 @@ impl Profiles {
     /// Loads both files from the paths the environment names (`AWS_CONFIG_FILE`,
     /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/…`). A missing file is an empty file.
     pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
+        for name in [
+            "AWS_CONFIG_FILE",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "AWS_PROFILE",
+        ] {
+            if vars.is_not_utf8(name) {
+                return Err(ConfigError::NotUtf8(name));
+            }
+        }
         let (config_path, config_var) = file_path(vars, FileKind::Config);
         let (credentials_path, credentials_var) = file_path(vars, FileKind::Credentials);
         let config = read(&config_path, FileKind::Config, config_var)?;

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, Default)]
 pub struct Vars {
     map: HashMap<String, String>,
+    /// Variables that are set but not valid UTF-8 (left out of `map`).
+    not_utf8: Vec<String>,
 }
 
 impl Vars {
@@ -15,10 +17,18 @@ impl Vars {
     /// usable `HOME`, the home directory comes from the system's user database, as the AWS
     /// CLI finds it, never from the current directory.
     pub fn from_process() -> Self {
-        let mut vars = Self::from_pairs(
-            std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
-        );
+        let mut not_utf8 = Vec::new();
+        let mut vars = Self::from_pairs(std::env::vars_os().filter_map(|(k, v)| {
+            let k = k.into_string().ok()?;
+            match v.into_string() {
+                Ok(v) => Some((k, v)),
+                Err(_) => {
+                    not_utf8.push(k);
+                    None
+                }
+            }
+        }));
+        vars.not_utf8 = not_utf8;
         if vars.non_empty("HOME").is_none() && vars.non_empty("USERPROFILE").is_none() {
             if let Some(home) =
                 std::env::home_dir().and_then(|h| h.into_os_string().into_string().ok())
@@ -37,7 +47,21 @@ impl Vars {
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
+            not_utf8: Vec::new(),
         }
+    }
+
+    /// Marks `name` as set to something that is not UTF-8 (the testable twin of what
+    /// `from_process` finds).
+    pub fn with_not_utf8(mut self, name: &str) -> Self {
+        self.not_utf8.push(name.to_string());
+        self
+    }
+
+    /// Whether `name` is set to something that is not valid UTF-8: for a path or a profile
+    /// name that is an error, never a silent fall-back to the default.
+    pub fn is_not_utf8(&self, name: &str) -> bool {
+        self.not_utf8.iter().any(|n| n == name)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {

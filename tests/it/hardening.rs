@@ -362,3 +362,32 @@ fn a_leaked_completion_variable_and_a_directory_as_the_command_are_no_silent_no_
     let err = refused(&out, 126);
     assert!(err.contains("cannot run /tmp: it is a directory"), "{err}");
 }
+
+#[test]
+fn non_utf8_config_paths_and_profile_names_are_errors_not_the_default() {
+    use std::os::unix::ffi::OsStrExt;
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    sb.write_credentials(
+        "[default]\naws_access_key_id = AKIADEFAULT00001\naws_secret_access_key = s\n",
+    );
+    let bad = std::ffi::OsStr::from_bytes(b"/tmp/\xff\xfe");
+    for name in [
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_PROFILE",
+    ] {
+        let out = sb
+            .command(BIN)
+            .args(["export", "--format", "sh"])
+            .env(name, bad)
+            .output()
+            .unwrap();
+        let err = refused(&out, 3);
+        assert!(
+            err.contains(&format!(
+                "{name} is set to something that is not valid UTF-8"
+            )),
+            "{err}"
+        );
+    }
+}
