@@ -16,7 +16,7 @@ use crate::domain::text::{human, redact_url};
 use crate::domain::{Credentials, Secret};
 use crate::ports::clock::Clock;
 use crate::ports::mfa::{validate, MfaPrompt};
-use crate::ports::sources::Sources;
+use crate::ports::sources::{SourceError, Sources};
 use crate::ports::store::{Label, SessionLock, SessionStore};
 use crate::ports::sts::{
     AssumeRoleRequest, SessionTokenRequest, Sts, StsError, StsErrorKind, WebIdentityRequest,
@@ -127,8 +127,10 @@ impl Run<'_, '_, '_> {
                 }
                 Lock::None => None,
             };
-            let creds = self.call(step, current.as_ref())?;
+            let mut creds = self.call(step, current.as_ref())?;
             self.check_fresh(&creds, step.operation(), step.profile())?;
+            self.check_usable(&creds, step.operation(), step.profile())?;
+            self.cap_expiration(&mut creds, step.lifetime_seconds(), step.profile());
             let label = Label {
                 profile: step.profile(),
                 session_name: step.session_name(),
@@ -177,6 +179,7 @@ impl Run<'_, '_, '_> {
                     .sources
                     .process(command)
                     .map_err(|e| e.for_profile(profile))?;
+                self.check_usable(&creds, "credential_process", profile)?;
                 if creds.expiration.is_some() {
                     self.check_fresh(&creds, "credential_process", profile)?;
                     let label = Label {
@@ -379,6 +382,56 @@ impl Run<'_, '_, '_> {
             .into());
         }
         Ok(())
+    }
+
+    /// An answer that no shell or SDK could carry (a NUL or other control character in a key,
+    /// secret or token) is refused before it is stored, instead of being cached and failed on
+    /// for the whole life of the session.
+    fn check_usable(
+        &self,
+        creds: &Credentials,
+        operation: &'static str,
+        profile: &str,
+    ) -> Result<(), ExecuteError> {
+        let bad = |s: &str| s.is_empty() || s.chars().any(char::is_control);
+        let field = if bad(&creds.access_key_id) {
+            Some("access key id")
+        } else if bad(creds.secret_access_key.expose()) {
+            Some("secret access key")
+        } else if creds
+            .session_token
+            .as_ref()
+            .is_some_and(|t| bad(t.expose()))
+        {
+            Some("session token")
+        } else {
+            None
+        };
+        let Some(what) = field else {
+            return Ok(());
+        };
+        let message = format!(
+            "the {what} for profile \"{profile}\" is empty or has control characters, so it is not used or cached"
+        );
+        Err(if operation == "credential_process" {
+            SourceError::failed(format!("credential_process output is unusable: {message}")).into()
+        } else {
+            StsError::new(StsErrorKind::BadAnswer, operation, message).into()
+        })
+    }
+
+    /// An expiration later than the request time plus the duration asked for (and five
+    /// minutes of clock skew) is capped to that, in the cache and in what is exported.
+    fn cap_expiration(&mut self, creds: &mut Credentials, lifetime_seconds: u32, profile: &str) {
+        let latest = self.deps.clock.now()
+            + Duration::seconds(i64::from(lifetime_seconds))
+            + Duration::minutes(5);
+        if creds.expiration.is_some_and(|e| e > latest) {
+            self.out.verbose(&format!(
+                "the session for profile \"{profile}\" claims to last longer than the {lifetime_seconds}s asked for; keeping it for that long only"
+            ));
+            creds.expiration = Some(latest);
+        }
     }
 
     fn store(&mut self, key: &str, label: Label, creds: &Credentials) {

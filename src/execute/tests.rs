@@ -395,3 +395,24 @@ fn store_write_failures_are_one_note_not_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn unusable_answers_are_refused_before_caching_and_overlong_ones_capped() {
+    let mut h = Harness::new();
+    h.sts.lifetime = Some(Duration::hours(30));
+    let c = h.run("a", CacheMode::Use, None).unwrap();
+    // duration_seconds = 3600 was asked for: at most an hour and the skew.
+    assert_eq!(
+        c.expiration,
+        Some(NOW + Duration::seconds(3600) + Duration::minutes(5))
+    );
+    let plan = plan_of(CONFIG, CREDS, "a", &[("USER", "maria")], NOW);
+    let stored = h.store.get(plan.steps[0].cache_key()).unwrap().unwrap();
+    assert_eq!(stored.expiration, c.expiration, "capped in the cache too");
+
+    let mut h = Harness::new();
+    h.sts.poison.set(true);
+    let e = h.run("a", CacheMode::Use, None).unwrap_err();
+    assert!(e.to_string().contains("control characters"), "{e}");
+    assert!(h.store.is_empty(), "nothing cached");
+}

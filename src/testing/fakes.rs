@@ -34,6 +34,8 @@ pub struct FakeSts {
     pub lifetime: Option<Duration>,
     /// The time answers count their lifetime from (None: NOW).
     pub now: Cell<Option<OffsetDateTime>>,
+    /// Answer with a NUL in the session token.
+    pub poison: Cell<bool>,
 }
 
 impl FakeSts {
@@ -47,7 +49,11 @@ impl FakeSts {
         Ok(Credentials {
             access_key_id: format!("ASIA{n}"),
             secret_access_key: Secret::new(format!("secret{n}")),
-            session_token: Some(Secret::new(format!("token{n}"))),
+            session_token: Some(Secret::new(if self.poison.get() {
+                format!("tok\0en{n}")
+            } else {
+                format!("token{n}")
+            })),
             expiration: Some(
                 self.now.get().unwrap_or(NOW)
                     + self

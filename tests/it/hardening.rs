@@ -391,3 +391,29 @@ fn non_utf8_config_paths_and_profile_names_are_errors_not_the_default() {
         );
     }
 }
+
+#[test]
+fn an_unusable_credential_process_answer_is_refused_and_not_cached() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    let helper = sb.home().join("creds.sh");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\necho \"$0\" >> \"$HOME/ran\"\nprintf '%s' '{\"Version\":1,\"AccessKeyId\":\"ASIANUL\",\"SecretAccessKey\":\"s\",\"SessionToken\":\"a\\u0000b\",\"Expiration\":\"2099-01-01T00:00:00Z\"}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    sb.write_config(&format!(
+        "[profile p]\ncredential_process = {}\n",
+        helper.display()
+    ));
+    for _ in 0..2 {
+        let err = refused(&sb.rolecall(&["export", "p"]), 4);
+        assert!(err.contains("control characters"), "{err}");
+    }
+    let ran = std::fs::read_to_string(sb.home().join("ran")).unwrap();
+    assert_eq!(
+        ran.lines().count(),
+        2,
+        "not served from a cache the second time"
+    );
+}
