@@ -26,6 +26,7 @@ fn say(message: std::fmt::Arguments<'_>) {
 /// Builds the real context (STS, keychain, terminal, clock) from the process, runs the
 /// command line, and turns the outcome into an exit status (or replaces the process).
 pub fn main() -> ExitCode {
+    crate::adapters::memory::protect();
     // `ROLECALL_COMPLETE=bash rolecall -- …`: answer a completion request and exit. Only in
     // that form: a ROLECALL_COMPLETE leaked into the environment must not turn `export` or
     // `exec` into a silent no-op.

@@ -55,6 +55,7 @@ fn start_failure(request: &ExecRequest, error: &io::Error) -> (u8, String) {
 #[cfg(unix)]
 pub fn exec(request: &ExecRequest) -> (u8, String) {
     use std::os::unix::process::CommandExt;
+    super::memory::release_for_child();
     let error = command(request).exec();
     start_failure(request, &error)
 }

@@ -6,5 +6,6 @@ pub mod child;
 pub mod clock;
 pub mod keychain;
 pub mod login;
+pub mod memory;
 pub mod sources;
 pub mod terminal;

@@ -417,3 +417,57 @@ fn an_unusable_credential_process_answer_is_refused_and_not_cached() {
         "not served from a cache the second time"
     );
 }
+
+#[test]
+fn secrets_stay_out_of_core_dumps_and_other_processes_memory() {
+    // The child of exec keeps the core limit it had.
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    sb.write_credentials("[k]\naws_access_key_id = AKIACORE00000001\naws_secret_access_key = s\n");
+    let out = sb
+        .command(which("bash"))
+        .args(["-c", "ulimit -c; rolecall exec k -- bash -c 'ulimit -c'"])
+        .output()
+        .unwrap();
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 2, "{}", stderr(&out));
+    assert_eq!(
+        lines[0], lines[1],
+        "the command keeps the core limit it had"
+    );
+    // While rolecall waits at the MFA prompt, run as an ordinary user, its /proc files are
+    // root's (not dumpable): another process of that user cannot read its memory or environ.
+    let home = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        home.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::create_dir(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/credentials"),
+        "[default]\naws_access_key_id = AKIACORE00000002\naws_secret_access_key = s\n",
+    )
+    .unwrap();
+    std::fs::write(home.path().join(".aws/config"), "[profile m]\nrole_arn = arn:aws:iam::123456789012:role/m\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/m\n").unwrap();
+    let script = home.path().join("wait.exp");
+    std::fs::write(
+        &script,
+        format!(
+            "set timeout 20\nspawn -noecho env -i HOME={home} ROLECALL_KEYRING=none AWS_ENDPOINT_URL=http://127.0.0.1:9 {setpriv} --reuid=65534 --regid=65534 --clear-groups {bin} export m\nexpect {{\n  -ex \"MFA code\" {{}}\n  timeout {{ exit 3 }}\n}}\nset pid [exp_pid]\nputs \"owner=[exec stat -c %u /proc/$pid/environ]\"\nsend \"\\003\"\nexpect eof\n",
+            home = home.path().display(),
+            setpriv = which("setpriv").display(),
+            bin = BIN
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(which("expect"))
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("owner=0"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
