@@ -605,3 +605,30 @@ fn the_picker_clears_its_query_with_ctrl_u_and_its_drawing_on_ctrl_c() {
     );
     assert!(screen.contains("exit=130"), "{screen}");
 }
+
+#[test]
+fn ctrl_backslash_at_the_mfa_prompt_dumps_nothing_and_gives_the_terminal_back() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    sb.write_credentials(
+        "[default]\naws_access_key_id = AKIAQUIT00000001\naws_secret_access_key = s\n",
+    );
+    sb.write_config("[profile m]\nrole_arn = arn:aws:iam::111111111111:role/m\nsource_profile = default\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n");
+    let script = sb.home().join("quit.exp");
+    std::fs::write(
+        &script,
+        format!(
+            "set timeout 20\nspawn -noecho sh -c \"{BIN} export m; echo rc=\\$?; stty -a\"\nexpect {{\n  -ex \"MFA code for\" {{}}\n  timeout {{ exit 3 }}\n}}\nsleep 0.3\nsend \"\\x1c\\r\"\nexpect {{\n  -re \"rc=(\\[0-9]+)\" {{}}\n  timeout {{ exit 4 }}\n}}\nexpect eof\n"
+        ),
+    )
+    .unwrap();
+    let out = sb.command(which("expect")).arg(&script).output().unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    // Not killed by SIGQUIT (131): an ordinary refusal of a malformed code.
+    assert!(text.contains("rc=4"), "{text}");
+    assert!(
+        text.split_whitespace().any(|w| w == "echo"),
+        "echo is back on: {text}"
+    );
+    assert!(!sb.home().join("core").exists());
+}

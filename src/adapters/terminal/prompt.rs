@@ -39,6 +39,9 @@ impl MfaPrompt for TerminalPrompt {
         let saved = tcgetattr(&tty).map_err(|e| MfaError::Io(e.to_string()))?;
         let mut hidden = saved.clone();
         hidden.local_modes.remove(LocalModes::ECHO);
+        // Ctrl-\ would send SIGQUIT (a core dump, and a terminal left without echo): while the
+        // prompt is up it is an ordinary character, which no MFA code contains.
+        hidden.special_codes[rustix::termios::SpecialCodeIndex::VQUIT] = 0;
         (&tty)
             .write_all(format!("MFA code for {serial}: ").as_bytes())
             .map_err(io)?;
