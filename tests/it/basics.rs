@@ -301,9 +301,10 @@ fn unreadable_config_is_an_error() {
 fn stub_sandbox(replies: Vec<Reply>) -> (Sandbox, stub::Stub) {
     let s = stub::start(replies);
     let sb = Sandbox::with_endpoint(&s.url);
-    sb.write_credentials(
-        "[default]\naws_access_key_id = AKIASTUBCALLER01\naws_secret_access_key = callersecret\n",
-    );
+    sb.write_credentials(&format!(
+        "[default]\naws_access_key_id = {}\naws_secret_access_key = callersecret\n",
+        fresh_key_id("ER01")
+    ));
     sb.write_config(
         "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n",
     );

@@ -9,9 +9,10 @@ use crate::support::*;
 fn stub_sandbox(replies: Vec<Reply>) -> (Sandbox, stub::Stub) {
     let s = stub::start(replies);
     let sb = Sandbox::with_endpoint(&s.url);
-    sb.write_credentials(
-        "[default]\naws_access_key_id = AKIAHARDENING001\naws_secret_access_key = callersecret\n",
-    );
+    sb.write_credentials(&format!(
+        "[default]\naws_access_key_id = {}\naws_secret_access_key = callersecret\n",
+        fresh_key_id("G001")
+    ));
     sb.write_config(
         "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n",
     );

@@ -143,6 +143,22 @@ fn wait_for_http(port: u16, path: &str) {
 }
 
 /// A unique name for this test run's IAM objects.
+/// An access key id no earlier run used (`AKIA…` + `tail`): the kernel keyring keeps sessions
+/// across runs (the uid's persistent keyring), and a stub on a reused port with the same keys
+/// would otherwise find an earlier run's session.
+pub fn fresh_key_id(tail: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    format!(
+        "AKIA{:010X}{n:02}{tail}",
+        (nanos as u64 ^ u64::from(std::process::id())) & 0xFF_FFFF_FFFF
+    )
+}
+
 pub fn unique(prefix: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
     format!(
