@@ -72,6 +72,16 @@ fn run_shell(sb: &Sandbox, shell: &str, pre: &[String], script: &str) -> std::pr
         .unwrap()
 }
 
+/// `shell -c script` with the hostile profile's name in `$P`.
+fn with_profile(sb: &Sandbox, shell: &str, script: &str) -> std::process::Output {
+    sb.command(which(shell))
+        .arg("-c")
+        .arg(script)
+        .env("P", PROFILE)
+        .output()
+        .unwrap()
+}
+
 fn assert_no_canary(sb: &Sandbox, shell: &str) {
     assert!(
         !sb.home().join("PWNED").exists(),
@@ -116,13 +126,7 @@ fn dotenv_output_sources_in_sh() {
         "rolecall export --format dotenv \"$P\" > vars.env || exit 9; set -a; . ./vars.env; set +a; {}",
         print_vars()
     );
-    let out = sb
-        .command(which("dash"))
-        .arg("-c")
-        .arg(&script)
-        .env("P", PROFILE)
-        .output()
-        .unwrap();
+    let out = with_profile(&sb, "dash", &script);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), expected_output());
     assert_no_canary(&sb, "dash");
@@ -213,13 +217,7 @@ fn the_shell_running_rolecall_wins_over_the_login_shell() {
 fn fish_keeps_the_users_universal_variables() {
     let sb = hostile_sandbox();
     let first = "set -Ux AWS_PROFILE keep; rolecall export --format fish \"$P\" | source; echo \"[$AWS_PROFILE]\"; rolecall export --unset --format fish | source; echo \"[$AWS_PROFILE]\"";
-    let out = sb
-        .command(which("fish"))
-        .arg("-c")
-        .arg(first)
-        .env("P", PROFILE)
-        .output()
-        .unwrap();
+    let out = with_profile(&sb, "fish", first);
     // rolecall only sets and erases globals: the universal value stays, in this session (and
     // rolecall says that fish still exports it)...
     assert_eq!(stdout(&out), "[keep]\n[keep]\n", "{}", stderr(&out));
@@ -310,13 +308,7 @@ fn unset_removes_every_managed_variable() {
     let script = format!(
         "rolecall export --format fish \"$P\" | source; rolecall export --unset --format fish | source; or exit 9; for v in {all}; set -q $v; and echo left $v; end; echo done"
     );
-    let out = sb
-        .command(which("fish"))
-        .arg("-c")
-        .arg(&script)
-        .env("P", PROFILE)
-        .output()
-        .unwrap();
+    let out = with_profile(&sb, "fish", &script);
     assert_eq!(stdout(&out), "done\n", "fish: {}", stderr(&out));
     let out = sb.rolecall(&["export", "--unset", "--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
@@ -545,13 +537,7 @@ fn switching_to_a_profile_without_a_region_unsets_the_previous_region() {
         );
     }
     let script = "rolecall export --format fish \"$P\" | source; rolecall export --format fish plain | source; set -q AWS_REGION; or set -q AWS_DEFAULT_REGION; or echo none-left";
-    let out = sb
-        .command(which("fish"))
-        .arg("-c")
-        .arg(script)
-        .env("P", PROFILE)
-        .output()
-        .unwrap();
+    let out = with_profile(&sb, "fish", script);
     assert_eq!(stdout(&out), "none-left\n", "{}", stderr(&out));
     // A region the user set before any rolecall profile is theirs: it stays.
     let out = run_shell(
@@ -571,13 +557,7 @@ fn fish_output_survives_eval_of_a_command_substitution() {
         "eval (rolecall export --format fish \"$P\"); or exit 9; count $AWS_ACCESS_KEY_ID; {}",
         print_vars()
     );
-    let out = sb
-        .command(which("fish"))
-        .arg("-c")
-        .arg(&script)
-        .env("P", PROFILE)
-        .output()
-        .unwrap();
+    let out = with_profile(&sb, "fish", &script);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), format!("1\n{}", expected_output()));
     assert!(
