@@ -9,8 +9,9 @@ use clap::error::ErrorKind;
 
 use crate::adapters::aws::{Aws, SdkSts};
 use crate::adapters::clock::SystemClock;
+use crate::adapters::prompt::ChosenPrompt;
 use crate::adapters::sources::SystemSources;
-use crate::adapters::terminal::{FuzzyPicker, Spinning, Terminal, TerminalPrompt};
+use crate::adapters::terminal::{FuzzyPicker, Spinning, Terminal};
 use crate::cli::Cli;
 use crate::commands::Context;
 use crate::domain::{Outcome, Vars};
@@ -69,7 +70,16 @@ pub fn main() -> ExitCode {
         inner: &real_sts,
         enabled: terminal.stderr && verbosity == Verbosity::Normal,
     };
-    let sources = SystemSources::new(aws, vars.clone());
+    let sources = SystemSources::new(
+        aws,
+        vars.clone(),
+        settings.process_timeout.clone().map(|d| d.unsigned_abs()),
+    );
+    let mfa = ChosenPrompt::new(
+        settings.mfa_prompt.clone(),
+        settings.process_timeout.clone().map(|d| d.unsigned_abs()),
+        vars.clone(),
+    );
     let store = match crate::adapters::keychain::open(&settings, &vars) {
         Ok(store) => store,
         Err(error) => {
@@ -88,7 +98,7 @@ pub fn main() -> ExitCode {
             sources: &sources,
             store: store.as_ref(),
             clock: &SystemClock,
-            mfa: &TerminalPrompt,
+            mfa: &mfa,
             terminal,
             picker: &FuzzyPicker,
         };
@@ -96,6 +106,7 @@ pub fn main() -> ExitCode {
     };
     match outcome {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Exit(code)) => ExitCode::from(code),
         Ok(Outcome::Exec(request)) => {
             let (code, message) = crate::adapters::child::exec(&request);
             if !message.is_empty() {

@@ -53,7 +53,9 @@ impl Cli {
             Command::Export(a) => Some(&a.credentials.chatter),
             Command::Use(a) => Some(&a.credentials.chatter),
             Command::ClearCache(a) => Some(&a.chatter),
-            Command::List(_) | Command::Init(_) | Command::Completions(_) => None,
+            Command::List(_) | Command::Init(_) | Command::Completions(_) | Command::Doctor(_) => {
+                None
+            }
         };
         let quiet = self.chatter.quiet || own.is_some_and(|c| c.quiet);
         let verbose = self
@@ -89,6 +91,11 @@ pub enum Command {
     Init(InitArgs),
     /// Print a shell completion script (profile names complete from your config)
     Completions(CompletionsArgs),
+    /// Check the configuration, the keychain and the shell set-up (secrets never shown)
+    #[command(
+        after_help = "Exit status: 0 when every profile can work and a session store works (warnings aside), 1 otherwise"
+    )]
+    Doctor(DoctorArgs),
 }
 
 /// What `exec` and `export` share: which profile, and how to get its credentials.
@@ -258,6 +265,13 @@ pub struct ListArgs {
     /// Print only the profile names, one per line
     #[arg(long)]
     pub names: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print JSON, for scripts and bug reports
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -40,6 +40,10 @@ impl<'a> Printer<'a> {
         }
     }
 
+    pub fn is_verbose(&self) -> bool {
+        self.verbosity >= Verbosity::Verbose
+    }
+
     /// An error line: shown whatever the verbosity.
     pub fn error(&mut self, message: &str) {
         say(self.out, message);

@@ -18,6 +18,49 @@ pub const DEFAULT_STS_TIMEOUT: Duration = Duration::seconds(30);
 /// The longest refresh window: a session never lives longer than 12 hours.
 pub const MAX_REFRESH_WINDOW: Duration = Duration::hours(12);
 
+/// The longest `ROLECALL_PROCESS_TIMEOUT`.
+pub const MAX_PROCESS_TIMEOUT: Duration = Duration::hours(1);
+/// How long a `credential_process`, an `mfa_process` or a graphical MFA prompt may take:
+/// some helpers wait for a push approval on a phone.
+pub const DEFAULT_PROCESS_TIMEOUT: Duration = Duration::minutes(2);
+
+/// Where an MFA code is asked for when neither `--mfa-token` nor `mfa_process` gives one
+/// (`ROLECALL_MFA_PROMPT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptChoice {
+    /// The terminal when there is one, else a graphical prompt where a display exists.
+    Auto,
+    Terminal,
+    Zenity,
+    Kdialog,
+    Osascript,
+    /// Never ask: a code must come from `--mfa-token` or `mfa_process`.
+    None,
+}
+
+impl PromptChoice {
+    pub const NAMES: &'static str = "auto, terminal, zenity, kdialog, osascript, none";
+
+    fn parse(text: &str) -> Result<Self, SettingError> {
+        Ok(match text.to_ascii_lowercase().as_str() {
+            "auto" => Self::Auto,
+            "terminal" | "tty" => Self::Terminal,
+            "zenity" => Self::Zenity,
+            "kdialog" => Self::Kdialog,
+            "osascript" => Self::Osascript,
+            "none" => Self::None,
+            _ => {
+                return Err(SettingError {
+                    name: "ROLECALL_MFA_PROMPT",
+                    value: text.into(),
+                    problem: "is not a prompt rolecall knows".into(),
+                    fix: "use one of auto, terminal, zenity, kdialog, osascript, none",
+                })
+            }
+        })
+    }
+}
+
 /// The parsed knobs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
@@ -33,6 +76,11 @@ pub struct Settings {
     pub state_dir: Option<PathBuf>,
     /// `ROLECALL_ALLOW_HTTP=1`: a plain-HTTP endpoint off this machine is accepted (a lab).
     pub allow_http: bool,
+    /// `ROLECALL_PROCESS_TIMEOUT`: the limit of one helper program (`credential_process`,
+    /// `mfa_process`, a graphical prompt).
+    pub process_timeout: Result<Duration, SettingError>,
+    /// `ROLECALL_MFA_PROMPT`: where an MFA code is asked for.
+    pub mfa_prompt: Result<PromptChoice, SettingError>,
 }
 
 impl Default for Settings {
@@ -63,6 +111,18 @@ impl Settings {
             keyring: vars.non_empty("ROLECALL_KEYRING").unwrap_or("auto").into(),
             state_dir: vars.non_empty("ROLECALL_STATE_DIR").map(PathBuf::from),
             allow_http: vars.non_empty("ROLECALL_ALLOW_HTTP") == Some("1"),
+            process_timeout: knob(
+                vars,
+                "ROLECALL_PROCESS_TIMEOUT",
+                DEFAULT_PROCESS_TIMEOUT,
+                process_timeout,
+            ),
+            mfa_prompt: knob(
+                vars,
+                "ROLECALL_MFA_PROMPT",
+                PromptChoice::Auto,
+                PromptChoice::parse,
+            ),
         }
     }
 }
@@ -110,6 +170,20 @@ fn sts_timeout(text: &str) -> Result<Duration, SettingError> {
     }
 }
 
+fn process_timeout(text: &str) -> Result<Duration, SettingError> {
+    const FIX: &str = "use 1 to 3600 seconds (for example 120 or 5m)";
+    match parse_duration(text, MAX_PROCESS_TIMEOUT) {
+        Ok(d) if d >= Duration::SECOND => Ok(d),
+        Ok(_) => Err(SettingError {
+            name: "ROLECALL_PROCESS_TIMEOUT",
+            value: text.into(),
+            problem: "is too short".into(),
+            fix: FIX,
+        }),
+        Err(e) => Err(error("ROLECALL_PROCESS_TIMEOUT", text, e, FIX)),
+    }
+}
+
 fn refresh_window(text: &str) -> Result<Duration, SettingError> {
     parse_duration(text, MAX_REFRESH_WINDOW).map_err(|e| {
         error(
@@ -153,6 +227,28 @@ mod tests {
         assert_eq!(s.mfa_session_seconds, Ok(8 * 3600));
         assert_eq!(s.keyring, "auto");
         assert_eq!(s.state_dir, None);
+        assert_eq!(s.process_timeout, Ok(Duration::minutes(2)));
+        assert_eq!(s.mfa_prompt, Ok(PromptChoice::Auto));
+    }
+
+    #[test]
+    fn the_prompt_and_process_knobs() {
+        assert_eq!(
+            with("ROLECALL_MFA_PROMPT", "Zenity").mfa_prompt,
+            Ok(PromptChoice::Zenity)
+        );
+        let e = with("ROLECALL_MFA_PROMPT", "gui").mfa_prompt.unwrap_err();
+        assert!(e.to_string().contains("auto, terminal, zenity"), "{e}");
+        assert_eq!(
+            with("ROLECALL_PROCESS_TIMEOUT", "5").process_timeout,
+            Ok(Duration::seconds(5))
+        );
+        assert!(with("ROLECALL_PROCESS_TIMEOUT", "0")
+            .process_timeout
+            .is_err());
+        assert!(with("ROLECALL_PROCESS_TIMEOUT", "2h")
+            .process_timeout
+            .is_err());
     }
 
     #[test]

@@ -4,8 +4,10 @@
 pub mod aws;
 pub mod child;
 pub mod clock;
+pub mod helper;
 pub mod keychain;
 pub mod login;
 pub mod memory;
+pub mod prompt;
 pub mod sources;
 pub mod terminal;

@@ -4,24 +4,42 @@
 
 use std::process::{Command, Stdio};
 use std::rc::Rc;
+use std::time::Duration;
 
 use super::aws::platform::Lookup;
 use super::aws::Aws;
+use super::helper;
 use crate::domain::{process_json, Credentials, Secret, Vars};
 use crate::ports::sources::{SourceError, Sources};
+use crate::settings::SettingError;
 
 /// The real sources. `vars` is the environment the platform providers read (they read the
 /// process's, of which it is the snapshot), for the messages that say where they looked.
 pub struct SystemSources {
     aws: Rc<Aws>,
     vars: Vars,
+    /// `ROLECALL_PROCESS_TIMEOUT`, an error only for the runs that start a helper.
+    limit: Result<Duration, SettingError>,
 }
 
 impl SystemSources {
-    pub fn new(aws: Rc<Aws>, vars: Vars) -> Self {
-        Self { aws, vars }
+    pub fn new(aws: Rc<Aws>, vars: Vars, limit: Result<Duration, SettingError>) -> Self {
+        Self { aws, vars, limit }
+    }
+
+    fn limit(&self) -> Result<Duration, SourceError> {
+        self.limit
+            .clone()
+            .map_err(|e| SourceError::failed(e.to_string()))
     }
 }
+
+/// The most a `credential_process` may print (real answers are about a kilobyte).
+const MAX_PROCESS_OUTPUT: usize = 64 << 10;
+/// The most an `mfa_process` may print (a code is six digits).
+const MAX_MFA_OUTPUT: usize = 1 << 10;
+/// The largest web identity token file read (STS takes tokens of up to 20,000 characters).
+const MAX_TOKEN_BYTES: u64 = 64 << 10;
 
 impl Sources for SystemSources {
     fn instance_metadata(&self) -> Result<Credentials, SourceError> {
@@ -86,19 +104,22 @@ impl Sources for SystemSources {
     }
 
     fn process(&self, command: &str) -> Result<Credentials, SourceError> {
-        let output = run(command, "credential_process")?;
+        let output = run(
+            command,
+            "credential_process",
+            self.limit()?,
+            MAX_PROCESS_OUTPUT,
+        )?;
         process_json::parse(&output).map_err(|e| SourceError::failed(e.to_string()))
     }
 
     fn mfa_process(&self, command: &str) -> Result<String, SourceError> {
-        let output = run(command, "mfa_process")?;
+        let output = run(command, "mfa_process", self.limit()?, MAX_MFA_OUTPUT)?;
         Ok(String::from_utf8_lossy(&output).trim().to_string())
     }
 
     fn web_identity_token(&self, path: &str) -> Result<Secret, SourceError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            SourceError::failed(format!("cannot read web_identity_token_file {path}: {}", e))
-        })?;
+        let text = read_token(path)?;
         let token = text.trim();
         if token.is_empty() {
             return Err(SourceError::failed(format!(
@@ -109,28 +130,45 @@ impl Sources for SystemSources {
     }
 }
 
+/// A token file's text: a regular file of at most [`MAX_TOKEN_BYTES`] (a FIFO or a device
+/// such as `/dev/zero` would block or never end).
+fn read_token(path: &str) -> Result<String, SourceError> {
+    use std::io::Read;
+    let failed = |why: String| {
+        SourceError::failed(format!("cannot read web_identity_token_file {path}: {why}"))
+    };
+    let meta = std::fs::metadata(path).map_err(|e| failed(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(failed("it is not a regular file".into()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_TOKEN_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| failed(e.to_string()))?;
+    if bytes.len() as u64 > MAX_TOKEN_BYTES {
+        return Err(failed(format!(
+            "it is larger than {} KiB, which no token is",
+            MAX_TOKEN_BYTES >> 10
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| failed("it is not UTF-8 text".into()))
+}
+
 /// Runs `command` split as the AWS CLI splits it (POSIX shell words, no shell), with the
-/// terminal's stdin and stderr, and returns its stdout.
-fn run(command: &str, key: &str) -> Result<Vec<u8>, SourceError> {
+/// terminal's stdin and stderr, within `limit`, and returns its stdout (at most `cap` bytes).
+fn run(command: &str, key: &str, limit: Duration, cap: usize) -> Result<Vec<u8>, SourceError> {
     let words = shlex::split(command)
         .filter(|w| !w.is_empty())
         .ok_or_else(|| {
             SourceError::failed(format!("{key} {command:?} is not a valid command line"))
         })?;
-    let output = Command::new(&words[0])
+    let mut child = Command::new(&words[0]);
+    child
         .args(&words[1..])
         .stdin(Stdio::inherit())
-        .stderr(Stdio::inherit())
-        .stdout(Stdio::piped())
-        .output()
-        .map_err(|e| SourceError::failed(format!("cannot run {key} {:?}: {}", words[0], e)))?;
-    if !output.status.success() {
-        return Err(SourceError::failed(format!(
-            "{key} {:?} failed ({}); see its message above",
-            words[0], output.status
-        )));
-    }
-    Ok(output.stdout)
+        .stderr(Stdio::inherit());
+    helper::run(&mut child, limit, cap)
+        .map_err(|e| SourceError::failed(e.describe(&format!("{key} {:?}", words[0]))))
 }
 
 #[cfg(test)]
@@ -139,6 +177,7 @@ mod tests {
 
     #[test]
     fn process_commands_are_split_without_a_shell() {
+        let run = |c: &str, k: &str| run(c, k, Duration::from_secs(10), 1024);
         let out = run("printf '%s|%s' 'a b' \"c'd\"", "credential_process").unwrap();
         assert_eq!(out, b"a b|c'd");
         let e = run("sh -c 'exit 3'", "credential_process").unwrap_err();
@@ -146,5 +185,17 @@ mod tests {
         let e = run("no-such-program-xyz", "mfa_process").unwrap_err();
         assert!(e.message.contains("cannot run mfa_process"), "{e}");
         assert!(run("'unterminated", "credential_process").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn token_files_must_be_small_regular_files() {
+        let e = read_token("/dev/zero").unwrap_err();
+        assert!(e.message.contains("not a regular file"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'a'; 70 << 10]).unwrap();
+        let e = read_token(big.to_str().unwrap()).unwrap_err();
+        assert!(e.message.contains("larger than 64 KiB"), "{e}");
     }
 }

@@ -14,7 +14,11 @@ pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         Obtained::Credentials(plan, credentials) => (plan, credentials),
         Obtained::Explained => return Ok(Outcome::Done),
     };
-    let changes = env::changes(&credentials, &plan.target(), ctx.vars);
+    let mut changes = env::changes(&credentials, &plan.target(), ctx.vars);
+    // The shell function's mark is for this run only, not for the command's own rolecalls.
+    if ctx.vars.get("ROLECALL_SHELL_FUNCTION").is_some() {
+        changes.push(env::Change::Unset("ROLECALL_SHELL_FUNCTION"));
+    }
     // The same check export makes: an environment cannot carry a NUL byte.
     crate::render::check_values(&changes)?;
     let mut command = args.command.into_iter();

@@ -1,5 +1,6 @@
 //! `rolecall init SHELL`: the shell function that makes `rolecall use PROFILE` change the
-//! current shell, passing every other subcommand through to the binary.
+//! current shell, passing every other subcommand through to the binary. Every call says it
+//! came through the function (`ROLECALL_SHELL_FUNCTION`), so `rolecall doctor` can tell.
 
 use super::write_out;
 use super::Context;
@@ -23,7 +24,7 @@ function rolecall {
             ?*) printf '%s\n' "$__rolecall_out" ;;
         esac
     else
-        \command rolecall "$@"
+        ROLECALL_SHELL_FUNCTION=sh \command rolecall "$@"
     fi
 }
 "##;
@@ -51,7 +52,7 @@ rolecall() {
         return "$__rolecall_status"
     fi
     unset __rolecall_arg
-    command rolecall "$@"
+    ROLECALL_SHELL_FUNCTION=sh command rolecall "$@"
 }
 "##;
 
@@ -74,7 +75,7 @@ function rolecall --description 'AWS role credentials for this shell'
             printf '%s\n' $__rolecall_out
         end
     else
-        command rolecall $argv
+        ROLECALL_SHELL_FUNCTION=fish command rolecall $argv
     end
 end
 "##;
@@ -96,7 +97,8 @@ function rolecall {
             $out
         }
     } else {
-        & $exe @args
+        $env:ROLECALL_SHELL_FUNCTION = 'powershell'
+        try { & $exe @args } finally { Remove-Item Env:ROLECALL_SHELL_FUNCTION -ErrorAction SilentlyContinue }
     }
 }
 "##;

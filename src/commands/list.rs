@@ -33,7 +33,7 @@ struct Row {
     session_expires: Option<String>,
 }
 
-fn kind_and_source(p: Profile<'_>) -> (&'static str, Option<String>) {
+pub(super) fn kind_and_source(p: Profile<'_>) -> (&'static str, Option<String>) {
     if p.get("role_arn").is_some() {
         if let Some(s) = p.get("source_profile") {
             return ("role", Some(s.to_string()));

@@ -4,6 +4,7 @@
 mod clear_cache;
 pub mod completions;
 pub mod context;
+mod doctor;
 mod exec;
 mod export;
 pub mod init;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Use(args) => use_::run(args, ctx),
         Command::Init(args) => init::run(args, ctx),
         Command::Completions(args) => completions::run(args, ctx),
+        Command::Doctor(args) => doctor::run(args, ctx),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{write_out, Context};
 use crate::cli::CredentialArgs;
-use crate::config::{ConfigError, Profiles};
+use crate::config::{keys, ConfigError, Profiles};
 use crate::domain::env;
 use crate::domain::freshness::{CacheMode, CachePolicy};
 use crate::domain::plan::{Plan, Source};
@@ -77,6 +77,32 @@ pub enum PlanTo {
     Stderr,
 }
 
+/// With `-v`: the keys no AWS tool reads in the profiles this run uses, each with the nearest
+/// known key (a typo such as `role_arm` is otherwise silently ignored).
+fn warn_unknown_keys(profiles: &Profiles, plan: &Plan, ctx: &mut Context) {
+    if !ctx.err.is_verbose() {
+        return;
+    }
+    let mut names: Vec<&str> = vec![plan.profile.as_str()];
+    names.extend(plan.steps.iter().map(|s| s.profile()));
+    if let Source::Static { profile, .. } | Source::Process { profile, .. } = &plan.source {
+        names.push(profile);
+    }
+    let mut seen = Vec::new();
+    for name in names {
+        if seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        let Some(profile) = profiles.get(name) else {
+            continue;
+        };
+        for unknown in keys::unknown(profile) {
+            ctx.verbose(&format!("profile \"{name}\": {unknown}"));
+        }
+    }
+}
+
 /// Loads the configuration, plans, and runs the plan (or explains it).
 pub fn obtain(
     args: &CredentialArgs,
@@ -95,6 +121,7 @@ pub fn obtain(
         }
         other => other,
     })?;
+    warn_unknown_keys(&profiles, &plan, ctx);
     let mode = if args.no_cache {
         CacheMode::Bypass
     } else {

@@ -16,6 +16,13 @@ use std::fmt;
 pub struct Property {
     pub value: String,
     pub sub: Vec<(String, String)>,
+    /// The 1-based line of the `key =` line.
+    pub line: usize,
+    /// An inline comment (`value # note`) was cut off the value: the AWS CLI, unlike the
+    /// SDKs and rolecall, keeps it as part of the value.
+    pub inline_comment: bool,
+    /// Set by the caller for the credentials file's properties.
+    pub from_credentials: bool,
 }
 
 /// A section header and its properties, in file order.
@@ -99,13 +106,17 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
         let Some(section) = sections.last_mut() else {
             return Err(err("a property must follow a [section] header"));
         };
-        let (key, value) = split_property(strip_value_comment(trimmed))
-            .ok_or_else(|| err("expected \"key = value\""))?;
+        let content = strip_value_comment(trimmed);
+        let (key, value) =
+            split_property(content).ok_or_else(|| err("expected \"key = value\""))?;
         section.properties.push((
             key,
             Property {
                 value,
                 sub: Vec::new(),
+                line: line_no,
+                inline_comment: content.len() < trimmed.len(),
+                from_credentials: false,
             },
         ));
         property_indent = Some(indent);
@@ -173,6 +184,12 @@ mod tests {
                 ("empty", "")
             ]
         );
+        let comments: Vec<(usize, bool)> = s[1]
+            .properties
+            .iter()
+            .map(|(_, p)| (p.line, p.inline_comment))
+            .collect();
+        assert_eq!(comments, vec![(6, true), (7, true), (8, false)]);
     }
 
     #[test]

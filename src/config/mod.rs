@@ -1,6 +1,8 @@
 //! Reading `~/.aws/config` and `~/.aws/credentials` into profiles, and planning from them.
 
 pub mod file;
+mod include;
+pub mod keys;
 pub mod profile;
 
 use std::collections::HashMap;
@@ -10,6 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::domain::setting::SettingError;
 use crate::domain::Vars;
 pub use file::{ParseError, Property, Section};
+pub use include::IncludeProblem;
 pub use profile::Profile;
 
 /// Which of the two shared files a value came from.
@@ -56,6 +59,16 @@ pub enum ConfigError {
         "profile \"{profile}\" has a source_profile chain longer than {max} profiles; shorten it"
     )]
     ChainTooLong { profile: String, max: usize },
+    #[error("include_profile cycle: {}; remove include_profile from one of these profiles", .path.join(" -> "))]
+    IncludeCycle { path: Vec<String> },
+    #[error("profile \"{profile}\" has include_profile = \"{included}\", which is not a profile of {config}; add it or fix the name")]
+    IncludeNotFound {
+        profile: String,
+        included: String,
+        config: String,
+    },
+    #[error("profile \"{0}\" includes more than 32 profiles in a row (include_profile); shorten the chain")]
+    IncludeTooDeep(String),
     #[error("profile \"{0}\" sets both source_profile and credential_source; keep only one")]
     BothSources(String),
     #[error("profile \"{0}\" has role_arn but neither source_profile nor credential_source; add one of them")]
@@ -124,6 +137,11 @@ impl ConfigError {
                 format!("source_profile \"{source_name}\" is missing")
             }
             ConfigError::Cycle { .. } => "source_profile cycle".into(),
+            ConfigError::IncludeCycle { .. } => "include_profile cycle".into(),
+            ConfigError::IncludeNotFound { included, .. } => {
+                format!("include_profile \"{included}\" is missing")
+            }
+            ConfigError::IncludeTooDeep(_) => "include_profile chain too long".into(),
             ConfigError::ChainTooLong { .. } => "source_profile chain too long".into(),
             ConfigError::BothSources(_) => "both source_profile and credential_source".into(),
             ConfigError::NoRoleSource(_) => "role_arn without a source".into(),
@@ -154,6 +172,8 @@ pub struct Profiles {
     map: HashMap<String, RawProfile>,
     /// `[services NAME]` sections of the config file (endpoint overrides).
     services: HashMap<String, Section>,
+    /// Profiles whose `include_profile` chain cannot be followed.
+    includes: HashMap<String, IncludeProblem>,
     pub config_path: PathBuf,
     pub credentials_path: PathBuf,
     /// Neither file exists (a machine without `~/.aws`).
@@ -196,6 +216,14 @@ impl Profiles {
         Ok(profiles)
     }
 
+    /// The config and credentials files' paths, as [`Profiles::load`] finds them.
+    pub fn paths(vars: &Vars) -> (PathBuf, PathBuf) {
+        (
+            file_path(vars, FileKind::Config).0,
+            file_path(vars, FileKind::Credentials).0,
+        )
+    }
+
     /// The testable twin of [`Profiles::load`]: both files' texts.
     pub fn from_strs(config: &str, credentials: &str) -> Result<Self, (FileKind, ParseError)> {
         let config = file::parse(config).map_err(|e| (FileKind::Config, e))?;
@@ -218,11 +246,16 @@ impl Profiles {
                 profiles.services.insert(name.trim().to_string(), section);
             }
         }
+        profiles.includes = include::merge(&mut profiles.map);
         for section in credentials {
             profiles.note_order(&section.header);
             let raw = profiles.map.entry(section.header).or_default();
             raw.in_credentials = true;
-            raw.properties.extend(section.properties);
+            raw.properties
+                .extend(section.properties.into_iter().map(|(k, mut p)| {
+                    p.from_credentials = true;
+                    (k, p)
+                }));
         }
         Ok(profiles)
     }
@@ -239,6 +272,24 @@ impl Profiles {
         self.map
             .get_key_value(name)
             .map(|(n, raw)| Profile::new(n, raw))
+    }
+
+    /// Whether `name`'s `include_profile` chain could be followed.
+    pub fn include_problem(&self, name: &str) -> Result<(), ConfigError> {
+        match self.includes.get(name) {
+            None => Ok(()),
+            Some(IncludeProblem::Cycle(path)) => {
+                Err(ConfigError::IncludeCycle { path: path.clone() })
+            }
+            Some(IncludeProblem::Missing { profile, included }) => {
+                Err(ConfigError::IncludeNotFound {
+                    profile: profile.clone(),
+                    included: included.clone(),
+                    config: self.config_path.display().to_string(),
+                })
+            }
+            Some(IncludeProblem::TooDeep) => Err(ConfigError::IncludeTooDeep(name.to_string())),
+        }
     }
 
     /// Profile names in file order.

@@ -31,6 +31,11 @@ impl<'a> Profile<'a> {
             .map(|(_, p)| p)
     }
 
+    /// Every key with its property, in file order (a repeated key more than once).
+    pub fn properties(&self) -> impl Iterator<Item = (&'a str, &'a Property)> {
+        self.raw.properties.iter().map(|(k, p)| (k.as_str(), p))
+    }
+
     pub fn in_config(&self) -> bool {
         self.raw.in_config
     }

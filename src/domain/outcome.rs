@@ -9,6 +9,8 @@ use super::env::Change;
 pub enum Outcome {
     /// Exit 0.
     Done,
+    /// Exit with this status; the command has said why (`doctor` found a problem).
+    Exit(u8),
     /// Replace this process with a command (`exec`), after every cache write is done.
     Exec(ExecRequest),
 }

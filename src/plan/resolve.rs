@@ -57,6 +57,7 @@ pub fn resolve(
     let mut profile = top;
     let root = loop {
         let name = profile.name;
+        profiles.include_problem(name)?;
         if !roles.is_empty() {
             // A source profile's own static keys win over its `role_arn`, as in the AWS
             // CLI: only the profile asked for follows `role_arn` first.

@@ -16,6 +16,9 @@ pub enum MfaError {
     Reused,
     #[error("reading the MFA code failed: {0}")]
     Io(String),
+    /// A prompt that cannot be shown or was dismissed: the whole line.
+    #[error("{0}")]
+    Prompt(String),
 }
 
 /// Checks the shape AWS accepts for a TOTP code.

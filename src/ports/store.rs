@@ -50,6 +50,16 @@ impl std::fmt::Debug for SessionLock {
 pub struct StoreError(pub String);
 
 /// A place for sessions, keyed by a plan step's cache key.
+/// Whether one part of the store works (`rolecall doctor`): its name and, if it does not,
+/// why not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreCheck {
+    pub name: String,
+    pub problem: Option<String>,
+    /// A part the store cannot cache without (a keychain layer, not the index directory).
+    pub keeps_sessions: bool,
+}
+
 pub trait SessionStore {
     /// What the store is, for `-v` output.
     fn describe(&self) -> String;
@@ -66,6 +76,10 @@ pub trait SessionStore {
     }
     /// What is stored, without reading any secret.
     fn index(&self) -> Vec<IndexEntry>;
+    /// Tries each part of the store (writes, reads back and deletes a probe entry).
+    fn check(&self) -> Vec<StoreCheck> {
+        Vec::new()
+    }
     /// A problem to tell the user once (a keychain layer that failed while another worked).
     fn notice(&self) -> Option<String> {
         None

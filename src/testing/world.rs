@@ -55,7 +55,11 @@ impl World {
         let cli = Cli::parse_from(std::iter::once("rolecall").chain(line.iter().copied()))
             .expect("the command line parses");
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let sources = SystemSources::new(Rc::new(Aws::default()), self.vars.clone());
+        let sources = SystemSources::new(
+            Rc::new(Aws::default()),
+            self.vars.clone(),
+            Ok(std::time::Duration::from_secs(120)),
+        );
         let clock = FixedClock(NOW);
         let settings = Settings::from_vars(&self.vars);
         let verbosity = cli.verbosity();

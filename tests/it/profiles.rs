@@ -544,3 +544,159 @@ fn the_mfa_prompt_reaches_the_terminal_through_the_aws_clis_credential_process()
         1
     );
 }
+
+/// A stand-in for zenity (or kdialog) on PATH that records its arguments and answers with
+/// `answer` and `status`.
+fn stand_in_prompt(sb: &Sandbox, name: &str, answer: &str, status: i32) -> std::path::PathBuf {
+    let dir = sb.home().join("gui-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let program = dir.join(name);
+    let record = sb.home().join(format!("{name}.argv"));
+    std::fs::write(
+        &program,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nprintf '%s\\n' '{answer}'\nexit {status}\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    record
+}
+
+#[test]
+fn without_a_terminal_the_mfa_code_is_asked_in_a_graphical_prompt() {
+    let sb = Sandbox::new();
+    user_setup(&sb);
+    let serial = format!("arn:aws:iam::123456789012:mfa/{}", unique("gui"));
+    let role = sb.role(&unique("guimfa"));
+    sb.write_config(&format!(
+        "[profile mfa]\nrole_arn = {role}\nsource_profile = default\nmfa_serial = {serial}\n"
+    ));
+    let record = stand_in_prompt(&sb, "zenity", "246801", 0);
+    let path = format!(
+        "{}:{}",
+        sb.home().join("gui-bin").display(),
+        sb.env().iter().find(|(k, _)| k == "PATH").unwrap().1
+    );
+    // No terminal at all (stdin null, stdout and stderr pipes), but a display.
+    let out = sb.rolecall_env(&["export", "mfa"], &[("PATH", &path), ("DISPLAY", ":42")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let argv = std::fs::read_to_string(&record).unwrap();
+    assert!(
+        argv.contains("--hide-text") && argv.contains(&serial),
+        "{argv}"
+    );
+    assert_eq!(
+        moto().count(
+            "GetSessionToken",
+            &format!("SerialNumber={serial}&TokenCode=246801")
+        ),
+        1
+    );
+
+    // Dismissed: one line, nothing on stdout. No display: the terminal error, never a hang.
+    sb.rolecall(&["clear-cache"]);
+    stand_in_prompt(&sb, "zenity", "", 1);
+    let out = sb.rolecall_env(&["export", "mfa"], &[("PATH", &path), ("DISPLAY", ":42")]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains("(zenity) was dismissed") && err.lines().count() == 1,
+        "{err}"
+    );
+    let out = sb.rolecall_env(&["export", "mfa"], &[("PATH", &path)]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        stderr(&out).contains("no terminal to ask on"),
+        "{}",
+        stderr(&out)
+    );
+    // Chosen explicitly: a missing program says so; none never asks.
+    let out = sb.rolecall_env(
+        &["export", "mfa"],
+        &[("ROLECALL_MFA_PROMPT", "kdialog"), ("DISPLAY", ":42")],
+    );
+    assert!(
+        stderr(&out).contains("kdialog is not installed"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sb.rolecall_env(
+        &["export", "mfa"],
+        &[
+            ("ROLECALL_MFA_PROMPT", "none"),
+            ("PATH", &path),
+            ("DISPLAY", ":42"),
+        ],
+    );
+    assert!(
+        stderr(&out).contains("ROLECALL_MFA_PROMPT=none"),
+        "{}",
+        stderr(&out)
+    );
+    // A prompt nobody answers ends at ROLECALL_PROCESS_TIMEOUT.
+    let dir = sb.home().join("gui-bin");
+    std::fs::write(dir.join("zenity"), "#!/bin/sh\nexec sleep 60\n").unwrap();
+    let start = std::time::Instant::now();
+    let out = sb.rolecall_env(
+        &["export", "mfa"],
+        &[
+            ("PATH", &path),
+            ("DISPLAY", ":42"),
+            ("ROLECALL_PROCESS_TIMEOUT", "1"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did not finish within 1 s"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn credential_and_mfa_processes_are_bounded_in_time_and_size() {
+    let sb = Sandbox::new();
+    let slow = sb.home().join("slow.sh");
+    std::fs::write(&slow, "#!/bin/sh\nexec sleep 60\n").unwrap();
+    let flood = sb.home().join("flood.sh");
+    std::fs::write(&flood, "#!/bin/sh\nexec cat /dev/zero\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    for p in [&slow, &flood] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    sb.write_config(&format!(
+        "[profile slow]\ncredential_process = {}\n[profile flood]\ncredential_process = {}\n\
+         [profile fifo]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /dev/zero\n",
+        slow.display(),
+        flood.display()
+    ));
+    let start = std::time::Instant::now();
+    let out = sb.rolecall_env(&["export", "slow"], &[("ROLECALL_PROCESS_TIMEOUT", "1")]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did not finish within 1 s"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(15));
+    let out = sb.rolecall(&["export", "flood"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("more than 64 KiB"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sb.rolecall(&["export", "fifo"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+}

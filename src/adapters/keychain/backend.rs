@@ -22,9 +22,33 @@ pub trait Backend: Send + Sync {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError>;
     fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Each layer's name, and whether it stores, returns and deletes an entry.
+    fn check(&self) -> Vec<(String, Result<(), StoreError>)> {
+        vec![(self.name(), probe(self))]
+    }
     /// Failures of a part of the backend that another part covered for.
     fn problems(&self) -> Vec<String> {
         Vec::new()
+    }
+}
+
+/// Writes, reads back and deletes a probe entry (no secret in it).
+fn probe<B: Backend + ?Sized>(backend: &B) -> Result<(), StoreError> {
+    let key = format!("doctor-probe-{}", std::process::id());
+    let bytes = b"rolecall doctor probe";
+    backend.set(&key, "rolecall doctor probe", bytes)?;
+    let read = backend.get(&key);
+    backend.delete(&key)?;
+    match read? {
+        Some(back) if back == bytes => Ok(()),
+        Some(_) => Err(StoreError(format!(
+            "{}: an entry read back differs from what was stored",
+            backend.name()
+        ))),
+        None => Err(StoreError(format!(
+            "{}: an entry just stored cannot be found",
+            backend.name()
+        ))),
     }
 }
 

@@ -4,7 +4,7 @@ use super::backend::Backend;
 use super::codec::{decode, encode};
 use super::statedir::{StateDir, LOCK_WAIT};
 use crate::domain::Credentials;
-use crate::ports::store::{IndexEntry, Label, SessionLock, SessionStore, StoreError};
+use crate::ports::store::{IndexEntry, Label, SessionLock, SessionStore, StoreCheck, StoreError};
 
 /// Sessions in a keychain backend, with the index and locks in the state directory.
 pub struct KeychainSessions {
@@ -57,6 +57,25 @@ impl SessionStore for KeychainSessions {
 
     fn index(&self) -> Vec<IndexEntry> {
         self.state.index()
+    }
+
+    fn check(&self) -> Vec<StoreCheck> {
+        let mut checks: Vec<StoreCheck> = self
+            .backend
+            .check()
+            .into_iter()
+            .map(|(name, result)| StoreCheck {
+                name,
+                problem: result.err().map(|e| e.0),
+                keeps_sessions: true,
+            })
+            .collect();
+        checks.push(StoreCheck {
+            name: format!("state directory {}", self.state.root().display()),
+            problem: self.state.check().err().map(|e| e.0),
+            keeps_sessions: false,
+        });
+        checks
     }
 
     /// A layer's problem, once per boot: the same fallback every run is no news.

@@ -39,8 +39,10 @@ impl StateDir {
                 .unwrap_or_else(|| vars.home().join("AppData").join("Local"))
                 .join("rolecall")
         } else {
+            // The XDG spec: a relative path is invalid and is ignored.
             vars.non_empty("XDG_STATE_HOME")
                 .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
                 .unwrap_or_else(|| vars.home().join(".local").join("state"))
                 .join("rolecall")
         };
@@ -68,6 +70,11 @@ impl StateDir {
             })?;
         }
         Ok(dir)
+    }
+
+    /// Whether the state directory can be used (created if needed), for `rolecall doctor`.
+    pub fn check(&self) -> Result<(), StoreError> {
+        self.private_dir("sessions").map(|_| ())
     }
 
     /// Records that a session for `profile` is stored under `key`.
@@ -173,10 +180,13 @@ impl StateDir {
     }
 }
 
+/// Creates `dir` (and its parents) 0700, or makes an existing one 0700. A directory reached
+/// through a symbolic link, or owned by another user, is refused rather than chmod-ed: it may
+/// be someone else's, planted to catch the index and the locks.
 fn make_private_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
         match fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -186,7 +196,22 @@ fn make_private_dir(dir: &Path) -> io::Result<()> {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
         }
-        let mode = fs::metadata(dir)?.permissions().mode() & 0o777;
+        let meta = fs::symlink_metadata(dir)?;
+        if meta.file_type().is_symlink() {
+            return Err(io::Error::other(
+                "it is a symbolic link; point ROLECALL_STATE_DIR at a directory of your own",
+            ));
+        }
+        if !meta.is_dir() {
+            return Err(io::Error::other("it is not a directory"));
+        }
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Err(io::Error::other(format!(
+                "it belongs to uid {}, not to you; remove it or set ROLECALL_STATE_DIR",
+                meta.uid()
+            )));
+        }
+        let mode = meta.permissions().mode() & 0o777;
         if mode != 0o700 {
             fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
         }
@@ -209,7 +234,10 @@ fn private_file(path: &Path, truncate: bool) -> io::Result<File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
+        // Never through a symbolic link planted in the directory.
+        options
+            .mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
         let file = options.open(path)?;
         if file.metadata()?.permissions().mode() & 0o777 != 0o600 {
             file.set_permissions(fs::Permissions::from_mode(0o600))?;
@@ -292,6 +320,40 @@ mod tests {
         assert_eq!(mode(&root.join("locks")), 0o700);
         assert_eq!(mode(&root.join("sessions/aa11")), 0o600);
         assert_eq!(mode(&root.join("locks/aa11.lock")), 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_are_refused_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, tmp.path().join("state")).unwrap();
+        let e = StateDir::at(tmp.path().join("state")).check().unwrap_err();
+        assert!(e.0.contains("symbolic link"), "{e}");
+        // A planted lock-file link is not followed either.
+        let state = StateDir::at(tmp.path().join("real"));
+        state.check().unwrap();
+        std::fs::create_dir_all(tmp.path().join("real/locks")).unwrap();
+        let target = tmp.path().join("target");
+        std::fs::write(&target, b"keep").unwrap();
+        std::os::unix::fs::symlink(&target, tmp.path().join("real/locks/k.lock")).unwrap();
+        assert!(state.lock("k", Duration::ZERO).is_err());
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+    }
+
+    #[test]
+    fn a_relative_xdg_state_home_is_ignored() {
+        let vars = Vars::from_pairs([("HOME", "/home/u"), ("XDG_STATE_HOME", "state")]);
+        assert_eq!(
+            StateDir::locate(None, &vars).root(),
+            Path::new("/home/u/.local/state/rolecall")
+        );
+        let vars = Vars::from_pairs([("HOME", "/home/u"), ("XDG_STATE_HOME", "/x")]);
+        assert_eq!(
+            StateDir::locate(None, &vars).root(),
+            Path::new("/x/rolecall")
+        );
     }
 
     #[test]

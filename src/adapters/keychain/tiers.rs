@@ -149,6 +149,12 @@ impl Backend for Layered {
         format!("{} in front of {}", self.fast.name(), self.durable.name())
     }
 
+    fn check(&self) -> Vec<(String, Result<(), StoreError>)> {
+        let mut checks = self.fast.check();
+        checks.extend(self.durable.check());
+        checks
+    }
+
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let fast_error = match self.fast.get(key) {
             Ok(Some(bytes)) if decode(&bytes).is_some() => return Ok(Some(bytes)),

@@ -1,0 +1,371 @@
+//! `rolecall doctor`: one screen a user can paste into a bug report. The files and their
+//! modes, profiles that cannot work and why, warnings (unknown keys, inline comments the AWS
+//! CLI reads as part of a value, long-term keys in plaintext), which keychain layers work, the
+//! state directory and the shell function. Never a secret value: keys, lines and paths only.
+
+use serde::Serialize;
+
+use super::list::kind_and_source;
+use super::obtain::{inputs, NO_OVERRIDES};
+use super::{write_out, Context};
+use crate::cli::DoctorArgs;
+use crate::config::{keys, ConfigError, Profiles};
+use crate::domain::{exit, printable, Outcome};
+use crate::error::Error;
+use crate::plan::plan;
+
+#[derive(Serialize, Default)]
+struct Report {
+    version: &'static str,
+    files: Vec<FileFact>,
+    profiles: Vec<ProfileFact>,
+    warnings: Vec<Warning>,
+    stores: Vec<StoreFact>,
+    /// The shell the `rolecall init` function runs in, when this run came through it.
+    shell_function: Option<String>,
+    /// Whether everything needed works (the exit status is 0).
+    ok: bool,
+}
+
+#[derive(Serialize)]
+struct FileFact {
+    kind: &'static str,
+    path: String,
+    exists: bool,
+    /// Octal permission bits (Unix).
+    mode: Option<String>,
+    /// Why the file cannot be used, if it cannot.
+    problem: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProfileFact {
+    profile: String,
+    kind: &'static str,
+    /// `ok`, `settings-only` (no credentials of its own: region, output…) or `problem`.
+    status: &'static str,
+    problem: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Warning {
+    profile: Option<String>,
+    /// `unknown-key`, `inline-comment`, `plaintext-keys`, `file-mode`, `environment`,
+    /// `no-cache`.
+    kind: &'static str,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct StoreFact {
+    name: String,
+    ok: bool,
+    problem: Option<String>,
+}
+
+pub fn run(args: DoctorArgs, ctx: &mut Context) -> Result<Outcome, Error> {
+    let mut report = Report {
+        version: env!("CARGO_PKG_VERSION"),
+        shell_function: ctx
+            .vars
+            .non_empty("ROLECALL_SHELL_FUNCTION")
+            .map(str::to_string),
+        ..Report::default()
+    };
+    let mut failed = false;
+    match Profiles::load(ctx.vars) {
+        Ok(profiles) => {
+            files(
+                &profiles.config_path,
+                &profiles.credentials_path,
+                None,
+                &mut report,
+            );
+            failed |= check_profiles(&profiles, ctx, &mut report);
+        }
+        Err(error) => {
+            // The files as far as they could be read, and the reason on the one that failed.
+            let (config, credentials) = Profiles::paths(ctx.vars);
+            files(&config, &credentials, Some(&error), &mut report);
+            failed = true;
+        }
+    }
+    failed |= check_stores(ctx, &mut report);
+    report.ok = !failed;
+    let text = if args.json {
+        let mut t = serde_json::to_string_pretty(&report).unwrap_or_default();
+        t.push('\n');
+        t
+    } else {
+        render(&report)
+    };
+    write_out(ctx, text.as_bytes())?;
+    Ok(if failed {
+        Outcome::Exit(exit::FAILURE)
+    } else {
+        Outcome::Done
+    })
+}
+
+fn files(
+    config: &std::path::Path,
+    credentials: &std::path::Path,
+    error: Option<&ConfigError>,
+    report: &mut Report,
+) {
+    for (kind, path) in [("config", config), ("credentials", credentials)] {
+        let meta = std::fs::metadata(path).ok();
+        let mode = meta.as_ref().and_then(mode_bits);
+        let shown = printable(&path.display().to_string()).into_owned();
+        let problem = error
+            .filter(|e| mentions(e, kind, &shown))
+            .map(|e| printable(&e.to_string()).into_owned());
+        if kind == "credentials" && mode.is_some_and(|m| m & 0o077 != 0) {
+            report.warnings.push(Warning {
+                profile: None,
+                kind: "file-mode",
+                message: format!(
+                    "the credentials file {shown} can be read by other users (mode {:04o}); chmod 600 it",
+                    mode.unwrap_or_default()
+                ),
+            });
+        }
+        report.files.push(FileFact {
+            kind,
+            path: shown,
+            exists: meta.is_some(),
+            mode: mode.map(|m| format!("{m:04o}")),
+            problem,
+        });
+    }
+    if let Some(e) = error {
+        if report.files.iter().all(|f| f.problem.is_none()) {
+            report.files[0].problem = Some(printable(&e.to_string()).into_owned());
+        }
+    }
+}
+
+/// Whether a load error is about this file.
+fn mentions(error: &ConfigError, kind: &str, path: &str) -> bool {
+    let text = error.to_string();
+    text.contains(path) && text.contains(kind)
+}
+
+#[cfg(unix)]
+fn mode_bits(meta: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(meta.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn mode_bits(_meta: &std::fs::Metadata) -> Option<u32> {
+    None
+}
+
+/// Plans every profile and collects the warnings; true when a profile cannot work.
+fn check_profiles(profiles: &Profiles, ctx: &Context, report: &mut Report) -> bool {
+    let inputs = inputs(ctx, &NO_OVERRIDES);
+    let mut failed = false;
+    // Each line is warned about once, not again in every profile that includes it.
+    let mut seen = std::collections::HashSet::new();
+    for name in profiles.names() {
+        let Some(profile) = profiles.get(name) else {
+            continue;
+        };
+        let shown = printable(name).into_owned();
+        let (kind, _) = kind_and_source(profile);
+        let (status, problem) = match plan(profiles, name, &inputs) {
+            Ok(_) => ("ok", None),
+            Err(ConfigError::NoCredentials(_)) => ("settings-only", None),
+            Err(e @ ConfigError::EnvironmentCredentialsMissing(_)) => {
+                report.warnings.push(Warning {
+                    profile: Some(shown.clone()),
+                    kind: "environment",
+                    message: printable(&e.to_string()).into_owned(),
+                });
+                ("ok", None)
+            }
+            Err(e) => {
+                failed = true;
+                ("problem", Some(printable(&e.to_string()).into_owned()))
+            }
+        };
+        report.profiles.push(ProfileFact {
+            profile: shown.clone(),
+            kind,
+            status,
+            problem,
+        });
+        for unknown in keys::unknown(profile) {
+            if !seen.insert((unknown.in_credentials, unknown.line, "key")) {
+                continue;
+            }
+            report.warnings.push(Warning {
+                profile: Some(shown.clone()),
+                kind: "unknown-key",
+                message: printable(&unknown.to_string()).into_owned(),
+            });
+        }
+        let mut plaintext = None;
+        for (key, property) in profile.properties() {
+            let file = if property.from_credentials {
+                "credentials"
+            } else {
+                "config"
+            };
+            if property.inline_comment
+                && seen.insert((property.from_credentials, property.line, "comment"))
+            {
+                report.warnings.push(Warning {
+                    profile: Some(shown.clone()),
+                    kind: "inline-comment",
+                    message: format!(
+                        "{} ({file} line {}) has an inline comment, which the AWS CLI reads as part of the value; put the comment on a line of its own",
+                        printable(key),
+                        property.line
+                    ),
+                });
+            }
+            if key == "aws_secret_access_key" && !property.value.is_empty() {
+                plaintext = Some(if property.from_credentials {
+                    &profiles.credentials_path
+                } else {
+                    &profiles.config_path
+                });
+            }
+        }
+        if let Some(path) = plaintext {
+            report.warnings.push(Warning {
+                profile: Some(shown.clone()),
+                kind: "plaintext-keys",
+                message: format!(
+                    "long-term keys in plaintext in {}",
+                    printable(&path.display().to_string())
+                ),
+            });
+        }
+    }
+    failed
+}
+
+/// Tries each part of the session store; true when sessions cannot be cached at all.
+fn check_stores(ctx: &Context, report: &mut Report) -> bool {
+    let checks = ctx.store.check();
+    if checks.is_empty() {
+        report.warnings.push(Warning {
+            profile: None,
+            kind: "no-cache",
+            message: format!(
+                "sessions are not cached ({}); every run asks STS",
+                ctx.store.describe()
+            ),
+        });
+        return false;
+    }
+    let keeper_works = checks
+        .iter()
+        .any(|c| c.keeps_sessions && c.problem.is_none());
+    let support_fails = checks
+        .iter()
+        .any(|c| !c.keeps_sessions && c.problem.is_some());
+    for check in checks {
+        // The store's own messages start with its name, which the row already shows.
+        let prefix = format!("{}: ", check.name);
+        let problem = check
+            .problem
+            .map(|p| p.strip_prefix(&prefix).map(str::to_string).unwrap_or(p));
+        report.stores.push(StoreFact {
+            name: printable(&check.name).into_owned(),
+            ok: problem.is_none(),
+            problem: problem.map(|p| printable(&p).into_owned()),
+        });
+    }
+    !keeper_works || support_fails
+}
+
+fn render(report: &Report) -> String {
+    use std::fmt::Write;
+    let mut t = String::new();
+    let _ = writeln!(t, "rolecall {}", report.version);
+    let _ = writeln!(t, "\nFiles");
+    for f in &report.files {
+        let state = match (&f.problem, f.exists, &f.mode) {
+            (Some(p), _, _) => format!("PROBLEM: {p}"),
+            (None, false, _) => "not found".to_string(),
+            (None, true, Some(m)) => format!("mode {m}"),
+            (None, true, None) => "found".to_string(),
+        };
+        let _ = writeln!(t, "  {:<12} {}  {state}", f.kind, f.path);
+    }
+    if !report.profiles.is_empty() {
+        let problems = report
+            .profiles
+            .iter()
+            .filter(|p| p.problem.is_some())
+            .count();
+        let _ = writeln!(
+            t,
+            "\nProfiles: {} ({} cannot work)",
+            report.profiles.len(),
+            problems
+        );
+        let width = report
+            .profiles
+            .iter()
+            .map(|p| p.profile.chars().count())
+            .max()
+            .unwrap_or(0);
+        for p in &report.profiles {
+            let status = match &p.problem {
+                Some(problem) => format!("PROBLEM: {problem}"),
+                None => p.status.to_string(),
+            };
+            let _ = writeln!(t, "  {:<width$}  {:<17}  {status}", p.profile, p.kind);
+        }
+    }
+    if !report.warnings.is_empty() {
+        let _ = writeln!(t, "\nWarnings");
+        for w in &report.warnings {
+            match &w.profile {
+                Some(p) => {
+                    let _ = writeln!(t, "  profile \"{p}\": {}", w.message);
+                }
+                None => {
+                    let _ = writeln!(t, "  {}", w.message);
+                }
+            }
+        }
+    }
+    let _ = writeln!(t, "\nSession store");
+    if report.stores.is_empty() {
+        let _ = writeln!(t, "  none: sessions are not cached");
+    }
+    for s in &report.stores {
+        let state = match &s.problem {
+            Some(p) => format!("PROBLEM: {p}"),
+            None => "works".to_string(),
+        };
+        let _ = writeln!(t, "  {}: {state}", s.name);
+    }
+    let _ = writeln!(t, "\nShell");
+    let _ = match &report.shell_function {
+        Some(shell) => writeln!(
+            t,
+            "  the rolecall shell function ({shell}) is installed here: rolecall use PROFILE works"
+        ),
+        None => writeln!(
+            t,
+            "  the rolecall shell function is not installed in this shell; for rolecall use, add eval \"$(rolecall init bash)\" (zsh, fish, sh, powershell alike) to your shell's start-up file"
+        ),
+    };
+    let _ = writeln!(
+        t,
+        "\n{}",
+        if report.ok {
+            "Everything rolecall needs works."
+        } else {
+            "Something above cannot work (PROBLEM)."
+        }
+    );
+    t
+}
