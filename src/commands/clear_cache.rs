@@ -9,30 +9,45 @@ use crate::config::Profiles;
 use crate::domain::{printable, Outcome};
 use crate::error::Error;
 use crate::plan::plan;
-use crate::ports::store::IndexEntry;
+use crate::ports::store::{IndexEntry, StoreError};
 
 pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let index = ctx.store.index();
-    let keys = if args.profiles.is_empty() {
-        None
+    let mut failures = Vec::new();
+    // What is really stored: the index, and whatever each keychain layer holds of rolecall's,
+    // indexed or not (a lost or stale index must not keep a session alive).
+    let mut stored: HashSet<String> = index.iter().map(|e| e.key.clone()).collect();
+    match ctx.store.stored_keys() {
+        Ok(keys) => stored.extend(keys.into_iter().flatten()),
+        Err(e) => failures.push(e),
+    }
+    let targets: Vec<String> = if args.profiles.is_empty() {
+        let mut all: Vec<String> = stored.iter().cloned().collect();
+        all.sort();
+        all
     } else {
-        Some(keys_of(&args.profiles, &index, ctx)?)
+        // Every key of the named profiles' plans, in every store, whether indexed or not.
+        let mut keys: Vec<String> = keys_of(&args.profiles, &index, ctx)?.into_iter().collect();
+        keys.sort();
+        keys
     };
     let mut removed = 0usize;
-    let mut failures = Vec::new();
-    for entry in index {
-        if keys.as_ref().is_some_and(|k| !k.contains(&entry.key)) {
-            continue;
-        }
-        match ctx.store.remove(&entry.key) {
-            Ok(()) => {
+    for key in &targets {
+        match ctx.store.remove(key) {
+            Ok(()) if stored.contains(key) => {
                 removed += 1;
-                ctx.verbose(&format!(
-                    "removed a session of profile \"{}\"",
-                    entry.profile
-                ));
+                let profile = index.iter().find(|e| &e.key == key).map(|e| e.profile.as_str());
+                ctx.verbose(&match profile {
+                    Some(p) => format!("removed a session of profile \"{}\"", printable(p)),
+                    None => "removed a session that was not in the index".to_string(),
+                });
             }
-            Err(e) => failures.push(e),
+            Ok(()) => {}
+            Err(e) => {
+                if !failures.contains(&e) {
+                    failures.push(e);
+                }
+            }
         }
     }
     let noun = if removed == 1 { "session" } else { "sessions" };
@@ -51,10 +66,15 @@ pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         ctx,
         format!("removed {removed} cached {noun}{scope}\n").as_bytes(),
     )?;
-    match failures.into_iter().next() {
-        Some(e) => Err(Error::Store(e)),
-        None => Ok(Outcome::Done),
+    if failures.is_empty() {
+        return Ok(Outcome::Done);
     }
+    // Which store kept what: sessions left there would still be served.
+    let text: Vec<String> = failures.into_iter().map(|e| e.0).collect();
+    Err(Error::Store(StoreError(format!(
+        "{}; some sessions may still be cached, run rolecall clear-cache again once the keychain answers",
+        text.join("; ")
+    ))))
 }
 
 /// The cache keys the named profiles use: every session of their chains (the shared MFA

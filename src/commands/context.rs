@@ -10,7 +10,7 @@ use crate::ports::clock::Clock;
 use crate::ports::mfa::MfaPrompt;
 use crate::ports::picker::Picker;
 use crate::ports::sources::Sources;
-use crate::ports::store::SessionStore;
+use crate::ports::store::{IndexEntry, SessionStore};
 use crate::ports::sts::Sts;
 use crate::printer::Printer;
 use crate::settings::Settings;
@@ -40,6 +40,27 @@ impl<'a> Context<'a> {
     /// A decision shown with `-v`.
     pub fn verbose(&mut self, message: &str) {
         self.err.verbose(message);
+    }
+
+    /// The session index, without the sessions the store no longer holds: `list` and
+    /// `--dry-run` claim only what `export` will find. A store that cannot be reached holds
+    /// nothing a run could use.
+    pub fn cached_index(&mut self) -> Vec<IndexEntry> {
+        let mut entries = self.store.index();
+        match self.store.stored_keys() {
+            Ok(Some(keys)) => {
+                let keys: std::collections::HashSet<String> = keys.into_iter().collect();
+                entries.retain(|e| keys.contains(&e.key));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                self.verbose(&format!(
+                    "cannot list the cached sessions ({e}); showing none"
+                ));
+                entries.clear();
+            }
+        }
+        entries
     }
 
     /// The ports the executor walks a plan through.

@@ -117,7 +117,7 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         return Ok(Outcome::Done);
     }
     let now = ctx.clock.now();
-    let entries = ctx.store.index();
+    let entries = ctx.cached_index();
     let indexed: HashSet<String> = entries.iter().map(|e| e.profile.clone()).collect();
     let index: HashMap<String, i64> = entries.into_iter().map(|e| (e.key, e.expiration)).collect();
     let rows = rows(&profiles, &inputs(ctx, &NO_OVERRIDES), &index, &indexed);

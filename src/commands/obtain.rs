@@ -132,7 +132,7 @@ pub fn obtain(
         refresh_window: ctx.settings.refresh_window.clone()?,
     };
     if args.dry_run {
-        let entries = ctx.store.index();
+        let entries = ctx.cached_index();
         let index = entries
             .iter()
             .map(|e| (e.key.clone(), e.expiration))

@@ -76,6 +76,12 @@ pub trait SessionStore {
     }
     /// What is stored, without reading any secret.
     fn index(&self) -> Vec<IndexEntry>;
+    /// The key of every session the store really holds, indexed or not (for `clear-cache`,
+    /// and so that `list` and `--dry-run` claim only what `export` will find); `None` when the
+    /// store cannot list what it holds (the index is then all there is to go by).
+    fn stored_keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(Some(self.index().into_iter().map(|e| e.key).collect()))
+    }
     /// Tries each part of the store (writes, reads back and deletes a probe entry).
     fn check(&self) -> Vec<StoreCheck> {
         Vec::new()

@@ -189,6 +189,121 @@ fn clear_cache_by_profile_and_all() {
     assert_eq!(assumes(&dev_arn), 4);
 }
 
+fn keyctl(args: &[&str]) -> String {
+    let out = Command::new(which("keyctl")).args(args).output().unwrap();
+    assert!(out.status.success(), "keyctl {args:?}: {}", stderr(&out));
+    stdout(&out).trim().to_string()
+}
+
+/// The persistent keyring and the description of the session `key` in it
+/// (`rolecall:NS-KEY`).
+fn kernel_entry(key: &str) -> (String, String) {
+    let ring = keyctl(&["get_persistent", "@s"]);
+    let description = keyctl(&["rlist", &ring])
+        .split_whitespace()
+        .filter_map(|id| {
+            let d = Command::new(which("keyctl"))
+                .args(["rdescribe", id])
+                .output()
+                .ok()?;
+            let d = stdout(&d);
+            let desc = d.trim().rsplit(';').next()?.to_string();
+            desc.ends_with(&format!("-{key}")).then_some(desc)
+        })
+        .next()
+        .expect("the session's entry is in the persistent keyring");
+    (ring, description)
+}
+
+fn only_session_key(sb: &Sandbox) -> String {
+    let mut keys: Vec<String> = std::fs::read_dir(state_dir(sb).join("sessions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    keys.pop().unwrap()
+}
+
+#[test]
+fn clear_cache_finds_sessions_the_index_lost() {
+    keyring_session();
+    for store in ["auto", "keyutils", "secret-service"] {
+        let sb = Sandbox::new();
+        let (_, arn) = role_setup(&sb, "prod", "");
+        let env = [("ROLECALL_KEYRING", store)];
+        ok(&export(&sb, &["prod"], &env));
+        std::fs::remove_dir_all(state_dir(&sb).join("sessions")).unwrap();
+        // The index says nothing; the keychain still has it, and so do list and export.
+        let out = sb.rolecall_env(&["clear-cache", "prod"], &env);
+        assert_eq!(ok(&out), "removed 1 cached session of prod\n", "{store}");
+        ok(&export(&sb, &["prod"], &env));
+        assert_eq!(assumes(&arn), 2, "{store}: the session was really gone");
+        std::fs::remove_dir_all(state_dir(&sb).join("sessions")).unwrap();
+        let out = sb.rolecall_env(&["clear-cache"], &env);
+        assert_eq!(ok(&out), "removed 1 cached session\n", "{store}");
+        ok(&export(&sb, &["prod"], &env));
+        assert_eq!(assumes(&arn), 3, "{store}");
+    }
+}
+
+#[test]
+fn list_and_dry_run_claim_only_what_the_keychain_holds() {
+    keyring_session();
+    let sb = Sandbox::new();
+    role_setup(&sb, "prod", "");
+    let env = [("ROLECALL_KEYRING", "keyutils")];
+    ok(&export(&sb, &["prod"], &env));
+    let list = ok(&sb.rolecall_env(&["list"], &env));
+    assert!(list.contains("valid"), "{list}");
+    let key = only_session_key(&sb);
+    let (ring, description) = kernel_entry(&key);
+    let id = keyctl(&["search", &ring, "user", &description]);
+    keyctl(&["invalidate", &id]);
+    let list = ok(&sb.rolecall_env(&["list"], &env));
+    assert!(!list.contains("valid"), "the index still lists it, the keychain does not: {list}");
+    let plan = ok(&export(&sb, &["--dry-run", "prod"], &env));
+    assert!(plan.contains("calls STS"), "{plan}");
+}
+
+#[test]
+fn a_store_that_cannot_delete_makes_clear_cache_fail() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "prod", "");
+    let env = [("ROLECALL_KEYRING", "secret-service")];
+    let first = ok(&export(&sb, &["prod"], &env));
+    let out = sb.rolecall_env(
+        &["clear-cache", "prod"],
+        &[
+            ("ROLECALL_KEYRING", "secret-service"),
+            ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("Secret Service") && err.lines().count() == 1, "{err}");
+    // Not reported as done: the session is still there, and still served.
+    assert_eq!(ok(&export(&sb, &["prod"], &env)), first);
+    assert_eq!(assumes(&arn), 1);
+}
+
+#[test]
+fn a_session_whose_index_entry_cannot_be_written_is_not_left_behind() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "prod", "");
+    let env = [("ROLECALL_KEYRING", "keyutils")];
+    std::fs::create_dir_all(state_dir(&sb)).unwrap();
+    // `sessions` is a file: no index entry can be written (as a full disk would refuse).
+    std::fs::write(state_dir(&sb).join("sessions"), b"").unwrap();
+    ok(&export(&sb, &["prod"], &env));
+    ok(&export(&sb, &["prod"], &env));
+    assert_eq!(assumes(&arn), 2, "nothing was cached that list could not see");
+    std::fs::remove_file(state_dir(&sb).join("sessions")).unwrap();
+    let out = sb.rolecall_env(&["clear-cache"], &env);
+    assert_eq!(ok(&out), "removed 0 cached sessions\n");
+}
+
 #[test]
 fn corrupt_entries_are_a_miss_and_get_replaced() {
     keyring_session();
@@ -204,14 +319,17 @@ fn corrupt_entries_are_a_miss_and_get_replaced() {
         .file_name()
         .into_string()
         .unwrap();
+    let (ring, description) = kernel_entry(&key);
+    assert!(description.starts_with("rolecall:"), "{description}");
     for garbage in [
         "{\"v\":1,\"k\":\"ASIA",
         "not json at all",
         "{\"v\":9,\"k\":\"A\",\"s\":\"B\",\"e\":1}",
     ] {
         let status = Command::new(which("keyctl"))
-            .args(["padd", "user", &format!("keyring:{key}@rolecall"), "@s"])
+            .args(["padd", "user", &description, &ring])
             .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
             .spawn()
             .and_then(|mut c| {
                 use std::io::Write;

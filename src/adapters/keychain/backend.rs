@@ -26,6 +26,11 @@ pub trait Backend: Send + Sync {
     fn check(&self) -> Vec<(String, Result<(), StoreError>)> {
         vec![(self.name(), probe(self))]
     }
+    /// The key of every rolecall entry the backend holds, indexed or not (never a secret);
+    /// `None` for a keychain that cannot list its entries.
+    fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(None)
+    }
     /// Failures of a part of the backend that another part covered for.
     fn problems(&self) -> Vec<String> {
         Vec::new()
@@ -60,8 +65,6 @@ pub struct Keychain {
     max_part: Option<usize>,
     /// Whether the store takes a `label` modifier (Secret Service).
     labels: bool,
-    /// Whether a miss is searched for a second time (the kernel keyring, see `read`).
-    search_twice: bool,
 }
 
 impl Keychain {
@@ -76,15 +79,7 @@ impl Keychain {
             store,
             max_part,
             labels,
-            search_twice: false,
         }
-    }
-
-    /// Searches a second time after a miss (the kernel keyring's first search in a process
-    /// without a login session keyring can miss).
-    pub fn search_twice(mut self) -> Self {
-        self.search_twice = true;
-        self
     }
 
     fn entry(&self, user: &str, label: Option<&str>) -> Result<Entry, StoreError> {
@@ -108,13 +103,30 @@ impl Keychain {
         StoreError(format!("{}: {}", self.name, text))
     }
 
+    /// Deletes every one of several items under one key (a Secret Service can hold duplicates,
+    /// which make every later read and write of that key ambiguous).
+    fn delete_all(&self, entries: &[Entry]) -> Result<(), StoreError> {
+        for entry in entries {
+            match entry.delete_credential() {
+                Ok(()) | Err(keyring_core::Error::NoEntry) => {}
+                Err(e) => return Err(self.error(e)),
+            }
+        }
+        Ok(())
+    }
+
     fn read(&self, user: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut found = self.entry(user, None)?.get_secret();
-        if self.search_twice && matches!(found, Err(keyring_core::Error::NoEntry)) {
-            // Without a login session keyring, the kernel keyring store links the persistent
-            // keyring into the session keyring as it opens an entry, and the first search of
-            // a process can miss what that link brings in; the second finds it.
-            found = self.entry(user, None)?.get_secret();
+        let found = self.entry(user, None)?.get_secret();
+        if let Err(keyring_core::Error::Ambiguous(entries)) = &found {
+            // Repaired: the first item's secret kept as the one item, the rest deleted.
+            let first = entries.first().and_then(|e| e.get_secret().ok());
+            self.delete_all(entries)?;
+            if let Some(bytes) = &first {
+                self.entry(user, Some("rolecall session"))?
+                    .set_secret(bytes)
+                    .map_err(|e| self.error(e))?;
+            }
+            return Ok(first);
         }
         match found {
             Ok(bytes) => Ok(Some(bytes)),
@@ -165,11 +177,34 @@ impl Backend for Keychain {
             .skip(1)
             .chain(parts.iter().enumerate().take(1))
         {
-            self.entry(&part_name(key, i), Some(label))?
-                .set_secret(part)
-                .map_err(|e| self.error(e))?;
+            let entry = self.entry(&part_name(key, i), Some(label))?;
+            match entry.set_secret(part) {
+                Ok(()) => {}
+                Err(keyring_core::Error::Ambiguous(entries)) => {
+                    self.delete_all(&entries)?;
+                    self.entry(&part_name(key, i), Some(label))?
+                        .set_secret(part)
+                        .map_err(|e| self.error(e))?;
+                }
+                Err(e) => return Err(self.error(e)),
+            }
         }
         Ok(())
+    }
+
+    fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        match self.store.search(&HashMap::from([("service", SERVICE)])) {
+            Ok(entries) => Ok(Some(
+                entries
+                    .iter()
+                    .filter_map(|e| e.get_specifiers())
+                    .filter(|(service, _)| service == SERVICE)
+                    .map(|(_, user)| user)
+                    .collect(),
+            )),
+            Err(keyring_core::Error::NotSupportedByStore(_)) => Ok(None),
+            Err(e) => Err(self.error(e)),
+        }
     }
 
     fn delete(&self, key: &str) -> Result<(), StoreError> {
@@ -180,6 +215,7 @@ impl Backend for Keychain {
         for i in (0..parts).rev() {
             match self.entry(&part_name(key, i), None)?.delete_credential() {
                 Ok(()) | Err(keyring_core::Error::NoEntry) => {}
+                Err(keyring_core::Error::Ambiguous(entries)) => self.delete_all(&entries)?,
                 Err(e) => return Err(self.error(e)),
             }
         }

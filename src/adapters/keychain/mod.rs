@@ -6,6 +6,8 @@
 
 pub mod backend;
 pub mod codec;
+#[cfg(target_os = "linux")]
+mod kernel;
 mod none;
 pub mod sessions;
 pub mod statedir;
@@ -46,11 +48,7 @@ mod platform {
     pub const CHOICES: &str = "auto, secret-service, keyutils, none";
 
     fn keyutils() -> Result<Box<dyn Backend>, StoreError> {
-        let store = linux_keyutils_keyring_store::Store::new()
-            .map_err(|e| StoreError(format!("kernel keyring: {}", e)))?;
-        Ok(Box::new(
-            Keychain::new("kernel keyring", store, None, false).search_twice(),
-        ))
+        super::kernel::KernelKeyring::open()
     }
 
     fn secret_service() -> Result<Box<dyn Backend>, StoreError> {

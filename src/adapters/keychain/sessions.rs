@@ -10,11 +10,27 @@ use crate::ports::store::{IndexEntry, Label, SessionLock, SessionStore, StoreChe
 pub struct KeychainSessions {
     backend: Box<dyn Backend>,
     state: StateDir,
+    /// `NS-`: the keychain name space of this state directory, so that `clear-cache` and
+    /// `list` see the sessions this index belongs with (and two set-ups of one user, or two
+    /// test sandboxes, never touch each other's), even after the index itself is lost.
+    prefix: String,
 }
 
 impl KeychainSessions {
     pub fn new(backend: Box<dyn Backend>, state: StateDir) -> Self {
-        Self { backend, state }
+        use sha2::{Digest, Sha256};
+        let root = state.root().to_string_lossy().into_owned();
+        let hash = Sha256::digest(root.as_bytes());
+        let prefix = format!("{:02x}{:02x}{:02x}{:02x}-", hash[0], hash[1], hash[2], hash[3]);
+        Self {
+            backend,
+            state,
+            prefix,
+        }
+    }
+
+    fn name(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
     }
 }
 
@@ -28,7 +44,7 @@ impl SessionStore for KeychainSessions {
     }
 
     fn get(&self, key: &str) -> Result<Option<Credentials>, StoreError> {
-        Ok(self.backend.get(key)?.and_then(|bytes| decode(&bytes)))
+        Ok(self.backend.get(&self.name(key))?.and_then(|bytes| decode(&bytes)))
     }
 
     fn put(&self, key: &str, label: Label, credentials: &Credentials) -> Result<(), StoreError> {
@@ -37,16 +53,24 @@ impl SessionStore for KeychainSessions {
             return Ok(()); // long-term keys are never cached
         };
         self.backend.set(
-            key,
+            &self.name(key),
             &format!("rolecall session for profile {profile}"),
             &bytes,
         )?;
-        self.state
+        // A session the index does not list would be invisible to list and --dry-run: take
+        // it out again when the index cannot be written (a full or read-only disk).
+        if let Err(e) = self
+            .state
             .index_put(key, label, expiration.unix_timestamp())
+        {
+            let _ = self.backend.delete(&self.name(key));
+            return Err(e);
+        }
+        Ok(())
     }
 
     fn remove(&self, key: &str) -> Result<(), StoreError> {
-        self.backend.delete(key)?;
+        self.backend.delete(&self.name(key))?;
         self.state.index_remove(key);
         Ok(())
     }
@@ -57,6 +81,16 @@ impl SessionStore for KeychainSessions {
 
     fn index(&self) -> Vec<IndexEntry> {
         self.state.index()
+    }
+
+    fn stored_keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(self.backend.keys()?.map(|keys| {
+            keys.into_iter()
+                .filter_map(|k| k.strip_prefix(&self.prefix).map(str::to_string))
+                // Continuation parts (`KEY.1`) go with their session.
+                .filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_hexdigit()))
+                .collect()
+        }))
     }
 
     fn check(&self) -> Vec<StoreCheck> {

@@ -71,6 +71,10 @@ impl<B: Backend + 'static> Backend for Bounded<B> {
         let key = key.to_string();
         self.run(move |b| b.delete(&key))
     }
+
+    fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        self.run(|b| b.keys())
+    }
 }
 
 /// A backend opened on first use; an opening failure is remembered and returned each time.
@@ -109,6 +113,10 @@ impl Backend for Lazy {
     }
     fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.backend()?.delete(key)
+    }
+
+    fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        self.backend()?.keys()
     }
 }
 
@@ -196,13 +204,32 @@ impl Backend for Layered {
         }
     }
 
+    /// Both layers, or an error: a session left in either would still be served.
     fn delete(&self, key: &str) -> Result<(), StoreError> {
         let a = self.fast.delete(key);
         let b = self.durable.delete(key);
         match (a, b) {
             (Err(a), Err(b)) => Err(StoreError(format!("{}; {}", a.0, b.0))),
-            _ => Ok(()),
+            (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
+            (Ok(()), Ok(())) => Ok(()),
         }
+    }
+
+    fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        // What a read would find: a layer that cannot be reached is a layer a read skips.
+        let (mut keys, durable) = match (self.fast.keys(), self.durable.keys()) {
+            (Err(a), Err(b)) => return Err(StoreError(format!("{}; {}", a.0, b.0))),
+            (Ok(fast), Err(_)) => return Ok(fast),
+            (Err(_), Ok(durable)) => return Ok(durable),
+            (Ok(Some(fast)), Ok(Some(durable))) => (fast, durable),
+            (Ok(_), Ok(_)) => return Ok(None),
+        };
+        for key in durable {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        Ok(Some(keys))
     }
 
     fn problems(&self) -> Vec<String> {
