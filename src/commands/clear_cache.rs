@@ -36,7 +36,10 @@ pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         match ctx.store.remove(key) {
             Ok(()) if stored.contains(key) => {
                 removed += 1;
-                let profile = index.iter().find(|e| &e.key == key).map(|e| e.profile.as_str());
+                let profile = index
+                    .iter()
+                    .find(|e| &e.key == key)
+                    .map(|e| e.profile.as_str());
                 ctx.verbose(&match profile {
                     Some(p) => format!("removed a session of profile \"{}\"", printable(p)),
                     None => "removed a session that was not in the index".to_string(),

@@ -260,7 +260,10 @@ fn list_and_dry_run_claim_only_what_the_keychain_holds() {
     let id = keyctl(&["search", &ring, "user", &description]);
     keyctl(&["invalidate", &id]);
     let list = ok(&sb.rolecall_env(&["list"], &env));
-    assert!(!list.contains("valid"), "the index still lists it, the keychain does not: {list}");
+    assert!(
+        !list.contains("valid"),
+        "the index still lists it, the keychain does not: {list}"
+    );
     let plan = ok(&export(&sb, &["--dry-run", "prod"], &env));
     assert!(plan.contains("calls STS"), "{plan}");
 }
@@ -281,7 +284,10 @@ fn a_store_that_cannot_delete_makes_clear_cache_fail() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("Secret Service") && err.lines().count() == 1, "{err}");
+    assert!(
+        err.contains("Secret Service") && err.lines().count() == 1,
+        "{err}"
+    );
     // Not reported as done: the session is still there, and still served.
     assert_eq!(ok(&export(&sb, &["prod"], &env)), first);
     assert_eq!(assumes(&arn), 1);
@@ -298,7 +304,11 @@ fn a_session_whose_index_entry_cannot_be_written_is_not_left_behind() {
     std::fs::write(state_dir(&sb).join("sessions"), b"").unwrap();
     ok(&export(&sb, &["prod"], &env));
     ok(&export(&sb, &["prod"], &env));
-    assert_eq!(assumes(&arn), 2, "nothing was cached that list could not see");
+    assert_eq!(
+        assumes(&arn),
+        2,
+        "nothing was cached that list could not see"
+    );
     std::fs::remove_file(state_dir(&sb).join("sessions")).unwrap();
     let out = sb.rolecall_env(&["clear-cache"], &env);
     assert_eq!(ok(&out), "removed 0 cached sessions\n");
@@ -499,4 +509,99 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
             }
         }
     }
+}
+
+/// As an ordinary user (root's key quota is 25 MB, an ordinary user's 20,000 bytes), many
+/// sessions in the kernel keyring leave room for the other programs that keep keys there,
+/// and every entry has a kernel timeout.
+#[test]
+fn the_kernel_keyring_quota_of_an_ordinary_user_is_shared_not_filled() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let uid = 40000 + (std::process::id() % 20000);
+    let keys = sb.user(&unique("quota"));
+    sb.write_credentials(&format!(
+        "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        keys.id, keys.secret
+    ));
+    let mut config = String::new();
+    let mut last_arn = String::new();
+    for i in 0..24 {
+        let arn = sb.role(&unique(&format!("q{i}")));
+        last_arn = arn.clone();
+        config.push_str(&format!(
+            "[profile p{i}]\nrole_arn = {arn}\nsource_profile = default\n"
+        ));
+    }
+    sb.write_config(&config);
+    // The sandbox belongs to the ordinary user.
+    let status = Command::new("chown")
+        .args(["-R", &format!("{uid}:{uid}")])
+        .arg(sb.home())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::set_permissions(sb.home(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let as_user = |program: &str, args: &[&str], input: Option<&[u8]>| {
+        let mut c = sb.command(which("setpriv"));
+        c.args([
+            &format!("--reuid={uid}"),
+            &format!("--regid={uid}"),
+            "--clear-groups",
+            "--",
+            program,
+        ])
+        .args(args)
+        .env("ROLECALL_KEYRING", "keyutils")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("XDG_RUNTIME_DIR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            if let Some(bytes) = input {
+                stdin.write_all(bytes).unwrap();
+            }
+        }
+        child.wait_with_output().unwrap()
+    };
+    let keyctl = which("keyctl").display().to_string();
+    // Another program's 6,000-byte key (a Kerberos ticket cache, say) in the same quota.
+    let other = vec![b'k'; 6000];
+    let out = as_user(&keyctl, &["padd", "user", "krb-like", "@u"], Some(&other));
+    assert!(out.status.success(), "keyctl: {}", stderr(&out));
+    for i in 0..24 {
+        let out = as_user(BIN, &["export", &format!("p{i}")], None);
+        assert!(out.status.success(), "p{i}: {}", stderr(&out));
+        assert!(stdout(&out).contains("AWS_SESSION_TOKEN"));
+    }
+    // The other program can still store its next key: rolecall kept to half the quota.
+    let more = vec![b'k'; 2500];
+    let out = as_user(&keyctl, &["padd", "user", "krb-like-2", "@u"], Some(&more));
+    assert!(
+        out.status.success(),
+        "the other program's key no longer fits: {}",
+        stderr(&out)
+    );
+    // Every rolecall entry has a timeout (/proc/keys shows "perm" for none).
+    let out = as_user("/bin/cat", &["/proc/keys"], None);
+    let keys_text = stdout(&out);
+    let ours: Vec<&str> = keys_text
+        .lines()
+        .filter(|l| l.contains("rolecall:"))
+        .collect();
+    assert!(!ours.is_empty(), "{keys_text}");
+    for line in &ours {
+        let expiry = line.split_whitespace().nth(3).unwrap();
+        assert_ne!(expiry, "perm", "{line}");
+    }
+    // The latest sessions are still served from the cache.
+    let out = as_user(BIN, &["export", "p23"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(assumes(&last_arn), 1, "p23 was cached");
+    // Nothing of the user stays behind.
+    let _ = as_user(BIN, &["clear-cache"], None);
 }

@@ -231,7 +231,8 @@ mod tests {
 
     #[test]
     fn the_quota_line_of_this_uid() {
-        let text = "    0:    85 84/84 74/1000000 1503/25000000\n 1000:     5 5/5 5/200 1200/20000\n";
+        let text =
+            "    0:    85 84/84 74/1000000 1503/25000000\n 1000:     5 5/5 5/200 1200/20000\n";
         let q = Quota::parse(text, 1000).unwrap();
         assert_eq!((q.used_bytes, q.max_bytes), (1200, 20000));
         assert_eq!(Quota::parse(text, 0).unwrap().max_bytes, 25_000_000);

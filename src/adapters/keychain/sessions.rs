@@ -21,7 +21,10 @@ impl KeychainSessions {
         use sha2::{Digest, Sha256};
         let root = state.root().to_string_lossy().into_owned();
         let hash = Sha256::digest(root.as_bytes());
-        let prefix = format!("{:02x}{:02x}{:02x}{:02x}-", hash[0], hash[1], hash[2], hash[3]);
+        let prefix = format!(
+            "{:02x}{:02x}{:02x}{:02x}-",
+            hash[0], hash[1], hash[2], hash[3]
+        );
         Self {
             backend,
             state,
@@ -44,7 +47,10 @@ impl SessionStore for KeychainSessions {
     }
 
     fn get(&self, key: &str) -> Result<Option<Credentials>, StoreError> {
-        Ok(self.backend.get(&self.name(key))?.and_then(|bytes| decode(&bytes)))
+        Ok(self
+            .backend
+            .get(&self.name(key))?
+            .and_then(|bytes| decode(&bytes)))
     }
 
     fn put(&self, key: &str, label: Label, credentials: &Credentials) -> Result<(), StoreError> {
