@@ -16,6 +16,8 @@ use linux_keyutils::{Key, KeyError, KeyRing, KeyRingIdentifier};
 
 use super::backend::Backend;
 use super::codec;
+use crate::adapters::clock::SystemClock;
+use crate::ports::clock::Clock;
 use crate::ports::store::StoreError;
 
 const NAME: &str = "kernel keyring";
@@ -140,7 +142,7 @@ impl Backend for KernelKeyring {
     fn set(&self, key: &str, _label: &str, bytes: &[u8]) -> Result<(), StoreError> {
         let timeout = codec::decode(bytes)
             .and_then(|c| c.expiration)
-            .map(|e| (e - time::OffsetDateTime::now_utc()).whole_seconds())
+            .map(|e| (e - SystemClock.now()).whole_seconds())
             .map_or(DEFAULT_TIMEOUT, |s| s.max(1) as u64);
         if self.find(key)?.is_none() {
             self.make_room(bytes.len())?;
