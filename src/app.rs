@@ -75,6 +75,7 @@ pub fn main() -> ExitCode {
         vars.clone(),
         settings.process_timeout.clone().map(|d| d.unsigned_abs()),
     );
+    let identity = crate::adapters::identity::SystemIdentity::new(vars.clone());
     let mfa = ChosenPrompt::new(
         settings.mfa_prompt.clone(),
         settings.process_timeout.clone().map(|d| d.unsigned_abs()),
@@ -101,6 +102,7 @@ pub fn main() -> ExitCode {
             mfa: &mfa,
             terminal,
             picker: &FuzzyPicker,
+            identity: &identity,
         };
         crate::run(cli, &mut ctx)
     };

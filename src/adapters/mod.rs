@@ -5,6 +5,7 @@ pub mod aws;
 pub mod child;
 pub mod clock;
 pub mod helper;
+pub mod identity;
 pub mod keychain;
 pub mod login;
 pub mod memory;

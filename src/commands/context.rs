@@ -7,6 +7,7 @@ use crate::adapters::terminal::Terminal;
 use crate::domain::Vars;
 use crate::execute::Deps;
 use crate::ports::clock::Clock;
+use crate::ports::identity::CallerIdentity;
 use crate::ports::mfa::MfaPrompt;
 use crate::ports::picker::Picker;
 use crate::ports::sources::Sources;
@@ -29,6 +30,7 @@ pub struct Context<'a> {
     pub mfa: &'a dyn MfaPrompt,
     pub terminal: Terminal,
     pub picker: &'a dyn Picker,
+    pub identity: &'a dyn CallerIdentity,
 }
 
 impl<'a> Context<'a> {

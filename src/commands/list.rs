@@ -308,6 +308,7 @@ mod tests {
             settings: &settings,
             now: NOW,
             overrides: &Default::default(),
+            identity: &crate::ports::identity::Anonymous,
         };
         let plan_r = plan(&profiles, "r", &inputs).unwrap();
         let plan_e = plan(&profiles, "e", &inputs).unwrap();

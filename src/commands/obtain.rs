@@ -26,6 +26,7 @@ pub fn inputs<'c>(ctx: &'c Context, overrides: &'c Overrides) -> Inputs<'c> {
         settings: ctx.settings,
         now: ctx.clock.now(),
         overrides,
+        identity: ctx.identity,
     }
 }
 

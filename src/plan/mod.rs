@@ -13,6 +13,7 @@ use crate::domain::plan::{
 };
 use crate::domain::text::{plain_http_off_loopback, redact_url};
 use crate::domain::Vars;
+use crate::ports::identity::CallerIdentity;
 use crate::settings::Settings;
 use resolve::{resolve, session_name_char, RoleSettings, Root};
 
@@ -27,6 +28,8 @@ pub struct Inputs<'a> {
     pub now: OffsetDateTime,
     /// `--duration` and `--region` of this run.
     pub overrides: &'a Overrides,
+    /// Who the caller is, for sources that are not a key (part of their sessions' keys).
+    pub identity: &'a dyn CallerIdentity,
 }
 
 /// Per-run overrides of the profile asked for (`--duration`, `--region`).
@@ -63,7 +66,11 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         Root::InstanceMetadata => Source::InstanceMetadata,
         Root::Container => Source::Container,
         Root::Process { profile, command } => Source::Process {
-            cache_key: digest(&["credential_process", &command]),
+            cache_key: digest(&[
+                "credential_process",
+                &command,
+                &inputs.identity.process_context(),
+            ]),
             profile,
             command,
         },
@@ -73,7 +80,12 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
 
     let mut notes = Vec::new();
     let mut steps = Vec::with_capacity(roles.len() + 1);
-    let mut identity = source.identity();
+    let mut identity = match &source {
+        // Every instance, task and token is its own caller.
+        Source::InstanceMetadata => format!("{}:{}", source.identity(), inputs.identity.instance()),
+        Source::Container => format!("{}:{}", source.identity(), inputs.identity.container()),
+        _ => source.identity(),
+    };
     let mut authenticated: Vec<String> = Vec::new(); // MFA serials this chain already used
     let last = roles.len().saturating_sub(1);
     for (index, mut role) in roles.into_iter().enumerate() {
@@ -99,6 +111,7 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
                 &identity,
                 &role.role_arn,
                 &token_file,
+                &inputs.identity.token(&token_file),
                 role.session_name.as_deref().unwrap_or(""),
                 &opt(role.duration_seconds),
                 endpoint.url.as_deref().unwrap_or(""),

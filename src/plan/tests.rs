@@ -25,6 +25,7 @@ fn try_plan_with(config: &str, creds: &str, name: &str, vars: &Vars) -> Result<P
             settings: &settings,
             now: NOW,
             overrides: &Overrides::default(),
+            identity: &crate::ports::identity::Anonymous,
         },
     )
 }
@@ -677,4 +678,54 @@ fn session_tags_and_source_identity_are_validated_and_part_of_the_cache_key() {
     }
     let many: Vec<String> = (0..51).map(|i| format!("k{i}=v")).collect();
     assert!(try_plan(&format!("{base}session_tags = {}\n", many.join(",")), "t").is_err());
+}
+
+/// A caller whose every fact is `0`.
+struct Caller(&'static str);
+
+impl crate::ports::identity::CallerIdentity for Caller {
+    fn token(&self, path: &str) -> String {
+        format!("{path}:{}", self.0)
+    }
+    fn instance(&self) -> String {
+        self.0.into()
+    }
+    fn container(&self) -> String {
+        self.0.into()
+    }
+    fn process_context(&self) -> String {
+        self.0.into()
+    }
+}
+
+#[test]
+fn sources_that_are_not_keys_are_keyed_by_who_the_caller_is() {
+    let config = "[profile w]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /t\n\
+        [profile e]\nrole_arn = arn:aws:iam::123456789012:role/e\ncredential_source = Ec2InstanceMetadata\n\
+        [profile c]\nrole_arn = arn:aws:iam::123456789012:role/c\ncredential_source = EcsContainer\n\
+        [profile p]\ncredential_process = tool\n[profile viap]\nrole_arn = arn:aws:iam::123456789012:role/p\nsource_profile = p\n";
+    let profiles = Profiles::from_strs(config, "").unwrap();
+    let vars = Vars::from_pairs([("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/x")]);
+    let settings = Settings::from_vars(&vars);
+    let key = |name: &str, caller: &'static str| {
+        let plan = plan(
+            &profiles,
+            name,
+            &Inputs {
+                vars: &vars,
+                settings: &settings,
+                now: NOW,
+                overrides: &Overrides::default(),
+                identity: &Caller(caller),
+            },
+        )
+        .unwrap();
+        let source = plan.source.cache_key().map(str::to_string);
+        (plan.final_key().map(str::to_string), source)
+    };
+    for name in ["w", "e", "c", "viap"] {
+        assert_ne!(key(name, "one"), key(name, "two"), "{name}");
+        assert_eq!(key(name, "one"), key(name, "one"), "{name}");
+    }
+    assert_ne!(key("p", "one").1, key("p", "two").1);
 }

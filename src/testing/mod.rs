@@ -39,6 +39,7 @@ pub fn plan_of(
         settings: &settings,
         now,
         overrides: &Default::default(),
+        identity: &crate::ports::identity::Anonymous,
     };
     plan(&profiles, name, &inputs).expect("the fixture plans")
 }

@@ -75,6 +75,7 @@ impl World {
             mfa: &NoPrompt,
             terminal: Default::default(),
             picker: &NoPicker,
+            identity: &crate::ports::identity::Anonymous,
         };
         let outcome = crate::run(cli, &mut ctx);
         (

@@ -700,3 +700,25 @@ fn credential_and_mfa_processes_are_bounded_in_time_and_size() {
     );
     assert!(stdout(&out).is_empty());
 }
+
+#[test]
+fn a_new_token_at_the_same_path_is_a_new_caller() {
+    let sb = Sandbox::new();
+    let arn = sb.role(&unique("TokenCaller"));
+    let token = sb.home().join("token");
+    std::fs::write(&token, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvbmUifQ.c2ln\n").unwrap();
+    sb.write_credentials("");
+    sb.write_config(&format!(
+        "[profile w]\nrole_arn = {arn}\nweb_identity_token_file = {}\n",
+        token.display()
+    ));
+    let calls = || moto().count("AssumeRoleWithWebIdentity", &format!("RoleArn={arn}"));
+    let first = stdout(&sb.rolecall(&["export", "w"]));
+    assert_eq!(stdout(&sb.rolecall(&["export", "w"])), first);
+    assert_eq!(calls(), 1, "the same token: cached");
+    // Another container of the same uid, another token at the same path.
+    std::fs::write(&token, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0d28ifQ.c2ln\n").unwrap();
+    let second = stdout(&sb.rolecall(&["export", "w"]));
+    assert_ne!(second, first, "never the first caller's session");
+    assert_eq!(calls(), 2);
+}
