@@ -12,15 +12,23 @@ _clap_complete_rolecall() {
     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
         words[COMP_CWORD]="$2"
     fi
-    COMPREPLY=( $( \
+    local _rolecall_out _rolecall_status _rolecall_word
+    local -a _rolecall_words
+    _rolecall_out=$( \
         _CLAP_IFS="$IFS" \
         _CLAP_COMPLETE_INDEX="$_CLAP_COMPLETE_INDEX" \
         _CLAP_COMPLETE_COMP_TYPE="$_CLAP_COMPLETE_COMP_TYPE" \
         _CLAP_COMPLETE_SPACE="$_CLAP_COMPLETE_SPACE" \
         ROLECALL_COMPLETE="bash" \
         "rolecall" -- "${words[@]}" \
-    ) )
-    if [[ $? != 0 ]]; then
+    )
+    _rolecall_status=$?
+    COMPREPLY=()
+    read -r -d '' -a _rolecall_words < <(printf '%s' "${_rolecall_out%$'\n'}")
+    for _rolecall_word in "${_rolecall_words[@]}"; do
+        COMPREPLY+=("$(printf '%q' "$_rolecall_word")")
+    done
+    if [[ $_rolecall_status != 0 ]]; then
         unset COMPREPLY
     elif [[ $_CLAP_COMPLETE_SPACE == false ]] && [[ "${COMPREPLY-}" =~ [=/:]$ ]]; then
         compopt -o nospace

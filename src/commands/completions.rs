@@ -24,7 +24,32 @@ pub fn script(shell: CompletionShell) -> Vec<u8> {
     // Writing into a Vec cannot fail.
     let _ =
         completer.write_registration(COMPLETE_VAR, "rolecall", "rolecall", "rolecall", &mut buf);
-    buf
+    match shell {
+        CompletionShell::Bash => quote_bash_candidates(buf),
+        _ => buf,
+    }
+}
+
+/// clap's bash script puts the candidates on the line as they are, after word splitting and
+/// glob expansion: a profile named `evil$(touch X)` would run on Enter, `my prod` would be two
+/// words and `star*` would expand to file names. Read them without expansion and quote each
+/// one (`printf %q`), as the zsh and fish scripts already do.
+fn quote_bash_candidates(script: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&script).into_owned();
+    let (Some(start), Some(end)) = (text.find("    COMPREPLY=( $( \\\n"), text.find("    ) )\n"))
+    else {
+        return script; // another clap_complete layout: the test of the script catches it
+    };
+    let call = &text[start + "    COMPREPLY=( $( \\\n".len()..end];
+    let quoted = format!(
+        "    local _rolecall_out _rolecall_status _rolecall_word\n    local -a _rolecall_words\n    _rolecall_out=$( \\\n{call}    )\n    _rolecall_status=$?\n    COMPREPLY=()\n    read -r -d '' -a _rolecall_words < <(printf '%s' \"${{_rolecall_out%$'\\n'}}\")\n    for _rolecall_word in \"${{_rolecall_words[@]}}\"; do\n        COMPREPLY+=(\"$(printf '%q' \"$_rolecall_word\")\")\n    done\n"
+    );
+    let rest = text[end + "    ) )\n".len()..].replacen(
+        "if [[ $? != 0 ]]",
+        "if [[ $_rolecall_status != 0 ]]",
+        1,
+    );
+    format!("{}{quoted}{rest}", &text[..start]).into_bytes()
 }
 
 pub fn run(args: CompletionsArgs, ctx: &mut Context) -> Result<Outcome, Error> {

@@ -632,3 +632,33 @@ fn ctrl_backslash_at_the_mfa_prompt_dumps_nothing_and_gives_the_terminal_back() 
     );
     assert!(!sb.home().join("core").exists());
 }
+
+#[test]
+fn bash_completion_puts_profile_names_on_the_line_quoted() {
+    let sb = Sandbox::new();
+    sb.write_config(
+        "[profile evil$(touch PWNED)]\nregion = eu-west-1\n[profile my prod]\nregion = eu-west-1\n\
+         [profile star*]\nregion = eu-west-1\n",
+    );
+    std::fs::write(sb.home().join("starfile"), b"").unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/rolecall.bash");
+    let t = Tmux::start(&sb, "PS1='$ ' exec bash --norc --noprofile -i");
+    t.wait_for("$");
+    t.tmux(&["send-keys", "-l", &format!("source {}\n", script.display())]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    t.tmux(&["send-keys", "-l", "rolecall export ev"]);
+    t.tmux(&["send-keys", "Tab"]);
+    let screen = t.wait_for("export evil\\$\\(touch\\ PWNED\\)");
+    assert!(screen.contains("evil\\$\\(touch\\ PWNED\\)"), "{screen}");
+    t.tmux(&["send-keys", "Enter"]);
+    t.wait_for("has no credentials");
+    assert!(!sb.home().join("PWNED").exists(), "the name ran as code");
+    t.tmux(&["send-keys", "-l", "rolecall export my"]);
+    t.tmux(&["send-keys", "Tab"]);
+    t.wait_for("export my\\ prod");
+    t.tmux(&["send-keys", "C-u"]);
+    t.tmux(&["send-keys", "-l", "rolecall export sta"]);
+    t.tmux(&["send-keys", "Tab"]);
+    let screen = t.wait_for("export star\\*");
+    assert!(!screen.contains("starfile"), "{screen}");
+}
