@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::aws::platform::Lookup;
 use super::aws::Aws;
 use super::helper;
+use crate::domain::plan::CHAIN_VAR;
 use crate::domain::{process_json, Credentials, Secret, Vars};
 use crate::ports::sources::{SourceError, Sources};
 use crate::settings::SettingError;
@@ -103,18 +104,19 @@ impl Sources for SystemSources {
         })
     }
 
-    fn process(&self, command: &str) -> Result<Credentials, SourceError> {
+    fn process(&self, command: &str, chain: &str) -> Result<Credentials, SourceError> {
         let output = run(
             command,
             "credential_process",
             self.limit()?,
             MAX_PROCESS_OUTPUT,
+            Some(chain),
         )?;
         process_json::parse(&output).map_err(|e| SourceError::failed(e.to_string()))
     }
 
     fn mfa_process(&self, command: &str) -> Result<String, SourceError> {
-        let output = run(command, "mfa_process", self.limit()?, MAX_MFA_OUTPUT)?;
+        let output = run(command, "mfa_process", self.limit()?, MAX_MFA_OUTPUT, None)?;
         Ok(String::from_utf8_lossy(&output).trim().to_string())
     }
 
@@ -156,7 +158,13 @@ fn read_token(path: &str) -> Result<String, SourceError> {
 
 /// Runs `command` split as the AWS CLI splits it (POSIX shell words, no shell), with the
 /// terminal's stdin and stderr, within `limit`, and returns its stdout (at most `cap` bytes).
-fn run(command: &str, key: &str, limit: Duration, cap: usize) -> Result<Vec<u8>, SourceError> {
+fn run(
+    command: &str,
+    key: &str,
+    limit: Duration,
+    cap: usize,
+    chain: Option<&str>,
+) -> Result<Vec<u8>, SourceError> {
     let words = shlex::split(command)
         .filter(|w| !w.is_empty())
         .ok_or_else(|| {
@@ -167,6 +175,9 @@ fn run(command: &str, key: &str, limit: Duration, cap: usize) -> Result<Vec<u8>,
         .args(&words[1..])
         .stdin(Stdio::inherit())
         .stderr(Stdio::inherit());
+    if let Some(chain) = chain {
+        child.env(CHAIN_VAR, chain);
+    }
     helper::run(&mut child, limit, cap)
         .map_err(|e| SourceError::failed(e.describe(&format!("{key} {:?}", words[0]))))
 }
@@ -177,7 +188,7 @@ mod tests {
 
     #[test]
     fn process_commands_are_split_without_a_shell() {
-        let run = |c: &str, k: &str| run(c, k, Duration::from_secs(10), 1024);
+        let run = |c: &str, k: &str| run(c, k, Duration::from_secs(10), 1024, None);
         let out = run("printf '%s|%s' 'a b' \"c'd\"", "credential_process").unwrap();
         assert_eq!(out, b"a b|c'd");
         let e = run("sh -c 'exit 3'", "credential_process").unwrap_err();

@@ -16,8 +16,10 @@ pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     };
     let mut changes = env::changes(&credentials, &plan.target(), ctx.vars);
     // The shell function's mark is for this run only, not for the command's own rolecalls.
-    if ctx.vars.get("ROLECALL_SHELL_FUNCTION").is_some() {
-        changes.push(env::Change::Unset("ROLECALL_SHELL_FUNCTION"));
+    for own in ["ROLECALL_SHELL_FUNCTION", crate::domain::plan::CHAIN_VAR] {
+        if ctx.vars.get(own).is_some() {
+            changes.push(env::Change::Unset(own));
+        }
     }
     // The same check export makes: an environment cannot carry a NUL byte.
     crate::render::check_values(&changes)?;

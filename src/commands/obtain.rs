@@ -78,6 +78,28 @@ pub enum PlanTo {
     Stderr,
 }
 
+/// From the config alone: a `credential_process` that runs rolecall for a profile of its own
+/// chain would start one rolecall after another (each run stops the next at once).
+fn process_loop(plan: &Plan) -> Option<String> {
+    let Source::Process {
+        profile, command, ..
+    } = &plan.source
+    else {
+        return None;
+    };
+    let words = shlex::split(command)?;
+    let program = words.first()?.rsplit(['/', '\\']).next()?;
+    if !program.starts_with("rolecall") {
+        return None;
+    }
+    let mut chain: Vec<&str> = vec![plan.profile.as_str(), profile];
+    chain.extend(plan.steps.iter().map(|s| s.profile()));
+    let looped = words[1..].iter().find(|w| chain.contains(&w.as_str()))?;
+    Some(format!(
+        "the credential_process of profile \"{profile}\" runs rolecall for profile \"{looped}\", which is on this chain: the run would stop with a credential_process loop error"
+    ))
+}
+
 /// With `-v`: the keys no AWS tool reads in the profiles this run uses, each with the nearest
 /// known key (a typo such as `role_arm` is otherwise silently ignored).
 fn warn_unknown_keys(profiles: &Profiles, plan: &Plan, ctx: &mut Context) {
@@ -149,6 +171,9 @@ pub fn obtain(
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         if matches!(plan.source, Source::InstanceMetadata) && metadata_off {
             warnings.push("AWS_EC2_METADATA_DISABLED=true turns instance metadata off, so the run fails wherever it needs the source".to_string());
+        }
+        if let Some(warning) = process_loop(&plan) {
+            warnings.push(warning);
         }
         // The variables, from placeholder credentials of the kind the run will hand out.
         let temporary = !plan.steps.is_empty() || plan.source.temporary().is_some();

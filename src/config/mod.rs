@@ -69,6 +69,8 @@ pub enum ConfigError {
     },
     #[error("profile \"{0}\" includes more than 32 profiles in a row (include_profile); shorten the chain")]
     IncludeTooDeep(String),
+    #[error("credential_process loop: {}; a credential_process runs rolecall for a profile already on its own chain, so every run would start another; point it at another profile", .path.join(" -> "))]
+    ProcessLoop { path: Vec<String> },
     #[error("profile \"{0}\" sets both source_profile and credential_source; keep only one")]
     BothSources(String),
     #[error("profile \"{0}\" has role_arn but neither source_profile nor credential_source; add one of them")]

@@ -13,6 +13,10 @@ pub const DEFAULT_MFA_SESSION_SECONDS: u32 = 8 * 3600;
 /// The range STS accepts for an IAM user's GetSessionToken.
 pub const MFA_SESSION_RANGE: std::ops::RangeInclusive<u32> = 900..=129_600;
 
+/// The variable that carries the profiles on the way to a `credential_process` into it (a
+/// JSON list of `[config file, profile]`).
+pub const CHAIN_VAR: &str = "ROLECALL_CHAIN";
+
 /// What rolecall says when it caps a step's duration at the role-chaining limit.
 pub fn chained_cap_note(profile: &str, asked: u32, why: &str) -> String {
     format!(
@@ -92,6 +96,9 @@ pub enum Source {
         profile: String,
         command: String,
         cache_key: String,
+        /// `ROLECALL_CHAIN` for the command: the profiles on the way to it, so that a
+        /// rolecall it runs for one of them stops at once instead of starting another.
+        chain: String,
     },
     /// No caller credentials: the first step is `AssumeRoleWithWebIdentity`.
     WebIdentity,

@@ -159,6 +159,7 @@ impl Run<'_, '_, '_> {
                 profile,
                 command,
                 cache_key,
+                chain,
             } => {
                 let window = self.policy.process_window();
                 let now = self.deps.clock.now();
@@ -177,7 +178,7 @@ impl Run<'_, '_, '_> {
                 let creds = self
                     .deps
                     .sources
-                    .process(command)
+                    .process(command, chain)
                     .map_err(|e| e.for_profile(profile))?;
                 self.check_usable(&creds, "credential_process", profile)?;
                 if creds.expiration.is_some() {
@@ -446,7 +447,11 @@ impl Run<'_, '_, '_> {
         if self.policy.mode != CacheMode::Use {
             return Lock::None;
         }
-        match self.deps.store.lock(key) {
+        let out = &mut self.out;
+        let mut waiting = || {
+            out.note("waiting for another rolecall that is fetching this session (it may be at an MFA prompt)");
+        };
+        match self.deps.store.lock(key, &mut waiting) {
             Ok(Some(lock)) => Lock::Held(lock),
             Ok(None) => Lock::None,
             Err(e) => {

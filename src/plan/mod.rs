@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use crate::config::{ConfigError, Profile, Profiles, RawProfile};
 use crate::domain::plan::{
     chained_cap_note, AssumeRole, ChainedCap, GetSessionToken, Mfa, Plan, Source, Step,
-    StsEndpoint, WebIdentity, CHAINED_MAX_SECONDS, DEFAULT_STS_REGION,
+    StsEndpoint, WebIdentity, CHAINED_MAX_SECONDS, CHAIN_VAR, DEFAULT_STS_REGION,
 };
 use crate::domain::text::{plain_http_off_loopback, redact_url};
 use crate::domain::Vars;
@@ -41,6 +41,13 @@ pub struct Overrides {
     pub region: Option<String>,
 }
 
+/// The profiles of the runs this one is a `credential_process` of (`ROLECALL_CHAIN`).
+fn outer_chain(vars: &Vars) -> Vec<(String, String)> {
+    vars.non_empty(CHAIN_VAR)
+        .and_then(|v| serde_json::from_str(v).ok())
+        .unwrap_or_default()
+}
+
 /// Plans the credentials for `name`.
 pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, ConfigError> {
     let (vars, now) = (inputs.vars, inputs.now);
@@ -48,6 +55,13 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         .get(name)
         .or_else(|| environment_default(name, vars));
     let top = top.ok_or_else(|| profiles.not_found(name))?;
+    let config = profiles.config_path.display().to_string();
+    let outer = outer_chain(vars);
+    if outer.iter().any(|(c, p)| c == &config && p == name) {
+        let mut path: Vec<String> = outer.into_iter().map(|(_, p)| p).collect();
+        path.push(name.to_string());
+        return Err(ConfigError::ProcessLoop { path });
+    }
     let mut endpoint = sts_endpoint(profiles, top, vars);
     if let Some(region) = &inputs.overrides.region {
         endpoint.region = region.clone();
@@ -66,6 +80,11 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         Root::InstanceMetadata => Source::InstanceMetadata,
         Root::Container => Source::Container,
         Root::Process { profile, command } => Source::Process {
+            chain: {
+                let mut all = outer.clone();
+                all.extend(chain.iter().map(|p| (config.clone(), p.clone())));
+                serde_json::to_string(&all).unwrap_or_default()
+            },
             cache_key: digest(&[
                 "credential_process",
                 &command,

@@ -43,7 +43,8 @@ pub trait Sources {
     /// The ECS task role's credentials.
     fn container(&self) -> Result<Credentials, SourceError>;
     /// Runs a `credential_process` command and reads its JSON.
-    fn process(&self, command: &str) -> Result<Credentials, SourceError>;
+    /// Runs `command` with `ROLECALL_CHAIN=chain` in its environment.
+    fn process(&self, command: &str, chain: &str) -> Result<Credentials, SourceError>;
     /// Runs an `mfa_process` command and returns what it printed.
     fn mfa_process(&self, command: &str) -> Result<String, SourceError>;
     /// Reads a web identity token file.

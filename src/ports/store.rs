@@ -70,8 +70,13 @@ pub trait SessionStore {
     /// Forgets the session under `key`.
     fn remove(&self, key: &str) -> Result<(), StoreError>;
     /// Serialises fetching the session `key` across processes; `Ok(None)` when the store
-    /// needs no lock, an error when the lock cannot be had (the wait ran out, say).
-    fn lock(&self, _key: &str) -> Result<Option<SessionLock>, StoreError> {
+    /// needs no lock, an error when the lock cannot be had (the wait ran out, say). `waiting`
+    /// is called once when another process has held the lock for a second.
+    fn lock(
+        &self,
+        _key: &str,
+        _waiting: &mut dyn FnMut(),
+    ) -> Result<Option<SessionLock>, StoreError> {
         Ok(None)
     }
     /// What is stored, without reading any secret.

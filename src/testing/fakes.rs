@@ -139,7 +139,7 @@ impl Sources for FakeSources {
     fn container(&self) -> Result<Credentials, SourceError> {
         Ok(self.used("ecs"))
     }
-    fn process(&self, command: &str) -> Result<Credentials, SourceError> {
+    fn process(&self, command: &str, _chain: &str) -> Result<Credentials, SourceError> {
         let mut c = self.used(command);
         c.expiration = self.process_expiry;
         Ok(c)

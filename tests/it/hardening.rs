@@ -472,3 +472,30 @@ fn secrets_stay_out_of_core_dumps_and_other_processes_memory() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_credential_process_that_runs_rolecall_for_its_own_chain_stops_at_once() {
+    let sb = Sandbox::new();
+    sb.write_credentials("");
+    sb.write_config(&format!(
+        "[profile selfish]\ncredential_process = {BIN} export --format process selfish\n\
+         [profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n\
+         [profile b]\ncredential_process = {BIN} export --format process a\n"
+    ));
+    for name in ["selfish", "a"] {
+        let start = std::time::Instant::now();
+        let out = sb.rolecall(&["export", name]);
+        assert_ne!(out.status.code(), Some(0), "{name}");
+        assert!(stdout(&out).is_empty());
+        let err = stderr(&out);
+        assert!(err.contains("credential_process loop"), "{name}: {err}");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "{name}: {:?}",
+            start.elapsed()
+        );
+        // --dry-run says so from the config alone, running nothing.
+        let plan = stdout(&sb.rolecall(&["export", "--dry-run", name]));
+        assert!(plan.contains("which is on this chain"), "{name}: {plan}");
+    }
+}

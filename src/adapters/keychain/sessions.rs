@@ -81,8 +81,15 @@ impl SessionStore for KeychainSessions {
         Ok(())
     }
 
-    fn lock(&self, key: &str) -> Result<Option<SessionLock>, StoreError> {
-        Ok(self.state.lock(key, LOCK_WAIT)?.map(SessionLock::new))
+    fn lock(
+        &self,
+        key: &str,
+        waiting: &mut dyn FnMut(),
+    ) -> Result<Option<SessionLock>, StoreError> {
+        Ok(self
+            .state
+            .lock(key, LOCK_WAIT, waiting)?
+            .map(SessionLock::new))
     }
 
     fn index(&self) -> Vec<IndexEntry> {

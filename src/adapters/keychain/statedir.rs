@@ -15,6 +15,8 @@ use crate::ports::store::{IndexEntry, Label, StoreError};
 
 /// How long a process waits for another one fetching the same session.
 pub const LOCK_WAIT: Duration = Duration::from_secs(60);
+/// When a waiting process says that it waits.
+const SAY_WAITING_AFTER: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Debug)]
 pub struct StateDir {
@@ -145,7 +147,12 @@ impl StateDir {
 
     /// Takes the lock for `key`, waiting at most `wait` for another holder. `Ok(None)` when
     /// the wait ran out (the caller goes on without it).
-    pub fn lock(&self, key: &str, wait: Duration) -> Result<Option<Lock>, StoreError> {
+    pub fn lock(
+        &self,
+        key: &str,
+        wait: Duration,
+        waiting: &mut dyn FnMut(),
+    ) -> Result<Option<Lock>, StoreError> {
         let dir = self.private_dir("locks")?;
         let path = dir.join(format!("{key}.lock"));
         let file = private_file(&path, false).map_err(|e| {
@@ -155,11 +162,17 @@ impl StateDir {
                 e
             ))
         })?;
-        let deadline = Instant::now() + wait;
+        let start = Instant::now();
+        let deadline = start + wait;
+        let mut told = false;
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(Some(Lock { _file: file })),
                 Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    if !told && start.elapsed() >= SAY_WAITING_AFTER {
+                        told = true;
+                        waiting();
+                    }
                     std::thread::sleep(Duration::from_millis(25));
                 }
                 Err(fs::TryLockError::WouldBlock) => {
@@ -313,7 +326,10 @@ mod tests {
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o777)).unwrap();
         let state = StateDir::at(&root);
         state.index_put("aa11", label("prod"), 1).unwrap();
-        let _lock = state.lock("aa11", Duration::ZERO).unwrap().unwrap();
+        let _lock = state
+            .lock("aa11", Duration::ZERO, &mut || {})
+            .unwrap()
+            .unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&root), 0o700);
         assert_eq!(mode(&root.join("sessions")), 0o700);
@@ -338,7 +354,7 @@ mod tests {
         let target = tmp.path().join("target");
         std::fs::write(&target, b"keep").unwrap();
         std::os::unix::fs::symlink(&target, tmp.path().join("real/locks/k.lock")).unwrap();
-        assert!(state.lock("k", Duration::ZERO).is_err());
+        assert!(state.lock("k", Duration::ZERO, &mut || {}).is_err());
         assert_eq!(std::fs::read(&target).unwrap(), b"keep");
     }
 
@@ -357,20 +373,41 @@ mod tests {
     }
 
     #[test]
+    fn a_waiting_process_says_so_once_after_a_second() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = StateDir::at(tmp.path());
+        let _held = state.lock("k", Duration::ZERO, &mut || {}).unwrap();
+        let mut told = 0;
+        let _ = state.lock("k", Duration::from_millis(1500), &mut || told += 1);
+        assert_eq!(told, 1);
+        let mut told = 0;
+        let _ = state.lock("k", Duration::from_millis(500), &mut || told += 1);
+        assert_eq!(told, 0, "not before a second");
+    }
+
+    #[test]
     fn a_held_lock_makes_others_wait_then_give_up() {
         let tmp = tempfile::tempdir().unwrap();
         let state = StateDir::at(tmp.path());
-        let held = state.lock("k1", Duration::ZERO).unwrap();
+        let held = state.lock("k1", Duration::ZERO, &mut || {}).unwrap();
         assert!(held.is_some());
         let start = Instant::now();
-        let e = state.lock("k1", Duration::from_millis(100)).unwrap_err();
+        let e = state
+            .lock("k1", Duration::from_millis(100), &mut || {})
+            .unwrap_err();
         assert!(e.0.contains("another rolecall"), "{e}");
         assert!(start.elapsed() >= Duration::from_millis(100));
         assert!(
-            state.lock("k2", Duration::ZERO).unwrap().is_some(),
+            state
+                .lock("k2", Duration::ZERO, &mut || {})
+                .unwrap()
+                .is_some(),
             "other keys are free"
         );
         drop(held);
-        assert!(state.lock("k1", Duration::ZERO).unwrap().is_some());
+        assert!(state
+            .lock("k1", Duration::ZERO, &mut || {})
+            .unwrap()
+            .is_some());
     }
 }
