@@ -245,6 +245,20 @@ fn ctrl_c_at_the_mfa_prompt_gives_the_terminal_back() {
     let echo_on = text.split_whitespace().any(|word| word == "echo");
     assert!(echo_on, "echo is back on: {text}");
 
+    // rolecall dies by SIGINT, so a calling bash script stops too (an exit 130 would not stop it).
+    let script = sb.home().join("ctrlc-script.exp");
+    std::fs::write(
+        &script,
+        format!(
+            "set timeout 20\nspawn -noecho bash -c \"{BIN} export m; echo after=\\$?\"\nexpect {{\n  -ex \"MFA code for\" {{}}\n  timeout {{ exit 3 }}\n}}\nsleep 0.3\nsend \"\\x03\"\nexpect eof\n"
+        ),
+    )
+    .unwrap();
+    let out = sb.command(which("expect")).arg(&script).output().unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(!text.contains("after="), "the script went on: {text}");
+
     // The picker reads Ctrl-C as a key in raw mode: the same exit, and the cursor comes back.
     let script = sb.home().join("ctrlc-pick.exp");
     std::fs::write(

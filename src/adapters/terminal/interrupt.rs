@@ -1,8 +1,9 @@
 //! Signals while a prompt is on the screen.
 
 /// While a prompt is on the screen, Ctrl-C (and SIGTERM or SIGHUP) puts the terminal back as
-/// it was (echo on, cursor shown) and exits with 130, as a shell expects of an interrupted
-/// command; without it the signal would leave a hidden-input prompt's terminal without echo.
+/// it was (echo on, cursor shown), then rolecall dies by that signal, so that a calling script
+/// stops as shells expect (an exit status of 130 would let it carry on); without it the signal
+/// would leave a hidden-input prompt's terminal without echo.
 pub struct InterruptGuard;
 
 /// Whether a prompt is on the screen.
@@ -21,10 +22,22 @@ impl InterruptGuard {
             }
         }
         ACTIVE.store(true, std::sync::atomic::Ordering::SeqCst);
-        static INSTALLED: std::sync::Once = std::sync::Once::new();
-        INSTALLED.call_once(|| {
-            let _ = ctrlc::set_handler(|| on_interrupt());
-        });
+        #[cfg(unix)]
+        {
+            static INSTALLED: std::sync::Once = std::sync::Once::new();
+            INSTALLED.call_once(|| {
+                use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+                if let Ok(mut signals) =
+                    signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
+                {
+                    std::thread::spawn(move || {
+                        if let Some(signal) = signals.forever().next() {
+                            die_by(signal);
+                        }
+                    });
+                }
+            });
+        }
         InterruptGuard
     }
 }
@@ -45,10 +58,30 @@ impl Drop for InterruptGuard {
     }
 }
 
-#[allow(clippy::disallowed_methods)] // the one exit outside main: the user pressed Ctrl-C
+/// Ctrl-C read as a key (the picker reads the terminal raw): as if SIGINT had come.
 pub(super) fn on_interrupt() -> ! {
+    #[cfg(unix)]
+    {
+        die_by(signal_hook::consts::SIGINT)
+    }
+    #[cfg(not(unix))]
+    {
+        restore_and_exit(130)
+    }
+}
+
+/// Puts the terminal back if a prompt is up, then ends the process by `signal`'s default
+/// action (exit 128 + `signal` if that cannot be done).
+#[cfg(unix)]
+fn die_by(signal: i32) -> ! {
+    restore();
+    let _ = signal_hook::low_level::emulate_default_handler(signal);
+    exit(128 + signal)
+}
+
+fn restore() {
     if !ACTIVE.load(std::sync::atomic::Ordering::SeqCst) {
-        std::process::exit(130);
+        return;
     }
     #[cfg(unix)]
     if let Some(settings) = SAVED.lock().unwrap_or_else(|p| p.into_inner()).take() {
@@ -58,5 +91,15 @@ pub(super) fn on_interrupt() -> ! {
         }
     }
     let _ = std::io::Write::write_all(&mut std::io::stderr(), b"\x1b[?25h\n");
-    std::process::exit(130);
+}
+
+#[cfg(not(unix))]
+fn restore_and_exit(code: i32) -> ! {
+    restore();
+    exit(code)
+}
+
+#[allow(clippy::disallowed_methods)] // the one exit outside main: the user pressed Ctrl-C
+fn exit(code: i32) -> ! {
+    std::process::exit(code)
 }
