@@ -16,6 +16,11 @@ use crate::domain::env::Change;
 pub enum RenderError {
     #[error("the value of {variable} contains a NUL byte, which no shell can carry; fix the value in the config")]
     Nul { variable: &'static str },
+    #[error("{variable} would be {bytes} bytes, more than one environment variable can hold ({MAX_VARIABLE_BYTES} on Linux), so no command could start with it; the credentials source answered something unusable")]
+    TooLarge {
+        variable: &'static str,
+        bytes: usize,
+    },
     #[error("the value of {variable} cannot be written safely for {shell} (only {allowed} are allowed there); use another --format such as powershell")]
     Unsafe {
         variable: &'static str,
@@ -67,10 +72,18 @@ pub fn check_values(changes: &[Change]) -> Result<(), RenderError> {
             if value.contains('\0') {
                 return Err(RenderError::Nul { variable });
             }
+            let bytes = variable.len() + 1 + value.len() + 1;
+            if bytes > MAX_VARIABLE_BYTES {
+                return Err(RenderError::TooLarge { variable, bytes });
+            }
         }
     }
     Ok(())
 }
+
+/// The largest `NAME=value` string the Linux kernel passes to a new program
+/// (`MAX_ARG_STRLEN`, 32 pages); a larger one makes every `execve` fail with E2BIG.
+pub const MAX_VARIABLE_BYTES: usize = 32 * 4096;
 
 /// Renders every change into one string, or fails without producing any of it.
 pub fn render(format: Format, changes: &[Change]) -> Result<String, RenderError> {
@@ -87,6 +100,19 @@ pub fn render(format: Format, changes: &[Change]) -> Result<String, RenderError>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_value_too_large_for_the_environment_is_refused() {
+        let huge = "x".repeat(super::MAX_VARIABLE_BYTES);
+        let changes = [super::Change::Set("AWS_SESSION_TOKEN", huge)];
+        let e = super::check_values(&changes).unwrap_err().to_string();
+        assert!(
+            e.starts_with("AWS_SESSION_TOKEN would be 131091 bytes"),
+            "{e}"
+        );
+        let fine = [super::Change::Set("AWS_SESSION_TOKEN", "x".repeat(4000))];
+        assert!(super::check_values(&fine).is_ok());
+    }
+
     use super::*;
 
     #[test]
