@@ -591,7 +591,10 @@ fn the_kernel_keyring_quota_of_an_ordinary_user_is_shared_not_filled() {
     let keys_text = stdout(&out);
     let ours: Vec<&str> = keys_text
         .lines()
-        .filter(|l| l.contains("rolecall:"))
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 8 && f[5] == uid.to_string() && f[8].starts_with("rolecall:")
+        })
         .collect();
     assert!(!ours.is_empty(), "{keys_text}");
     for line in &ours {
