@@ -70,6 +70,7 @@ pub fn main() -> ExitCode {
         inner: &real_sts,
         enabled: terminal.stderr && verbosity == Verbosity::Normal,
     };
+    let signin = crate::adapters::console::SystemSignIn::new(aws.clone(), vars.clone());
     let sources = SystemSources::new(
         aws,
         vars.clone(),
@@ -103,6 +104,7 @@ pub fn main() -> ExitCode {
             terminal,
             picker: &FuzzyPicker,
             identity: &identity,
+            signin: &signin,
         };
         crate::run(cli, &mut ctx)
     };

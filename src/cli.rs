@@ -52,6 +52,7 @@ impl Cli {
             Command::Exec(a) => Some(&a.credentials.chatter),
             Command::Export(a) => Some(&a.credentials.chatter),
             Command::Use(a) => Some(&a.credentials.chatter),
+            Command::Console(a) => Some(&a.credentials.chatter),
             Command::ClearCache(a) => Some(&a.chatter),
             Command::List(_) | Command::Init(_) | Command::Completions(_) | Command::Doctor(_) => {
                 None
@@ -91,6 +92,11 @@ pub enum Command {
     Init(InitArgs),
     /// Print a shell completion script (profile names complete from your config)
     Completions(CompletionsArgs),
+    /// Open the AWS console in the browser, signed in as the profile's role
+    #[command(
+        after_help = "The browser gets a one-shot http://127.0.0.1 address that redirects once to the sign-in URL, so the sign-in token is in no process's arguments. --duration is the console session's length (15m to 12h; default the profile's duration_seconds, else 1h)."
+    )]
+    Console(ConsoleArgs),
     /// Check the configuration, the keychain and the shell set-up (secrets never shown)
     #[command(
         after_help = "Exit status: 0 when every profile can work and a session store works (warnings aside), 1 otherwise"
@@ -265,6 +271,22 @@ pub struct ListArgs {
     /// Print only the profile names, one per line
     #[arg(long)]
     pub names: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+
+    /// Print the sign-in URL on stdout instead of opening a browser (it signs in whoever
+    /// opens it, until it expires: keep it to yourself)
+    #[arg(long)]
+    pub stdout: bool,
+
+    /// Where the console opens: a service (s3, ec2, cloudwatch, logs, iam, lambda, …) or an
+    /// https:// URL on the partition's console
+    #[arg(long, value_name = "SERVICE|URL")]
+    pub destination: Option<String>,
 }
 
 #[derive(Debug, Args)]

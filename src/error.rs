@@ -4,6 +4,7 @@
 use crate::config::ConfigError;
 use crate::domain::setting::SettingError;
 use crate::execute::ExecuteError;
+use crate::ports::console::SignInError;
 use crate::ports::store::StoreError;
 use crate::render::RenderError;
 
@@ -25,6 +26,8 @@ pub enum Error {
     Usage(String),
     #[error("cannot write the output: {0}")]
     Output(String),
+    #[error(transparent)]
+    SignIn(#[from] SignInError),
 }
 
 impl Error {
@@ -36,6 +39,11 @@ impl Error {
             Error::Config(_) | Error::Render(_) => exit::CONFIG,
             Error::Execute(e) => e.exit_code(),
             Error::Store(_) | Error::Output(_) => exit::FAILURE,
+            Error::SignIn(SignInError::Refused { .. }) => exit::DENIED,
+            Error::SignIn(SignInError::Unreachable { .. } | SignInError::BadAnswer { .. }) => {
+                exit::UNAVAILABLE
+            }
+            Error::SignIn(SignInError::Browser(_)) => exit::FAILURE,
         }
     }
 }

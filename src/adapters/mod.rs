@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod child;
 pub mod clock;
+pub mod console;
 pub mod helper;
 pub mod identity;
 pub mod keychain;

@@ -7,6 +7,7 @@ use crate::adapters::terminal::Terminal;
 use crate::domain::Vars;
 use crate::execute::Deps;
 use crate::ports::clock::Clock;
+use crate::ports::console::SignIn;
 use crate::ports::identity::CallerIdentity;
 use crate::ports::mfa::MfaPrompt;
 use crate::ports::picker::Picker;
@@ -31,6 +32,7 @@ pub struct Context<'a> {
     pub terminal: Terminal,
     pub picker: &'a dyn Picker,
     pub identity: &'a dyn CallerIdentity,
+    pub signin: &'a dyn SignIn,
 }
 
 impl<'a> Context<'a> {

@@ -3,6 +3,7 @@
 
 mod clear_cache;
 pub mod completions;
+mod console;
 pub mod context;
 mod doctor;
 mod exec;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Init(args) => init::run(args, ctx),
         Command::Completions(args) => completions::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx),
+        Command::Console(args) => console::run(args, ctx),
     }
 }
 

@@ -2,6 +2,7 @@
 //! types. Real implementations live in `adapters/`, fakes in `testing/`.
 
 pub mod clock;
+pub mod console;
 pub mod identity;
 pub mod mfa;
 pub mod picker;

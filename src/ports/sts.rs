@@ -95,6 +95,22 @@ pub trait Sts {
         endpoint: &StsEndpoint,
         request: &WebIdentityRequest,
     ) -> Result<Credentials, StsError>;
+
+    /// A federated user's session on long-term keys (`rolecall console`: the sign-in endpoint
+    /// takes no long-term keys), with the caller's own permissions.
+    fn get_federation_token(
+        &self,
+        _endpoint: &StsEndpoint,
+        _caller: &Credentials,
+        _name: &str,
+        _duration_seconds: u32,
+    ) -> Result<Credentials, StsError> {
+        Err(StsError::new(
+            StsErrorKind::BadAnswer,
+            "GetFederationToken",
+            "not available here",
+        ))
+    }
 }
 
 /// What went wrong, by what the user should do about it.

@@ -192,6 +192,31 @@ impl Clock for FixedClock {
     }
 }
 
+/// A sign-in endpoint and browser that are never there.
+pub struct NoSignIn;
+
+impl crate::ports::console::SignIn for NoSignIn {
+    fn signin_token(
+        &self,
+        url: &str,
+        _: &crate::domain::Secret,
+        _: Option<u32>,
+    ) -> Result<crate::domain::Secret, crate::ports::console::SignInError> {
+        Err(crate::ports::console::SignInError::Unreachable {
+            url: url.into(),
+            cause: "no sign-in endpoint in tests".into(),
+        })
+    }
+    fn open_in_browser(
+        &self,
+        _: &crate::domain::Secret,
+    ) -> Result<(), crate::ports::console::SignInError> {
+        Err(crate::ports::console::SignInError::Browser(
+            "no browser in tests".into(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

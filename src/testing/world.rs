@@ -76,6 +76,7 @@ impl World {
             terminal: Default::default(),
             picker: &NoPicker,
             identity: &crate::ports::identity::Anonymous,
+            signin: &crate::testing::fakes::NoSignIn,
         };
         let outcome = crate::run(cli, &mut ctx);
         (

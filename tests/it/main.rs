@@ -6,6 +6,7 @@ mod support;
 
 mod basics;
 mod cache;
+mod console;
 mod doctor;
 mod hardening;
 mod layers;

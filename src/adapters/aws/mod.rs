@@ -75,6 +75,13 @@ pub fn cause(error: &(dyn std::error::Error + 'static)) -> Cause {
     Cause::Answer(crate::ports::sts::one_line(&innermost))
 }
 
+/// [`cause`], as words.
+pub fn cause_text(error: &(dyn std::error::Error + 'static)) -> String {
+    match cause(error) {
+        Cause::Transport(text) | Cause::Answer(text) => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -145,6 +145,27 @@ impl Sts for SdkSts {
         from_sdk(OP, output.credentials())
     }
 
+    fn get_federation_token(
+        &self,
+        endpoint: &StsEndpoint,
+        caller: &Credentials,
+        name: &str,
+        duration_seconds: u32,
+    ) -> Result<Credentials, StsError> {
+        const OP: &str = "GetFederationToken";
+        // Without a policy a federated user may do nothing; with this one, exactly what the
+        // IAM user may do (the session's permissions are the intersection of both).
+        const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let client = self.client(endpoint, Some(caller), true);
+        let call = client
+            .get_federation_token()
+            .name(name)
+            .policy(ALLOW_ALL)
+            .duration_seconds(duration_seconds as i32);
+        let output = self.send(OP, endpoint, call.send())?;
+        from_sdk(OP, output.credentials())
+    }
+
     fn assume_role_with_web_identity(
         &self,
         endpoint: &StsEndpoint,

@@ -99,4 +99,15 @@ impl Sts for Spinning<'_> {
         let _s = self.spin(format!("assuming {}", r.role_arn));
         self.inner.assume_role_with_web_identity(e, r)
     }
+
+    fn get_federation_token(
+        &self,
+        e: &StsEndpoint,
+        c: &Credentials,
+        name: &str,
+        seconds: u32,
+    ) -> Result<Credentials, StsError> {
+        let _s = self.spin("getting a federated session for the console".into());
+        self.inner.get_federation_token(e, c, name, seconds)
+    }
 }
