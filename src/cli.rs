@@ -142,6 +142,11 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub credentials: CredentialArgs,
 
+    /// Serve the credentials to the command from a local endpoint that refreshes them, instead
+    /// of putting them in its environment (for commands that outlive a session)
+    #[arg(long)]
+    pub server: bool,
+
     /// The command and its arguments (default: $SHELL): after `--`, or right after the profile
     /// when it does not start with `-` (`rolecall exec prod aws s3 ls`)
     #[arg(

@@ -75,3 +75,50 @@ pub fn exec(request: &ExecRequest) -> (u8, String) {
         Err(error) => start_failure(request, &error),
     }
 }
+
+/// The command of `exec --server`, run as rolecall's child: Ctrl-C from the terminal reaches
+/// it directly (same process group; rolecall itself stays up to report its status), and
+/// SIGTERM, SIGHUP and SIGQUIT sent to rolecall are passed on.
+#[cfg(unix)]
+pub struct Supervised {
+    child: std::process::Child,
+    signals: signal_hook::iterator::Signals,
+}
+
+#[cfg(unix)]
+impl Supervised {
+    /// Starts the command; on failure, the exit code and message `exec` gives.
+    pub fn spawn(request: &ExecRequest) -> Result<Self, (u8, String)> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+        super::terminal::supervising();
+        let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+            .map_err(|e| (exit::FAILURE, format!("cannot handle signals: {e}")))?;
+        super::memory::release_for_child();
+        let child = command(request)
+            .spawn()
+            .map_err(|e| start_failure(request, &e))?;
+        Ok(Self { child, signals })
+    }
+
+    /// Passes on the signals that came; the command's exit status once it has ended (128 + N
+    /// when signal N ended it).
+    pub fn poll(&mut self) -> Option<u8> {
+        use std::os::unix::process::ExitStatusExt;
+        for signal in self.signals.pending() {
+            if signal == signal_hook::consts::SIGINT {
+                continue; // the terminal sent it to the command as well
+            }
+            let pid = rustix::process::Pid::from_raw(self.child.id() as i32);
+            let sig = rustix::process::Signal::from_named_raw(signal);
+            if let (Some(pid), Some(sig)) = (pid, sig) {
+                let _ = rustix::process::kill_process(pid, sig);
+            }
+        }
+        let status = self.child.try_wait().ok().flatten()?;
+        Some(match (status.code(), status.signal()) {
+            (Some(code), _) => u8::try_from(code).unwrap_or(exit::FAILURE),
+            (None, Some(signal)) => u8::try_from(128 + signal).unwrap_or(exit::FAILURE),
+            (None, None) => exit::FAILURE,
+        })
+    }
+}

@@ -11,5 +11,6 @@ pub mod keychain;
 pub mod login;
 pub mod memory;
 pub mod prompt;
+pub mod server;
 pub mod sources;
 pub mod terminal;

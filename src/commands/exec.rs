@@ -14,7 +14,26 @@ pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         Obtained::Credentials(plan, credentials) => (plan, credentials),
         Obtained::Explained => return Ok(Outcome::Done),
     };
-    let mut changes = env::changes(&credentials, &plan.target(), ctx.vars);
+    if args.server {
+        return super::exec_server::run(&plan, credentials, &args.credentials, args.command, ctx);
+    }
+    Ok(Outcome::Exec(request(
+        &plan,
+        &credentials,
+        args.command,
+        ctx,
+    )?))
+}
+
+/// The command and its environment: the credentials' changes, and rolecall's own marks
+/// removed.
+pub(super) fn request(
+    plan: &crate::domain::plan::Plan,
+    credentials: &crate::domain::Credentials,
+    command: Vec<OsString>,
+    ctx: &mut Context,
+) -> Result<ExecRequest, Error> {
+    let mut changes = env::changes(credentials, &plan.target(), ctx.vars);
     // The shell function's mark is for this run only, not for the command's own rolecalls.
     for own in ["ROLECALL_SHELL_FUNCTION", crate::domain::plan::CHAIN_VAR] {
         if ctx.vars.get(own).is_some() {
@@ -23,7 +42,7 @@ pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     }
     // The same check export makes: an environment cannot carry a NUL byte.
     crate::render::check_values(&changes)?;
-    let mut command = args.command.into_iter();
+    let mut command = command.into_iter();
     let program = match command.next() {
         Some(program) if program.is_empty() => {
             return Err(Error::Usage(
@@ -42,9 +61,9 @@ pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
             OsString::from(ctx.vars.non_empty("SHELL").unwrap_or("/bin/sh"))
         }
     };
-    Ok(Outcome::Exec(ExecRequest {
+    Ok(ExecRequest {
         program,
         args: command.collect(),
         changes,
-    }))
+    })
 }

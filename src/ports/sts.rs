@@ -59,6 +59,7 @@ pub struct AssumeRoleRequest {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionTokenRequest {
     pub duration_seconds: u32,
+    /// Empty for a session without MFA.
     pub mfa_serial: String,
     pub mfa_code: Secret,
 }

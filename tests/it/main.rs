@@ -11,5 +11,6 @@ mod doctor;
 mod hardening;
 mod layers;
 mod profiles;
+mod server;
 mod shells;
 mod ux;

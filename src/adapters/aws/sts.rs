@@ -138,9 +138,14 @@ impl Sts for SdkSts {
         let client = self.client(endpoint, Some(caller), true);
         let call = client
             .get_session_token()
-            .duration_seconds(request.duration_seconds as i32)
-            .serial_number(&request.mfa_serial)
-            .token_code(request.mfa_code.expose());
+            .duration_seconds(request.duration_seconds as i32);
+        // An empty serial: a session of the keys alone (`exec --server` never serves them).
+        let call = if request.mfa_serial.is_empty() {
+            call
+        } else {
+            call.serial_number(&request.mfa_serial)
+                .token_code(request.mfa_code.expose())
+        };
         let output = self.send(OP, endpoint, call.send())?;
         from_sdk(OP, output.credentials())
     }

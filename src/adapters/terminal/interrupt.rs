@@ -6,6 +6,14 @@
 /// would leave a hidden-input prompt's terminal without echo.
 pub struct InterruptGuard;
 
+/// Whether rolecall is the parent of a running command (`exec --server`).
+static SUPERVISING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on signals are the supervisor's business, not a prompt's.
+pub fn supervising() {
+    SUPERVISING.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Whether a prompt is on the screen.
 static ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -31,7 +39,13 @@ impl InterruptGuard {
                     signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
                 {
                     std::thread::spawn(move || {
-                        if let Some(signal) = signals.forever().next() {
+                        for signal in signals.forever() {
+                            // `exec --server` handles signals itself once its command runs.
+                            if !ACTIVE.load(std::sync::atomic::Ordering::SeqCst)
+                                && SUPERVISING.load(std::sync::atomic::Ordering::SeqCst)
+                            {
+                                continue;
+                            }
                             die_by(signal);
                         }
                     });

@@ -1,0 +1,209 @@
+//! The credential endpoint of `exec --server`: an ECS-compatible
+//! `GET http://127.0.0.1:PORT/PATH` with `Authorization: TOKEN`, answered from memory on a
+//! thread of its own (a request never waits on STS), refreshed by the caller through
+//! [`CredentialServer::set`].
+
+use std::convert::Infallible;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{header, Method, Request, Response, StatusCode};
+use time::format_description::well_known::Rfc3339;
+
+use crate::domain::{Credentials, Secret};
+
+/// What the endpoint answers.
+pub enum Served {
+    /// The ECS agent's JSON for these credentials.
+    Credentials(Secret),
+    /// No usable session: why, for the JSON error.
+    Failed(String),
+}
+
+impl Served {
+    pub fn of(credentials: &Credentials) -> Served {
+        let expiration = credentials
+            .expiration
+            .and_then(|e| e.format(&Rfc3339).ok())
+            .unwrap_or_default();
+        Served::Credentials(Secret::new(
+            serde_json::json!({
+                "AccessKeyId": credentials.access_key_id,
+                "SecretAccessKey": credentials.secret_access_key.expose(),
+                "Token": credentials.session_token.as_ref().map(|t| t.expose()).unwrap_or(""),
+                "Expiration": expiration,
+            })
+            .to_string(),
+        ))
+    }
+}
+
+struct Shared {
+    served: Mutex<Served>,
+    token: Secret,
+    path: String,
+    hosts: [String; 2],
+    stop: AtomicBool,
+}
+
+pub struct CredentialServer {
+    pub url: String,
+    pub token: Secret,
+    shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+fn random_hex() -> std::io::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl CredentialServer {
+    /// Binds 127.0.0.1 on a random port (close-on-exec, so the command does not inherit the
+    /// socket) and starts answering with `initial`.
+    pub fn start(initial: Served) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let path = format!("/{}", random_hex()?);
+        let token = Secret::new(random_hex()?);
+        let shared = Arc::new(Shared {
+            served: Mutex::new(initial),
+            token: Secret::new(token.expose()),
+            path: path.clone(),
+            hosts: [format!("127.0.0.1:{port}"), format!("localhost:{port}")],
+            stop: AtomicBool::new(false),
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let serving = shared.clone();
+        let thread = std::thread::spawn(move || runtime.block_on(serve(listener, serving)));
+        Ok(Self {
+            url: format!("http://127.0.0.1:{port}{path}"),
+            token,
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn set(&self, served: Served) {
+        *self.shared.served.lock().unwrap_or_else(|p| p.into_inner()) = served;
+    }
+}
+
+impl Drop for CredentialServer {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+        return;
+    };
+    while !shared.stop.load(Ordering::SeqCst) {
+        let accepted = tokio::time::timeout(Duration::from_millis(100), listener.accept()).await;
+        let Ok(Ok((stream, _))) = accepted else {
+            continue;
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service =
+                hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+                    let response = answer(&request, &shared);
+                    async move { Ok::<_, Infallible>(response) }
+                });
+            let _ = tokio::time::timeout(
+                Duration::from_secs(30),
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+            )
+            .await;
+        });
+    }
+}
+
+/// Equal without an early exit on the first differing byte.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+fn refusal(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    json(
+        status,
+        serde_json::json!({"code": status.canonical_reason().unwrap_or("Error"), "message": message})
+            .to_string(),
+    )
+}
+
+fn answer(request: &Request<hyper::body::Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if !shared.hosts.iter().any(|h| h == host) {
+        return refusal(
+            StatusCode::FORBIDDEN,
+            "this endpoint answers only 127.0.0.1",
+        );
+    }
+    if request.headers().contains_key(header::ORIGIN) {
+        return refusal(StatusCode::FORBIDDEN, "no requests from web pages");
+    }
+    if request.uri().path() != shared.path {
+        return refusal(StatusCode::NOT_FOUND, "not found");
+    }
+    if request.method() != Method::GET {
+        return refusal(StatusCode::METHOD_NOT_ALLOWED, "only GET");
+    }
+    let Some(given) = request.headers().get(header::AUTHORIZATION) else {
+        return refusal(
+            StatusCode::UNAUTHORIZED,
+            "the authorization token is missing",
+        );
+    };
+    if !same(given.as_bytes(), shared.token.expose().as_bytes()) {
+        return refusal(StatusCode::FORBIDDEN, "the authorization token is wrong");
+    }
+    match &*shared.served.lock().unwrap_or_else(|p| p.into_inner()) {
+        Served::Credentials(body) => json(StatusCode::OK, body.expose().to_string()),
+        Served::Failed(reason) => refusal(StatusCode::SERVICE_UNAVAILABLE, reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same;
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same(b"abc", b"abc"));
+        assert!(!same(b"abc", b"abd"));
+        assert!(!same(b"abc", b"abcd"));
+    }
+}

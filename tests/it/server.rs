@@ -1,0 +1,150 @@
+//! `rolecall exec --server`: the command gets a refreshing local credential endpoint.
+
+use crate::support::*;
+
+fn server_sandbox(extra: &str) -> (Sandbox, Keys, String) {
+    let sb = Sandbox::new();
+    let keys = sb.user(&unique("server"));
+    let arn = sb.role(&unique("served"));
+    // Not `default`: its keys would come before the endpoint for the SDKs.
+    sb.write_credentials(&format!(
+        "[base]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        keys.id, keys.secret
+    ));
+    sb.write_config(&format!(
+        "[profile prod]\nrole_arn = {arn}\nsource_profile = base\nregion = eu-west-1\n{extra}[profile base]\nregion = eu-west-1\n"
+    ));
+    (sb, keys, arn)
+}
+
+fn child_report(out: &std::process::Output) -> serde_json::Value {
+    let text = stdout(out);
+    serde_json::from_str(text.trim()).unwrap_or_else(|_| panic!("{text}{}", stderr(out)))
+}
+
+#[test]
+fn the_command_gets_an_endpoint_not_keys_and_its_exit_status_is_rolecalls() {
+    let (sb, keys, arn) = server_sandbox("");
+    let script = support_dir().join("server_child.py");
+    let py = python().display().to_string();
+    let out = sb.rolecall_env(
+        &[
+            "exec",
+            "--server",
+            "prod",
+            "--",
+            &py,
+            script.to_str().unwrap(),
+        ],
+        &[("EXIT_WITH", "7")],
+    );
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let r = child_report(&out);
+    assert_eq!(r["has_keys"], false, "{r}");
+    assert_eq!(r["has_profile"], false);
+    assert_eq!(r["region"], "eu-west-1");
+    assert_eq!(r["no_token"], 401);
+    assert_eq!(r["wrong_token"], 403);
+    assert_eq!(r["other_host"], 403);
+    assert_eq!(r["origin"], 403);
+    assert_eq!(r["post"], 405);
+    assert_eq!(r["other_path"], 404);
+    assert_eq!(r["ok"], 200);
+    assert_eq!(
+        r["keys"],
+        serde_json::json!(["AccessKeyId", "Expiration", "SecretAccessKey", "Token"])
+    );
+    let role = arn.rsplit('/').next().unwrap();
+    assert!(r["arn"].as_str().unwrap().contains(role), "{r}");
+    assert!(!stderr(&out).contains(&keys.secret));
+    // The session came from (and went to) the same cache as export's.
+    let out = sb.rolecall(&["export", "-v", "prod"]);
+    assert!(stderr(&out).contains("cache hit"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_server_refreshes_in_the_background() {
+    let (sb, _, arn) = server_sandbox("duration_seconds = 900\n");
+    let script = support_dir().join("server_child.py");
+    let py = python().display().to_string();
+    let out = sb.rolecall_env(
+        &[
+            "exec",
+            "--server",
+            "prod",
+            "--",
+            &py,
+            script.to_str().unwrap(),
+        ],
+        // Due for a refresh two seconds after it starts.
+        &[
+            ("ROLECALL_REFRESH_WINDOW", "898"),
+            ("WAIT_FOR_REFRESH", "5"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = child_report(&out);
+    assert_ne!(r["first_key"], r["second_key"], "{r}");
+    assert!(moto().count("AssumeRole", &format!("RoleArn={arn}")) >= 2);
+}
+
+#[test]
+fn long_term_keys_are_never_served() {
+    let (sb, keys, _) = server_sandbox("");
+    let script = support_dir().join("server_child.py");
+    let py = python().display().to_string();
+    let out = sb.rolecall(&[
+        "exec",
+        "--server",
+        "base",
+        "--",
+        &py,
+        script.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = child_report(&out);
+    let served = r["first_key"].as_str().unwrap();
+    // moto answers GetSessionToken with a fixed key id; what matters is that the keys'
+    // own id is never the one served, and that the session was asked for.
+    assert_ne!(served, keys.id, "a GetSessionToken session, not the keys");
+    assert!(moto().count("GetSessionToken", "") >= 1);
+}
+
+#[test]
+fn signals_are_passed_on_and_a_signal_death_is_128_plus_n() {
+    let (sb, _, _) = server_sandbox("");
+    let child = sb
+        .command(BIN)
+        .args([
+            "exec",
+            "--server",
+            "prod",
+            "--",
+            "sh",
+            "-c",
+            "trap 'exit 42' TERM; sleep 30 >/dev/null 2>&1 & wait",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(42), "{}", stderr(&out));
+    let out = sb.rolecall(&[
+        "exec",
+        "--server",
+        "prod",
+        "--",
+        "sh",
+        "-c",
+        "kill -KILL $$",
+    ]);
+    assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
+}
