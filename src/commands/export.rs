@@ -48,7 +48,8 @@ pub fn statements(
                 .iter()
                 .map(|name| Change::Set(name, String::new()))
                 .collect(),
-            _ => env::unset_all(ctx.vars),
+            Format::Cmd => env::unset_all(ctx.vars),
+            _ => env::unset_and_restore(ctx.vars),
         }
     } else {
         let plan_to = match format {
@@ -56,7 +57,16 @@ pub fn statements(
             _ => PlanTo::Stdout,
         };
         match obtain(credentials, ctx, plan_to)? {
-            Obtained::Credentials(plan, creds) => env::changes(&creds, &plan.target(), ctx.vars),
+            Obtained::Credentials(plan, creds) => {
+                let changes = env::changes(&creds, &plan.target(), ctx.vars);
+                match format {
+                    // Shells: the first export remembers what it replaced, for --unset.
+                    Format::Sh | Format::Fish | Format::PowerShell => {
+                        env::save_replaced(changes, ctx.vars)
+                    }
+                    _ => changes,
+                }
+            }
             Obtained::Explained => return Ok(None),
         }
     };

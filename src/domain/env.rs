@@ -189,6 +189,73 @@ pub fn changes(credentials: &Credentials, target: &Target, vars: &Vars) -> Vec<C
 
 /// Removes every variable rolecall manages (`export --unset`), but for the optional ones (the
 /// region, the profile settings) that the user set themselves: see [`users_own`].
+/// What the first rolecall export in a shell replaced, to put back on `--unset`: a JSON object
+/// of the user's own values of managed variables.
+pub const SAVED_VAR: &str = "ROLECALL_SAVED";
+
+/// The credential variables, which are never recorded for `--unset`.
+const SECRETS: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+];
+
+/// On the first export into a shell (no rolecall profile in it yet), records the values
+/// `changes` replaces or removes, so that `--unset` can put them back.
+pub fn save_replaced(mut changes: Vec<Change>, vars: &Vars) -> Vec<Change> {
+    if vars.non_empty("ROLECALL_PROFILE").is_some() || vars.get(SAVED_VAR).is_some() {
+        return changes; // an earlier export saved what the user had
+    }
+    let mut saved = serde_json::Map::new();
+    for change in &changes {
+        let name = change.name();
+        // Never keys or tokens: the record goes to every command the shell starts, and the
+        // point of a session is that they do not get the long-term secret.
+        if name.starts_with("ROLECALL_") || SECRETS.contains(&name) {
+            continue;
+        }
+        if let Some(value) = vars.get(name) {
+            let replaced = match change {
+                Change::Set(_, new) => new != value,
+                Change::Unset(_) => true,
+            };
+            if replaced {
+                saved.insert(name.to_string(), value.into());
+            }
+        }
+    }
+    if !saved.is_empty() {
+        changes.push(Change::Set(
+            SAVED_VAR,
+            serde_json::Value::Object(saved).to_string(),
+        ));
+    }
+    changes
+}
+
+/// `--unset`: removes what rolecall set and puts back what the first export replaced.
+pub fn unset_and_restore(vars: &Vars) -> Vec<Change> {
+    let saved: serde_json::Map<String, serde_json::Value> = vars
+        .non_empty(SAVED_VAR)
+        .and_then(|v| serde_json::from_str(v).ok())
+        .unwrap_or_default();
+    let mut changes: Vec<Change> = unset_all(vars)
+        .into_iter()
+        .map(
+            |change| match saved.get(change.name()).and_then(|v| v.as_str()) {
+                Some(value) => Change::Set(change.name(), value.to_string()),
+                None => change,
+            },
+        )
+        .collect();
+    if vars.get(SAVED_VAR).is_some() {
+        changes.push(Change::Unset(SAVED_VAR));
+    }
+    changes
+}
+
 pub fn unset_all(vars: &Vars) -> Vec<Change> {
     let optional =
         |name: &str| name.ends_with("_REGION") || PROFILE_SETTINGS.iter().any(|(_, v)| *v == name);
@@ -202,6 +269,53 @@ pub fn unset_all(vars: &Vars) -> Vec<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unset_puts_back_what_the_first_export_replaced() {
+        let before = Vars::from_pairs([
+            ("AWS_REGION", "ap-south-1"),
+            ("AWS_PROFILE", "dev"),
+            ("AWS_SECRET_ACCESS_KEY", "long-term-secret"),
+        ]);
+        let first = save_replaced(
+            changes(&creds(true), &target("prod", Some("eu-west-1")), &before),
+            &before,
+        );
+        let saved = first
+            .iter()
+            .find_map(|c| match c {
+                Change::Set(SAVED_VAR, v) => Some(v.clone()),
+                _ => None,
+            })
+            .expect("saved");
+        // The shell after the export, as it would be.
+        let mut after: Vec<(String, String)> = vec![];
+        for c in &first {
+            if let Change::Set(k, v) = c {
+                after.push((k.to_string(), v.clone()));
+            }
+        }
+        let after = Vars::from_pairs(after);
+        assert!(
+            saved.contains("ap-south-1") && saved.contains("dev"),
+            "{saved}"
+        );
+        assert!(
+            !saved.contains("long-term-secret"),
+            "never a secret: {saved}"
+        );
+        // A second export keeps the first record.
+        let second = save_replaced(changes(&creds(true), &target("ops", None), &after), &after);
+        assert!(!second.iter().any(|c| c.name() == SAVED_VAR));
+        let undo = unset_and_restore(&after);
+        assert!(
+            undo.contains(&Change::Set("AWS_REGION", "ap-south-1".into())),
+            "{undo:?}"
+        );
+        assert!(undo.contains(&Change::Set("AWS_PROFILE", "dev".into())));
+        assert!(undo.contains(&Change::Unset("AWS_ACCESS_KEY_ID")));
+        assert!(undo.contains(&Change::Unset(SAVED_VAR)));
+    }
     use crate::domain::secret::Secret;
     use time::macros::datetime;
 

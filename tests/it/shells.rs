@@ -632,3 +632,24 @@ fn sh_output_read_by_fish_runs_nothing_and_keeps_every_value() {
     assert_eq!(stdout(&out), expected, "fish: {}", stderr(&out));
     assert_no_canary(&sb, "fish");
 }
+
+#[test]
+fn use_unset_puts_back_what_the_first_use_replaced() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    sb.write_credentials(
+        "[p]\naws_access_key_id = AKIARESTORE000001\naws_secret_access_key = s\n[q]\naws_access_key_id = AKIARESTORE000002\naws_secret_access_key = t\n",
+    );
+    sb.write_config("[profile p]\nregion = eu-west-1\n[profile q]\nregion = us-east-2\n");
+    let check = "[$AWS_REGION][$AWS_PROFILE][${AWS_ACCESS_KEY_ID-unset}][${ROLECALL_SAVED-none}]";
+    let expected = "[eu-west-1][][AKIARESTORE000001]\n[ap-south-1][dev][unset][none]\n";
+    for (shell, init) in [("bash", "bash"), ("zsh", "zsh"), ("dash", "sh")] {
+        let script = format!(
+            "export AWS_REGION=ap-south-1 AWS_PROFILE=dev; eval \"$(rolecall init {init})\"; rolecall use p && echo \"[$AWS_REGION][$AWS_PROFILE][$AWS_ACCESS_KEY_ID]\"; rolecall use q; rolecall use --unset; echo \"{check}\""
+        );
+        let out = run_shell(&sb, shell, &[], &script);
+        assert_eq!(stdout(&out), expected, "{shell}: {}", stderr(&out));
+    }
+    let script = "set -gx AWS_REGION ap-south-1; set -gx AWS_PROFILE dev; rolecall init fish | source; rolecall use p; and echo \"[$AWS_REGION][$AWS_PROFILE][$AWS_ACCESS_KEY_ID]\"; rolecall use q; rolecall use --unset; set -q AWS_ACCESS_KEY_ID; or set AWS_ACCESS_KEY_ID unset; set -q ROLECALL_SAVED; or set ROLECALL_SAVED none; echo \"[$AWS_REGION][$AWS_PROFILE][$AWS_ACCESS_KEY_ID][$ROLECALL_SAVED]\"".to_string();
+    let out = run_shell(&sb, "fish", &[], &script);
+    assert_eq!(stdout(&out), expected, "fish: {}", stderr(&out));
+}
