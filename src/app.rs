@@ -54,6 +54,7 @@ pub fn main() -> ExitCode {
             .is_terminal()
             .then(crate::adapters::terminal::stdout_width)
             .flatten(),
+        stdout_file: crate::adapters::terminal::stdout_is_file(),
     };
     let settings = Settings::from_vars(&vars);
     let verbosity = cli.verbosity();

@@ -70,7 +70,18 @@ pub fn statements(
             Obtained::Explained => return Ok(None),
         }
     };
-    Ok(Some(render(format, &changes)?))
+    let text = render(format, &changes)?;
+    // One compound statement wherever only POSIX shells read it (a file, or a POSIX shell
+    // running rolecall), so that a file cut short (a full disk) is a syntax error that applies
+    // nothing rather than half the variables. Elsewhere the plain lines, which fish's own
+    // `export` reads too.
+    let grouped = format == Format::Sh
+        && (ctx.terminal.stdout_file || ctx.terminal.parent_shell == Some(Format::Sh));
+    Ok(Some(if grouped {
+        format!("{{\n{text}}}\n")
+    } else {
+        text
+    }))
 }
 
 fn format_of(f: ExportFormat) -> Format {

@@ -653,3 +653,40 @@ fn use_unset_puts_back_what_the_first_use_replaced() {
     let out = run_shell(&sb, "fish", &[], &script);
     assert_eq!(stdout(&out), expected, "fish: {}", stderr(&out));
 }
+
+#[test]
+fn an_output_file_cut_short_applies_nothing() {
+    let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
+    sb.write_credentials(
+        "[p]\naws_access_key_id = AKIATRUNCATE00001\naws_secret_access_key = s3cr3t\n",
+    );
+    sb.write_config("[profile p]\nregion = eu-west-1\n");
+    let file = sb.home().join("creds.sh");
+    let out = sb
+        .command(BIN)
+        .args(["export", "--format", "sh", "p"])
+        .stdout(std::fs::File::create(&file).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let whole = std::fs::read(&file).unwrap();
+    let check =
+        "echo \"[${AWS_ACCESS_KEY_ID-none}][${AWS_REGION-none}][${ROLECALL_PROFILE-none}]\"";
+    for (shell, pre) in posix_shells() {
+        let out = run_shell(&sb, shell, &pre, &format!(". ./creds.sh; {check}"));
+        assert_eq!(
+            stdout(&out),
+            "[AKIATRUNCATE00001][eu-west-1][p]\n",
+            "{shell}"
+        );
+        for cut in (1..whole.len() - 1).step_by(3) {
+            std::fs::write(sb.home().join("cut.sh"), &whole[..cut]).unwrap();
+            let out = run_shell(&sb, shell, &pre, &format!(". ./cut.sh; {check}"));
+            assert!(
+                !stdout(&out).contains("AKIA") && !stdout(&out).contains("eu-west-1"),
+                "{shell}, cut at {cut}: {}",
+                stdout(&out)
+            );
+        }
+    }
+}

@@ -23,6 +23,22 @@ pub struct Terminal {
     pub parent_shell: Option<crate::render::Format>,
     /// The width of the terminal on stdout; `None` when stdout is not one (a pipe, a file).
     pub width: Option<usize>,
+    /// stdout is a regular file (`rolecall export prod > creds.sh`).
+    pub stdout_file: bool,
+}
+
+/// Whether stdout is a regular file.
+pub fn stdout_is_file() -> bool {
+    #[cfg(unix)]
+    {
+        rustix::fs::fstat(std::io::stdout()).is_ok_and(|st| {
+            rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
 }
 
 /// The width of the terminal stdout is, if it is one.
