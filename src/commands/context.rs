@@ -51,7 +51,11 @@ impl<'a> Context<'a> {
     /// nothing a run could use.
     pub fn cached_index(&mut self) -> Vec<IndexEntry> {
         let mut entries = self.store.index();
-        match self.store.stored_keys() {
+        if entries.is_empty() {
+            return entries;
+        }
+        let wanted: Vec<String> = entries.iter().map(|e| e.key.clone()).collect();
+        match self.store.held(&wanted) {
             Ok(Some(keys)) => {
                 let keys: std::collections::HashSet<String> = keys.into_iter().collect();
                 entries.retain(|e| keys.contains(&e.key));

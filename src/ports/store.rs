@@ -87,6 +87,13 @@ pub trait SessionStore {
     fn stored_keys(&self) -> Result<Option<Vec<String>>, StoreError> {
         Ok(Some(self.index().into_iter().map(|e| e.key).collect()))
     }
+    /// Which of `keys` the store really holds (`None`: it cannot tell); cheaper than
+    /// [`SessionStore::stored_keys`] when the fast layer holds them all.
+    fn held(&self, keys: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(self
+            .stored_keys()?
+            .map(|all| keys.iter().filter(|k| all.contains(k)).cloned().collect()))
+    }
     /// Tries each part of the store (writes, reads back and deletes a probe entry).
     fn check(&self) -> Vec<StoreCheck> {
         Vec::new()

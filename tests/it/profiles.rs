@@ -178,7 +178,10 @@ fn seed_mfa_profile_prompts_once_on_a_terminal_for_two_roles() {
     for f in ["out1", "out2"] {
         let text = std::fs::read_to_string(sb.home().join(f)).unwrap();
         // A file gets one compound statement: `{`, the statements, `}`.
-        assert!(text.starts_with("{\nexport AWS_ACCESS_KEY_ID="), "{f}: {text}");
+        assert!(
+            text.starts_with("{\nexport AWS_ACCESS_KEY_ID="),
+            "{f}: {text}"
+        );
         assert!(text.ends_with("\n}\n"), "{f}: {text}");
         assert!(!text.contains("MFA"), "the prompt is not on stdout");
     }

@@ -148,3 +148,59 @@ fn signals_are_passed_on_and_a_signal_death_is_128_plus_n() {
     ]);
     assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
 }
+
+#[test]
+fn ten_clients_through_refreshes_see_no_error_and_the_port_closes_after() {
+    let (sb, _, arn) = server_sandbox("duration_seconds = 900\n");
+    let script = support_dir().join("server_load.py");
+    let py = python().display().to_string();
+    let out = sb.rolecall_env(
+        &[
+            "exec",
+            "--server",
+            "prod",
+            "--",
+            &py,
+            script.to_str().unwrap(),
+            "6",
+        ],
+        // A refresh about every two seconds.
+        &[("ROLECALL_REFRESH_WINDOW", "898")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = child_report(&out);
+    assert_eq!(r["errors"], serde_json::json!([]), "{r}");
+    let keys = r["keys"].as_array().unwrap().len();
+    assert!(keys >= 2, "the clients saw refreshed sessions: {r}");
+    // One AssumeRole per refresh, however many clients ask: the endpoint serves from memory.
+    let calls = moto().count("AssumeRole", &format!("RoleArn={arn}"));
+    assert!(calls <= keys + 1, "{calls} calls for {keys} sessions");
+    // The port is closed once the command has ended.
+    let uri = r["uri"].as_str().unwrap();
+    let port = uri.rsplit(':').next().unwrap().split('/').next().unwrap();
+    assert!(std::net::TcpStream::connect(format!("127.0.0.1:{port}")).is_err());
+}
+
+#[test]
+fn the_aws_cli_as_the_command_gets_the_roles_identity() {
+    let (sb, _, arn) = server_sandbox("");
+    let aws = python().parent().unwrap().join("aws");
+    let out = sb.rolecall(&[
+        "exec",
+        "--server",
+        "prod",
+        "--",
+        aws.to_str().unwrap(),
+        "sts",
+        "get-caller-identity",
+        "--output",
+        "text",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let role = arn.rsplit('/').next().unwrap();
+    assert!(
+        stdout(&out).contains(&format!("assumed-role/{role}/")),
+        "{}",
+        stdout(&out)
+    );
+}

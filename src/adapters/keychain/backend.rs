@@ -31,6 +31,17 @@ pub trait Backend: Send + Sync {
     fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
         Ok(None)
     }
+    /// Which of `wanted` the backend holds (`None`: it cannot tell). A layered backend asks
+    /// its slow layer only about what the fast one does not hold.
+    fn keys_among(&self, wanted: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(self.keys()?.map(|held| {
+            wanted
+                .iter()
+                .filter(|w| held.contains(w))
+                .cloned()
+                .collect()
+        }))
+    }
     /// Failures of a part of the backend that another part covered for.
     fn problems(&self) -> Vec<String> {
         Vec::new()

@@ -106,6 +106,15 @@ impl SessionStore for KeychainSessions {
         }))
     }
 
+    fn held(&self, keys: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+        let names: Vec<String> = keys.iter().map(|k| self.name(k)).collect();
+        Ok(self.backend.keys_among(&names)?.map(|held| {
+            held.into_iter()
+                .filter_map(|k| k.strip_prefix(&self.prefix).map(str::to_string))
+                .collect()
+        }))
+    }
+
     fn check(&self) -> Vec<StoreCheck> {
         let mut checks: Vec<StoreCheck> = self
             .backend

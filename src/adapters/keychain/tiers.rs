@@ -157,6 +157,33 @@ impl Backend for Layered {
         format!("{} in front of {}", self.fast.name(), self.durable.name())
     }
 
+    fn keys_among(&self, wanted: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+        let (mut held, missing): (Vec<String>, Vec<String>) = match self.fast.keys_among(wanted) {
+            Ok(Some(fast)) => {
+                let missing = wanted
+                    .iter()
+                    .filter(|w| !fast.contains(w))
+                    .cloned()
+                    .collect();
+                (fast, missing)
+            }
+            Ok(None) | Err(_) => (Vec::new(), wanted.to_vec()),
+        };
+        if missing.is_empty() {
+            return Ok(Some(held)); // all in the fast layer: the durable one is not asked
+        }
+        match self.durable.keys_among(&missing) {
+            Ok(Some(durable)) => {
+                held.extend(durable);
+                Ok(Some(held))
+            }
+            Ok(None) => Ok(None),
+            // What a read would find: the durable layer unreachable, the fast layer's.
+            Err(e) if held.is_empty() && self.fast.keys().is_err() => Err(e),
+            Err(_) => Ok(Some(held)),
+        }
+    }
+
     fn check(&self) -> Vec<(String, Result<(), StoreError>)> {
         let mut checks = self.fast.check();
         checks.extend(self.durable.check());
