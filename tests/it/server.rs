@@ -17,6 +17,28 @@ fn server_sandbox(extra: &str) -> (Sandbox, Keys, String) {
     (sb, keys, arn)
 }
 
+/// `rolecall exec --server PROFILE -- python SCRIPT ARGS…` with more variables.
+fn serve(
+    sb: &Sandbox,
+    profile: &str,
+    script: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let script = support_dir().join(script);
+    let py = python().display().to_string();
+    let mut argv = vec![
+        "exec",
+        "--server",
+        profile,
+        "--",
+        &py,
+        script.to_str().unwrap(),
+    ];
+    argv.extend_from_slice(args);
+    sb.rolecall_env(&argv, env)
+}
+
 fn child_report(out: &std::process::Output) -> serde_json::Value {
     let text = stdout(out);
     serde_json::from_str(text.trim()).unwrap_or_else(|_| panic!("{text}{}", stderr(out)))
@@ -25,19 +47,7 @@ fn child_report(out: &std::process::Output) -> serde_json::Value {
 #[test]
 fn the_command_gets_an_endpoint_not_keys_and_its_exit_status_is_rolecalls() {
     let (sb, keys, arn) = server_sandbox("");
-    let script = support_dir().join("server_child.py");
-    let py = python().display().to_string();
-    let out = sb.rolecall_env(
-        &[
-            "exec",
-            "--server",
-            "prod",
-            "--",
-            &py,
-            script.to_str().unwrap(),
-        ],
-        &[("EXIT_WITH", "7")],
-    );
+    let out = serve(&sb, "prod", "server_child.py", &[], &[("EXIT_WITH", "7")]);
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
     let r = child_report(&out);
     assert_eq!(r["has_keys"], false, "{r}");
@@ -65,18 +75,12 @@ fn the_command_gets_an_endpoint_not_keys_and_its_exit_status_is_rolecalls() {
 #[test]
 fn the_server_refreshes_in_the_background() {
     let (sb, _, arn) = server_sandbox("duration_seconds = 900\n");
-    let script = support_dir().join("server_child.py");
-    let py = python().display().to_string();
-    let out = sb.rolecall_env(
-        &[
-            "exec",
-            "--server",
-            "prod",
-            "--",
-            &py,
-            script.to_str().unwrap(),
-        ],
-        // Due for a refresh two seconds after it starts.
+    // Due for a refresh two seconds after it starts.
+    let out = serve(
+        &sb,
+        "prod",
+        "server_child.py",
+        &[],
         &[
             ("ROLECALL_REFRESH_WINDOW", "898"),
             ("WAIT_FOR_REFRESH", "5"),
@@ -91,16 +95,7 @@ fn the_server_refreshes_in_the_background() {
 #[test]
 fn long_term_keys_are_never_served() {
     let (sb, keys, _) = server_sandbox("");
-    let script = support_dir().join("server_child.py");
-    let py = python().display().to_string();
-    let out = sb.rolecall(&[
-        "exec",
-        "--server",
-        "base",
-        "--",
-        &py,
-        script.to_str().unwrap(),
-    ]);
+    let out = serve(&sb, "base", "server_child.py", &[], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let r = child_report(&out);
     let served = r["first_key"].as_str().unwrap();
@@ -152,19 +147,12 @@ fn signals_are_passed_on_and_a_signal_death_is_128_plus_n() {
 #[test]
 fn ten_clients_through_refreshes_see_no_error_and_the_port_closes_after() {
     let (sb, _, arn) = server_sandbox("duration_seconds = 900\n");
-    let script = support_dir().join("server_load.py");
-    let py = python().display().to_string();
-    let out = sb.rolecall_env(
-        &[
-            "exec",
-            "--server",
-            "prod",
-            "--",
-            &py,
-            script.to_str().unwrap(),
-            "6",
-        ],
-        // A refresh about every two seconds.
+    // A refresh about every two seconds.
+    let out = serve(
+        &sb,
+        "prod",
+        "server_load.py",
+        &["6"],
         &[("ROLECALL_REFRESH_WINDOW", "898")],
     );
     assert!(out.status.success(), "{}", stderr(&out));
