@@ -192,3 +192,41 @@ fn the_aws_cli_as_the_command_gets_the_roles_identity() {
         stdout(&out)
     );
 }
+
+#[test]
+fn a_refresh_that_needs_a_new_mfa_code_says_so_and_keeps_serving() {
+    let serial = format!("arn:aws:iam::123456789012:mfa/{}", unique("served"));
+    let (sb, _, _) = server_sandbox(&format!("duration_seconds = 900\nmfa_serial = {serial}\n"));
+    let script = support_dir().join("server_child.py");
+    let py = python().display().to_string();
+    let out = sb.rolecall_env(
+        &[
+            "exec",
+            "--server",
+            "--mfa-token",
+            "123456",
+            "prod",
+            "--",
+            &py,
+            script.to_str().unwrap(),
+        ],
+        &[
+            // Both the role session and the MFA session are due at once.
+            ("ROLECALL_REFRESH_WINDOW", "898"),
+            ("ROLECALL_MFA_SESSION_DURATION", "900"),
+            ("WAIT_FOR_REFRESH", "4"),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("only mfa_process can give one")
+            && err.contains("still serving the current one"),
+        "{err}"
+    );
+    let r = child_report(&out);
+    assert_eq!(
+        r["first_key"], r["second_key"],
+        "the valid session is still served: {r}"
+    );
+}
