@@ -203,6 +203,12 @@ impl Backend for Keychain {
         Ok(())
     }
 
+    /// A keychain that may ask to be unlocked (the Secret Service unlocks locked items it
+    /// finds) cannot tell without a prompt, and `list` never prompts.
+    fn keys_among(&self, _wanted: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(None)
+    }
+
     fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
         match self.store.search(&HashMap::from([("service", SERVICE)])) {
             Ok(entries) => Ok(Some(

@@ -75,6 +75,11 @@ impl<B: Backend + 'static> Backend for Bounded<B> {
     fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
         self.run(|b| b.keys())
     }
+
+    fn keys_among(&self, wanted: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+        let wanted = wanted.to_vec();
+        self.run(move |b| b.keys_among(&wanted))
+    }
 }
 
 /// A backend opened on first use; an opening failure is remembered and returned each time.
@@ -117,6 +122,10 @@ impl Backend for Lazy {
 
     fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
         self.backend()?.keys()
+    }
+
+    fn keys_among(&self, wanted: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+        self.backend()?.keys_among(wanted)
     }
 }
 
@@ -177,7 +186,11 @@ impl Backend for Layered {
                 held.extend(durable);
                 Ok(Some(held))
             }
-            Ok(None) => Ok(None),
+            // The durable layer cannot tell without a prompt: its word is the index's.
+            Ok(None) => {
+                held.extend(missing);
+                Ok(Some(held))
+            }
             // What a read would find: the durable layer unreachable, the fast layer's.
             Err(e) if held.is_empty() && self.fast.keys().is_err() => Err(e),
             Err(_) => Ok(Some(held)),
