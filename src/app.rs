@@ -73,7 +73,7 @@ pub fn main() -> ExitCode {
     };
     let signin = crate::adapters::console::SystemSignIn::new(aws.clone(), vars.clone());
     let sources = SystemSources::new(
-        aws,
+        aws.clone(),
         vars.clone(),
         settings.process_timeout.clone().map(|d| d.unsigned_abs()),
     );
@@ -90,6 +90,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(crate::exit::USAGE);
         }
     };
+    let keys = crate::adapters::keychain::open_keys(&settings, &vars);
+    let iam = crate::adapters::aws::iam::SdkIam::new(aws.clone(), timeouts);
     let outcome = {
         let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
         let mut ctx = Context {
@@ -106,6 +108,10 @@ pub fn main() -> ExitCode {
             picker: &FuzzyPicker,
             identity: &identity,
             signin: &signin,
+            keys: keys.as_ref(),
+            iam: &iam,
+            ask: &crate::adapters::terminal::prompt::TerminalAsk,
+            stored: Default::default(),
         };
         crate::run(cli, &mut ctx)
     };

@@ -7,6 +7,9 @@ use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 use crate::printer::Verbosity;
 
+mod keys;
+pub use keys::*;
+
 /// Turn an AWS profile into short-lived role credentials for your shell or your command.
 ///
 /// Reads ~/.aws/config and ~/.aws/credentials as the AWS CLI does, calls STS, and prints
@@ -54,6 +57,7 @@ impl Cli {
             Command::Use(a) => Some(&a.credentials.chatter),
             Command::Console(a) => Some(&a.credentials.chatter),
             Command::ClearCache(a) => Some(&a.chatter),
+            Command::Keys(a) => a.command.chatter(),
             Command::List(_) | Command::Init(_) | Command::Completions(_) | Command::Doctor(_) => {
                 None
             }
@@ -102,6 +106,11 @@ pub enum Command {
         after_help = "Exit status: 0 when every profile can work and a session store works (warnings aside), 1 otherwise"
     )]
     Doctor(DoctorArgs),
+    /// Keep long-term access keys in the keychain instead of ~/.aws/credentials
+    #[command(
+        after_help = "Profiles whose keys are in the keychain use them first. exec, export and use hand out a one-hour GetSessionToken session of long-term keys, never the keys (--no-session passes the keys)."
+    )]
+    Keys(KeysArgs),
 }
 
 /// What `exec` and `export` share: which profile, and how to get its credentials.
@@ -132,6 +141,11 @@ pub struct CredentialArgs {
     /// called
     #[arg(long, value_name = "REGION", value_parser = region)]
     pub region: Option<String>,
+
+    /// For a profile of long-term keys: hand out the keys themselves instead of a one-hour
+    /// GetSessionToken session of them
+    #[arg(long)]
+    pub no_session: bool,
 
     #[command(flatten)]
     pub chatter: Chatter,
@@ -190,7 +204,7 @@ pub struct ExportArgs {
     pub format: Option<ExportFormat>,
 
     /// Print statements that remove every variable rolecall sets, instead of setting them
-    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run", "duration", "region"])]
+    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run", "duration", "region", "no_session"])]
     pub unset: bool,
 }
 
@@ -221,7 +235,7 @@ pub struct UseArgs {
     pub credentials: CredentialArgs,
 
     /// Remove the credentials rolecall set from the current shell
-    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run", "duration", "region"])]
+    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run", "duration", "region", "no_session"])]
     pub unset: bool,
 
     /// The shell the `rolecall init` function runs in (it sets ROLECALL_SHELL_FUNCTION itself,
@@ -469,7 +483,7 @@ pub fn usage_message<S: AsRef<std::ffi::OsStr>>(e: &clap::Error, argv: &[S]) -> 
 }
 
 /// Profile names for dynamic completion, read from the user's config files at completion time.
-fn profile_candidates() -> Vec<CompletionCandidate> {
+pub(crate) fn profile_candidates() -> Vec<CompletionCandidate> {
     let vars = crate::domain::Vars::from_process();
     crate::config::Profiles::load(&vars)
         .map(|p| p.names().map(CompletionCandidate::new).collect())

@@ -28,6 +28,13 @@ pub enum Error {
     Output(String),
     #[error(transparent)]
     SignIn(#[from] SignInError),
+    /// `rolecall keys`: the keychain or the credentials file could not be changed (the whole
+    /// line says what state things are in).
+    #[error("{0}")]
+    Keys(String),
+    /// `rolecall keys`: the profile has no keys of the kind the command needs.
+    #[error("{0}")]
+    KeysConfig(String),
 }
 
 impl Error {
@@ -38,7 +45,8 @@ impl Error {
             | Error::Usage(_) => exit::USAGE,
             Error::Config(_) | Error::Render(_) => exit::CONFIG,
             Error::Execute(e) => e.exit_code(),
-            Error::Store(_) | Error::Output(_) => exit::FAILURE,
+            Error::Store(_) | Error::Output(_) | Error::Keys(_) => exit::FAILURE,
+            Error::KeysConfig(_) => exit::CONFIG,
             Error::SignIn(SignInError::Refused { .. }) => exit::DENIED,
             Error::SignIn(SignInError::Unreachable { .. } | SignInError::BadAnswer { .. }) => {
                 exit::UNAVAILABLE

@@ -5,6 +5,7 @@ pub mod aws;
 pub mod child;
 pub mod clock;
 pub mod console;
+pub mod files;
 pub mod helper;
 pub mod identity;
 pub mod keychain;

@@ -5,7 +5,6 @@ use std::collections::HashSet;
 use super::obtain::{inputs, NO_OVERRIDES};
 use super::{write_out, Context};
 use crate::cli::ClearCacheArgs;
-use crate::config::Profiles;
 use crate::domain::{printable, Outcome};
 use crate::error::Error;
 use crate::plan::plan;
@@ -90,7 +89,7 @@ fn keys_of(
     index: &[IndexEntry],
     ctx: &Context,
 ) -> Result<HashSet<String>, Error> {
-    let profiles = Profiles::load(ctx.vars).ok();
+    let profiles = ctx.profiles().ok();
     let mut keys = HashSet::new();
     for name in names {
         let mut known = false;

@@ -21,6 +21,9 @@ pub fn run(mut args: ConsoleArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     // --duration is the console session's: the role's own session is the profile's, cached
     // as for export.
     let asked = args.credentials.duration.take();
+    // The sign-in endpoint takes no long-term keys, and GetFederationToken takes no session:
+    // a keys profile goes to GetFederationToken with the keys themselves.
+    args.credentials.no_session = true;
     let (plan, credentials) = match obtain(&args.credentials, ctx, PlanTo::Stderr)? {
         Obtained::Credentials(plan, credentials) => (plan, credentials),
         Obtained::Explained => return Ok(Outcome::Done),

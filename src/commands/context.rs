@@ -4,11 +4,15 @@
 use std::io::Write;
 
 use crate::adapters::terminal::Terminal;
+use crate::domain::keys::StoredKeys;
 use crate::domain::Vars;
 use crate::execute::Deps;
+use crate::ports::ask::Ask;
 use crate::ports::clock::Clock;
 use crate::ports::console::SignIn;
+use crate::ports::iam::Iam;
 use crate::ports::identity::CallerIdentity;
+use crate::ports::keys::KeyStore;
 use crate::ports::mfa::MfaPrompt;
 use crate::ports::picker::Picker;
 use crate::ports::sources::Sources;
@@ -33,6 +37,13 @@ pub struct Context<'a> {
     pub picker: &'a dyn Picker,
     pub identity: &'a dyn CallerIdentity,
     pub signin: &'a dyn SignIn,
+    /// Long-term keys in the keychain (`rolecall keys`).
+    pub keys: &'a dyn KeyStore,
+    pub iam: &'a dyn Iam,
+    /// Questions to the person at the terminal (`rolecall keys add`, confirmations).
+    pub ask: &'a dyn Ask,
+    /// The key index, read once per run.
+    pub stored: std::cell::OnceCell<StoredKeys>,
 }
 
 impl<'a> Context<'a> {
@@ -71,6 +82,18 @@ impl<'a> Context<'a> {
         entries
     }
 
+    /// Which profiles have keys in the keychain (the index: no keychain access).
+    pub fn stored_keys(&self) -> &StoredKeys {
+        self.stored.get_or_init(|| self.keys.index())
+    }
+
+    /// The profiles of both files, plus those that exist only as keys in the keychain.
+    pub fn profiles(&self) -> Result<crate::config::Profiles, crate::config::ConfigError> {
+        let mut profiles = crate::config::Profiles::load(self.vars)?;
+        profiles.add_stored(self.stored_keys().profiles());
+        Ok(profiles)
+    }
+
     /// The ports the executor walks a plan through.
     pub fn deps(&self) -> Deps<'a> {
         Deps {
@@ -79,6 +102,7 @@ impl<'a> Context<'a> {
             store: self.store,
             clock: self.clock,
             mfa: self.mfa,
+            keys: self.keys,
         }
     }
 }

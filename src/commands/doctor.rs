@@ -73,7 +73,7 @@ pub fn run(args: DoctorArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         ..Report::default()
     };
     let mut failed = false;
-    match Profiles::load(ctx.vars) {
+    match ctx.profiles() {
         Ok(profiles) => {
             files(
                 &profiles.config_path,
@@ -239,8 +239,9 @@ fn check_profiles(profiles: &Profiles, ctx: &Context, report: &mut Report) -> bo
                 profile: Some(shown.clone()),
                 kind: "plaintext-keys",
                 message: format!(
-                    "long-term keys in plaintext in {}",
-                    printable(&path.display().to_string())
+                    "long-term keys in plaintext in {}; \"rolecall keys import {}\" moves them into the keychain",
+                    printable(&path.display().to_string()),
+                    shown
                 ),
             });
         }

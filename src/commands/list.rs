@@ -24,6 +24,9 @@ struct Row {
     source: Option<String>,
     region: Option<String>,
     mfa_serial: Option<String>,
+    /// Where a profile's long-term keys live: `keychain` or `file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keys: Option<&'static str>,
     /// Why the profile cannot work, if it cannot (a cycle, a missing source, an invalid value).
     #[serde(skip_serializing_if = "Option::is_none")]
     problem: Option<String>,
@@ -47,7 +50,7 @@ pub(super) fn kind_and_source(p: Profile<'_>) -> (&'static str, Option<String>) 
         return ("role", None);
     }
     if p.get("aws_access_key_id").is_some() {
-        return ("keys", None);
+        return ("keys", Some("credentials file".into()));
     }
     if p.get("credential_process").is_some() {
         return ("process", Some("credential_process".into()));
@@ -66,7 +69,17 @@ fn rows(
         .names()
         .filter_map(|name| profiles.get(name))
         .map(|p| {
-            let (kind, source) = kind_and_source(p);
+            let in_keychain = inputs.stored_keys.key_id(p.name).is_some();
+            let (kind, source) = if in_keychain {
+                ("keys", Some("keychain".to_string()))
+            } else {
+                kind_and_source(p)
+            };
+            let keys = if in_keychain {
+                Some("keychain")
+            } else {
+                p.get("aws_access_key_id").map(|_| "file")
+            };
             // Every profile is planned (a few microseconds each), so a broken one is marked;
             // the session a run would use is the plan's last step or a cached process result.
             let planned = plan(profiles, p.name, inputs);
@@ -85,6 +98,7 @@ fn rows(
                 source,
                 region: p.get("region").map(str::to_string),
                 mfa_serial: p.get("mfa_serial").map(str::to_string),
+                keys,
                 problem,
                 state,
                 session: match state {
@@ -102,7 +116,7 @@ fn rows(
 }
 
 pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
-    let profiles = Profiles::load(ctx.vars)?;
+    let profiles = ctx.profiles()?;
     if profiles.no_files {
         return Err(profiles.no_files_error().into());
     }
@@ -309,6 +323,7 @@ mod tests {
             now: NOW,
             overrides: &Default::default(),
             identity: &crate::ports::identity::Anonymous,
+            stored_keys: &Default::default(),
         };
         let plan_r = plan(&profiles, "r", &inputs).unwrap();
         let plan_e = plan(&profiles, "e", &inputs).unwrap();

@@ -10,6 +10,8 @@ mod exec;
 mod exec_server;
 mod export;
 pub mod init;
+mod keys;
+mod keys_rotate;
 mod list;
 mod obtain;
 pub mod use_;
@@ -32,6 +34,7 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Completions(args) => completions::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx),
         Command::Console(args) => console::run(args, ctx),
+        Command::Keys(args) => keys::run(args, ctx),
     }
 }
 

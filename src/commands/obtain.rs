@@ -14,9 +14,10 @@ use crate::plan::{plan, Inputs, Overrides};
 use crate::render::dry_run;
 
 /// No per-run overrides (`list`, `clear-cache`).
-pub const NO_OVERRIDES: Overrides = Overrides {
+pub static NO_OVERRIDES: Overrides = Overrides {
     duration_seconds: None,
     region: None,
+    no_session: false,
 };
 
 /// The planner's inputs from this run's context.
@@ -27,6 +28,7 @@ pub fn inputs<'c>(ctx: &'c Context, overrides: &'c Overrides) -> Inputs<'c> {
         now: ctx.clock.now(),
         overrides,
         identity: ctx.identity,
+        stored_keys: ctx.stored_keys(),
     }
 }
 
@@ -132,11 +134,12 @@ pub fn obtain(
     ctx: &mut Context,
     plan_to: PlanTo,
 ) -> Result<Obtained, Error> {
-    let profiles = Profiles::load(ctx.vars)?;
+    let profiles = ctx.profiles()?;
     let (name, from) = profile_name(args, &profiles, ctx)?;
     let overrides = Overrides {
         duration_seconds: args.duration,
         region: args.region.clone(),
+        no_session: args.no_session,
     };
     let plan = plan(&profiles, &name, &inputs(ctx, &overrides)).map_err(|e| match e {
         ConfigError::ProfileNotFound { name: missing, .. } if missing == name => {

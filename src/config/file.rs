@@ -126,7 +126,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
 
 /// `[ name ]  # comment` → `name` (what the name means is the caller's business: the config
 /// file's `profile NAME` is split into words as the AWS CLI does).
-fn parse_header(line: &str) -> Option<String> {
+pub(super) fn parse_header(line: &str) -> Option<String> {
     let inner = line.strip_prefix('[')?;
     let end = inner.find(']')?;
     let rest = inner[end + 1..].trim();

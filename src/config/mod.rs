@@ -1,5 +1,6 @@
 //! Reading `~/.aws/config` and `~/.aws/credentials` into profiles, and planning from them.
 
+pub mod edit;
 mod error;
 pub mod file;
 mod include;
@@ -143,6 +144,15 @@ impl Profiles {
         if !self.map.contains_key(name) {
             self.map.insert(name.to_string(), RawProfile::default());
             self.order.push(name.to_string());
+        }
+    }
+
+    /// Profiles that exist only as keys in the keychain (`rolecall keys add NAME` with no
+    /// section in either file): empty profiles after those of the files.
+    pub fn add_stored<'n>(&mut self, names: impl Iterator<Item = &'n str>) {
+        for name in names {
+            self.note_order(name);
+            self.no_files = false;
         }
     }
 

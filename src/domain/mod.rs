@@ -6,6 +6,7 @@ pub mod console;
 pub mod env;
 pub mod exit;
 pub mod freshness;
+pub mod keys;
 pub mod outcome;
 pub mod plan;
 pub mod process_json;

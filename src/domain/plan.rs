@@ -10,6 +10,9 @@ pub const DURATION_RANGE: std::ops::RangeInclusive<u32> = 900..=43200;
 pub const DEFAULT_STS_REGION: &str = "us-east-1";
 /// Life of the MFA session (GetSessionToken) that roles sharing an `mfa_serial` reuse.
 pub const DEFAULT_MFA_SESSION_SECONDS: u32 = 8 * 3600;
+/// Life of the session a profile of long-term keys hands out instead of the keys (aws-vault's
+/// default too).
+pub const DEFAULT_KEYS_SESSION_SECONDS: u32 = 3600;
 /// The range STS accepts for an IAM user's GetSessionToken.
 pub const MFA_SESSION_RANGE: std::ops::RangeInclusive<u32> = 900..=129_600;
 
@@ -85,6 +88,14 @@ pub enum Source {
         profile: String,
         credentials: Credentials,
     },
+    /// Long-term keys rolecall keeps in the keychain for `profile` (`rolecall keys add`),
+    /// known here by their key id only: the secret is read when a step needs it.
+    Stored {
+        profile: String,
+        access_key_id: String,
+        /// The credentials file has keys for this profile too (the keychain's win).
+        plaintext_copy: bool,
+    },
     /// `credential_source = Environment`: the `AWS_ACCESS_KEY_ID`… variables.
     Environment { credentials: Credentials },
     /// `credential_source = Ec2InstanceMetadata`: the instance role, through IMDSv2.
@@ -118,6 +129,8 @@ impl Source {
     pub fn identity(&self) -> String {
         match self {
             Source::Static { credentials, .. } => format!("static:{}", credentials.access_key_id),
+            // The same key as in a file is the same caller: sessions survive `keys import`.
+            Source::Stored { access_key_id, .. } => format!("static:{access_key_id}"),
             Source::Environment { credentials } => format!("env:{}", credentials.access_key_id),
             Source::InstanceMetadata => "ec2-instance-metadata".into(),
             Source::Container => "ecs-container".into(),
@@ -129,6 +142,7 @@ impl Source {
     /// Long-term keys, which may call GetSessionToken.
     pub fn long_term(&self) -> bool {
         match self {
+            Source::Stored { .. } => true,
             Source::Static { credentials, .. } | Source::Environment { credentials } => {
                 credentials.session_token.is_none()
             }
@@ -159,6 +173,14 @@ impl Source {
             } => format!(
                 "static keys of profile \"{profile}\" ({})",
                 credentials.key_hint()
+            ),
+            Source::Stored {
+                profile,
+                access_key_id,
+                ..
+            } => format!(
+                "keys of profile \"{profile}\" in the keychain ({})",
+                super::secret::key_hint(access_key_id)
             ),
             Source::Environment { credentials } => format!(
                 "environment variables AWS_ACCESS_KEY_ID ({})",
@@ -237,12 +259,14 @@ impl Step {
     }
 }
 
-/// `sts:GetSessionToken` with MFA.
+/// `sts:GetSessionToken`: an MFA session that the next roles are assumed with, or the session
+/// a profile of long-term keys hands out instead of the keys themselves.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GetSessionToken {
-    /// The role profile whose `mfa_serial` asked for it (cache entries are listed under it).
+    /// The profile whose `mfa_serial` (or keys) asked for it (cache entries are listed under it).
     pub profile: String,
-    pub mfa: Mfa,
+    /// `None`: a session without MFA (a keys profile without `mfa_serial`).
+    pub mfa: Option<Mfa>,
     pub duration_seconds: u32,
     pub cache_key: String,
 }

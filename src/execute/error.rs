@@ -16,6 +16,12 @@ pub enum ExecuteError {
     /// Source credentials that cannot travel in an HTTP header: a configuration problem.
     #[error("the source credentials' {0} contains spaces, control or non-ASCII characters, which cannot be sent to STS; check the keys in your credentials file, environment or credential_process")]
     Unsendable(&'static str),
+    /// The key index names keys the keychain no longer has.
+    #[error("the keys of profile \"{0}\" are missing from the keychain; add them again with \"rolecall keys add {0}\"")]
+    KeysMissing(String),
+    /// The keychain holding long-term keys could not be read.
+    #[error("cannot read the stored keys: {0}")]
+    Keychain(String),
     /// A broken invariant of rolecall itself.
     #[error("internal error: {0}; please report it")]
     Internal(String),
@@ -27,7 +33,8 @@ impl ExecuteError {
             ExecuteError::Sts(e) => e.exit_code(),
             ExecuteError::Source(e) if e.unreachable => exit::UNAVAILABLE,
             ExecuteError::Source(_) | ExecuteError::Mfa(_) => exit::DENIED,
-            ExecuteError::Unsendable(_) => exit::CONFIG,
+            ExecuteError::Unsendable(_) | ExecuteError::KeysMissing(_) => exit::CONFIG,
+            ExecuteError::Keychain(_) => exit::FAILURE,
             ExecuteError::Internal(_) => exit::FAILURE,
         }
     }

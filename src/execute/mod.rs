@@ -15,6 +15,7 @@ use crate::domain::plan::{Mfa, Plan, Source, Step};
 use crate::domain::text::{human, redact_url};
 use crate::domain::{Credentials, Secret};
 use crate::ports::clock::Clock;
+use crate::ports::keys::KeyStore;
 use crate::ports::mfa::{validate, MfaPrompt};
 use crate::ports::sources::{SourceError, Sources};
 use crate::ports::store::{Label, SessionLock, SessionStore};
@@ -31,6 +32,7 @@ pub struct Deps<'a> {
     pub store: &'a dyn SessionStore,
     pub clock: &'a dyn Clock,
     pub mfa: &'a dyn MfaPrompt,
+    pub keys: &'a dyn KeyStore,
 }
 
 /// One run's state while walking a plan.
@@ -152,6 +154,11 @@ impl Run<'_, '_, '_> {
             Source::Static { credentials, .. } | Source::Environment { credentials } => {
                 Ok(Some(credentials.clone()))
             }
+            Source::Stored { profile, .. } => match self.deps.keys.get(profile) {
+                Ok(Some(keys)) => Ok(Some(keys)),
+                Ok(None) => Err(ExecuteError::KeysMissing(profile.clone())),
+                Err(e) => Err(ExecuteError::Keychain(e.0)),
+            },
             Source::InstanceMetadata => Ok(Some(self.deps.sources.instance_metadata()?)),
             Source::Container => Ok(Some(self.deps.sources.container()?)),
             Source::WebIdentity => Ok(None),
@@ -221,14 +228,27 @@ impl Run<'_, '_, '_> {
         );
         match step {
             Step::GetSessionToken(s) => {
-                let mfa_code = self.mfa_code(&s.mfa)?;
-                self.out.verbose(&format!(
-                    "STS GetSessionToken with MFA {} for {}s, shared by roles with this mfa_serial ({at})",
-                    s.mfa.serial, s.duration_seconds
-                ));
+                let (mfa_serial, mfa_code) = match &s.mfa {
+                    Some(mfa) => (mfa.serial.clone(), self.mfa_code(mfa)?),
+                    None => (String::new(), Secret::new("")),
+                };
+                self.out.verbose(&match &s.mfa {
+                    Some(mfa) if mfa.profile != s.profile || plan.steps.len() > 1 => format!(
+                        "STS GetSessionToken with MFA {} for {}s, shared by roles with this mfa_serial ({at})",
+                        mfa.serial, s.duration_seconds
+                    ),
+                    Some(mfa) => format!(
+                        "STS GetSessionToken with MFA {} for {}s: a session instead of the long-term keys ({at})",
+                        mfa.serial, s.duration_seconds
+                    ),
+                    None => format!(
+                        "STS GetSessionToken for {}s: a session instead of the long-term keys ({at})",
+                        s.duration_seconds
+                    ),
+                });
                 let request = SessionTokenRequest {
                     duration_seconds: s.duration_seconds,
-                    mfa_serial: s.mfa.serial.clone(),
+                    mfa_serial: mfa_serial.clone(),
                     mfa_code,
                 };
                 {
@@ -240,7 +260,11 @@ impl Run<'_, '_, '_> {
                             self.failed(
                                 step,
                                 e,
-                                format!("key {} with MFA {}", caller.key_hint(), s.mfa.serial),
+                                if mfa_serial.is_empty() {
+                                    format!("key {}", caller.key_hint())
+                                } else {
+                                    format!("key {} with MFA {mfa_serial}", caller.key_hint())
+                                },
                             )
                         })
                 }

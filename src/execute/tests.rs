@@ -23,6 +23,7 @@ struct Harness {
     sources: FakeSources,
     prompt: CountingPrompt,
     store: MemoryStore,
+    keys: crate::testing::MemoryKeys,
     stderr: Vec<u8>,
     now: OffsetDateTime,
 }
@@ -34,6 +35,7 @@ impl Harness {
             sources: FakeSources::default(),
             prompt: CountingPrompt::default(),
             store: MemoryStore::new(),
+            keys: Default::default(),
             stderr: Vec::new(),
             now: NOW,
         }
@@ -54,6 +56,7 @@ impl Harness {
             store: &self.store,
             clock: &clock,
             mfa: &self.prompt,
+            keys: &self.keys,
         };
         let mut out = Printer::new(&mut self.stderr, Verbosity::Verbose);
         let token = MfaToken::new(token.map(str::to_string));
@@ -193,6 +196,7 @@ fn expired_answers_are_errors_and_not_cached() {
 fn sts_errors_pass_through_with_their_exit_code() {
     let mut h = Harness::new();
     *h.sts.fail.borrow_mut() = Some(StsError {
+        service: crate::ports::sts::Service::Sts,
         kind: StsErrorKind::Rejected,
         operation: "AssumeRole",
         code: Some("AccessDenied".into()),
@@ -378,6 +382,7 @@ fn store_write_failures_are_one_note_not_an_error() {
         store: &Broken,
         clock: &FixedClock(NOW),
         mfa: &crate::testing::NoPrompt,
+        keys: &crate::testing::MemoryKeys::default(),
     };
     let c = execute(
         &p,

@@ -7,9 +7,11 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::config::{ConfigError, Profile, Profiles, RawProfile};
+use crate::domain::keys::StoredKeys;
 use crate::domain::plan::{
     chained_cap_note, AssumeRole, ChainedCap, GetSessionToken, Mfa, Plan, Source, Step,
-    StsEndpoint, WebIdentity, CHAINED_MAX_SECONDS, CHAIN_VAR, DEFAULT_STS_REGION,
+    StsEndpoint, WebIdentity, CHAINED_MAX_SECONDS, CHAIN_VAR, DEFAULT_KEYS_SESSION_SECONDS,
+    DEFAULT_STS_REGION,
 };
 use crate::domain::text::{plain_http_off_loopback, redact_url};
 use crate::domain::Vars;
@@ -30,6 +32,8 @@ pub struct Inputs<'a> {
     pub overrides: &'a Overrides,
     /// Who the caller is, for sources that are not a key (part of their sessions' keys).
     pub identity: &'a dyn CallerIdentity,
+    /// The profiles whose long-term keys are in the keychain, by key id.
+    pub stored_keys: &'a StoredKeys,
 }
 
 /// Per-run overrides of the profile asked for (`--duration`, `--region`).
@@ -39,6 +43,9 @@ pub struct Overrides {
     pub duration_seconds: Option<u32>,
     /// The region exported and used for STS.
     pub region: Option<String>,
+    /// `--no-session`: a profile of long-term keys hands out the keys themselves, not a
+    /// GetSessionToken session of them.
+    pub no_session: bool,
 }
 
 /// The profiles of the runs this one is a `credential_process` of (`ROLECALL_CHAIN`).
@@ -67,7 +74,7 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         endpoint.region = region.clone();
     }
     let mut chain = vec![name.to_string()];
-    let (root, roles) = resolve(profiles, top, vars, &mut chain)?;
+    let (root, roles) = resolve(profiles, top, vars, inputs.stored_keys, &mut chain)?;
     let source = match root {
         Root::Static {
             profile,
@@ -75,6 +82,15 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         } => Source::Static {
             profile,
             credentials,
+        },
+        Root::Stored {
+            profile,
+            access_key_id,
+            plaintext_copy,
+        } => Source::Stored {
+            profile,
+            access_key_id,
+            plaintext_copy,
         },
         Root::Environment { credentials } => Source::Environment { credentials },
         Root::InstanceMetadata => Source::InstanceMetadata,
@@ -167,7 +183,7 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
                 identity = format!("session:{key}");
                 steps.push(Step::GetSessionToken(GetSessionToken {
                     profile: role.profile.clone(),
-                    mfa,
+                    mfa: Some(mfa),
                     duration_seconds: mfa_seconds,
                     cache_key: key,
                 }));
@@ -211,6 +227,25 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         }));
     }
 
+    if let Source::Stored {
+        profile,
+        access_key_id,
+        plaintext_copy,
+    } = &source
+    {
+        let hint = crate::domain::key_hint(access_key_id);
+        notes.push(if *plaintext_copy {
+            format!(
+                "profile \"{profile}\": the keys in the keychain ({hint}) win over those in {}, a plaintext copy; \"rolecall keys import {profile}\" removes it",
+                profiles.credentials_path.display()
+            )
+        } else {
+            format!("profile \"{profile}\": keys from the keychain ({hint})")
+        });
+    }
+    if steps.is_empty() && source.long_term() && !inputs.overrides.no_session {
+        steps.push(keys_session(top, &identity, &endpoint, inputs)?);
+    }
     if let Some(url) = endpoint
         .url
         .as_ref()
@@ -267,6 +302,38 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
             })
             .collect(),
     })
+}
+
+/// The session a profile of long-term keys hands out instead of the keys (as aws-vault does):
+/// GetSessionToken for `--duration` or an hour, with the profile's `mfa_serial` if it has one.
+fn keys_session(
+    top: Profile<'_>,
+    identity: &str,
+    endpoint: &StsEndpoint,
+    inputs: &Inputs,
+) -> Result<Step, ConfigError> {
+    let serial = resolve::mfa_serial(top)?;
+    let duration_seconds = inputs
+        .overrides
+        .duration_seconds
+        .unwrap_or(DEFAULT_KEYS_SESSION_SECONDS);
+    Ok(Step::GetSessionToken(GetSessionToken {
+        profile: top.name.to_string(),
+        mfa: serial.map(|serial| Mfa {
+            serial: serial.to_string(),
+            profile: top.name.to_string(),
+            process: top.get("mfa_process").map(str::to_string),
+        }),
+        duration_seconds,
+        // The formula of the MFA session roles share: the same call is the same session.
+        cache_key: digest(&[
+            "GetSessionToken",
+            identity,
+            serial.unwrap_or(""),
+            &duration_seconds.to_string(),
+            endpoint.url.as_deref().unwrap_or(""),
+        ]),
+    }))
 }
 
 /// With no `default` profile in the files, the AWS CLI still reads `AWS_ROLE_ARN` and
@@ -373,6 +440,48 @@ fn sts_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEn
             .or_else(|| profile.get("endpoint_url").map(str::to_string))
     };
     StsEndpoint { region, url }
+}
+
+/// Where `rolecall keys rotate` calls IAM: `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`, then
+/// the profile's `services` section; IAM is global, signed for its partition's region.
+pub fn iam_endpoint(
+    profiles: &Profiles,
+    profile: Option<Profile<'_>>,
+    vars: &Vars,
+    region: &str,
+) -> StsEndpoint {
+    let ignore = vars
+        .non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .or_else(|| profile.and_then(|p| p.get("ignore_configured_endpoint_urls")))
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let url = (!ignore)
+        .then(|| {
+            vars.non_empty("AWS_ENDPOINT_URL_IAM")
+                .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
+                .map(str::to_string)
+                .or_else(|| {
+                    let services = profiles.services(profile?.get("services")?)?;
+                    services
+                        .get("iam")?
+                        .sub
+                        .iter()
+                        .rev()
+                        .find(|(k, _)| k == "endpoint_url")
+                        .map(|(_, v)| v.clone())
+                })
+        })
+        .flatten();
+    let region = if region.starts_with("cn-") {
+        "cn-north-1"
+    } else if region.starts_with("us-gov-") {
+        "us-gov-west-1"
+    } else {
+        "us-east-1"
+    };
+    StsEndpoint {
+        region: region.to_string(),
+        url,
+    }
 }
 
 /// A digest of everything that changes what STS would hand out for a role step.

@@ -2,6 +2,7 @@
 //! settings with their validation. Pure: no I/O.
 
 use crate::config::{ConfigError, Profile, Profiles};
+use crate::domain::keys::StoredKeys;
 use crate::domain::plan::SessionTags;
 use crate::domain::{Credentials, Secret, Vars};
 
@@ -15,6 +16,12 @@ pub enum Root {
     Static {
         profile: String,
         credentials: Credentials,
+    },
+    /// Keys in the keychain, known by their id.
+    Stored {
+        profile: String,
+        access_key_id: String,
+        plaintext_copy: bool,
     },
     Environment {
         credentials: Credentials,
@@ -51,8 +58,10 @@ pub fn resolve(
     profiles: &Profiles,
     top: Profile<'_>,
     vars: &Vars,
+    stored: &StoredKeys,
     chain: &mut Vec<String>,
 ) -> Result<(Root, Vec<RoleSettings>), ConfigError> {
+    let own_keys = |profile: Profile<'_>| own_keys(profile, stored);
     let mut roles = Vec::new(); // outermost first; reversed at the end
     let mut profile = top;
     let root = loop {
@@ -61,16 +70,18 @@ pub fn resolve(
         if !roles.is_empty() {
             // A source profile's own static keys win over its `role_arn`, as in the AWS
             // CLI: only the profile asked for follows `role_arn` first.
-            if let Some(root) = static_source(profile)? {
+            if let Some(root) = own_keys(profile)? {
                 break root;
             }
         }
         let Some(role_arn) = profile.get("role_arn") else {
-            if let Some(role) = environment_web_identity(profile, vars) {
-                roles.push(role?);
-                break Root::WebIdentity;
+            if stored.key_id(name).is_none() {
+                if let Some(role) = environment_web_identity(profile, vars) {
+                    roles.push(role?);
+                    break Root::WebIdentity;
+                }
             }
-            break non_role_source(profile)?;
+            break non_role_source(profile, stored)?;
         };
         let mut role = role_settings(profile, role_arn)?;
         match (
@@ -81,7 +92,7 @@ pub fn resolve(
             (Some(source_name), None) if source_name == name => {
                 // A profile that names itself as its source uses its own keys (AWS CLI
                 // behaviour).
-                let root = static_source(profile)?.ok_or_else(|| ConfigError::Cycle {
+                let root = own_keys(profile)?.ok_or_else(|| ConfigError::Cycle {
                     path: vec![name.to_string(), name.to_string()],
                 })?;
                 roles.push(role);
@@ -130,8 +141,8 @@ pub fn resolve(
 
 /// The credentials of a profile without `role_arn`: its keys, its `credential_process`, or the
 /// `AWS_ROLE_ARN` + `AWS_WEB_IDENTITY_TOKEN_FILE` variables, in the AWS CLI's order.
-fn non_role_source(profile: Profile<'_>) -> Result<Root, ConfigError> {
-    if let Some(root) = static_source(profile)? {
+fn non_role_source(profile: Profile<'_>, stored: &StoredKeys) -> Result<Root, ConfigError> {
+    if let Some(root) = own_keys(profile, stored)? {
         return Ok(root);
     }
     if let Some(command) = profile.get("credential_process") {
@@ -177,6 +188,18 @@ fn environment_web_identity(
         role.mfa_serial = None;
         role
     }))
+}
+
+/// The profile's keys in the keychain, else its static keys in the files, if it has any.
+fn own_keys(profile: Profile<'_>, stored: &StoredKeys) -> Result<Option<Root>, ConfigError> {
+    match stored.key_id(profile.name) {
+        Some(id) => Ok(Some(Root::Stored {
+            profile: profile.name.to_string(),
+            access_key_id: id.to_string(),
+            plaintext_copy: profile.get("aws_access_key_id").is_some(),
+        })),
+        None => static_source(profile),
+    }
 }
 
 /// The profile's own static keys, if it has any.
@@ -294,20 +317,7 @@ pub fn role_settings(profile: Profile<'_>, role_arn: &str) -> Result<RoleSetting
             ));
         }
     }
-    let mfa_serial = profile.get("mfa_serial");
-    if let Some(m) = mfa_serial {
-        if !(9..=256).contains(&m.len())
-            || !m
-                .chars()
-                .all(|c| session_name_char(c) || c == ':' || c == '/')
-        {
-            return Err(invalid(
-                "mfa_serial",
-                m,
-                "use the MFA device's ARN (arn:aws:iam::ACCOUNT:mfa/NAME) or a hardware serial",
-            ));
-        }
-    }
+    let mfa_serial = mfa_serial(profile)?;
     let tags = session_tags(profile)?;
     Ok(RoleSettings {
         tags,
@@ -320,6 +330,26 @@ pub fn role_settings(profile: Profile<'_>, role_arn: &str) -> Result<RoleSetting
         mfa_process: profile.get("mfa_process").map(str::to_string),
         web_identity_token_file: None,
     })
+}
+
+/// The profile's `mfa_serial`, checked: an MFA device ARN or a hardware serial.
+pub fn mfa_serial<'a>(profile: Profile<'a>) -> Result<Option<&'a str>, ConfigError> {
+    let Some(m) = profile.get("mfa_serial") else {
+        return Ok(None);
+    };
+    if !(9..=256).contains(&m.len())
+        || !m
+            .chars()
+            .all(|c| session_name_char(c) || c == ':' || c == '/')
+    {
+        return Err(ConfigError::InvalidValue {
+            profile: profile.name.to_string(),
+            key: "mfa_serial",
+            value: m.to_string(),
+            reason: "use the MFA device's ARN (arn:aws:iam::ACCOUNT:mfa/NAME) or a hardware serial",
+        });
+    }
+    Ok(Some(m))
 }
 
 /// `session_tags = k=v,k2=v2`, `transitive_session_tags = k,k2` and `source_identity`, checked

@@ -15,7 +15,26 @@ fn try_plan(config: &str, name: &str) -> Result<Plan, ConfigError> {
 }
 
 fn try_plan_with(config: &str, creds: &str, name: &str, vars: &Vars) -> Result<Plan, ConfigError> {
-    let profiles = Profiles::from_strs(config, creds).expect("fixture parses");
+    try_plan_keys(config, creds, name, vars, &Overrides::default(), &[])
+}
+
+/// A plan with these overrides and these profiles' keys (profile, key id) in the keychain.
+fn try_plan_keys(
+    config: &str,
+    creds: &str,
+    name: &str,
+    vars: &Vars,
+    overrides: &Overrides,
+    stored: &[(&str, &str)],
+) -> Result<Plan, ConfigError> {
+    let mut profiles = Profiles::from_strs(config, creds).expect("fixture parses");
+    let stored = crate::domain::keys::StoredKeys(
+        stored
+            .iter()
+            .map(|(p, k)| (p.to_string(), k.to_string()))
+            .collect(),
+    );
+    profiles.add_stored(stored.profiles());
     let settings = Settings::from_vars(vars);
     plan(
         &profiles,
@@ -24,11 +43,18 @@ fn try_plan_with(config: &str, creds: &str, name: &str, vars: &Vars) -> Result<P
             vars,
             settings: &settings,
             now: NOW,
-            overrides: &Overrides::default(),
+            overrides,
             identity: &crate::ports::identity::Anonymous,
+            stored_keys: &stored,
         },
     )
 }
+
+const NO_SESSION: Overrides = Overrides {
+    duration_seconds: None,
+    region: None,
+    no_session: true,
+};
 
 fn roles(plan: &Plan) -> Vec<&AssumeRole> {
     plan.steps
@@ -93,10 +119,88 @@ fn mixed_case_keys_and_crlf() {
 }
 
 #[test]
-fn static_keys_need_no_sts_step() {
+fn long_term_keys_hand_out_a_session_unless_no_session() {
     let p = try_plan("", "base-profile").unwrap();
-    assert!(p.steps.is_empty());
+    match &p.steps[..] {
+        [Step::GetSessionToken(g)] => {
+            assert_eq!(g.mfa, None);
+            assert_eq!(g.duration_seconds, 3600);
+            assert_eq!(g.profile, "base-profile");
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(matches!(p.source, Source::Static { .. }));
+    let raw = try_plan_keys("", CREDS, "base-profile", &vars(), &NO_SESSION, &[]).unwrap();
+    assert!(raw.steps.is_empty());
+    // --duration is the session's; mfa_serial makes it an MFA session.
+    let config = "[profile base-profile]\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n";
+    let two_hours = Overrides {
+        duration_seconds: Some(7200),
+        ..Overrides::default()
+    };
+    let p = try_plan_keys(config, CREDS, "base-profile", &vars(), &two_hours, &[]).unwrap();
+    match &p.steps[..] {
+        [Step::GetSessionToken(g)] => {
+            assert_eq!(
+                g.mfa.as_ref().unwrap().serial,
+                "arn:aws:iam::111111111111:mfa/maria"
+            );
+            assert_eq!(g.duration_seconds, 7200);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Temporary keys in the file are passed on as they are.
+    let temp = "[t]\naws_access_key_id = ASIAX\naws_secret_access_key = s\naws_session_token = t\n";
+    assert!(try_plan_with("", temp, "t", &vars())
+        .unwrap()
+        .steps
+        .is_empty());
+}
+
+#[test]
+fn keys_in_the_keychain_win_and_keep_the_same_sessions() {
+    let config =
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base-profile\n";
+    let from_file = try_plan(config, "r").unwrap();
+    let stored = [("base-profile", "AKIABASE00000002")];
+    let p = try_plan_keys(config, CREDS, "r", &vars(), &Overrides::default(), &stored).unwrap();
+    match &p.source {
+        Source::Stored {
+            profile,
+            access_key_id,
+            plaintext_copy,
+        } => {
+            assert_eq!(profile, "base-profile");
+            assert_eq!(access_key_id, "AKIABASE00000002");
+            assert!(*plaintext_copy);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        p.notes.iter().any(|n| n.contains("plaintext copy")),
+        "{:?}",
+        p.notes
+    );
+    // The same key as in the file: the same session.
+    assert_eq!(p.final_key(), from_file.final_key());
+    // A profile that exists only in the keychain.
+    let only = try_plan_keys(
+        "",
+        "",
+        "vault",
+        &vars(),
+        &Overrides::default(),
+        &[("vault", "AKIAVAULT")],
+    )
+    .unwrap();
+    assert!(matches!(
+        only.source,
+        Source::Stored {
+            plaintext_copy: false,
+            ..
+        }
+    ));
+    assert_eq!(only.steps.len(), 1);
 }
 
 #[test]
@@ -373,9 +477,10 @@ fn an_unusable_sts_region_is_a_config_error() {
         e.to_string().starts_with("AWS_REGION=\"x;y\" is invalid"),
         "{e}"
     );
-    // Keys alone call no STS: any region is only exported (and quoted).
+    // Keys passed on as they are call no STS: any region is only exported (and quoted).
     let keys = "[profile base-profile]\nregion = eu west\n";
-    assert!(try_plan(keys, "base-profile").is_ok());
+    assert!(try_plan_keys(keys, CREDS, "base-profile", &vars(), &NO_SESSION, &[]).is_ok());
+    assert!(try_plan(keys, "base-profile").is_err());
 }
 
 #[test]
@@ -436,7 +541,7 @@ fn mfa_on_long_term_keys_uses_one_cached_session_token() {
     assert_eq!(ops(&a), vec!["GetSessionToken", "AssumeRole"]);
     match &a.steps[0] {
         Step::GetSessionToken(g) => {
-            assert_eq!(g.mfa.serial, MFA_X);
+            assert_eq!(g.mfa.as_ref().unwrap().serial, MFA_X);
             assert_eq!(g.duration_seconds, DEFAULT_MFA_SESSION_SECONDS);
         }
         other => panic!("{other:?}"),
@@ -578,7 +683,7 @@ fn web_identity_from_the_environment() {
     }
     // A profile with keys of its own ignores the variables.
     let p = try_plan_with("", CREDS, "default", &v).unwrap();
-    assert!(p.steps.is_empty());
+    assert!(matches!(p.steps[..], [Step::GetSessionToken(_)]));
 }
 
 #[test]
@@ -717,6 +822,7 @@ fn sources_that_are_not_keys_are_keyed_by_who_the_caller_is() {
                 now: NOW,
                 overrides: &Overrides::default(),
                 identity: &Caller(caller),
+                stored_keys: &Default::default(),
             },
         )
         .unwrap();

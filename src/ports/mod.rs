@@ -1,9 +1,12 @@
 //! The traits through which the upper layers act on the world, with their request and error
 //! types. Real implementations live in `adapters/`, fakes in `testing/`.
 
+pub mod ask;
 pub mod clock;
 pub mod console;
+pub mod iam;
 pub mod identity;
+pub mod keys;
 pub mod mfa;
 pub mod picker;
 pub mod sources;

@@ -112,6 +112,36 @@ pub trait Sts {
             "not available here",
         ))
     }
+
+    /// The ARN of whoever `caller` is (`rolecall keys rotate`: the IAM user of a key, and
+    /// whether a new key works yet).
+    fn get_caller_identity(
+        &self,
+        _endpoint: &StsEndpoint,
+        _caller: &Credentials,
+    ) -> Result<String, StsError> {
+        Err(StsError::new(
+            StsErrorKind::BadAnswer,
+            "GetCallerIdentity",
+            "not available here",
+        ))
+    }
+}
+
+/// The AWS service a call went to (the error type is shared).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    Sts,
+    Iam,
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Service::Sts => "STS",
+            Service::Iam => "IAM",
+        })
+    }
 }
 
 /// What went wrong, by what the user should do about it.
@@ -132,6 +162,8 @@ pub enum StsErrorKind {
 /// An STS failure, as one line without secrets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StsError {
+    /// Who answered: STS, or IAM for the key rotation's calls.
+    pub service: Service,
     pub kind: StsErrorKind,
     pub operation: &'static str,
     /// The AWS error code, when STS sent one (`AccessDenied`, `ExpiredToken`…).
@@ -146,6 +178,7 @@ pub struct StsError {
 impl StsError {
     pub fn new(kind: StsErrorKind, operation: &'static str, message: impl Into<String>) -> Self {
         Self {
+            service: Service::Sts,
             kind,
             operation,
             code: None,
@@ -202,14 +235,15 @@ impl StsError {
 
 impl fmt::Display for StsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
-            StsErrorKind::Rejected => "STS rejected",
-            StsErrorKind::Unreachable => "could not reach STS for",
-            StsErrorKind::Throttled => "STS throttled",
-            StsErrorKind::Failing => "STS failed on its side for",
-            StsErrorKind::BadAnswer => "unusable STS answer to",
-        };
-        write!(f, "{what} {}", self.operation)?;
+        let service = self.service;
+        match self.kind {
+            StsErrorKind::Rejected => write!(f, "{service} rejected")?,
+            StsErrorKind::Unreachable => write!(f, "could not reach {service} for")?,
+            StsErrorKind::Throttled => write!(f, "{service} throttled")?,
+            StsErrorKind::Failing => write!(f, "{service} failed on its side for")?,
+            StsErrorKind::BadAnswer => write!(f, "unusable {service} answer to")?,
+        }
+        write!(f, " {}", self.operation)?;
         if let Some(target) = &self.target {
             write!(f, " of {target}")?;
         }
@@ -242,6 +276,7 @@ mod tests {
     #[test]
     fn messages_are_one_line_with_a_hint() {
         let e = StsError {
+            service: Service::Sts,
             kind: StsErrorKind::Rejected,
             operation: "AssumeRole",
             code: Some("AccessDenied".into()),

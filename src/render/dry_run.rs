@@ -91,12 +91,18 @@ pub fn render(plan: &Plan, facts: &Facts) -> String {
     for (i, step) in plan.steps.iter().enumerate() {
         let (what, mfa) = match step {
             Step::GetSessionToken(g) => (
-                format!(
-                    "GetSessionToken with MFA {} for {}",
-                    g.mfa.serial,
-                    duration(Some(g.duration_seconds))
-                ),
-                Some(&g.mfa),
+                match &g.mfa {
+                    Some(mfa) => format!(
+                        "GetSessionToken with MFA {} for {}",
+                        mfa.serial,
+                        duration(Some(g.duration_seconds))
+                    ),
+                    None => format!(
+                        "GetSessionToken for {} (a session instead of the long-term keys; --no-session passes the keys)",
+                        duration(Some(g.duration_seconds))
+                    ),
+                },
+                g.mfa.as_ref(),
             ),
             Step::AssumeRole(a) => (
                 format!(

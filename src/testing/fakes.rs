@@ -111,6 +111,21 @@ impl Sts for FakeSts {
         };
         self.answer(call, r.duration_seconds.unwrap_or(3600))
     }
+
+    fn get_caller_identity(
+        &self,
+        _: &StsEndpoint,
+        caller: &Credentials,
+    ) -> Result<String, StsError> {
+        self.calls.borrow_mut().push(Call {
+            op: "GetCallerIdentity",
+            caller: caller.access_key_id.clone(),
+            target: String::new(),
+            code: None,
+            request: None,
+        });
+        Ok("arn:aws:iam::111111111111:user/maria".into())
+    }
 }
 
 /// Platform sources that count their uses.

@@ -4,6 +4,7 @@
 
 mod fakes;
 mod flows;
+mod keys;
 mod memory;
 mod world;
 
@@ -11,6 +12,7 @@ use time::macros::datetime;
 use time::OffsetDateTime;
 
 pub use fakes::{CountingPrompt, FakeSources, FakeSts, FixedClock, NoPicker, NoPrompt};
+pub use keys::{FakeIam, MemoryKeys, ScriptedAsk};
 pub use memory::MemoryStore;
 pub use world::World;
 
@@ -40,6 +42,7 @@ pub fn plan_of(
         now,
         overrides: &Default::default(),
         identity: &crate::ports::identity::Anonymous,
+        stored_keys: &Default::default(),
     };
     plan(&profiles, name, &inputs).expect("the fixture plans")
 }

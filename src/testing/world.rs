@@ -18,6 +18,9 @@ use crate::settings::Settings;
 pub struct World {
     pub sts: FakeSts,
     pub store: MemoryStore,
+    pub keys: super::MemoryKeys,
+    pub iam: super::FakeIam,
+    pub ask: super::ScriptedAsk,
     _dir: tempfile::TempDir,
     vars: Vars,
 }
@@ -47,6 +50,9 @@ impl World {
             vars,
             sts: FakeSts::default(),
             store: MemoryStore::new(),
+            keys: Default::default(),
+            iam: Default::default(),
+            ask: Default::default(),
         }
     }
 
@@ -77,6 +83,10 @@ impl World {
             picker: &NoPicker,
             identity: &crate::ports::identity::Anonymous,
             signin: &crate::testing::fakes::NoSignIn,
+            keys: &self.keys,
+            iam: &self.iam,
+            ask: &self.ask,
+            stored: Default::default(),
         };
         let outcome = crate::run(cli, &mut ctx);
         (
@@ -84,6 +94,11 @@ impl World {
             String::from_utf8(stdout).unwrap(),
             String::from_utf8(stderr).unwrap(),
         )
+    }
+
+    /// The credentials file of this world.
+    pub fn credentials_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("credentials")
     }
 
     pub fn calls(&self) -> usize {

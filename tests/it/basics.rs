@@ -100,12 +100,12 @@ fn the_request_carries_external_id_duration_and_region() {
 }
 
 #[test]
-fn static_keys_profile_exports_keys_without_token() {
+fn static_keys_profile_exports_keys_without_token_with_no_session() {
     let sb = Sandbox::new();
     sb.write_credentials(
         "[keys]\naws_access_key_id = AKIAKEYSONLY0001\naws_secret_access_key = it's $ecret\n",
     );
-    let out = sb.rolecall(&["export", "keys"]);
+    let out = sb.rolecall(&["export", "--no-session", "keys"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -115,7 +115,7 @@ fn static_keys_profile_exports_keys_without_token() {
     assert!(text.contains("unset AWS_SESSION_TOKEN\n"), "{text}");
     let out = sb.shell(
         "dash",
-        "eval \"$(rolecall export keys)\"; printf '%s|%s' \"$AWS_SECRET_ACCESS_KEY\" \"${AWS_SESSION_TOKEN-none}\"",
+        "eval \"$(rolecall export --no-session keys)\"; printf '%s|%s' \"$AWS_SECRET_ACCESS_KEY\" \"${AWS_SESSION_TOKEN-none}\"",
     );
     assert_eq!(stdout(&out), "it's $ecret|none");
 }
@@ -128,7 +128,7 @@ fn profile_comes_from_aws_profile_when_not_named() {
     );
     let out = sb
         .command(BIN)
-        .args(["export"])
+        .args(["export", "--no-session"])
         .env("AWS_PROFILE", "keys")
         .output()
         .unwrap();
@@ -176,7 +176,7 @@ fn exec_without_a_command_runs_the_users_shell() {
     std::fs::set_permissions(&fake_shell, std::fs::Permissions::from_mode(0o755)).unwrap();
     let out = sb
         .command(BIN)
-        .args(["exec", "keys"])
+        .args(["exec", "--no-session", "keys"])
         .env("SHELL", &fake_shell)
         .output()
         .unwrap();
@@ -194,6 +194,7 @@ fn exec_clears_stale_credentials_from_the_parent() {
         .command(BIN)
         .args([
             "exec",
+            "--no-session",
             "keys",
             "--",
             "sh",

@@ -101,13 +101,19 @@ fn each_failure_class_has_its_exit_code() {
     assert_eq!(code(&["export", "ghost"]), Some(3));
     assert_eq!(code(&["export", "--no-cache", "r"]), Some(4));
     assert_eq!(
-        code(&["exec", "default", "--", "/nonexistent/cmd"]),
+        code(&["exec", "--no-session", "default", "--", "/nonexistent/cmd"]),
         Some(127)
     );
     let plain = sb.home().join("not-a-program");
     std::fs::write(&plain, "data").unwrap();
     assert_eq!(
-        code(&["exec", "default", "--", plain.to_str().unwrap()]),
+        code(&[
+            "exec",
+            "--no-session",
+            "default",
+            "--",
+            plain.to_str().unwrap()
+        ]),
         Some(126)
     );
     let unreachable = Sandbox::with_endpoint(&format!("http://127.0.0.1:{}", free_port()));
@@ -246,11 +252,17 @@ fn hostile_input_gets_one_line_and_no_panic() {
     assert_eq!(requests(&s), 0);
 
     // exec: an empty program name, a script whose interpreter is missing, a NUL in a value.
-    refused(&sb.rolecall(&["exec", "default", "--", ""]), 2);
+    refused(
+        &sb.rolecall(&["exec", "--no-session", "default", "--", ""]),
+        2,
+    );
     let script = sb.home().join("badint");
     std::fs::write(&script, "#!/nonexistent/interpreter\n").unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let err = refused(&sb.rolecall(&["exec", "default", "--", "./badint"]), 126);
+    let err = refused(
+        &sb.rolecall(&["exec", "--no-session", "default", "--", "./badint"]),
+        126,
+    );
     assert!(err.contains("interpreter"), "{err}");
 }
 
@@ -351,7 +363,7 @@ fn a_leaked_completion_variable_and_a_directory_as_the_command_are_no_silent_no_
     let sb = Sandbox::with_endpoint("http://127.0.0.1:9");
     sb.write_credentials("[k]\naws_access_key_id = AKIALEAK00000001\naws_secret_access_key = s\n");
     let out = sb.rolecall_env(
-        &["export", "--format", "sh", "k"],
+        &["export", "--no-session", "--format", "sh", "k"],
         &[("ROLECALL_COMPLETE", "bash")],
     );
     assert!(
@@ -359,7 +371,7 @@ fn a_leaked_completion_variable_and_a_directory_as_the_command_are_no_silent_no_
         "{}",
         stderr(&out)
     );
-    let out = sb.rolecall(&["exec", "k", "--", "/tmp"]);
+    let out = sb.rolecall(&["exec", "--no-session", "k", "--", "/tmp"]);
     let err = refused(&out, 126);
     assert!(err.contains("cannot run /tmp: it is a directory"), "{err}");
 }
@@ -426,7 +438,10 @@ fn secrets_stay_out_of_core_dumps_and_other_processes_memory() {
     sb.write_credentials("[k]\naws_access_key_id = AKIACORE00000001\naws_secret_access_key = s\n");
     let out = sb
         .command(which("bash"))
-        .args(["-c", "ulimit -c; rolecall exec k -- bash -c 'ulimit -c'"])
+        .args([
+            "-c",
+            "ulimit -c; rolecall exec --no-session k -- bash -c 'ulimit -c'",
+        ])
         .output()
         .unwrap();
     let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();

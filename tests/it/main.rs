@@ -9,6 +9,7 @@ mod cache;
 mod console;
 mod doctor;
 mod hardening;
+mod keys;
 mod layers;
 mod profiles;
 mod server;

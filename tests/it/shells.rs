@@ -247,7 +247,7 @@ fn cmd_refuses_values_it_cannot_carry_and_prints_nothing() {
         "[plain]\naws_access_key_id = AKIAPLAIN0000001\naws_secret_access_key = abc/def+ghi=\n",
     );
     sb.write_config("[profile plain]\nregion = eu-west-1\n");
-    let out = sb.rolecall(&["export", "--format", "cmd", "plain"]);
+    let out = sb.rolecall(&["export", "--no-session", "--format", "cmd", "plain"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -337,7 +337,7 @@ fn init_functions_use_and_unset_in_bash_zsh_and_fish() {
         "[keys]\naws_access_key_id = AKIAINIT00000001\naws_secret_access_key = s3cr'et\n",
     );
     sb.write_config("[profile keys]\nregion = eu-north-1\n");
-    let posix = "eval \"$(rolecall init SHELL)\" || exit 9\nrolecall use keys || exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_REGION $ROLECALL_PROFILE\"\nrolecall use --unset || exit 7\necho \"${AWS_ACCESS_KEY_ID-gone} ${ROLECALL_PROFILE-gone}\"\nrolecall use nope 2>/dev/null; echo \"status $?\"\nrolecall --version | cut -d' ' -f1\n";
+    let posix = "eval \"$(rolecall init SHELL)\" || exit 9\nrolecall use --no-session keys || exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_REGION $ROLECALL_PROFILE\"\nrolecall use --unset || exit 7\necho \"${AWS_ACCESS_KEY_ID-gone} ${ROLECALL_PROFILE-gone}\"\nrolecall use nope 2>/dev/null; echo \"status $?\"\nrolecall --version | cut -d' ' -f1\n";
     for (shell, init, pre) in [
         ("bash", "bash", vec![]),
         ("zsh", "zsh", vec![]),
@@ -352,7 +352,7 @@ fn init_functions_use_and_unset_in_bash_zsh_and_fish() {
             stderr(&out)
         );
     }
-    let fish = "rolecall init fish | source; or exit 9\nrolecall use keys; or exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_REGION $ROLECALL_PROFILE\"\nrolecall use --unset; or exit 7\nset -q AWS_ACCESS_KEY_ID; or echo gone\nrolecall use nope 2>/dev/null; echo \"status $status\"\nrolecall --version | cut -d' ' -f1\n";
+    let fish = "rolecall init fish | source; or exit 9\nrolecall use --no-session keys; or exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_REGION $ROLECALL_PROFILE\"\nrolecall use --unset; or exit 7\nset -q AWS_ACCESS_KEY_ID; or echo gone\nrolecall use nope 2>/dev/null; echo \"status $status\"\nrolecall --version | cut -d' ' -f1\n";
     let out = run_shell(&sb, "fish", &[], fish);
     assert_eq!(
         stdout(&out),
@@ -370,14 +370,14 @@ fn init_functions_evaluate_only_statements() {
     );
     // A region that is code in every shell, shown by --dry-run and --help-like output.
     sb.write_config("[profile keys]\nregion = x;touch PWNED (touch PWNED) $(touch PWNED)\n");
-    let posix = "set -u\nshopt -s expand_aliases 2>/dev/null\nalias command='echo ALIASED'\nalias rolecall='\\rolecall'\neval \"$(rolecall init SHELL)\" || exit 9\nrolecall >/dev/null 2>&1\nrolecall use keys --dry-run | head -1\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use --help | head -1\nrolecall -v use keys 2>/dev/null || exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset || exit 7\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use -- -dash || exit 6\necho \"$ROLECALL_PROFILE\"\n";
+    let posix = "set -u\nshopt -s expand_aliases 2>/dev/null\nalias command='echo ALIASED'\nalias rolecall='\\rolecall'\neval \"$(rolecall init SHELL)\" || exit 9\nrolecall >/dev/null 2>&1\nrolecall use --no-session keys --dry-run | head -1\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use --help | head -1\nrolecall -v use --no-session keys 2>/dev/null || exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset || exit 7\necho \"[${AWS_ACCESS_KEY_ID-unset}]\"\nrolecall use --no-session -- -dash || exit 6\necho \"$ROLECALL_PROFILE\"\n";
     let expected = "# profile \"keys\": no STS call (x;touch PWNED (touch PWNED) $(touch PWNED), http://127.0.0.1:9)\n[unset]\nSet the profile's credentials in the current shell (needs the `rolecall init` function)\nAKIAINIT00000001 x;touch PWNED (touch PWNED) $(touch PWNED)\n[unset]\n-dash\n";
     for shell in ["bash", "zsh"] {
         let out = run_shell(&sb, shell, &[], &posix.replace("SHELL", shell));
         assert_eq!(stdout(&out), expected, "{shell}: {}", stderr(&out));
         assert_no_canary(&sb, shell);
     }
-    let fish = "rolecall init fish | source; or exit 9\nrolecall use keys --dry-run | head -1\nset -q AWS_ACCESS_KEY_ID; or echo '[unset]'\nrolecall use --help | head -1\nrolecall -v use keys 2>/dev/null; or exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset; or exit 7\nset -q AWS_ACCESS_KEY_ID; or echo '[unset]'\nrolecall use -- -dash; or exit 6\necho \"$ROLECALL_PROFILE\"\n";
+    let fish = "rolecall init fish | source; or exit 9\nrolecall use --no-session keys --dry-run | head -1\nset -q AWS_ACCESS_KEY_ID; or echo '[unset]'\nrolecall use --help | head -1\nrolecall -v use --no-session keys 2>/dev/null; or exit 8\necho \"$AWS_ACCESS_KEY_ID $AWS_REGION\"\nrolecall -q use --unset; or exit 7\nset -q AWS_ACCESS_KEY_ID; or echo '[unset]'\nrolecall use --no-session -- -dash; or exit 6\necho \"$ROLECALL_PROFILE\"\n";
     let out = run_shell(&sb, "fish", &[], fish);
     assert_eq!(stdout(&out), expected, "fish: {}", stderr(&out));
     assert_no_canary(&sb, "fish");
@@ -526,7 +526,7 @@ fn switching_to_a_profile_without_a_region_unsets_the_previous_region() {
     let check = "printf '[%s][%s][%s]' \"${AWS_REGION-unset}\" \"${AWS_DEFAULT_REGION-unset}\" \"$AWS_ACCESS_KEY_ID\"";
     for (shell, pre) in posix_shells() {
         let script = format!(
-            "eval \"$(rolecall export --format sh {quoted})\" && eval \"$(rolecall export --format sh plain)\" || exit 9; {check}"
+            "eval \"$(rolecall export --format sh {quoted})\" && eval \"$(rolecall export --no-session --format sh plain)\" || exit 9; {check}"
         );
         let out = run_shell(&sb, shell, &pre, &script);
         assert_eq!(
@@ -536,7 +536,7 @@ fn switching_to_a_profile_without_a_region_unsets_the_previous_region() {
             stderr(&out)
         );
     }
-    let script = "rolecall export --format fish \"$P\" | source; rolecall export --format fish plain | source; set -q AWS_REGION; or set -q AWS_DEFAULT_REGION; or echo none-left";
+    let script = "rolecall export --format fish \"$P\" | source; rolecall export --no-session --format fish plain | source; set -q AWS_REGION; or set -q AWS_DEFAULT_REGION; or echo none-left";
     let out = with_profile(&sb, "fish", script);
     assert_eq!(stdout(&out), "none-left\n", "{}", stderr(&out));
     // A region the user set before any rolecall profile is theirs: it stays.
@@ -544,7 +544,7 @@ fn switching_to_a_profile_without_a_region_unsets_the_previous_region() {
         &sb,
         "bash",
         &[],
-        "export AWS_REGION=ap-south-1; eval \"$(rolecall export --format sh plain)\"; printf '%s' \"$AWS_REGION\"",
+        "export AWS_REGION=ap-south-1; eval \"$(rolecall export --no-session --format sh plain)\"; printf '%s' \"$AWS_REGION\"",
     );
     assert_eq!(stdout(&out), "ap-south-1", "{}", stderr(&out));
 }
@@ -627,7 +627,7 @@ fn sh_output_read_by_fish_runs_nothing_and_keeps_every_value() {
         &sb,
         "fish",
         &[],
-        &format!("rolecall export --format sh p | source; {print}"),
+        &format!("rolecall export --no-session --format sh p | source; {print}"),
     );
     assert_eq!(stdout(&out), expected, "fish: {}", stderr(&out));
     assert_no_canary(&sb, "fish");
@@ -644,12 +644,12 @@ fn use_unset_puts_back_what_the_first_use_replaced() {
     let expected = "[eu-west-1][][AKIARESTORE000001]\n[ap-south-1][dev][unset][none]\n";
     for (shell, init) in [("bash", "bash"), ("zsh", "zsh"), ("dash", "sh")] {
         let script = format!(
-            "export AWS_REGION=ap-south-1 AWS_PROFILE=dev; eval \"$(rolecall init {init})\"; rolecall use p && echo \"[$AWS_REGION][$AWS_PROFILE][$AWS_ACCESS_KEY_ID]\"; rolecall use q; rolecall use --unset; echo \"{check}\""
+            "export AWS_REGION=ap-south-1 AWS_PROFILE=dev; eval \"$(rolecall init {init})\"; rolecall use --no-session p && echo \"[$AWS_REGION][$AWS_PROFILE][$AWS_ACCESS_KEY_ID]\"; rolecall use --no-session q; rolecall use --unset; echo \"{check}\""
         );
         let out = run_shell(&sb, shell, &[], &script);
         assert_eq!(stdout(&out), expected, "{shell}: {}", stderr(&out));
     }
-    let script = "set -gx AWS_REGION ap-south-1; set -gx AWS_PROFILE dev; rolecall init fish | source; rolecall use p; and echo \"[$AWS_REGION][$AWS_PROFILE][$AWS_ACCESS_KEY_ID]\"; rolecall use q; rolecall use --unset; set -q AWS_ACCESS_KEY_ID; or set AWS_ACCESS_KEY_ID unset; set -q ROLECALL_SAVED; or set ROLECALL_SAVED none; echo \"[$AWS_REGION][$AWS_PROFILE][$AWS_ACCESS_KEY_ID][$ROLECALL_SAVED]\"".to_string();
+    let script = "set -gx AWS_REGION ap-south-1; set -gx AWS_PROFILE dev; rolecall init fish | source; rolecall use --no-session p; and echo \"[$AWS_REGION][$AWS_PROFILE][$AWS_ACCESS_KEY_ID]\"; rolecall use --no-session q; rolecall use --unset; set -q AWS_ACCESS_KEY_ID; or set AWS_ACCESS_KEY_ID unset; set -q ROLECALL_SAVED; or set ROLECALL_SAVED none; echo \"[$AWS_REGION][$AWS_PROFILE][$AWS_ACCESS_KEY_ID][$ROLECALL_SAVED]\"".to_string();
     let out = run_shell(&sb, "fish", &[], &script);
     assert_eq!(stdout(&out), expected, "fish: {}", stderr(&out));
 }
@@ -664,7 +664,7 @@ fn an_output_file_cut_short_applies_nothing() {
     let file = sb.home().join("creds.sh");
     let out = sb
         .command(BIN)
-        .args(["export", "--format", "sh", "p"])
+        .args(["export", "--no-session", "--format", "sh", "p"])
         .stdout(std::fs::File::create(&file).unwrap())
         .output()
         .unwrap();

@@ -287,7 +287,7 @@ fn keys_only() -> Sandbox {
 fn dev_null_is_an_empty_file_as_for_the_aws_cli() {
     let sb = keys_only();
     let out = sb.rolecall_env(
-        &["export", "--format", "sh", "k"],
+        &["export", "--no-session", "--format", "sh", "k"],
         &[("AWS_CONFIG_FILE", "/dev/null")],
     );
     assert!(out.status.success(), "{}", stderr(&out));

@@ -2,6 +2,7 @@
 //! with ring), shared by STS and the platform credential providers. Nothing is built until
 //! the first call, so a run served from the cache starts no runtime and builds no client.
 
+pub mod iam;
 pub mod platform;
 pub mod sts;
 
@@ -43,6 +44,30 @@ impl Aws {
             })
             .clone()
     }
+}
+
+/// A caller's keys as the SDK clients take them (the secret copied only into the SDK's own
+/// zeroizing type).
+pub fn sdk_credentials(caller: &crate::domain::Credentials) -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::new(
+        caller.access_key_id.clone(),
+        caller.secret_access_key.expose().to_string(),
+        caller
+            .session_token
+            .as_ref()
+            .map(|t| t.expose().to_string()),
+        None,
+        "rolecall",
+    )
+}
+
+/// The run's time limits as the SDK clients take them.
+pub fn sdk_timeouts(t: &crate::ports::sts::Timeouts) -> aws_smithy_types::timeout::TimeoutConfig {
+    aws_smithy_types::timeout::TimeoutConfig::builder()
+        .connect_timeout(t.connect)
+        .operation_attempt_timeout(t.attempt)
+        .operation_timeout(t.operation)
+        .build()
 }
 
 /// What went wrong, in words: a transport failure, or what the endpoint answered.

@@ -4,7 +4,6 @@
 use std::rc::Rc;
 
 use aws_sdk_sts::config::retry::RetryConfig;
-use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -14,8 +13,8 @@ use super::Aws;
 use crate::domain::plan::StsEndpoint;
 use crate::domain::{Credentials, Secret};
 use crate::ports::sts::{
-    one_line, AssumeRoleRequest, SessionTokenRequest, Sts, StsError, StsErrorKind, Timeouts,
-    WebIdentityRequest, MAX_ATTEMPTS,
+    one_line, AssumeRoleRequest, Service, SessionTokenRequest, Sts, StsError, StsErrorKind,
+    Timeouts, WebIdentityRequest, MAX_ATTEMPTS,
 };
 
 /// The real STS, through aws-sdk-sts on the run's one lazy runtime.
@@ -54,27 +53,12 @@ impl SdkSts {
             .region(Region::new(endpoint.region.clone()))
             .http_client(http)
             .retry_config(RetryConfig::standard().with_max_attempts(attempts))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(self.timeouts.connect)
-                    .operation_attempt_timeout(self.timeouts.attempt)
-                    .operation_timeout(self.timeouts.operation)
-                    .build(),
-            );
+            .timeout_config(super::sdk_timeouts(&self.timeouts));
         if let Some(url) = &endpoint.url {
             config = config.endpoint_url(url.clone());
         }
         if let Some(caller) = caller {
-            config = config.credentials_provider(aws_sdk_sts::config::Credentials::new(
-                caller.access_key_id.clone(),
-                caller.secret_access_key.expose().to_string(),
-                caller
-                    .session_token
-                    .as_ref()
-                    .map(|t| t.expose().to_string()),
-                None,
-                "rolecall",
-            ));
+            config = config.credentials_provider(super::sdk_credentials(caller));
         }
         aws_sdk_sts::Client::from_conf(config.build())
     }
@@ -88,9 +72,13 @@ impl SdkSts {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        self.runtime()?
-            .block_on(call)
-            .map_err(|e| sdk_error(operation, e, endpoint, &self.timeouts))
+        self.runtime()?.block_on(call).map_err(|e| {
+            let url = endpoint.url.as_deref().map_or_else(
+                || format!("https://sts.{}.amazonaws.com", endpoint.region),
+                crate::domain::text::redact_url,
+            );
+            sdk_error(Service::Sts, operation, e, &url, &self.timeouts)
+        })
     }
 }
 
@@ -171,6 +159,20 @@ impl Sts for SdkSts {
         from_sdk(OP, output.credentials())
     }
 
+    fn get_caller_identity(
+        &self,
+        endpoint: &StsEndpoint,
+        caller: &Credentials,
+    ) -> Result<String, StsError> {
+        const OP: &str = "GetCallerIdentity";
+        let client = self.client(endpoint, Some(caller), false);
+        let output = self.send(OP, endpoint, client.get_caller_identity().send())?;
+        output
+            .arn()
+            .map(str::to_string)
+            .ok_or_else(|| StsError::new(StsErrorKind::BadAnswer, OP, "no ARN in the answer"))
+    }
+
     fn assume_role_with_web_identity(
         &self,
         endpoint: &StsEndpoint,
@@ -230,20 +232,37 @@ fn from_sdk(
     })
 }
 
-fn sdk_error<E>(
+/// An SDK failure of `service`'s `operation` at `url` (for transport errors), as an error
+/// of the port.
+pub(super) fn sdk_error<E>(
+    service: Service,
     operation: &'static str,
     error: SdkError<E, HttpResponse>,
-    endpoint: &StsEndpoint,
+    url: &str,
     limits: &Timeouts,
 ) -> StsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    // The URL the request went to, for transport errors.
-    let url = endpoint.url.as_deref().map_or_else(
-        || format!("https://sts.{}.amazonaws.com", endpoint.region),
-        crate::domain::text::redact_url,
-    );
+    let mut e = sdk_error_at(operation, error, url, limits);
+    e.service = service;
+    if service != Service::Sts {
+        e.message = e
+            .message
+            .replace("an STS response", &format!("an {service} response"));
+    }
+    e
+}
+
+fn sdk_error_at<E>(
+    operation: &'static str,
+    error: SdkError<E, HttpResponse>,
+    url: &str,
+    limits: &Timeouts,
+) -> StsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
     match &error {
         SdkError::ServiceError(service) => {
             let e = service.err();
@@ -270,6 +289,7 @@ where
                 (None, Some(_)) => String::new(),
             };
             StsError {
+                service: Service::Sts,
                 kind,
                 operation,
                 code,

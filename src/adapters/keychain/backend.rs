@@ -16,6 +16,10 @@ pub const SERVICE: &str = "rolecall";
 /// locked collection may wait for an unlock prompt that never comes on a headless machine).
 pub const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long one keychain operation on long-term keys may take: enough for the person to
+/// answer an unlock prompt.
+pub const KEYS_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Raw secret storage: bytes under a key.
 pub trait Backend: Send + Sync {
     fn name(&self) -> String;
@@ -71,6 +75,8 @@ fn probe<B: Backend + ?Sized>(backend: &B) -> Result<(), StoreError> {
 /// One keyring-core store.
 pub struct Keychain {
     name: &'static str,
+    /// The service name entries are stored under ([`SERVICE`] for sessions).
+    service: &'static str,
     store: Arc<CredentialStore>,
     /// The platform's size limit for one secret (Windows), if any.
     max_part: Option<usize>,
@@ -87,10 +93,17 @@ impl Keychain {
     ) -> Self {
         Self {
             name,
+            service: SERVICE,
             store,
             max_part,
             labels,
         }
+    }
+
+    /// The same store, for entries under another service name.
+    pub fn with_service(mut self, service: &'static str) -> Self {
+        self.service = service;
+        self
     }
 
     fn entry(&self, user: &str, label: Option<&str>) -> Result<Entry, StoreError> {
@@ -98,7 +111,7 @@ impl Keychain {
             .filter(|_| self.labels)
             .map(|l| HashMap::from([("label", l)]));
         self.store
-            .build(SERVICE, user, modifiers.as_ref())
+            .build(self.service, user, modifiers.as_ref())
             .map_err(|e| self.error(e))
     }
 
@@ -210,12 +223,15 @@ impl Backend for Keychain {
     }
 
     fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
-        match self.store.search(&HashMap::from([("service", SERVICE)])) {
+        match self
+            .store
+            .search(&HashMap::from([("service", self.service)]))
+        {
             Ok(entries) => Ok(Some(
                 entries
                     .iter()
                     .filter_map(|e| e.get_specifiers())
-                    .filter(|(service, _)| service == SERVICE)
+                    .filter(|(service, _)| service == self.service)
                     .map(|(_, user)| user)
                     .collect(),
             )),

@@ -8,6 +8,7 @@ pub mod backend;
 pub mod codec;
 #[cfg(target_os = "linux")]
 mod kernel;
+pub mod keys;
 mod none;
 pub mod sessions;
 pub mod statedir;
@@ -17,6 +18,7 @@ pub use none::NoStore;
 pub use statedir::StateDir;
 
 use crate::domain::Vars;
+use crate::ports::keys::{KeyStore, NoKeys};
 use crate::ports::store::{SessionStore, StoreError};
 use crate::settings::Settings;
 
@@ -39,9 +41,25 @@ pub fn open(settings: &Settings, vars: &Vars) -> Result<Box<dyn SessionStore>, S
     }
 }
 
+/// Opens the store of long-term keys: the durable keychain `ROLECALL_KEYRING` allows, with
+/// its index in the state directory. Never the kernel keyring, which forgets at logout.
+pub fn open_keys(settings: &Settings, vars: &Vars) -> Box<dyn KeyStore> {
+    let choice = settings.keyring.as_str();
+    if choice == "none" {
+        return Box::new(NoKeys(
+            "ROLECALL_KEYRING=none keeps nothing in a keychain, so long-term keys cannot be stored; unset it".into(),
+        ));
+    }
+    let state = StateDir::locate(settings.state_dir.as_deref(), vars);
+    match platform::durable_keys(choice) {
+        Ok(backend) => Box::new(keys::KeychainKeys::new(backend, state)),
+        Err(why) => Box::new(NoKeys(why)),
+    }
+}
+
 #[cfg(target_os = "linux")]
 mod platform {
-    use super::backend::{Backend, Keychain, KEYCHAIN_TIMEOUT};
+    use super::backend::{Backend, Keychain, KEYCHAIN_TIMEOUT, KEYS_TIMEOUT};
     use super::tiers::{Bounded, Layered, Lazy};
     use crate::ports::store::StoreError;
 
@@ -65,6 +83,31 @@ mod platform {
             Lazy::new("Secret Service", secret_service),
             KEYCHAIN_TIMEOUT,
         ))
+    }
+
+    fn secret_service_keys() -> Result<Box<dyn Backend>, StoreError> {
+        let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| {
+            StoreError(format!(
+                "the Secret Service is unavailable: {e}; long-term keys are kept only in a durable keychain, so start gnome-keyring, KeePassXC or another Secret Service"
+            ))
+        })?;
+        Ok(Box::new(
+            Keychain::new("Secret Service", store, None, true)
+                .with_service(super::keys::KEYS_SERVICE),
+        ))
+    }
+
+    /// The keychain for long-term keys: the Secret Service, given time for an unlock prompt.
+    pub fn durable_keys(choice: &str) -> Result<Box<dyn Backend>, String> {
+        match choice {
+            "auto" | "secret-service" => Ok(Box::new(Bounded::new(
+                Lazy::new("Secret Service", secret_service_keys),
+                KEYS_TIMEOUT,
+            ))),
+            _ => Err(format!(
+                "ROLECALL_KEYRING={choice} is the kernel keyring, which forgets everything at logout, so long-term keys are not kept there; use ROLECALL_KEYRING=auto or secret-service with a Secret Service running"
+            )),
+        }
     }
 
     pub fn backend(choice: &str) -> Option<Box<dyn Backend>> {
@@ -96,6 +139,22 @@ mod platform {
             store,
             None,
             false,
+        )))
+    }
+
+    fn keychain_keys() -> Result<Box<dyn Backend>, StoreError> {
+        let store = apple_native_keyring_store::keychain::Store::new()
+            .map_err(|e| StoreError(format!("macOS keychain: {}", e.to_string())))?;
+        Ok(Box::new(
+            Keychain::new("macOS Keychain", store, None, false)
+                .with_service(super::keys::KEYS_SERVICE),
+        ))
+    }
+
+    pub fn durable_keys(_choice: &str) -> Result<Box<dyn Backend>, String> {
+        Ok(Box::new(Bounded::new(
+            Lazy::new("macOS Keychain", keychain_keys),
+            super::backend::KEYS_TIMEOUT,
         )))
     }
 
@@ -132,6 +191,22 @@ mod platform {
         )))
     }
 
+    fn credential_manager_keys() -> Result<Box<dyn Backend>, StoreError> {
+        let store = windows_native_keyring_store::Store::new()
+            .map_err(|e| StoreError(format!("credential manager: {}", e.to_string())))?;
+        Ok(Box::new(
+            Keychain::new("Windows Credential Manager", store, Some(MAX_BLOB), false)
+                .with_service(super::keys::KEYS_SERVICE),
+        ))
+    }
+
+    pub fn durable_keys(_choice: &str) -> Result<Box<dyn Backend>, String> {
+        Ok(Box::new(Lazy::new(
+            "Windows Credential Manager",
+            credential_manager_keys,
+        )))
+    }
+
     pub fn backend(choice: &str) -> Option<Box<dyn Backend>> {
         match choice {
             "auto" | "credential-manager" => Some(Box::new(Lazy::new(
@@ -151,5 +226,9 @@ mod platform {
 
     pub fn backend(_choice: &str) -> Option<Box<dyn Backend>> {
         None
+    }
+
+    pub fn durable_keys(_choice: &str) -> Result<Box<dyn Backend>, String> {
+        Err("this platform has no keychain rolecall can keep long-term keys in".into())
     }
 }

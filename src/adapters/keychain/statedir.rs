@@ -60,7 +60,7 @@ impl StateDir {
     }
 
     /// The directory `name` under the root, created private (0700) if needed.
-    fn private_dir(&self, name: &str) -> Result<PathBuf, StoreError> {
+    pub(super) fn private_dir(&self, name: &str) -> Result<PathBuf, StoreError> {
         let dir = self.root.join(name);
         for d in [&self.root, &dir] {
             make_private_dir(d).map_err(|e| {
@@ -99,6 +99,27 @@ impl StateDir {
         write().map_err(|e| {
             let _ = fs::remove_file(&tmp);
             StoreError(format!("cannot update the session index: {}", e))
+        })
+    }
+
+    /// Writes `bytes` as `DIR/NAME` (0600) in one step: a temporary file, synced, renamed.
+    pub(super) fn write_atomic(
+        &self,
+        dir: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        let dir = self.private_dir(dir)?;
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let write = || -> io::Result<()> {
+            let mut f = private_file(&tmp, true)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            fs::rename(&tmp, dir.join(name))
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            StoreError(format!("cannot write {}: {}", dir.join(name).display(), e))
         })
     }
 

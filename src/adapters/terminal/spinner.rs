@@ -110,4 +110,8 @@ impl Sts for Spinning<'_> {
         let _s = self.spin("getting a federated session for the console".into());
         self.inner.get_federation_token(e, c, name, seconds)
     }
+
+    fn get_caller_identity(&self, e: &StsEndpoint, c: &Credentials) -> Result<String, StsError> {
+        self.inner.get_caller_identity(e, c)
+    }
 }

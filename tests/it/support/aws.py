@@ -1,6 +1,8 @@
 """Small AWS client for the tests, talking to the moto server at $AWS_ENDPOINT_URL only.
 
   aws.py user NAME          create an IAM user with an access key; prints {"id":…, "secret":…}
+  aws.py keys NAME          the ids of an IAM user's access keys, as a JSON list
+  aws.py addkey NAME        another access key for the user; prints {"id":…, "secret":…}
   aws.py role NAME          create a role (trusting anyone); prints its ARN
   aws.py whoami             GetCallerIdentity with the AWS_* credentials in the environment
   aws.py count ACTION [SUB] count recorded requests for ACTION whose body contains SUB
@@ -54,6 +56,13 @@ def main() -> None:
         iam = admin("iam")
         iam.create_user(UserName=sys.argv[2])
         key = iam.create_access_key(UserName=sys.argv[2])["AccessKey"]
+        print(json.dumps({"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
+    elif cmd == "keys":
+        iam = admin("iam")
+        meta = iam.list_access_keys(UserName=sys.argv[2])["AccessKeyMetadata"]
+        print(json.dumps(sorted(k["AccessKeyId"] for k in meta)))
+    elif cmd == "addkey":
+        key = admin("iam").create_access_key(UserName=sys.argv[2])["AccessKey"]
         print(json.dumps({"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
     elif cmd == "role":
         iam = admin("iam")

@@ -217,6 +217,20 @@ impl Sandbox {
         }
     }
 
+    /// The ids of an IAM user's access keys in moto, sorted.
+    pub fn access_keys(&self, user: &str) -> Vec<String> {
+        serde_json::from_str(&self.aws(&["keys", user])).unwrap()
+    }
+
+    /// Another access key for an IAM user in moto.
+    pub fn add_key(&self, user: &str) -> Keys {
+        let v: serde_json::Value = serde_json::from_str(&self.aws(&["addkey", user])).unwrap();
+        Keys {
+            id: v["id"].as_str().unwrap().into(),
+            secret: v["secret"].as_str().unwrap().into(),
+        }
+    }
+
     /// A role in moto; returns its ARN.
     pub fn role(&self, name: &str) -> String {
         self.aws(&["role", name])

@@ -1,0 +1,163 @@
+//! Long-term keys in the durable keychain (never the kernel keyring alone: it forgets them at
+//! logout), under their own service name so that `clear-cache` never sees them, with a
+//! non-secret index in `STATE/keys/` (one file per profile: `{"profile", "access_key_id"}`).
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
+
+use super::backend::Backend;
+use super::statedir::StateDir;
+use crate::domain::keys::StoredKeys;
+use crate::domain::{Credentials, Secret};
+use crate::ports::keys::KeyStore;
+use crate::ports::store::StoreError;
+
+/// The keychain service name of stored keys (sessions are under `rolecall`).
+pub const KEYS_SERVICE: &str = "rolecall-keys";
+
+#[derive(Serialize, Deserialize)]
+struct IndexFile {
+    profile: String,
+    access_key_id: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    #[serde(rename = "AccessKeyId")]
+    access_key_id: String,
+    #[serde(rename = "SecretAccessKey")]
+    secret_access_key: String,
+}
+
+pub struct KeychainKeys {
+    backend: Box<dyn Backend>,
+    state: StateDir,
+}
+
+impl KeychainKeys {
+    pub fn new(backend: Box<dyn Backend>, state: StateDir) -> Self {
+        Self { backend, state }
+    }
+
+    /// The keychain entry's name: the profile, after this state directory's name space (so
+    /// two set-ups of one user never share keys by accident).
+    fn entry(&self, profile: &str) -> String {
+        format!("{}{profile}", namespace(&self.state))
+    }
+}
+
+/// `NS:`, from the state directory's path.
+fn namespace(state: &StateDir) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(state.root().to_string_lossy().as_bytes());
+    format!(
+        "{:02x}{:02x}{:02x}{:02x}:",
+        hash[0], hash[1], hash[2], hash[3]
+    )
+}
+
+/// The index file of a profile: a digest, since a profile name may hold any character.
+fn index_name(profile: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(profile.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl KeyStore for KeychainKeys {
+    fn describe(&self) -> String {
+        format!(
+            "{} (service {KEYS_SERVICE}; index in {})",
+            self.backend.name(),
+            self.state.root().join("keys").display()
+        )
+    }
+
+    fn index(&self) -> StoredKeys {
+        let mut keys = StoredKeys::default();
+        let Ok(dir) = std::fs::read_dir(self.state.root().join("keys")) else {
+            return keys;
+        };
+        for entry in dir.filter_map(Result::ok) {
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(entry.path()) else {
+                continue;
+            };
+            if let Ok(file) = serde_json::from_slice::<IndexFile>(&bytes) {
+                if index_name(&file.profile) == name.to_string_lossy() {
+                    keys.0.insert(file.profile, file.access_key_id);
+                }
+            }
+        }
+        keys
+    }
+
+    fn get(&self, profile: &str) -> Result<Option<Credentials>, StoreError> {
+        let Some(mut bytes) = self.backend.get(&self.entry(profile))? else {
+            return Ok(None);
+        };
+        let parsed = serde_json::from_slice::<Stored>(&bytes);
+        bytes.zeroize();
+        match parsed {
+            Ok(mut stored) => {
+                let creds = Credentials {
+                    access_key_id: stored.access_key_id.clone(),
+                    secret_access_key: Secret::new(stored.secret_access_key.as_str()),
+                    session_token: None,
+                    expiration: None,
+                };
+                stored.secret_access_key.zeroize();
+                Ok(Some(creds))
+            }
+            Err(_) => Err(StoreError(format!(
+                "{}: the keys stored for profile \"{profile}\" are malformed; add them again with \"rolecall keys add {profile}\"",
+                self.backend.name()
+            ))),
+        }
+    }
+
+    fn put(&self, profile: &str, keys: &Credentials) -> Result<(), StoreError> {
+        let mut bytes = serde_json::to_vec(&Stored {
+            access_key_id: keys.access_key_id.clone(),
+            secret_access_key: keys.secret_access_key.expose().to_string(),
+        })
+        .map_err(|e| StoreError(e.to_string()))?;
+        let set = self.backend.set(
+            &self.entry(profile),
+            &format!("rolecall keys for profile {profile}"),
+            &bytes,
+        );
+        bytes.zeroize();
+        set?;
+        let index = serde_json::to_vec(&IndexFile {
+            profile: profile.to_string(),
+            access_key_id: keys.access_key_id.clone(),
+        })
+        .map_err(|e| StoreError(e.to_string()))?;
+        if let Err(e) = self
+            .state
+            .write_atomic("keys", &index_name(profile), &index)
+        {
+            // Keys the index does not name would never be used: take them out again.
+            let _ = self.backend.delete(&self.entry(profile));
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn remove(&self, profile: &str) -> Result<(), StoreError> {
+        self.backend.delete(&self.entry(profile))?;
+        match std::fs::remove_file(self.state.root().join("keys").join(index_name(profile))) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StoreError(format!(
+                "cannot update the key index in {}: {e}",
+                self.state.root().display()
+            ))),
+        }
+    }
+}

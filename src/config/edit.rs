@@ -1,0 +1,197 @@
+//! Byte-exact edits of a config or credentials file's text: only the lines of one profile's
+//! `aws_access_key_id` and `aws_secret_access_key` change (taken out, or given new values);
+//! every other byte (other profiles, comments, blank lines, order, line ends) stays. Pure:
+//! the caller reads and writes the file.
+
+use super::file::{parse, parse_header, ParseError};
+
+const KEY_NAMES: [&str; 2] = ["aws_access_key_id", "aws_secret_access_key"];
+
+/// Which section headers hold a profile: `[NAME]` in the credentials file; `[profile NAME]`
+/// (or `[default]`) in the config file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Where {
+    Credentials,
+    Config,
+}
+
+fn holds(header: &str, profile: &str, file: Where) -> bool {
+    match file {
+        Where::Credentials => header == profile,
+        Where::Config => {
+            let named = header
+                .strip_prefix("profile")
+                .filter(|rest| rest.starts_with([' ', '\t']))
+                .map(str::trim);
+            named == Some(profile) || (profile == "default" && header == "default")
+        }
+    }
+}
+
+/// The file's lines, each with its line end.
+fn lines(text: &str) -> Vec<&str> {
+    text.split_inclusive('\n').collect()
+}
+
+/// 0-based indices of the key lines of `profile`.
+fn key_lines(text: &str, profile: &str, file: Where) -> Result<Vec<usize>, ParseError> {
+    Ok(parse(text)?
+        .iter()
+        .filter(|s| holds(&s.header, profile, file))
+        .flat_map(|s| s.properties.iter())
+        .filter(|(k, _)| KEY_NAMES.contains(&k.as_str()))
+        .map(|(_, p)| p.line - 1)
+        .collect())
+}
+
+/// The header of the section a line opens, if it opens one.
+fn header_of(line: &str) -> Option<String> {
+    let trimmed = line.trim_start_matches('\u{feff}').trim();
+    trimmed
+        .starts_with('[')
+        .then(|| parse_header(trimmed))
+        .flatten()
+}
+
+/// The text without `profile`'s key lines, and without a header of that profile under which
+/// nothing but blank lines would remain. `None` when the profile has no key lines.
+pub fn remove_keys(text: &str, profile: &str, file: Where) -> Result<Option<String>, ParseError> {
+    let drop = key_lines(text, profile, file)?;
+    if drop.is_empty() {
+        return Ok(None);
+    }
+    let all = lines(text);
+    let mut keep = vec![true; all.len()];
+    for i in drop {
+        keep[i] = false;
+    }
+    let mut i = 0;
+    while i < all.len() {
+        let Some(header) = header_of(all[i]) else {
+            i += 1;
+            continue;
+        };
+        let end = (i + 1..all.len())
+            .find(|&j| header_of(all[j]).is_some())
+            .unwrap_or(all.len());
+        let empty = (i + 1..end).all(|j| !keep[j] || all[j].trim().is_empty());
+        if holds(&header, profile, file) && empty {
+            keep[i] = false;
+        }
+        i = end;
+    }
+    Ok(Some(
+        all.iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(l, _)| *l)
+            .collect(),
+    ))
+}
+
+/// The text with new values for `profile`'s key lines (each line's key, spacing, comment and
+/// line end kept). `None` when the profile has no key lines.
+pub fn replace_keys(
+    text: &str,
+    profile: &str,
+    file: Where,
+    access_key_id: &str,
+    secret_access_key: &str,
+) -> Result<Option<String>, ParseError> {
+    let sections = parse(text)?;
+    let mut changes: Vec<(usize, &str, &str)> = Vec::new();
+    for section in sections.iter().filter(|s| holds(&s.header, profile, file)) {
+        for (key, property) in &section.properties {
+            let new = match key.as_str() {
+                "aws_access_key_id" => access_key_id,
+                "aws_secret_access_key" => secret_access_key,
+                _ => continue,
+            };
+            changes.push((property.line - 1, property.value.as_str(), new));
+        }
+    }
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    let mut all: Vec<String> = lines(text).into_iter().map(str::to_string).collect();
+    for (i, old, new) in changes {
+        let line = &all[i];
+        let Some(eq) = line.find(['=', ':']) else {
+            continue;
+        };
+        let (head, tail) = line.split_at(eq + 1);
+        all[i] = match tail.find(old).filter(|_| !old.is_empty()) {
+            Some(at) => format!("{head}{}{new}{}", &tail[..at], &tail[at + old.len()..]),
+            None => {
+                let end = &tail[tail.trim_end_matches(['\r', '\n']).len()..];
+                format!("{head} {new}{end}")
+            }
+        };
+    }
+    Ok(Some(all.concat()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "# my keys\r\n[default]\r\naws_access_key_id = AKIADEFAULT0000000\r\naws_secret_access_key=s1 # old\r\nregion = eu-west-1\r\n\r\n[work]\naws_access_key_id = AKIAWORK00000000000\n\naws_secret_access_key = s2\n\n; trailing comment\n[other]\nx = 1\n";
+
+    #[test]
+    fn removes_exactly_the_key_lines() {
+        let out = remove_keys(FILE, "default", Where::Credentials)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            out,
+            FILE.replace(
+                "aws_access_key_id = AKIADEFAULT0000000\r\naws_secret_access_key=s1 # old\r\n",
+                ""
+            )
+        );
+    }
+
+    #[test]
+    fn a_header_with_only_blank_lines_left_goes_too() {
+        let out = remove_keys(FILE, "work", Where::Credentials)
+            .unwrap()
+            .unwrap();
+        // The comment stays, so it belongs to... the [work] block: the header stays too.
+        assert!(
+            out.contains("[work]\n\n\n; trailing comment\n[other]"),
+            "{out}"
+        );
+        let plain =
+            "[a]\nk = 1\n[work]\naws_access_key_id = X\naws_secret_access_key = Y\n\n[b]\nk = 2\n";
+        let out = remove_keys(plain, "work", Where::Credentials)
+            .unwrap()
+            .unwrap();
+        assert_eq!(out, "[a]\nk = 1\n\n[b]\nk = 2\n");
+    }
+
+    #[test]
+    fn config_sections_and_missing_profiles() {
+        let config = "[profile p]\naws_access_key_id = X\naws_secret_access_key = Y\nregion = r\n[p]\nk = v\n";
+        let out = remove_keys(config, "p", Where::Config).unwrap().unwrap();
+        assert_eq!(out, "[profile p]\nregion = r\n[p]\nk = v\n");
+        assert_eq!(remove_keys(config, "nope", Where::Config).unwrap(), None);
+    }
+
+    #[test]
+    fn replaces_values_in_place() {
+        let out = replace_keys(
+            FILE,
+            "default",
+            Where::Credentials,
+            "AKIANEW000000000000",
+            "n3w",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            out,
+            FILE.replace("AKIADEFAULT0000000", "AKIANEW000000000000")
+                .replace("=s1 # old", "=n3w # old")
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! The `KeyStore` port: long-term access keys kept in the durable OS keychain, with a
+//! non-secret index (profile → key id) that planning reads without unlocking anything.
+
+use crate::domain::keys::StoredKeys;
+use crate::domain::Credentials;
+use crate::ports::store::StoreError;
+
+pub trait KeyStore {
+    /// Where the keys live, for people (`Secret Service (index in …)`).
+    fn describe(&self) -> String;
+    /// The index: which profiles have keys, by key id. Never touches the keychain.
+    fn index(&self) -> StoredKeys;
+    /// The keys of `profile`; `None` when the keychain has none for it.
+    fn get(&self, profile: &str) -> Result<Option<Credentials>, StoreError>;
+    /// Stores (or replaces) the keys of `profile` in the keychain, then in the index.
+    fn put(&self, profile: &str, keys: &Credentials) -> Result<(), StoreError>;
+    /// Deletes the keys of `profile` from the keychain and the index.
+    fn remove(&self, profile: &str) -> Result<(), StoreError>;
+}
+
+/// No keychain for keys (`ROLECALL_KEYRING=none`, or a platform without one): nothing is
+/// stored, and storing says why.
+pub struct NoKeys(pub String);
+
+impl KeyStore for NoKeys {
+    fn describe(&self) -> String {
+        "no keychain".into()
+    }
+    fn index(&self) -> StoredKeys {
+        StoredKeys::default()
+    }
+    fn get(&self, _profile: &str) -> Result<Option<Credentials>, StoreError> {
+        Ok(None)
+    }
+    fn put(&self, _profile: &str, _keys: &Credentials) -> Result<(), StoreError> {
+        Err(StoreError(self.0.clone()))
+    }
+    fn remove(&self, _profile: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
