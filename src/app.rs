@@ -92,6 +92,12 @@ pub fn main() -> ExitCode {
     };
     let keys = crate::adapters::keychain::open_keys(&settings, &vars);
     let iam = crate::adapters::aws::iam::SdkIam::new(aws.clone(), timeouts);
+    let sso = crate::adapters::aws::sso::SdkSso::new(aws.clone(), timeouts);
+    let sso_tokens = crate::adapters::keychain::open_sso(&settings, &vars);
+    let authorize = crate::adapters::terminal::authorize::SystemAuthorize::new(
+        vars.clone(),
+        crate::adapters::terminal::prompt::person(),
+    );
     let outcome = {
         let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
         let mut ctx = Context {
@@ -112,6 +118,9 @@ pub fn main() -> ExitCode {
             iam: &iam,
             ask: &crate::adapters::terminal::prompt::TerminalAsk,
             stored: Default::default(),
+            sso: &sso,
+            sso_tokens: &sso_tokens,
+            authorize: &authorize,
         };
         crate::run(cli, &mut ctx)
     };

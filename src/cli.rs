@@ -8,7 +8,9 @@ use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use crate::printer::Verbosity;
 
 mod keys;
+mod sso;
 pub use keys::*;
+pub use sso::*;
 
 /// Turn an AWS profile into short-lived role credentials for your shell or your command.
 ///
@@ -58,6 +60,7 @@ impl Cli {
             Command::Console(a) => Some(&a.credentials.chatter),
             Command::ClearCache(a) => Some(&a.chatter),
             Command::Keys(a) => a.command.chatter(),
+            Command::Sso(a) => Some(a.command.chatter()),
             Command::List(_) | Command::Init(_) | Command::Completions(_) | Command::Doctor(_) => {
                 None
             }
@@ -111,6 +114,11 @@ pub enum Command {
         after_help = "Profiles whose keys are in the keychain use them first. exec, export and use hand out a one-hour GetSessionToken session of long-term keys, never the keys (--no-session passes the keys)."
     )]
     Keys(KeysArgs),
+    /// Sign in to IAM Identity Center (SSO), sign out, or print profiles for your accounts
+    #[command(
+        after_help = "exec, export and use sign in by themselves on a terminal when an SSO profile has no usable token."
+    )]
+    Sso(SsoArgs),
 }
 
 /// What `exec` and `export` share: which profile, and how to get its credentials.

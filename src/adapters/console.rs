@@ -3,7 +3,6 @@
 //! to the sign-in URL (then answers 404), so the sign-in token is in no process's argv.
 
 use std::convert::Infallible;
-use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -236,39 +235,10 @@ fn answer(
     response
 }
 
-/// `$BROWSER` (the first of a `:`-separated list; `%s` is the URL), else the platform's opener.
 fn launch_browser(url: &str, vars: &Vars) -> Result<(), SignInError> {
-    let (program, args): (String, Vec<String>) = match vars.non_empty("BROWSER") {
-        Some(list) => {
-            let first = list.split(':').next().unwrap_or(list);
-            let mut words = shlex::split(first)
-                .filter(|w| !w.is_empty())
-                .ok_or_else(|| {
-                    SignInError::Browser(format!("BROWSER={first:?} is not a command"))
-                })?;
-            if !words.iter().any(|w| w.contains("%s")) {
-                words.push("%s".into());
-            }
-            let words: Vec<String> = words.iter().map(|w| w.replace("%s", url)).collect();
-            (words[0].clone(), words[1..].to_vec())
-        }
-        None if cfg!(target_os = "macos") => ("open".into(), vec![url.into()]),
-        None if cfg!(windows) => (
-            "rundll32".into(),
-            vec!["url.dll,FileProtocolHandler".into(), url.into()],
-        ),
-        None => ("xdg-open".into(), vec![url.into()]),
-    };
-    Command::new(&program)
-        .args(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map(|_| ())
-        .map_err(|e| {
-            SignInError::Browser(format!(
-                "cannot start a browser ({program}: {e}); set BROWSER, or run again with --stdout and open the URL yourself"
-            ))
-        })
+    crate::adapters::terminal::browser::open(url, vars).map_err(|e| {
+        SignInError::Browser(format!(
+            "{e}, or run again with --stdout and open the URL yourself"
+        ))
+    })
 }

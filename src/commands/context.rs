@@ -42,6 +42,10 @@ pub struct Context<'a> {
     pub iam: &'a dyn Iam,
     /// Questions to the person at the terminal (`rolecall keys add`, confirmations).
     pub ask: &'a dyn Ask,
+    /// IAM Identity Center: the APIs, where tokens are kept, the browser and its callback.
+    pub sso: &'a dyn crate::ports::sso::Sso,
+    pub sso_tokens: &'a dyn crate::ports::sso::SsoTokens,
+    pub authorize: &'a dyn crate::ports::sso::Authorize,
     /// The key index, read once per run.
     pub stored: std::cell::OnceCell<StoredKeys>,
 }
@@ -103,6 +107,17 @@ impl<'a> Context<'a> {
             clock: self.clock,
             mfa: self.mfa,
             keys: self.keys,
+            sso: self.sso_deps(),
+        }
+    }
+
+    /// The ports the SSO steps act through.
+    pub fn sso_deps(&self) -> crate::execute::sso::SsoDeps<'a> {
+        crate::execute::sso::SsoDeps {
+            api: self.sso,
+            tokens: self.sso_tokens,
+            authorize: self.authorize,
+            clock: self.clock,
         }
     }
 }

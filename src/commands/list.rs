@@ -24,6 +24,11 @@ struct Row {
     source: Option<String>,
     region: Option<String>,
     mfa_serial: Option<String>,
+    /// An SSO profile's account and role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sso_account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sso_role_name: Option<String>,
     /// Where a profile's long-term keys live: `keychain` or `file`.
     #[serde(skip_serializing_if = "Option::is_none")]
     keys: Option<&'static str>,
@@ -48,6 +53,12 @@ pub(super) fn kind_and_source(p: Profile<'_>) -> (&'static str, Option<String>) 
             return ("web identity", Some("token file".into()));
         }
         return ("role", None);
+    }
+    if let Some(session) = p.get("sso_session") {
+        return ("sso", Some(format!("sso-session {session}")));
+    }
+    if let Some(url) = p.get("sso_start_url") {
+        return ("sso", Some(url.to_string()));
     }
     if p.get("aws_access_key_id").is_some() {
         return ("keys", Some("credentials file".into()));
@@ -94,7 +105,17 @@ fn rows(
             Row {
                 profile: p.name.to_string(),
                 kind,
-                role_arn: p.get("role_arn").map(str::to_string),
+                role_arn: p.get("role_arn").map(str::to_string).or_else(|| {
+                    (kind == "sso").then(|| {
+                        format!(
+                            "{}/{}",
+                            p.get("sso_account_id").unwrap_or("?"),
+                            p.get("sso_role_name").unwrap_or("?")
+                        )
+                    })
+                }),
+                sso_account_id: p.get("sso_account_id").map(str::to_string),
+                sso_role_name: p.get("sso_role_name").map(str::to_string),
                 source,
                 region: p.get("region").map(str::to_string),
                 mfa_serial: p.get("mfa_serial").map(str::to_string),

@@ -14,6 +14,7 @@ mod keys;
 mod keys_rotate;
 mod list;
 mod obtain;
+pub mod sso;
 pub mod use_;
 
 pub use context::Context;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Doctor(args) => doctor::run(args, ctx),
         Command::Console(args) => console::run(args, ctx),
         Command::Keys(args) => keys::run(args, ctx),
+        Command::Sso(args) => sso::run(args, ctx),
     }
 }
 

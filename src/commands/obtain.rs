@@ -187,6 +187,10 @@ pub fn obtain(
             expiration: temporary.then(|| ctx.clock.now()),
         };
         let changes = env::changes(&placeholder, &plan.target(), ctx.vars);
+        let sso_token = match &plan.source {
+            Source::Sso { role, .. } => Some(super::sso::token_state(ctx, role)),
+            _ => None,
+        };
         let text = dry_run::render(
             &plan,
             &dry_run::Facts {
@@ -197,6 +201,7 @@ pub fn obtain(
                 mfa_token: args.mfa_token.is_some(),
                 warnings: &warnings,
                 changes: &changes,
+                sso_token: sso_token.as_deref(),
             },
         );
         match plan_to {

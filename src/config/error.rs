@@ -43,6 +43,25 @@ pub enum ConfigError {
     IncludeTooDeep(String),
     #[error("credential_process loop: {}; a credential_process runs rolecall for a profile already on its own chain, so every run would start another; point it at another profile", .path.join(" -> "))]
     ProcessLoop { path: Vec<String> },
+    #[error("profile \"{profile}\" has sso_session = \"{session}\", but {config} has no [sso-session {session}] section; add it or fix the name")]
+    SsoSessionNotFound {
+        profile: String,
+        session: String,
+        config: String,
+    },
+    #[error("profile \"{profile}\" has {key} = {profile_value:?}, but its [sso-session {session}] has {session_value:?}; remove {key} from the profile (the session's value is used)")]
+    SsoMismatch {
+        profile: String,
+        key: &'static str,
+        profile_value: String,
+        session: String,
+        session_value: String,
+    },
+    #[error("profile \"{profile}\" is an IAM Identity Center profile without {missing}; add {missing} (\"rolecall sso profiles\" prints ready profiles)")]
+    SsoIncomplete {
+        profile: String,
+        missing: &'static str,
+    },
     #[error("profile \"{0}\" sets both source_profile and credential_source; keep only one")]
     BothSources(String),
     #[error("profile \"{0}\" has role_arn but neither source_profile nor credential_source; add one of them")]
@@ -123,6 +142,11 @@ impl ConfigError {
             ConfigError::IncompleteKeys { missing, .. } => format!("no {missing}"),
             ConfigError::InvalidValue { key, .. } => format!("invalid {key}"),
             ConfigError::UnknownCredentialSource { .. } => "unknown credential_source".into(),
+            ConfigError::SsoSessionNotFound { session, .. } => {
+                format!("sso-session \"{session}\" is missing")
+            }
+            ConfigError::SsoMismatch { key, .. } => format!("{key} disagrees with its sso-session"),
+            ConfigError::SsoIncomplete { missing, .. } => format!("no {missing}"),
             _ => return None,
         })
     }

@@ -51,6 +51,8 @@ pub struct Profiles {
     map: HashMap<String, RawProfile>,
     /// `[services NAME]` sections of the config file (endpoint overrides).
     services: HashMap<String, Section>,
+    /// `[sso-session NAME]` sections of the config file.
+    sso_sessions: HashMap<String, Section>,
     /// Profiles whose `include_profile` chain cannot be followed.
     includes: HashMap<String, IncludeProblem>,
     pub config_path: PathBuf,
@@ -123,6 +125,16 @@ impl Profiles {
                 raw.properties.extend(section.properties);
             } else if let Some(name) = section.header.strip_prefix("services ") {
                 profiles.services.insert(name.trim().to_string(), section);
+            } else if let Some(name) = section.header.strip_prefix("sso-session ") {
+                // Repeated headers merge, the later values winning, as for profiles.
+                let merged = profiles
+                    .sso_sessions
+                    .entry(name.trim().to_string())
+                    .or_insert_with(|| Section {
+                        header: section.header.clone(),
+                        properties: Vec::new(),
+                    });
+                merged.properties.extend(section.properties);
             }
         }
         profiles.includes = include::merge(&mut profiles.map);
@@ -183,6 +195,18 @@ impl Profiles {
     /// Profile names in file order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.order.iter().map(String::as_str)
+    }
+
+    /// The `[sso-session NAME]` section.
+    pub fn sso_session(&self, name: &str) -> Option<&Section> {
+        self.sso_sessions.get(name)
+    }
+
+    /// Every `[sso-session NAME]` name, sorted.
+    pub fn sso_session_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.sso_sessions.keys().map(String::as_str).collect();
+        names.sort();
+        names
     }
 
     /// The `[services NAME]` section a profile's `services = NAME` points at.

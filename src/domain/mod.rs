@@ -12,6 +12,7 @@ pub mod plan;
 pub mod process_json;
 pub mod secret;
 pub mod setting;
+pub mod sso;
 pub mod text;
 pub mod vars;
 

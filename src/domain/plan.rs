@@ -113,13 +113,18 @@ pub enum Source {
     },
     /// No caller credentials: the first step is `AssumeRoleWithWebIdentity`.
     WebIdentity,
+    /// IAM Identity Center: `GetRoleCredentials` with the session's token; cached by expiry.
+    Sso {
+        role: super::sso::SsoRole,
+        cache_key: String,
+    },
 }
 
 impl Source {
     /// The cache key of the source's own result, for a source whose result is cached.
     pub fn cache_key(&self) -> Option<&str> {
         match self {
-            Source::Process { cache_key, .. } => Some(cache_key),
+            Source::Process { cache_key, .. } | Source::Sso { cache_key, .. } => Some(cache_key),
             _ => None,
         }
     }
@@ -136,6 +141,7 @@ impl Source {
             Source::Container => "ecs-container".into(),
             Source::Process { cache_key, .. } => format!("process:{cache_key}"),
             Source::WebIdentity => "web-identity".into(),
+            Source::Sso { cache_key, .. } => format!("sso:{cache_key}"),
         }
     }
 
@@ -161,6 +167,7 @@ impl Source {
             }
             Source::InstanceMetadata => Some("it is assumed with the instance role's session"),
             Source::Container => Some("it is assumed with the task role's session"),
+            Source::Sso { .. } => Some("it is assumed with an IAM Identity Center role's session"),
             _ => None,
         }
     }
@@ -192,6 +199,12 @@ impl Source {
                 format!("credential_process of profile \"{profile}\"")
             }
             Source::WebIdentity => "a web identity token".into(),
+            Source::Sso { role, .. } => format!(
+                "IAM Identity Center role {} in account {} through {}",
+                role.role_name,
+                role.account_id,
+                role.session.describe()
+            ),
         }
     }
 }

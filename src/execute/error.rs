@@ -3,6 +3,7 @@
 use crate::domain::exit;
 use crate::ports::mfa::MfaError;
 use crate::ports::sources::SourceError;
+use crate::ports::sso::{SsoError, SsoErrorKind};
 use crate::ports::sts::StsError;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,18 @@ pub enum ExecuteError {
     /// The keychain holding long-term keys could not be read.
     #[error("cannot read the stored keys: {0}")]
     Keychain(String),
+    /// An SSO API refused or could not be reached.
+    #[error("{0}")]
+    Sso(SsoError),
+    /// No usable SSO token and nobody to sign in: the whole line, with the login hint.
+    #[error("{0}")]
+    SsoLoginNeeded(String),
+    /// A login that did not complete (no token is stored).
+    #[error("SSO login failed: {0}")]
+    SsoLoginFailed(String),
+    /// Ctrl-C during a login.
+    #[error("interrupted; no token stored")]
+    Interrupted,
     /// A broken invariant of rolecall itself.
     #[error("internal error: {0}; please report it")]
     Internal(String),
@@ -35,6 +48,11 @@ impl ExecuteError {
             ExecuteError::Source(_) | ExecuteError::Mfa(_) => exit::DENIED,
             ExecuteError::Unsendable(_) | ExecuteError::KeysMissing(_) => exit::CONFIG,
             ExecuteError::Keychain(_) => exit::FAILURE,
+            ExecuteError::Sso(e) if e.kind == SsoErrorKind::Unreachable => exit::UNAVAILABLE,
+            ExecuteError::Sso(_)
+            | ExecuteError::SsoLoginNeeded(_)
+            | ExecuteError::SsoLoginFailed(_) => exit::DENIED,
+            ExecuteError::Interrupted => 130,
             ExecuteError::Internal(_) => exit::FAILURE,
         }
     }

@@ -4,6 +4,7 @@
 
 mod error;
 mod mfa;
+pub mod sso;
 
 use time::{Duration, OffsetDateTime};
 
@@ -33,6 +34,7 @@ pub struct Deps<'a> {
     pub clock: &'a dyn Clock,
     pub mfa: &'a dyn MfaPrompt,
     pub keys: &'a dyn KeyStore,
+    pub sso: sso::SsoDeps<'a>,
 }
 
 /// One run's state while walking a plan.
@@ -162,6 +164,7 @@ impl Run<'_, '_, '_> {
             Source::InstanceMetadata => Ok(Some(self.deps.sources.instance_metadata()?)),
             Source::Container => Ok(Some(self.deps.sources.container()?)),
             Source::WebIdentity => Ok(None),
+            Source::Sso { role, cache_key } => self.sso_role(role, cache_key).map(Some),
             Source::Process {
                 profile,
                 command,
@@ -199,6 +202,65 @@ impl Run<'_, '_, '_> {
                 Ok(Some(creds))
             }
         }
+    }
+
+    /// An SSO profile's role credentials: cached like a session, else `GetRoleCredentials`
+    /// with the session's token (once across processes, under the session's lock).
+    fn sso_role(
+        &mut self,
+        role: &crate::domain::sso::SsoRole,
+        cache_key: &str,
+    ) -> Result<Credentials, ExecuteError> {
+        let window = self.policy.window(3600);
+        let profile = role.profile.as_str();
+        if let Some(c) = self.cached(cache_key, profile, window, self.deps.clock.now()) {
+            return Ok(c);
+        }
+        let _lock = self.lock(cache_key);
+        if let Some(c) = self.cached(cache_key, profile, window, self.deps.clock.now()) {
+            return Ok(c);
+        }
+        let token = sso::token(
+            self.deps.sso,
+            self.out,
+            &role.session,
+            &role.endpoints,
+            profile,
+        )?;
+        self.out.verbose(&format!(
+            "SSO GetRoleCredentials {} in account {} for profile \"{profile}\" (portal {})",
+            role.role_name,
+            role.account_id,
+            redact_url(&role.endpoints.portal_url())
+        ));
+        let creds = self
+            .deps
+            .sso
+            .api
+            .role_credentials(&role.endpoints, &token, &role.account_id, &role.role_name)
+            .map_err(|e| match e.kind {
+                crate::ports::sso::SsoErrorKind::Unauthorized => ExecuteError::SsoLoginNeeded(format!(
+                    "the SSO portal rejected the token of {} ({}); log in again: {}",
+                    role.session.describe(),
+                    e.message.trim_end_matches('.'),
+                    role.session.login_hint(profile)
+                )),
+                crate::ports::sso::SsoErrorKind::Forbidden => ExecuteError::SsoLoginNeeded(format!(
+                    "IAM Identity Center gives this sign-in no role {} in account {} (profile \"{profile}\"): {}; check sso_account_id and sso_role_name (\"rolecall sso profiles\" lists what you may use)",
+                    role.role_name,
+                    role.account_id,
+                    e.message.trim_end_matches('.')
+                )),
+                _ => ExecuteError::Sso(e),
+            })?;
+        self.check_usable(&creds, "GetRoleCredentials", profile)?;
+        self.check_fresh(&creds, "GetRoleCredentials", profile)?;
+        let label = Label {
+            profile,
+            session_name: None,
+        };
+        self.store(cache_key, label, &creds);
+        Ok(creds)
     }
 
     /// Makes the STS call of one step.

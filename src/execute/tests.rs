@@ -57,6 +57,12 @@ impl Harness {
             clock: &clock,
             mfa: &self.prompt,
             keys: &self.keys,
+            sso: crate::execute::sso::SsoDeps {
+                api: &crate::testing::FakeSso::default(),
+                tokens: &crate::testing::MemoryTokens::default(),
+                authorize: &crate::testing::NoAuthorize,
+                clock: &clock,
+            },
         };
         let mut out = Printer::new(&mut self.stderr, Verbosity::Verbose);
         let token = MfaToken::new(token.map(str::to_string));
@@ -383,6 +389,12 @@ fn store_write_failures_are_one_note_not_an_error() {
         clock: &FixedClock(NOW),
         mfa: &crate::testing::NoPrompt,
         keys: &crate::testing::MemoryKeys::default(),
+        sso: crate::execute::sso::SsoDeps {
+            api: &crate::testing::FakeSso::default(),
+            tokens: &crate::testing::MemoryTokens::default(),
+            authorize: &crate::testing::NoAuthorize,
+            clock: &FixedClock(NOW),
+        },
     };
     let c = execute(
         &p,

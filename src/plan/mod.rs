@@ -19,7 +19,7 @@ use crate::ports::identity::CallerIdentity;
 use crate::settings::Settings;
 use resolve::{resolve, session_name_char, RoleSettings, Root};
 
-pub use resolve::MAX_CHAIN;
+pub use resolve::{session_section, MAX_CHAIN};
 
 /// What a plan depends on besides the profiles.
 #[derive(Clone, Copy)]
@@ -110,6 +110,33 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
             command,
         },
         Root::WebIdentity => Source::WebIdentity,
+        Root::Sso {
+            profile,
+            session,
+            account_id,
+            role_name,
+        } => {
+            let source_profile = profiles.get(&profile).unwrap_or(top);
+            let endpoints = sso_endpoints(profiles, Some(source_profile), vars, &session.region);
+            let cache_key = digest(&[
+                "GetRoleCredentials",
+                &session.start_url,
+                session.name.as_deref().unwrap_or(""),
+                &account_id,
+                &role_name,
+                endpoints.portal.as_deref().unwrap_or(""),
+            ]);
+            Source::Sso {
+                role: crate::domain::sso::SsoRole {
+                    profile,
+                    session,
+                    account_id,
+                    role_name,
+                    endpoints,
+                },
+                cache_key,
+            }
+        }
     };
     let default_session = default_session_name(vars, now);
 
@@ -440,6 +467,44 @@ fn sts_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEn
             .or_else(|| profile.get("endpoint_url").map(str::to_string))
     };
     StsEndpoint { region, url }
+}
+
+/// Where the SSO portal and OIDC APIs are, as the SDKs find them: `AWS_ENDPOINT_URL_SSO` /
+/// `AWS_ENDPOINT_URL_SSO_OIDC`, then `AWS_ENDPOINT_URL`, then the profile's `services` section
+/// (`sso`, `sso_oidc`), else the session's region.
+pub fn sso_endpoints(
+    profiles: &Profiles,
+    profile: Option<Profile<'_>>,
+    vars: &Vars,
+    region: &str,
+) -> crate::domain::sso::SsoEndpoints {
+    let ignore = vars
+        .non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .or_else(|| profile?.get("ignore_configured_endpoint_urls"))
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let find = |variable: &str, service: &str| -> Option<String> {
+        if ignore {
+            return None;
+        }
+        vars.non_empty(variable)
+            .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
+            .map(str::to_string)
+            .or_else(|| {
+                let services = profiles.services(profile?.get("services")?)?;
+                services
+                    .get(service)?
+                    .sub
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == "endpoint_url")
+                    .map(|(_, v)| v.clone())
+            })
+    };
+    crate::domain::sso::SsoEndpoints {
+        region: region.to_string(),
+        portal: find("AWS_ENDPOINT_URL_SSO", "sso"),
+        oidc: find("AWS_ENDPOINT_URL_SSO_OIDC", "sso_oidc"),
+    }
 }
 
 /// Where `rolecall keys rotate` calls IAM: `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`, then

@@ -4,6 +4,7 @@
 use crate::config::{ConfigError, Profile, Profiles};
 use crate::domain::keys::StoredKeys;
 use crate::domain::plan::SessionTags;
+use crate::domain::sso::{SsoSession, DEFAULT_SCOPE};
 use crate::domain::{Credentials, Secret, Vars};
 
 /// The longest `source_profile` chain rolecall follows (the AWS CLI's own recursion gives up
@@ -34,6 +35,13 @@ pub enum Root {
     },
     /// No caller credentials: the first role is assumed with a web identity token.
     WebIdentity,
+    /// IAM Identity Center role credentials (endpoints are attached by the planner).
+    Sso {
+        profile: String,
+        session: SsoSession,
+        account_id: String,
+        role_name: String,
+    },
 }
 
 /// A role profile's settings before chaining rules apply.
@@ -81,7 +89,7 @@ pub fn resolve(
                     break Root::WebIdentity;
                 }
             }
-            break non_role_source(profile, stored)?;
+            break non_role_source(profiles, profile, stored)?;
         };
         let mut role = role_settings(profile, role_arn)?;
         match (
@@ -141,7 +149,16 @@ pub fn resolve(
 
 /// The credentials of a profile without `role_arn`: its keys, its `credential_process`, or the
 /// `AWS_ROLE_ARN` + `AWS_WEB_IDENTITY_TOKEN_FILE` variables, in the AWS CLI's order.
-fn non_role_source(profile: Profile<'_>, stored: &StoredKeys) -> Result<Root, ConfigError> {
+fn non_role_source(
+    profiles: &Profiles,
+    profile: Profile<'_>,
+    stored: &StoredKeys,
+) -> Result<Root, ConfigError> {
+    if stored.key_id(profile.name).is_none() {
+        if let Some(sso) = sso_source(profiles, profile)? {
+            return Ok(sso);
+        }
+    }
     if let Some(root) = own_keys(profile, stored)? {
         return Ok(root);
     }
@@ -187,6 +204,168 @@ fn environment_web_identity(
         role.session_name = session_name.map(str::to_string);
         role.mfa_serial = None;
         role
+    }))
+}
+
+/// The `[sso-session NAME]` section as a session; `own` gives the profile's own values, which
+/// may repeat the session's but not contradict them.
+pub fn session_section<'a>(
+    profiles: &Profiles,
+    name: &str,
+    session_name: &str,
+    own: &dyn Fn(&'static str) -> Option<&'a str>,
+) -> Result<SsoSession, ConfigError> {
+    let section =
+        profiles
+            .sso_session(session_name)
+            .ok_or_else(|| ConfigError::SsoSessionNotFound {
+                profile: name.to_string(),
+                session: session_name.to_string(),
+                config: profiles.config_path.display().to_string(),
+            })?;
+    let from_session = |key: &str| section.get(key).map(|p| p.value.trim().to_string());
+    let mut values = Vec::new();
+    for key in ["sso_start_url", "sso_region"] {
+        let value =
+            from_session(key)
+                .filter(|v| !v.is_empty())
+                .ok_or(ConfigError::SsoIncomplete {
+                    profile: name.to_string(),
+                    missing: if key == "sso_start_url" {
+                        "sso_start_url in its sso-session"
+                    } else {
+                        "sso_region in its sso-session"
+                    },
+                })?;
+        if let Some(mine) = own(key).filter(|m| m.trim() != value) {
+            return Err(ConfigError::SsoMismatch {
+                profile: name.to_string(),
+                key: if key == "sso_start_url" {
+                    "sso_start_url"
+                } else {
+                    "sso_region"
+                },
+                profile_value: mine.to_string(),
+                session: session_name.to_string(),
+                session_value: value,
+            });
+        }
+        values.push(value);
+    }
+    let scopes = from_session("sso_registration_scopes")
+        .map(|s| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| vec![DEFAULT_SCOPE.to_string()]);
+    let region = values.pop().unwrap_or_default();
+    let start_url = values.pop().unwrap_or_default();
+    Ok(SsoSession {
+        name: Some(session_name.to_string()),
+        start_url,
+        region,
+        scopes,
+    })
+}
+
+/// An IAM Identity Center profile's account, role and session: `sso_session` naming an
+/// `[sso-session]` section (whose values the profile may repeat, but not contradict), or the
+/// legacy `sso_start_url` + `sso_region` in the profile. `None`: not an SSO profile.
+pub fn sso_source(profiles: &Profiles, profile: Profile<'_>) -> Result<Option<Root>, ConfigError> {
+    let name = profile.name;
+    let own = |key: &'static str| profile.get(key);
+    let session = match own("sso_session") {
+        Some(session_name) => session_section(profiles, name, session_name, &own)?,
+        None => {
+            let (url, region) = (own("sso_start_url"), own("sso_region"));
+            if url.is_none() && region.is_none() {
+                if own("sso_account_id").is_some() || own("sso_role_name").is_some() {
+                    return Err(ConfigError::SsoIncomplete {
+                        profile: name.to_string(),
+                        missing: "sso_session (or sso_start_url and sso_region)",
+                    });
+                }
+                return Ok(None);
+            }
+            let (Some(url), Some(region)) = (url, region) else {
+                return Err(ConfigError::SsoIncomplete {
+                    profile: name.to_string(),
+                    missing: if url.is_none() {
+                        "sso_start_url"
+                    } else {
+                        "sso_region"
+                    },
+                });
+            };
+            SsoSession {
+                name: None,
+                start_url: url.trim().to_string(),
+                region: region.trim().to_string(),
+                scopes: Vec::new(),
+            }
+        }
+    };
+    let invalid = |key, value: &str, reason| ConfigError::InvalidValue {
+        profile: name.to_string(),
+        key,
+        value: value.to_string(),
+        reason,
+    };
+    if !session.start_url.starts_with("https://") && !session.start_url.starts_with("http://") {
+        return Err(invalid(
+            "sso_start_url",
+            &session.start_url,
+            "use the AWS access portal URL, such as https://my-org.awsapps.com/start",
+        ));
+    }
+    if session.region.is_empty()
+        || !session
+            .region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(invalid(
+            "sso_region",
+            &session.region,
+            "use a region name such as us-east-1",
+        ));
+    }
+    let account_id = own("sso_account_id").ok_or(ConfigError::SsoIncomplete {
+        profile: name.to_string(),
+        missing: "sso_account_id",
+    })?;
+    if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(
+            "sso_account_id",
+            account_id,
+            "use the 12-digit account number",
+        ));
+    }
+    let role_name = own("sso_role_name").ok_or(ConfigError::SsoIncomplete {
+        profile: name.to_string(),
+        missing: "sso_role_name",
+    })?;
+    if role_name.is_empty()
+        || role_name.len() > 64
+        || role_name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(invalid(
+            "sso_role_name",
+            role_name,
+            "use the permission set's role name, such as ReadOnly",
+        ));
+    }
+    Ok(Some(Root::Sso {
+        profile: name.to_string(),
+        session,
+        account_id: account_id.to_string(),
+        role_name: role_name.to_string(),
     }))
 }
 

@@ -10,5 +10,6 @@ pub mod keys;
 pub mod mfa;
 pub mod picker;
 pub mod sources;
+pub mod sso;
 pub mod store;
 pub mod sts;

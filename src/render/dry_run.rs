@@ -26,6 +26,8 @@ pub struct Facts<'a> {
     pub warnings: &'a [String],
     /// The variables the run will set and unset (values of secrets are never shown).
     pub changes: &'a [Change],
+    /// For an SSO source: the token's state in words (whose, how long, refreshable).
+    pub sso_token: Option<&'a str>,
 }
 
 /// Renders the plan.
@@ -79,6 +81,35 @@ pub fn render(plan: &Plan, facts: &Facts) -> String {
             ""
         }
     );
+    if let Source::Sso { role, cache_key } = &plan.source {
+        let cached = match policy.mode {
+            CacheMode::Use => SessionState::of(index, cache_key, now),
+            CacheMode::Bypass => SessionState::None,
+        };
+        let fresh =
+            matches!(cached, SessionState::Valid(e) if policy.fresh(e, now, policy.window(3600)));
+        let status = if start > 0 {
+            "not needed: a later session is cached".to_string()
+        } else if fresh {
+            format!("cached, {}", cached.text(now))
+        } else {
+            "calls the SSO portal".to_string()
+        };
+        let _ = writeln!(
+            out,
+            "  SSO: GetRoleCredentials {} in account {} through {} ({}, portal {}): {status}",
+            role.role_name,
+            role.account_id,
+            role.session.describe(),
+            role.session.region,
+            crate::domain::text::redact_url(&role.endpoints.portal_url())
+        );
+        if start == 0 && !fresh {
+            if let Some(token) = facts.sso_token {
+                let _ = writeln!(out, "  SSO token: {token}");
+            }
+        }
+    }
     // A cached step shows the name its session was made with, not the one a new call would use.
     let session_name = |i: usize, planned: &str| -> String {
         let step = &plan.steps[i];
@@ -257,6 +288,7 @@ mod tests {
             mfa_token,
             warnings: &[],
             changes: &[],
+            sso_token: None,
         }
     }
 

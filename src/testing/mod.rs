@@ -6,6 +6,7 @@ mod fakes;
 mod flows;
 mod keys;
 mod memory;
+mod sso;
 mod world;
 
 use time::macros::datetime;
@@ -14,6 +15,7 @@ use time::OffsetDateTime;
 pub use fakes::{CountingPrompt, FakeSources, FakeSts, FixedClock, NoPicker, NoPrompt};
 pub use keys::{FakeIam, MemoryKeys, ScriptedAsk};
 pub use memory::MemoryStore;
+pub use sso::{FakeSso, MemoryTokens, NoAuthorize};
 pub use world::World;
 
 use crate::config::Profiles;

@@ -21,6 +21,8 @@ pub struct World {
     pub keys: super::MemoryKeys,
     pub iam: super::FakeIam,
     pub ask: super::ScriptedAsk,
+    pub sso: super::FakeSso,
+    pub tokens: super::MemoryTokens,
     _dir: tempfile::TempDir,
     vars: Vars,
 }
@@ -53,6 +55,8 @@ impl World {
             keys: Default::default(),
             iam: Default::default(),
             ask: Default::default(),
+            sso: Default::default(),
+            tokens: Default::default(),
         }
     }
 
@@ -87,6 +91,9 @@ impl World {
             iam: &self.iam,
             ask: &self.ask,
             stored: Default::default(),
+            sso: &self.sso,
+            sso_tokens: &self.tokens,
+            authorize: &super::NoAuthorize,
         };
         let outcome = crate::run(cli, &mut ctx);
         (

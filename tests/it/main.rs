@@ -14,4 +14,5 @@ mod layers;
 mod profiles;
 mod server;
 mod shells;
+mod sso;
 mod ux;

@@ -4,6 +4,7 @@
 
 pub mod iam;
 pub mod platform;
+pub mod sso;
 pub mod sts;
 
 use std::cell::OnceCell;

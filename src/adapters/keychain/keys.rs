@@ -47,7 +47,7 @@ impl KeychainKeys {
 }
 
 /// `NS:`, from the state directory's path.
-fn namespace(state: &StateDir) -> String {
+pub(super) fn namespace(state: &StateDir) -> String {
     use sha2::{Digest, Sha256};
     let hash = Sha256::digest(state.root().to_string_lossy().as_bytes());
     format!(

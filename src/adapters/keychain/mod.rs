@@ -11,6 +11,7 @@ mod kernel;
 pub mod keys;
 mod none;
 pub mod sessions;
+pub mod sso;
 pub mod statedir;
 pub mod tiers;
 
@@ -41,6 +42,30 @@ pub fn open(settings: &Settings, vars: &Vars) -> Result<Box<dyn SessionStore>, S
     }
 }
 
+/// The service name of the durable entries: SSO tokens, or long-term keys.
+fn durable_service(sso: bool) -> &'static str {
+    if sso {
+        sso::SSO_SERVICE
+    } else {
+        keys::KEYS_SERVICE
+    }
+}
+
+/// Opens the store of SSO tokens and client registrations: the durable keychain (a refresh
+/// token lives for months), the AWS CLI's cache files beside it.
+pub fn open_sso(settings: &Settings, vars: &Vars) -> sso::SsoStore {
+    let state = StateDir::locate(settings.state_dir.as_deref(), vars);
+    let backend = match settings.keyring.as_str() {
+        "none" => Err("ROLECALL_KEYRING=none keeps nothing in a keychain, so rolecall's own SSO tokens cannot be kept; unset it, or sign in with aws sso login".to_string()),
+        choice => platform::durable_keys::<true>(choice),
+    };
+    sso::SsoStore::new(
+        backend,
+        state,
+        vars.home().join(".aws").join("sso").join("cache"),
+    )
+}
+
 /// Opens the store of long-term keys: the durable keychain `ROLECALL_KEYRING` allows, with
 /// its index in the state directory. Never the kernel keyring, which forgets at logout.
 pub fn open_keys(settings: &Settings, vars: &Vars) -> Box<dyn KeyStore> {
@@ -51,7 +76,7 @@ pub fn open_keys(settings: &Settings, vars: &Vars) -> Box<dyn KeyStore> {
         ));
     }
     let state = StateDir::locate(settings.state_dir.as_deref(), vars);
-    match platform::durable_keys(choice) {
+    match platform::durable_keys::<false>(choice) {
         Ok(backend) => Box::new(keys::KeychainKeys::new(backend, state)),
         Err(why) => Box::new(NoKeys(why)),
     }
@@ -85,23 +110,23 @@ mod platform {
         ))
     }
 
-    fn secret_service_keys() -> Result<Box<dyn Backend>, StoreError> {
+    fn secret_service_keys<const SSO: bool>() -> Result<Box<dyn Backend>, StoreError> {
         let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| {
             StoreError(format!(
-                "the Secret Service is unavailable: {e}; long-term keys are kept only in a durable keychain, so start gnome-keyring, KeePassXC or another Secret Service"
+                "the Secret Service is unavailable: {e}; long-term keys and SSO tokens are kept only in a durable keychain, so start gnome-keyring, KeePassXC or another Secret Service"
             ))
         })?;
         Ok(Box::new(
             Keychain::new("Secret Service", store, None, true)
-                .with_service(super::keys::KEYS_SERVICE),
+                .with_service(super::durable_service(SSO)),
         ))
     }
 
     /// The keychain for long-term keys: the Secret Service, given time for an unlock prompt.
-    pub fn durable_keys(choice: &str) -> Result<Box<dyn Backend>, String> {
+    pub fn durable_keys<const SSO: bool>(choice: &str) -> Result<Box<dyn Backend>, String> {
         match choice {
             "auto" | "secret-service" => Ok(Box::new(Bounded::new(
-                Lazy::new("Secret Service", secret_service_keys),
+                Lazy::new("Secret Service", secret_service_keys::<SSO>),
                 KEYS_TIMEOUT,
             ))),
             _ => Err(format!(
@@ -142,18 +167,18 @@ mod platform {
         )))
     }
 
-    fn keychain_keys() -> Result<Box<dyn Backend>, StoreError> {
+    fn keychain_keys<const SSO: bool>() -> Result<Box<dyn Backend>, StoreError> {
         let store = apple_native_keyring_store::keychain::Store::new()
             .map_err(|e| StoreError(format!("macOS keychain: {}", e.to_string())))?;
         Ok(Box::new(
             Keychain::new("macOS Keychain", store, None, false)
-                .with_service(super::keys::KEYS_SERVICE),
+                .with_service(super::durable_service(SSO)),
         ))
     }
 
-    pub fn durable_keys(_choice: &str) -> Result<Box<dyn Backend>, String> {
+    pub fn durable_keys<const SSO: bool>(_choice: &str) -> Result<Box<dyn Backend>, String> {
         Ok(Box::new(Bounded::new(
-            Lazy::new("macOS Keychain", keychain_keys),
+            Lazy::new("macOS Keychain", keychain_keys::<SSO>),
             super::backend::KEYS_TIMEOUT,
         )))
     }
@@ -191,19 +216,19 @@ mod platform {
         )))
     }
 
-    fn credential_manager_keys() -> Result<Box<dyn Backend>, StoreError> {
+    fn credential_manager_keys<const SSO: bool>() -> Result<Box<dyn Backend>, StoreError> {
         let store = windows_native_keyring_store::Store::new()
             .map_err(|e| StoreError(format!("credential manager: {}", e.to_string())))?;
         Ok(Box::new(
             Keychain::new("Windows Credential Manager", store, Some(MAX_BLOB), false)
-                .with_service(super::keys::KEYS_SERVICE),
+                .with_service(super::durable_service(SSO)),
         ))
     }
 
-    pub fn durable_keys(_choice: &str) -> Result<Box<dyn Backend>, String> {
+    pub fn durable_keys<const SSO: bool>(_choice: &str) -> Result<Box<dyn Backend>, String> {
         Ok(Box::new(Lazy::new(
             "Windows Credential Manager",
-            credential_manager_keys,
+            credential_manager_keys::<SSO>,
         )))
     }
 
@@ -228,7 +253,7 @@ mod platform {
         None
     }
 
-    pub fn durable_keys(_choice: &str) -> Result<Box<dyn Backend>, String> {
+    pub fn durable_keys<const SSO: bool>(_choice: &str) -> Result<Box<dyn Backend>, String> {
         Err("this platform has no keychain rolecall can keep long-term keys in".into())
     }
 }

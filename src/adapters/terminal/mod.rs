@@ -1,6 +1,8 @@
 //! The terminal: what the standard streams are, the MFA prompt, the profile picker, the
 //! spinner, the interrupt guard and the detection of the evaluating shell.
 
+pub mod authorize;
+pub mod browser;
 pub mod interrupt;
 pub mod picker;
 pub mod prompt;

@@ -1,0 +1,235 @@
+//! The browser side of an SSO login: the browser itself, and the one-shot callback on
+//! `http://127.0.0.1:PORT/oauth/callback` that the authorization server redirects to. Ctrl-C
+//! while waiting ends the login (exit 130) with nothing stored.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::domain::sso::base64url;
+use crate::domain::{Secret, Vars};
+use crate::ports::sso::{Authorize, Callback, CallbackError};
+
+pub struct SystemAuthorize {
+    vars: Vars,
+    interactive: bool,
+    interrupted: Arc<AtomicBool>,
+}
+
+impl SystemAuthorize {
+    pub fn new(vars: Vars, interactive: bool) -> Self {
+        Self {
+            vars,
+            interactive,
+            interrupted: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Ctrl-C sets the flag instead of killing the process, until the guard is dropped.
+    fn watch(&self) -> Option<Watch> {
+        #[cfg(unix)]
+        {
+            signal_hook::flag::register(signal_hook::consts::SIGINT, self.interrupted.clone())
+                .ok()
+                .map(Watch)
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
+    }
+}
+
+/// The SIGINT handler of a login; removed when dropped.
+struct Watch(#[cfg(unix)] signal_hook::SigId);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        signal_hook::low_level::unregister(self.0);
+    }
+}
+
+impl Authorize for SystemAuthorize {
+    fn open(&self, url: &str) -> Result<(), String> {
+        super::browser::open(url, &self.vars)
+    }
+
+    fn listen(&self) -> Result<Box<dyn Callback>, String> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .map_err(|e| format!("cannot listen on 127.0.0.1 for the sign-in: {e}"))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        Ok(Box::new(Loopback {
+            listener,
+            port,
+            interrupted: self.interrupted.clone(),
+            _watch: self.watch(),
+        }))
+    }
+
+    fn interactive(&self) -> bool {
+        self.interactive
+    }
+
+    fn sleep(&self, duration: Duration) {
+        let _watch = self.watch();
+        let end = Instant::now() + duration;
+        while Instant::now() < end && !self.interrupted.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(50).min(end - Instant::now()));
+        }
+    }
+
+    fn random(&self) -> Result<String, String> {
+        let mut bytes = [0u8; 32];
+        getrandom::getrandom(&mut bytes)
+            .map_err(|e| format!("no random numbers for the sign-in: {e}"))?;
+        Ok(base64url(&bytes))
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
+    }
+}
+
+struct Loopback {
+    listener: TcpListener,
+    port: u16,
+    interrupted: Arc<AtomicBool>,
+    _watch: Option<Watch>,
+}
+
+const PATH: &str = "/oauth/callback";
+
+fn page(stream: &mut TcpStream, status: &str, text: &str) {
+    let body = format!("<!doctype html><meta charset=utf-8><title>rolecall</title><p>{text}</p>");
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.flush();
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'+', _) => out.push(b' '),
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 2;
+            }
+            (b, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl Callback for Loopback {
+    fn redirect_uri(&self) -> String {
+        format!("http://127.0.0.1:{}{PATH}", self.port)
+    }
+
+    fn wait(&mut self, state: &str, timeout: Duration) -> Result<Secret, CallbackError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.interrupted.load(Ordering::SeqCst) {
+                return Err(CallbackError::Interrupted);
+            }
+            if Instant::now() >= deadline {
+                return Err(CallbackError::TimedOut);
+            }
+            let mut stream = match self.listener.accept() {
+                Ok((s, _)) => s,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(25));
+                    continue;
+                }
+                Err(e) => return Err(CallbackError::Failed(e.to_string())),
+            };
+            let _ = stream.set_nonblocking(false);
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut line = String::new();
+            let mut reader = BufReader::new(match stream.try_clone() {
+                Ok(s) => s,
+                Err(_) => continue,
+            });
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let mut parts = line.split_whitespace();
+            let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let (path, query) = target.split_once('?').unwrap_or((target, ""));
+            if method != "GET" || path != PATH {
+                page(&mut stream, "404 Not Found", "Not found.");
+                continue;
+            }
+            let params: Vec<(String, String)> = query
+                .split('&')
+                .filter_map(|p| p.split_once('='))
+                .map(|(k, v)| (decode(k), decode(v)))
+                .collect();
+            let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+            if get("state") != Some(state) {
+                page(
+                    &mut stream,
+                    "400 Bad Request",
+                    "This sign-in answer is not for the waiting rolecall. Run the login again.",
+                );
+                return Err(CallbackError::WrongState);
+            }
+            if let Some(error) = get("error") {
+                let why = match get("error_description") {
+                    Some(d) => format!("{error}: {d}"),
+                    None => error.to_string(),
+                };
+                page(
+                    &mut stream,
+                    "200 OK",
+                    "The sign-in was not completed. You can close this tab.",
+                );
+                return Err(CallbackError::Denied(
+                    crate::domain::printable(&why).into_owned(),
+                ));
+            }
+            let Some(code) = get("code").filter(|c| !c.is_empty()) else {
+                page(
+                    &mut stream,
+                    "400 Bad Request",
+                    "The sign-in answer has no code.",
+                );
+                return Err(CallbackError::Failed(
+                    "the sign-in answer had no code".into(),
+                ));
+            };
+            page(
+                &mut stream,
+                "200 OK",
+                "Signed in. You can close this tab and return to the terminal.",
+            );
+            return Ok(Secret::new(code));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_decoded() {
+        assert_eq!(decode("a%20b+c%2F"), "a b c/");
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%zz"), "%zz");
+    }
+}

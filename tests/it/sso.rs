@@ -1,0 +1,592 @@
+//! IAM Identity Center profiles against a local stand-in of the SSO OIDC and portal APIs
+//! (support/sso.py, proven with boto3 by support/sso_check.py), a stand-in browser, moto for
+//! the role chained from an SSO profile, and boto3 reading the token file rolecall refreshed.
+
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::support::*;
+
+struct SsoStandIn {
+    url: String,
+    record: PathBuf,
+    state: PathBuf,
+    child: Child,
+}
+
+impl SsoStandIn {
+    fn start(sb: &Sandbox, state: serde_json::Value) -> Self {
+        let tag = unique("sso");
+        let port_file = sb.home().join(format!("{tag}.port"));
+        let record = sb.home().join(format!("{tag}.jsonl"));
+        let state_file = sb.home().join(format!("{tag}.state.json"));
+        std::fs::write(&state_file, state.to_string()).unwrap();
+        let mut child = Command::new(python())
+            .arg(support_dir().join("sso.py"))
+            .arg(&port_file)
+            .arg(&record)
+            .arg(&state_file)
+            .arg(&moto().url)
+            .env("NO_PROXY", "127.0.0.1")
+            .spawn()
+            .unwrap();
+        for _ in 0..400 {
+            if let Ok(port) = std::fs::read_to_string(&port_file) {
+                if !port.trim().is_empty() {
+                    return Self {
+                        url: format!("http://127.0.0.1:{}", port.trim()),
+                        record,
+                        state: state_file,
+                        child,
+                    };
+                }
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the SSO stand-in did not start");
+    }
+
+    fn requests(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&self.record)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn count(&self, op: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r["op"] == op && r["status"] == 200)
+            .count()
+    }
+
+    fn count_grant(&self, grant: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r["op"] == "CreateToken" && r["grantType"] == grant && r["status"] == 200)
+            .count()
+    }
+
+    fn set(&self, state: serde_json::Value) {
+        std::fs::write(&self.state, state.to_string()).unwrap();
+    }
+}
+
+impl Drop for SsoStandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn iso(t: i64) -> String {
+    let out = Command::new(python())
+        .args(["-c", "import sys,datetime;print(datetime.datetime.fromtimestamp(int(sys.argv[1]),datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'))"])
+        .arg(t.to_string())
+        .output()
+        .unwrap();
+    stdout(&out).trim().to_string()
+}
+
+fn sha1(text: &str) -> String {
+    use sha1::{Digest, Sha1};
+    Sha1::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+const ACCOUNT: &str = "111122223333";
+
+fn accounts() -> serde_json::Value {
+    serde_json::json!([
+        {"accountId": ACCOUNT, "accountName": "Dev Account", "emailAddress": "dev@example.com", "roles": ["ReadOnly", "Admin"]},
+        {"accountId": "444455556666", "accountName": "Prod (EU)", "emailAddress": "prod@example.com", "roles": ["ReadOnly"]}
+    ])
+}
+
+/// A sandbox with `[sso-session corp]`, `dev` on it, and `admin`, a moto role assumed with
+/// dev's credentials; the SSO endpoints point at a fresh stand-in.
+fn sso_sandbox(state: serde_json::Value) -> (Sandbox, SsoStandIn, String) {
+    let mut sb = Sandbox::new();
+    let stand_in = SsoStandIn::start(&sb, state);
+    let role = unique("ssoadmin");
+    let arn = sb.role(&role);
+    sb.write_config(&format!(
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\n[profile dev]\nsso_session = corp\nsso_account_id = {ACCOUNT}\nsso_role_name = ReadOnly\nregion = eu-west-1\n\n[profile admin]\nrole_arn = {arn}\nsource_profile = dev\nduration_seconds = 7200\n\n[profile nope]\nsso_session = corp\nsso_account_id = 999999999999\nsso_role_name = ReadOnly\n"
+    ));
+    sb.extra_env
+        .push(("AWS_ENDPOINT_URL_SSO".into(), stand_in.url.clone()));
+    sb.extra_env
+        .push(("AWS_ENDPOINT_URL_SSO_OIDC".into(), stand_in.url.clone()));
+    (sb, stand_in, role)
+}
+
+/// The AWS CLI's token cache file for sso-session `corp`, as `aws sso login` writes it.
+fn write_cli_token(sb: &Sandbox, access: &str, expires: i64, refresh: Option<&str>) -> PathBuf {
+    let dir = sb.home().join(".aws/sso/cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{}.json", sha1("corp")));
+    let mut token = serde_json::json!({
+        "startUrl": "https://corp.awsapps.com/start",
+        "region": "us-east-1",
+        "accessToken": access,
+        "expiresAt": iso(expires),
+        "clientId": "cli-client",
+        "clientSecret": "cli-secret",
+        "registrationExpiresAt": iso(now() + 80 * 86400),
+        "somethingNew": {"kept": true}
+    });
+    if let Some(r) = refresh {
+        token["refreshToken"] = r.into();
+    }
+    std::fs::write(&path, serde_json::to_string(&token).unwrap()).unwrap();
+    path
+}
+
+fn cli_state(access_expires: i64) -> serde_json::Value {
+    serde_json::json!({
+        "accounts": accounts(),
+        "clients": [{"clientId": "cli-client", "clientSecret": "cli-secret", "scopes": ["sso:account:access"]}],
+        "accessTokens": [{"accessToken": "cli-token", "expiresAt": access_expires}],
+        "refreshTokens": [{"refreshToken": "cli-refresh", "clientId": "cli-client"}]
+    })
+}
+
+fn exports(out: &std::process::Output) -> Vec<(String, String)> {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {} / {}", stdout(out), stderr(out)));
+    v.as_object()
+        .unwrap()
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+        .map(|(k, v)| {
+            let name = match k.as_str() {
+                "AccessKeyId" => "AWS_ACCESS_KEY_ID",
+                "SecretAccessKey" => "AWS_SECRET_ACCESS_KEY",
+                "SessionToken" => "AWS_SESSION_TOKEN",
+                _ => "",
+            };
+            (name.to_string(), v)
+        })
+        .filter(|(k, _)| !k.is_empty())
+        .collect()
+}
+
+#[test]
+fn an_aws_cli_token_is_refreshed_written_back_and_read_by_boto3() {
+    let soon = now() + 300;
+    let (sb, stand_in, admin_role) = sso_sandbox(cli_state(soon));
+    let path = write_cli_token(&sb, "cli-token", soon, Some("cli-refresh"));
+    let out = sb.rolecall(&["export", "--format", "json", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let creds = exports(&out);
+    let who = sb.whoami_with(&creds);
+    assert!(who.contains("assumed-role/ReadOnly/"), "{who}");
+    assert_eq!(
+        stand_in.count_grant("refresh_token"),
+        1,
+        "{:?}",
+        stand_in.requests()
+    );
+    assert_eq!(stand_in.count("GetRoleCredentials"), 1);
+    // Written back: a new token, every other field kept, private, in the AWS CLI's format.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_ne!(v["accessToken"], "cli-token");
+    assert_ne!(
+        v["refreshToken"], "cli-refresh",
+        "the new refresh token is kept"
+    );
+    assert_eq!(v["somethingNew"]["kept"], true);
+    assert_eq!(v["clientId"], "cli-client");
+    assert!(v["expiresAt"].as_str().unwrap().ends_with('Z'), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+    assert_eq!(names.len(), 1, "no temporary file left beside it");
+
+    // boto3 (botocore's own SSO token provider) reads the file rolecall refreshed.
+    let script = format!(
+        "import boto3; print(boto3.Session(profile_name='dev').client('sts', endpoint_url='{}').get_caller_identity()['Arn'])",
+        moto().url
+    );
+    let boto = sb.command(python()).args(["-c", &script]).output().unwrap();
+    assert!(boto.status.success(), "{}", stderr(&boto));
+    assert!(
+        stdout(&boto).contains("assumed-role/ReadOnly/"),
+        "{}",
+        stdout(&boto)
+    );
+    assert_eq!(
+        stand_in.count_grant("refresh_token"),
+        1,
+        "boto3 found the token fresh"
+    );
+
+    // A warm export makes no request at all.
+    let before = stand_in.requests().len();
+    let out = sb.rolecall(&["export", "--format", "json", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stand_in.requests().len(), before);
+
+    // The role chained from the SSO profile reaches moto signed with the SSO role's key, and
+    // is capped at an hour (said with -v).
+    let out = sb.rolecall(&["-v", "export", "--format", "json", "admin"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "capped at 3600 because it is assumed with an IAM Identity Center role's session"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let who = sb.whoami_with(&exports(&out));
+    assert!(
+        who.contains(&format!("assumed-role/{admin_role}/")),
+        "{who}"
+    );
+    let sso_key = creds
+        .iter()
+        .find(|(k, _)| k == "AWS_ACCESS_KEY_ID")
+        .unwrap()
+        .1
+        .clone();
+    let signed: Vec<String> = moto()
+        .requests_mentioning(&admin_role)
+        .into_iter()
+        .filter(|r| r.contains("AssumeRole"))
+        .collect();
+    assert!(
+        signed
+            .iter()
+            .any(|r| r.contains(&format!("Credential={sso_key}/"))),
+        "AssumeRole signed with the SSO role's key {sso_key}: {signed:?}"
+    );
+    assert!(
+        signed.iter().any(|r| r.contains("DurationSeconds=3600")),
+        "{signed:?}"
+    );
+}
+
+#[test]
+fn twenty_parallel_cold_starts_refresh_once_and_fetch_once() {
+    let soon = now() + 300;
+    let (sb, stand_in, _) = sso_sandbox(cli_state(soon));
+    write_cli_token(&sb, "cli-token", soon, Some("cli-refresh"));
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            sb.command(BIN)
+                .args(["export", "--format", "json", "dev"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert_eq!(
+        stand_in.count_grant("refresh_token"),
+        1,
+        "{:?}",
+        stand_in.requests()
+    );
+    assert_eq!(stand_in.count("GetRoleCredentials"), 1);
+}
+
+fn browser(sb: &Sandbox) -> (String, PathBuf) {
+    let record = sb.home().join(format!("{}.json", unique("browser")));
+    (
+        format!(
+            "{} {} {}",
+            python().display(),
+            support_dir().join("sso_browser.py").display(),
+            record.display()
+        ),
+        record,
+    )
+}
+
+fn login_state(mode: &str) -> serde_json::Value {
+    serde_json::json!({"accounts": accounts(), "authorizeMode": mode, "deviceSlowDown": true, "devicePendingPolls": 1})
+}
+
+#[test]
+fn login_with_the_browser_keeps_the_token_in_the_keychain_only() {
+    let (mut sb, stand_in, _) = sso_sandbox(login_state("approve"));
+    let (command, record) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let out = sb.rolecall(&["sso", "login", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    assert!(
+        stderr(&out).contains("/authorize?response_type=code"),
+        "the URL is on stderr: {}",
+        stderr(&out)
+    );
+    let visit: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(visit["status"], 200, "{visit}");
+    assert!(
+        visit["landed"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:"),
+        "{visit}"
+    );
+    assert_eq!(stand_in.count("RegisterClient"), 1);
+    assert_eq!(stand_in.count_grant("authorization_code"), 1);
+    assert!(
+        !sb.home().join(".aws/sso").exists(),
+        "no token file written"
+    );
+    let out = sb.rolecall(&["export", "--format", "json", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(sb
+        .whoami_with(&exports(&out))
+        .contains("assumed-role/ReadOnly/"));
+    // The registration is reused by the next login.
+    let out = sb.rolecall(&["sso", "login", "--sso-session", "corp"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stand_in.count("RegisterClient"), 1);
+    // sso profiles prints ready blocks.
+    let out = sb.rolecall(&["sso", "profiles", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("[profile dev-account-readonly]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n"), "{text}");
+    assert!(text.contains("[profile dev-account-admin]"), "{text}");
+    assert!(text.contains("[profile prod--eu--readonly]"), "{text}");
+    // logout: Logout at the portal, and everything forgotten.
+    let out = sb.rolecall(&["sso", "logout", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stand_in.count("Logout"), 1);
+    let out = sb.rolecall(&["export", "dev"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_failed_login_exits_4_and_stores_nothing() {
+    for mode in ["deny", "wrong_state"] {
+        let (mut sb, stand_in, _) = sso_sandbox(login_state(mode));
+        let (command, _) = browser(&sb);
+        sb.extra_env.push(("BROWSER".into(), command));
+        let out = sb.rolecall(&["sso", "login", "dev"]);
+        assert_eq!(out.status.code(), Some(4), "{mode}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+        let err = stderr(&out);
+        assert!(
+            err.lines()
+                .last()
+                .unwrap()
+                .starts_with("rolecall: SSO login failed"),
+            "{err}"
+        );
+        assert_eq!(stand_in.count_grant("authorization_code"), 0);
+        let out = sb.rolecall(&["export", "dev"]);
+        assert_eq!(
+            out.status.code(),
+            Some(4),
+            "nothing was stored: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn device_code_login_handles_pending_and_slow_down() {
+    let (mut sb, stand_in, _) = sso_sandbox(login_state("approve"));
+    let (command, record) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let out = sb.rolecall(&["sso", "login", "dev", "--use-device-code"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("enter the code"), "{}", stderr(&out));
+    let visit: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(visit["kind"], "device", "{visit}");
+    assert_eq!(
+        stand_in.count_grant("urn:ietf:params:oauth:grant-type:device_code"),
+        1
+    );
+    let out = sb.rolecall(&["export", "--format", "json", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn without_a_usable_token_and_a_terminal_the_error_names_both_logins() {
+    let past = now() - 60;
+    let (sb, stand_in, _) = sso_sandbox(cli_state(past));
+    write_cli_token(&sb, "cli-token", past, None);
+    let out = sb.rolecall(&["export", "dev"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("rolecall sso login dev") && err.contains("aws sso login --sso-session corp"),
+        "{err}"
+    );
+    assert_eq!(stand_in.requests().len(), 0);
+}
+
+#[test]
+fn portal_refusals_and_an_unreachable_portal() {
+    let later = now() + 3600;
+    let (mut sb, stand_in, _) = sso_sandbox(cli_state(later));
+    write_cli_token(&sb, "cli-token", later, Some("cli-refresh"));
+    // A role the sign-in does not have: 403, naming account and role.
+    let out = sb.rolecall(&["export", "nope"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("999999999999") && err.contains("ReadOnly"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    // A revoked token: 401, log in again.
+    let mut state = cli_state(later);
+    state["accessTokens"] = serde_json::json!([]);
+    stand_in.set(state);
+    let out = sb.rolecall(&["export", "dev"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("log in again"), "{}", stderr(&out));
+    // Unreachable: exit 5.
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    sb.extra_env
+        .retain(|(k, _)| !k.starts_with("AWS_ENDPOINT_URL_SSO"));
+    sb.extra_env
+        .push(("AWS_ENDPOINT_URL_SSO".into(), closed.clone()));
+    sb.extra_env
+        .push(("AWS_ENDPOINT_URL_SSO_OIDC".into(), closed));
+    let out = sb.rolecall(&["export", "--no-cache", "dev"]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
+
+#[test]
+fn list_and_dry_run_show_the_sso_step_without_a_request() {
+    let soon = now() + 300;
+    let (sb, stand_in, _) = sso_sandbox(cli_state(soon));
+    write_cli_token(&sb, "cli-token", soon, Some("cli-refresh"));
+    let out = sb.rolecall(&["list", "--json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let dev = rows.iter().find(|r| r["profile"] == "dev").unwrap();
+    assert_eq!(dev["kind"], "sso");
+    assert_eq!(dev["sso_account_id"], ACCOUNT);
+    assert_eq!(dev["sso_role_name"], "ReadOnly");
+    let out = sb.rolecall(&["export", "--dry-run", "admin"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "SSO: GetRoleCredentials ReadOnly in account 111122223333 through sso-session \"corp\""
+        ),
+        "{text}"
+    );
+    assert!(text.contains("the AWS CLI's token expires in"), "{text}");
+    assert!(text.contains("refreshed first with CreateToken"), "{text}");
+    assert!(text.contains("capped at 3600"), "{text}");
+    assert_eq!(stand_in.requests().len(), 0, "--dry-run makes no request");
+}
+
+#[test]
+fn session_values_that_disagree_are_a_configuration_error() {
+    let (sb, _stand_in, _) = sso_sandbox(cli_state(now()));
+    sb.write_config("[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n[profile bad]\nsso_session = corp\nsso_region = eu-west-1\nsso_account_id = 111122223333\nsso_role_name = R\n[profile gone]\nsso_session = other\nsso_account_id = 111122223333\nsso_role_name = R\n");
+    let out = sb.rolecall(&["export", "bad"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("sso_region"), "{}", stderr(&out));
+    let out = sb.rolecall(&["export", "gone"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+#[test]
+fn ctrl_c_during_a_login_exits_130_and_stores_nothing() {
+    let (sb, _stand_in, _) = sso_sandbox(login_state("ignore"));
+    let mut child = sb
+        .command(BIN)
+        .args(["sso", "login", "dev", "--no-browser"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the login did not stop at Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
+    let out = sb.rolecall(&["export", "dev"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+}
+
+#[test]
+fn one_login_at_a_time_and_the_second_uses_the_first_token() {
+    let (mut sb, stand_in, _) = sso_sandbox(login_state("approve"));
+    // A slow browser that counts how often it is started.
+    let count = sb.home().join("opened");
+    let (command, _) = browser(&sb);
+    let slow = sb.home().join("slow-browser");
+    std::fs::write(
+        &slow,
+        format!(
+            "#!/bin/sh\necho x >> {}\nsleep 2\nexec {command} \"$@\"\n",
+            count.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    sb.extra_env
+        .push(("BROWSER".into(), slow.display().to_string()));
+    let first = sb
+        .command(BIN)
+        .args(["sso", "login", "dev"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let second = sb
+        .command(BIN)
+        .args(["sso", "login", "dev"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for child in [first, second] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&count).unwrap().lines().count(),
+        1,
+        "one browser tab"
+    );
+    assert_eq!(stand_in.count_grant("authorization_code"), 1);
+}
