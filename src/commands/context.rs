@@ -118,6 +118,7 @@ impl<'a> Context<'a> {
             tokens: self.sso_tokens,
             authorize: self.authorize,
             clock: self.clock,
+            may_sign_in: true,
         }
     }
 }

@@ -21,6 +21,8 @@ struct Report {
     profiles: Vec<ProfileFact>,
     warnings: Vec<Warning>,
     stores: Vec<StoreFact>,
+    /// Each IAM Identity Center session a profile signs in through, and its token's state.
+    sso: Vec<SsoFact>,
     /// The shell the `rolecall init` function runs in, when this run came through it.
     shell_function: Option<String>,
     /// Whether everything needed works (the exit status is 0).
@@ -57,6 +59,12 @@ struct Warning {
 }
 
 #[derive(Serialize)]
+struct SsoFact {
+    session: String,
+    token: String,
+}
+
+#[derive(Serialize)]
 struct StoreFact {
     name: String,
     ok: bool,
@@ -82,6 +90,7 @@ pub fn run(args: DoctorArgs, ctx: &mut Context) -> Result<Outcome, Error> {
                 &mut report,
             );
             failed |= check_profiles(&profiles, ctx, &mut report);
+            sso_tokens(&profiles, ctx, &mut report);
         }
         Err(error) => {
             // The files as far as they could be read, and the reason on the one that failed.
@@ -284,6 +293,25 @@ fn check_stores(ctx: &Context, report: &mut Report) -> bool {
     !keeper_works || support_fails
 }
 
+/// The token state of every SSO session the profiles use (no keychain access, no request).
+fn sso_tokens(profiles: &Profiles, ctx: &Context, report: &mut Report) {
+    let inputs = inputs(ctx, &NO_OVERRIDES);
+    let mut seen = Vec::new();
+    for name in profiles.names() {
+        if let Ok(p) = plan(profiles, name, &inputs) {
+            if let crate::domain::plan::Source::Sso { role, .. } = &p.source {
+                if !seen.contains(&role.session) {
+                    seen.push(role.session.clone());
+                    report.sso.push(SsoFact {
+                        session: role.session.describe(),
+                        token: super::sso::token_state(ctx, role),
+                    });
+                }
+            }
+        }
+    }
+}
+
 fn render(report: &Report) -> String {
     use std::fmt::Write;
     let mut t = String::new();
@@ -335,6 +363,12 @@ fn render(report: &Report) -> String {
                     let _ = writeln!(t, "  {}", w.message);
                 }
             }
+        }
+    }
+    if !report.sso.is_empty() {
+        let _ = writeln!(t, "\nIAM Identity Center");
+        for s in &report.sso {
+            let _ = writeln!(t, "  {}: {}", s.session, s.token);
         }
     }
     let _ = writeln!(t, "\nSession store");

@@ -178,6 +178,7 @@ fn refresh(
 ) -> Result<Credentials, ExecuteError> {
     let mut deps = ctx.deps();
     deps.mfa = &NoPersonPrompt;
+    deps.sso.may_sign_in = false;
     execute(plan, deps, &mut ctx.err, policy, &MfaToken::new(None))
 }
 

@@ -296,3 +296,119 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod flows {
+    use time::Duration;
+
+    use crate::domain::sso::Token;
+    use crate::domain::Secret;
+    use crate::ports::sso::SsoErrorKind;
+    use crate::testing::{World, NOW};
+
+    const CONFIG: &str = "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = dev\n";
+
+    fn token(access: &str, left: Duration, refreshable: bool) -> Token {
+        Token {
+            access_token: Secret::new(access),
+            expires_at: NOW + left,
+            refresh_token: refreshable.then(|| Secret::new("refresh")),
+            client_id: Some("client".into()),
+            client_secret: Some(Secret::new("secret")),
+            registration_expires_at: Some(NOW + Duration::days(30)),
+        }
+    }
+
+    fn world() -> World {
+        let w = World::new();
+        w.write_config(CONFIG);
+        w
+    }
+
+    #[test]
+    fn an_expiring_aws_cli_token_is_refreshed_and_written_back_once() {
+        let w = world();
+        w.tokens
+            .cli
+            .borrow_mut()
+            .insert("corp".into(), token("old", Duration::minutes(5), true));
+        for _ in 0..3 {
+            let (outcome, stdout, stderr) = w.run(&["export", "--format", "json", "dev"]);
+            assert!(outcome.is_ok(), "{stderr}");
+            assert!(stdout.contains("ASIASSOROLE"), "{stdout}");
+        }
+        assert_eq!(
+            *w.sso.calls.borrow(),
+            [
+                "CreateToken refresh_token",
+                "GetRoleCredentials 111122223333 ReadOnly with fresh-access"
+            ],
+            "one refresh, one fetch, then the cache"
+        );
+        let written = w.tokens.cli.borrow()["corp"].clone();
+        assert_eq!(written.access_token.expose(), "fresh-access");
+        assert_eq!(written.refresh_token.unwrap().expose(), "fresh-refresh");
+        assert!(
+            w.tokens.own.borrow().is_empty(),
+            "an AWS CLI token stays the AWS CLI's"
+        );
+    }
+
+    #[test]
+    fn rolecalls_own_fresh_token_wins_and_a_chained_role_is_capped() {
+        let w = world();
+        w.tokens
+            .own
+            .borrow_mut()
+            .insert("corp".into(), token("mine", Duration::hours(4), false));
+        w.tokens
+            .cli
+            .borrow_mut()
+            .insert("corp".into(), token("theirs", Duration::hours(4), false));
+        let (outcome, _, stderr) = w.run(&["export", "admin"]);
+        assert!(outcome.is_ok(), "{stderr}");
+        assert_eq!(
+            w.sso.calls.borrow()[0],
+            "GetRoleCredentials 111122223333 ReadOnly with mine"
+        );
+        let calls = w.sts.calls.borrow();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(
+            calls[0].caller, "ASIASSOROLE",
+            "the role is assumed with the SSO role's key"
+        );
+    }
+
+    #[test]
+    fn no_usable_token_without_a_terminal_and_refusals_are_exit_4() {
+        let w = world();
+        w.tokens
+            .cli
+            .borrow_mut()
+            .insert("corp".into(), token("old", Duration::minutes(-1), false));
+        let (outcome, stdout, _) = w.run(&["export", "dev"]);
+        let e = outcome.unwrap_err();
+        assert_eq!(e.exit_code(), 4);
+        assert!(stdout.is_empty());
+        let text = e.to_string();
+        assert!(
+            text.contains("rolecall sso login dev")
+                && text.contains("aws sso login --sso-session corp"),
+            "{text}"
+        );
+        assert!(w.sso.calls.borrow().is_empty());
+
+        let mut w = world();
+        w.sso.role_error = Some(SsoErrorKind::Forbidden);
+        w.tokens
+            .own
+            .borrow_mut()
+            .insert("corp".into(), token("mine", Duration::hours(4), false));
+        let e = w.run(&["export", "dev"]).0.unwrap_err();
+        assert_eq!(e.exit_code(), 4);
+        assert!(
+            e.to_string().contains("ReadOnly in account 111122223333"),
+            "{e}"
+        );
+    }
+}

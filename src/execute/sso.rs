@@ -34,6 +34,9 @@ pub struct SsoDeps<'a> {
     pub tokens: &'a dyn SsoTokens,
     pub authorize: &'a dyn Authorize,
     pub clock: &'a dyn Clock,
+    /// Whether a missing token may start a sign-in (not while `exec --server`'s command owns
+    /// the terminal).
+    pub may_sign_in: bool,
 }
 
 /// How a login goes: the flow, and whether the browser is started.
@@ -127,7 +130,7 @@ pub fn token(
     {
         return Ok(t.access_token);
     }
-    if !d.authorize.interactive() {
+    if !d.may_sign_in || !d.authorize.interactive() {
         return Err(ExecuteError::SsoLoginNeeded(format!(
             "the SSO token of {} for profile \"{profile}\" is missing or expired and cannot be refreshed; {}",
             session.describe(),

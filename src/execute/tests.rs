@@ -62,6 +62,7 @@ impl Harness {
                 tokens: &crate::testing::MemoryTokens::default(),
                 authorize: &crate::testing::NoAuthorize,
                 clock: &clock,
+                may_sign_in: false,
             },
         };
         let mut out = Printer::new(&mut self.stderr, Verbosity::Verbose);
@@ -394,6 +395,7 @@ fn store_write_failures_are_one_note_not_an_error() {
             tokens: &crate::testing::MemoryTokens::default(),
             authorize: &crate::testing::NoAuthorize,
             clock: &FixedClock(NOW),
+            may_sign_in: false,
         },
     };
     let c = execute(

@@ -103,6 +103,11 @@ impl World {
         )
     }
 
+    /// Replaces the config file's text.
+    pub fn write_config(&self, text: &str) {
+        std::fs::write(self._dir.path().join("config"), text).unwrap();
+    }
+
     /// The credentials file of this world.
     pub fn credentials_path(&self) -> std::path::PathBuf {
         self._dir.path().join("credentials")

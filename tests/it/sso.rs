@@ -590,3 +590,42 @@ fn one_login_at_a_time_and_the_second_uses_the_first_token() {
     );
     assert_eq!(stand_in.count_grant("authorization_code"), 1);
 }
+
+#[test]
+fn the_stand_in_speaks_the_wire_format_of_boto3_and_botocores_token_provider() {
+    let out = Command::new(python())
+        .arg(support_dir().join("sso_check.py"))
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&out).trim(), "ok");
+}
+
+#[test]
+fn export_on_a_terminal_signs_in_on_stderr_and_keeps_stdout_for_eval() {
+    let (mut sb, stand_in, _) = sso_sandbox(login_state("approve"));
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let file = sb.home().join("exported.json");
+    let script = format!(
+        "set timeout 30\nspawn sh -c \"{BIN} export --format json dev > {}\"\nexpect eof\ncatch wait result\nexit [lindex $result 3]\n",
+        file.display()
+    );
+    let out = sb
+        .command(which("expect"))
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let screen = stdout(&out);
+    assert!(out.status.success(), "{screen}{}", stderr(&out));
+    assert!(
+        screen.contains("needs a sign-in") && screen.contains("/authorize?"),
+        "{screen}"
+    );
+    let exported: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
+            .expect("stdout holds only the credentials");
+    assert!(exported["SessionToken"].as_str().is_some(), "{exported}");
+    assert_eq!(stand_in.count_grant("authorization_code"), 1);
+}
