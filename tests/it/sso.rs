@@ -187,7 +187,10 @@ fn exports(out: &std::process::Output) -> Vec<(String, String)> {
 #[test]
 fn an_aws_cli_token_is_refreshed_written_back_and_read_by_boto3() {
     let soon = now() + 300;
-    let (sb, stand_in, admin_role) = sso_sandbox(cli_state(soon));
+    // Throttling is retried, not surfaced.
+    let mut state = cli_state(soon);
+    state["throttleOnce"] = serde_json::json!(["GetRoleCredentials", "CreateToken"]);
+    let (sb, stand_in, admin_role) = sso_sandbox(state);
     let path = write_cli_token(&sb, "cli-token", soon, Some("cli-refresh"));
     let out = sb.rolecall(&["export", "--format", "json", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -201,6 +204,15 @@ fn an_aws_cli_token_is_refreshed_written_back_and_read_by_boto3() {
         stand_in.requests()
     );
     assert_eq!(stand_in.count("GetRoleCredentials"), 1);
+    assert_eq!(
+        stand_in
+            .requests()
+            .iter()
+            .filter(|r| r["status"] == 429)
+            .count(),
+        2,
+        "both throttled calls were retried"
+    );
     // Written back: a new token, every other field kept, private, in the AWS CLI's format.
     let text = std::fs::read_to_string(&path).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
