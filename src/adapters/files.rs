@@ -15,41 +15,22 @@ fn target(path: &Path) -> io::Result<PathBuf> {
 /// old one or the new one, never a mix, and a failure leaves it untouched.
 pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let path = target(path)?;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let meta = fs::metadata(&path)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.rolecall-{}.tmp", std::process::id()));
-    let write = || -> io::Result<()> {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp)?;
-        file.set_permissions(meta.permissions())?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, &path)?;
-        // The rename itself is durable once the directory is.
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    };
-    write().inspect_err(|_| {
-        let _ = fs::remove_file(&tmp);
-    })
+    let permissions = fs::metadata(&path)?.permissions();
+    write_via_temp(&path, bytes, Some(permissions))
 }
 
-/// Writes `bytes` as `path`, private to the user (0600), in one step: a temporary file in
-/// the same directory, synced, renamed over the old file, the directory synced.
+/// Writes `bytes` as `path`, private to the user (0600), in one step.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_via_temp(path, bytes, None)
+}
+
+/// A temporary file in the same directory (created 0600, then given `permissions`), synced,
+/// renamed over `path`, the directory synced; the temporary file goes on any failure.
+fn write_via_temp(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Option<fs::Permissions>,
+) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -65,10 +46,14 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
             options.mode(0o600);
         }
         let mut file = options.open(&tmp)?;
+        if let Some(p) = permissions {
+            file.set_permissions(p)?;
+        }
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
         fs::rename(&tmp, path)?;
+        // The rename itself is durable once the directory is.
         if let Ok(d) = fs::File::open(dir) {
             let _ = d.sync_all();
         }

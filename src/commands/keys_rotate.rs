@@ -295,6 +295,33 @@ mod flows {
     }
 
     #[test]
+    fn with_mfa_serial_one_mfa_session_carries_every_iam_call() {
+        let w = World::new();
+        w.write_config("[default]\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n");
+        let (outcome, _, stderr) = w.run(&["keys", "rotate", "default", "--mfa-token", "123456"]);
+        assert!(outcome.is_ok(), "{stderr}");
+        let sts: Vec<(String, Option<String>)> = w
+            .sts
+            .calls
+            .borrow()
+            .iter()
+            .filter(|c| c.op == "GetSessionToken")
+            .map(|c| (c.caller.clone(), c.code.clone()))
+            .collect();
+        assert_eq!(
+            sts,
+            [("AKIAROOT".to_string(), Some("123456".to_string()))],
+            "one code"
+        );
+        let iam = w.iam.calls.borrow().clone();
+        assert_eq!(iam.len(), 3, "{iam:?}");
+        assert!(
+            iam.iter().all(|c| c.ends_with("by ASIA2")),
+            "every IAM call with the MFA session: {iam:?}"
+        );
+    }
+
+    #[test]
     fn a_failed_delete_keeps_the_new_key_and_names_the_old_one() {
         let mut w = World::new();
         w.iam.fail = Some("DeleteAccessKey");

@@ -24,6 +24,8 @@ const LOGIN_WAIT: StdDuration = StdDuration::from_secs(600);
 const REFRESH_WAIT: StdDuration = StdDuration::from_secs(60);
 /// A registration this close to its end is replaced before a login.
 const REGISTRATION_MARGIN: Duration = Duration::hours(1);
+const DEVICE_CODE_EXPIRED: &str =
+    "the device code expired before the sign-in was approved; run the login again";
 /// A token with less than this left is not handed out (a call would fail on the way).
 const USABLE_MARGIN: Duration = Duration::seconds(60);
 
@@ -404,10 +406,7 @@ fn device_flow(
             return Err(ExecuteError::Interrupted);
         }
         if d.clock.now() >= deadline {
-            return Err(ExecuteError::SsoLoginFailed(
-                "the device code expired before the sign-in was approved; run the login again"
-                    .into(),
-            ));
+            return Err(ExecuteError::SsoLoginFailed(DEVICE_CODE_EXPIRED.into()));
         }
         match d.api.create_token(
             endpoints,
@@ -419,10 +418,7 @@ fn device_flow(
             Err(e) if e.kind == SsoErrorKind::Pending => {}
             Err(e) if e.kind == SsoErrorKind::SlowDown => interval += 5,
             Err(e) if e.kind == SsoErrorKind::Expired => {
-                return Err(ExecuteError::SsoLoginFailed(
-                    "the device code expired before the sign-in was approved; run the login again"
-                        .into(),
-                ))
+                return Err(ExecuteError::SsoLoginFailed(DEVICE_CODE_EXPIRED.into()))
             }
             Err(e) if e.kind == SsoErrorKind::Denied => {
                 return Err(ExecuteError::SsoLoginFailed(format!(
