@@ -226,6 +226,13 @@ pub fn login(
             }
         }
     }
+    // A legacy profile (no sso-session) has no scopes, and the authorization-code flow needs
+    // them: the device flow, as the AWS CLI does for those profiles.
+    let mut options = options;
+    if session.name.is_none() && !options.device_code {
+        out.verbose("a legacy SSO profile (no sso_session): the device-code flow");
+        options.device_code = true;
+    }
     let flow = if options.device_code {
         "device"
     } else {

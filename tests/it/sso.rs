@@ -641,3 +641,34 @@ fn export_on_a_terminal_signs_in_on_stderr_and_keeps_stdout_for_eval() {
     assert!(exported["SessionToken"].as_str().is_some(), "{exported}");
     assert_eq!(stand_in.count_grant("authorization_code"), 1);
 }
+
+#[test]
+fn legacy_profiles_use_the_start_urls_cache_file_and_sign_in_with_the_device_code() {
+    let later = now() + 3600;
+    let (mut sb, stand_in, _) = sso_sandbox(cli_state(later));
+    let url = "https://legacy.awsapps.com/start";
+    sb.write_config(&format!(
+        "[profile old]\nsso_start_url = {url}\nsso_region = us-east-1\nsso_account_id = {ACCOUNT}\nsso_role_name = ReadOnly\n"
+    ));
+    let dir = sb.home().join(".aws/sso/cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    let token = serde_json::json!({"startUrl": url, "region": "us-east-1", "accessToken": "cli-token", "expiresAt": iso(later)});
+    std::fs::write(dir.join(format!("{}.json", sha1(url))), token.to_string()).unwrap();
+    let out = sb.rolecall(&["export", "--format", "json", "old"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(sb
+        .whoami_with(&exports(&out))
+        .contains("assumed-role/ReadOnly/"));
+    // Without the file, a sign-in: the device flow, as the AWS CLI does for legacy profiles.
+    std::fs::remove_dir_all(&dir).unwrap();
+    stand_in.set(login_state("approve"));
+    let (command, record) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let out = sb.rolecall(&["sso", "login", "old"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let visit: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(visit["kind"], "device", "{visit}");
+    let out = sb.rolecall(&["export", "--no-cache", "--format", "json", "old"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
