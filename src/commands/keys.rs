@@ -132,14 +132,49 @@ fn ask_keys(profile: &str, ctx: &Context) -> Result<Credentials, Error> {
 }
 
 /// Where a profile's keys are in the files: which file and the kind of section.
-pub(super) fn file_of(profiles: &Profiles, profile: &str) -> Option<(std::path::PathBuf, Where)> {
-    let p = profiles.get(profile)?;
-    let property = p.property("aws_access_key_id")?;
-    Some(if property.from_credentials {
+/// Where a profile's keys are in the files: which file and the kind of section. Both keys
+/// must be in the same file and in the profile's own section there (not split between the
+/// files, not from an `include_profile`): the one place `import` and `rotate` can edit.
+pub(super) fn file_of(
+    profiles: &Profiles,
+    profile: &str,
+) -> Result<(std::path::PathBuf, Where), Error> {
+    let shown = printable(profile).into_owned();
+    let p = profiles
+        .get(profile)
+        .ok_or_else(|| Error::Config(profiles.not_found(profile)))?;
+    let (Some(id), Some(secret)) = (
+        p.property("aws_access_key_id"),
+        p.property("aws_secret_access_key"),
+    ) else {
+        return Err(Error::KeysConfig(format!(
+            "profile \"{shown}\" has no aws_access_key_id and aws_secret_access_key in the files"
+        )));
+    };
+    if id.from_credentials != secret.from_credentials {
+        return Err(Error::KeysConfig(format!(
+            "profile \"{shown}\" has its aws_access_key_id in one file and its aws_secret_access_key in the other ({} and {}); put both in one file first",
+            profiles.credentials_path.display(),
+            profiles.config_path.display()
+        )));
+    }
+    let (path, kind) = if id.from_credentials {
         (profiles.credentials_path.clone(), Where::Credentials)
     } else {
         (profiles.config_path.clone(), Where::Config)
-    })
+    };
+    // The key lines the editor would change must be the ones in use.
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::Keys(format!("cannot read {}: {e}", path.display())))?;
+    let edits = edit::replace_keys(&text, profile, kind, "A", "B")
+        .map_err(|e| Error::Keys(format!("cannot edit {}: {e}", path.display())))?;
+    if edits.is_none() {
+        return Err(Error::KeysConfig(format!(
+            "the keys of profile \"{shown}\" do not come from its own section of {} (include_profile?); edit them there yourself",
+            path.display()
+        )));
+    }
+    Ok((path, kind))
 }
 
 fn import(args: KeysImportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
@@ -176,9 +211,7 @@ fn import(args: KeysImportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let edited = if args.keep_file {
         None
     } else {
-        let (path, kind) = file_of(&profiles, name).ok_or_else(|| {
-            Error::KeysConfig(format!("profile \"{shown}\" has no keys in the files"))
-        })?;
+        let (path, kind) = file_of(&profiles, name)?;
         let text = std::fs::read_to_string(&path).map_err(|e| {
             Error::Keys(format!(
                 "cannot read {}: {e}; nothing imported",

@@ -57,9 +57,7 @@ pub fn run(args: KeysRotateArgs, ctx: &mut Context) -> Result<Outcome, Error> {
             && keys_plan.steps.is_empty()
             && credentials.session_token.is_none() =>
         {
-            let (path, kind) = file_of(&profiles, name).ok_or_else(|| {
-                Error::KeysConfig(format!("profile \"{shown}\" has no keys in the files"))
-            })?;
+            let (path, kind) = file_of(&profiles, name)?;
             (credentials.clone(), Home::File(path, kind))
         }
         other => {
@@ -81,6 +79,12 @@ pub fn run(args: KeysRotateArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         }
     };
     let endpoint = keys_plan.endpoint.clone();
+    let profile_ref = profiles.get(name);
+    let iam = iam_endpoint(&profiles, profile_ref, ctx.vars, &endpoint.region);
+    // The new secret comes back in IAM's answer: never over plain http:// to another host.
+    let allow = ctx.settings.allow_http;
+    crate::plan::check_endpoint("IAM", "IAM", iam.url.as_deref(), allow)?;
+    crate::plan::check_endpoint("STS", "STS", endpoint.url.as_deref(), allow)?;
     let arn = ctx.sts.get_caller_identity(&endpoint, &old).map_err(|e| {
         sts(e.with_target(format!(
             "the keys of profile \"{shown}\" ({})",
@@ -98,8 +102,6 @@ pub fn run(args: KeysRotateArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         None => None,
     };
     let caller = mfa_session.as_ref().unwrap_or(&old);
-    let profile_ref = profiles.get(name);
-    let iam = iam_endpoint(&profiles, profile_ref, ctx.vars, &endpoint.region);
     ctx.verbose(&format!(
         "IAM user {user}; IAM at {}",
         iam.url
@@ -184,8 +186,9 @@ pub fn run(args: KeysRotateArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     Ok(Outcome::Done)
 }
 
-fn last_four(id: &str) -> &str {
-    &id[id.len().saturating_sub(4)..]
+fn last_four(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
 }
 
 /// `arn:aws:iam::ACCOUNT:user/PATH/NAME` → NAME.
@@ -228,7 +231,23 @@ fn store(
             .map_err(|e| format!("cannot edit {}: {e}", path.display()))?
             .ok_or_else(|| format!("{} has no key lines for the profile", path.display()))?;
             files::replace(path, edited.as_bytes())
-                .map_err(|e| format!("cannot rewrite {}: {e}", path.display()))
+                .map_err(|e| format!("cannot rewrite {}: {e}", path.display()))?;
+            // What the AWS CLI will now read for the profile must be the new key, whole.
+            let reread = crate::config::Profiles::load(ctx.vars).ok();
+            let now_used = reread.as_ref().and_then(|p| p.get(name)).map(|p| {
+                (
+                    p.get("aws_access_key_id") == Some(new.access_key_id.as_str()),
+                    p.get("aws_secret_access_key") == Some(new.secret_access_key.expose()),
+                )
+            });
+            if now_used != Some((true, true)) {
+                let _ = files::replace(path, text.as_bytes());
+                return Err(format!(
+                    "{} did not give the new key back for the profile after the rewrite, so it was put back as it was",
+                    path.display()
+                ));
+            }
+            Ok(())
         }
     }
 }

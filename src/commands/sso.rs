@@ -47,6 +47,9 @@ fn target(args: &SsoTargetArgs, profiles: &Profiles, ctx: &Context) -> Result<Ta
         }
         let session = session_section(profiles, &format!("sso-session {name}"), name, &|_| None)?;
         let endpoints = sso_endpoints(profiles, None, ctx.vars, &session.region);
+        let allow = ctx.settings.allow_http;
+        crate::plan::check_endpoint("SSO portal", "SSO", endpoints.portal.as_deref(), allow)?;
+        crate::plan::check_endpoint("SSO OIDC", "SSO_OIDC", endpoints.oidc.as_deref(), allow)?;
         Ok(Target {
             session,
             endpoints,

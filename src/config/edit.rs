@@ -18,13 +18,8 @@ pub enum Where {
 fn holds(header: &str, profile: &str, file: Where) -> bool {
     match file {
         Where::Credentials => header == profile,
-        Where::Config => {
-            let named = header
-                .strip_prefix("profile")
-                .filter(|rest| rest.starts_with([' ', '\t']))
-                .map(str::trim);
-            named == Some(profile) || (profile == "default" && header == "default")
-        }
+        // The loader's own reading of a header (`[profile "my name"]` is `my name`).
+        Where::Config => super::config_profile_name(header).as_deref() == Some(profile),
     }
 }
 
@@ -33,15 +28,24 @@ fn lines(text: &str) -> Vec<&str> {
     text.split_inclusive('\n').collect()
 }
 
-/// 0-based indices of the key lines of `profile`.
+/// 0-based indices of the key lines of `profile`; none when a key has continuation lines
+/// (a value over several lines is no key; such a file is left for a person to edit).
 fn key_lines(text: &str, profile: &str, file: Where) -> Result<Vec<usize>, ParseError> {
-    Ok(parse(text)?
+    let sections = parse(text)?;
+    let keys: Vec<&super::file::Property> = sections
         .iter()
         .filter(|s| holds(&s.header, profile, file))
         .flat_map(|s| s.properties.iter())
         .filter(|(k, _)| KEY_NAMES.contains(&k.as_str()))
-        .map(|(_, p)| p.line - 1)
-        .collect())
+        .map(|(_, p)| p)
+        .collect();
+    if keys
+        .iter()
+        .any(|p| p.value.contains('\n') || !p.sub.is_empty())
+    {
+        return Ok(Vec::new());
+    }
+    Ok(keys.iter().map(|p| p.line - 1).collect())
 }
 
 /// The header of the section a line opens, if it opens one.
@@ -80,13 +84,19 @@ pub fn remove_keys(text: &str, profile: &str, file: Where) -> Result<Option<Stri
         }
         i = end;
     }
-    Ok(Some(
-        all.iter()
-            .zip(keep)
-            .filter(|(_, k)| *k)
-            .map(|(l, _)| *l)
-            .collect(),
-    ))
+    // A byte order mark belongs to the file, not to a first line that goes.
+    let bom = if !keep[0] && all[0].starts_with('\u{feff}') {
+        "\u{feff}"
+    } else {
+        ""
+    };
+    let kept: String = all
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(l, _)| *l)
+        .collect();
+    Ok(Some(format!("{bom}{kept}")))
 }
 
 /// The text with new values for `profile`'s key lines (each line's key, spacing, comment and
@@ -98,6 +108,9 @@ pub fn replace_keys(
     access_key_id: &str,
     secret_access_key: &str,
 ) -> Result<Option<String>, ParseError> {
+    if key_lines(text, profile, file)?.is_empty() {
+        return Ok(None);
+    }
     let sections = parse(text)?;
     let mut changes: Vec<(usize, &str, &str)> = Vec::new();
     for section in sections.iter().filter(|s| holds(&s.header, profile, file)) {
@@ -175,6 +188,15 @@ mod tests {
         let out = remove_keys(config, "p", Where::Config).unwrap().unwrap();
         assert_eq!(out, "[profile p]\nregion = r\n[p]\nk = v\n");
         assert_eq!(remove_keys(config, "nope", Where::Config).unwrap(), None);
+    }
+
+    #[test]
+    fn quoted_names_and_a_byte_order_mark() {
+        let config = "\u{feff}[profile \"my name\"]\naws_access_key_id = X\naws_secret_access_key = Y\n[profile b]\nk = v\n";
+        let out = remove_keys(config, "my name", Where::Config)
+            .unwrap()
+            .unwrap();
+        assert_eq!(out, "\u{feff}[profile b]\nk = v\n");
     }
 
     #[test]

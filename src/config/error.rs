@@ -62,6 +62,14 @@ pub enum ConfigError {
         profile: String,
         missing: &'static str,
     },
+    #[error("the {what} endpoint {url:?} is not an http:// or https:// URL; fix AWS_ENDPOINT_URL_{variable}, AWS_ENDPOINT_URL or the profile's services section")]
+    InvalidServiceEndpoint {
+        what: &'static str,
+        variable: &'static str,
+        url: String,
+    },
+    #[error("the {what} endpoint {url} is plain http:// to another machine, so tokens and credentials would cross the network in cleartext; use https://, or set ROLECALL_ALLOW_HTTP=1 for a lab")]
+    PlainHttpEndpoint { what: &'static str, url: String },
     #[error("profile \"{0}\" sets both source_profile and credential_source; keep only one")]
     BothSources(String),
     #[error("profile \"{0}\" has role_arn but neither source_profile nor credential_source; add one of them")]

@@ -270,7 +270,9 @@ fn registration(
     flow: &str,
 ) -> Result<Registration, ExecuteError> {
     let now = d.clock.now();
-    if let Ok(Some(r)) = d.tokens.registration(session, flow) {
+    // A registration is for its scopes: other scopes register anew.
+    let kept_as = format!("{flow}-{}", session.scopes.join("+"));
+    if let Ok(Some(r)) = d.tokens.registration(session, &kept_as) {
         if r.expires_at - now > REGISTRATION_MARGIN {
             return Ok(r);
         }
@@ -304,7 +306,7 @@ fn registration(
             Some(&session.start_url),
         )
         .map_err(ExecuteError::Sso)?;
-    let _ = d.tokens.put_registration(session, flow, &r);
+    let _ = d.tokens.put_registration(session, &kept_as, &r);
     Ok(r)
 }
 

@@ -254,6 +254,15 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         }));
     }
 
+    if let Source::Sso { role, .. } = &source {
+        let e = &role.endpoints;
+        for (what, variable, url) in [
+            ("SSO portal", "SSO", &e.portal),
+            ("SSO OIDC", "SSO_OIDC", &e.oidc),
+        ] {
+            check_endpoint(what, variable, url.as_deref(), inputs.settings.allow_http)?;
+        }
+    }
     if let Source::Stored {
         profile,
         access_key_id,
@@ -386,6 +395,31 @@ fn environment_region(vars: &Vars) -> Option<&str> {
     }
     vars.non_empty("AWS_REGION")
         .or_else(|| vars.non_empty("AWS_DEFAULT_REGION"))
+}
+
+/// An explicit endpoint of another service: a URL, and not plain http:// off this machine
+/// unless `ROLECALL_ALLOW_HTTP` allows it.
+pub fn check_endpoint(
+    what: &'static str,
+    variable: &'static str,
+    url: Option<&str>,
+    allow_http: bool,
+) -> Result<(), ConfigError> {
+    let Some(url) = url else { return Ok(()) };
+    if !valid_url(url) {
+        return Err(ConfigError::InvalidServiceEndpoint {
+            what,
+            variable,
+            url: redact_url(url),
+        });
+    }
+    if plain_http_off_loopback(url) && !allow_http {
+        return Err(ConfigError::PlainHttpEndpoint {
+            what,
+            url: redact_url(url),
+        });
+    }
+    Ok(())
 }
 
 /// An endpoint URL the HTTP client can use: `http://` or `https://` and a host, no spaces.

@@ -835,3 +835,20 @@ fn sources_that_are_not_keys_are_keyed_by_who_the_caller_is() {
     }
     assert_ne!(key("p", "one").1, key("p", "two").1);
 }
+
+#[test]
+fn sso_endpoints_in_cleartext_off_this_machine_are_refused() {
+    let config = "[sso-session c]\nsso_start_url = https://c.awsapps.com/start\nsso_region = us-east-1\n[profile s]\nsso_session = c\nsso_account_id = 111122223333\nsso_role_name = R\n";
+    assert!(try_plan(config, "s").is_ok());
+    let v = Vars::from_pairs([("AWS_ENDPOINT_URL_SSO_OIDC", "http://oidc.example.com")]);
+    let e = try_plan_with(config, "", "s", &v).unwrap_err();
+    assert!(
+        e.to_string().contains("SSO OIDC endpoint") && e.to_string().contains("cleartext"),
+        "{e}"
+    );
+    let v = Vars::from_pairs([("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9")]);
+    assert!(
+        try_plan_with(config, "", "s", &v).is_ok(),
+        "loopback is fine"
+    );
+}

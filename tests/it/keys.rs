@@ -386,3 +386,35 @@ fn rotate_rewrites_the_credentials_file_in_place_and_refuses_a_third_key() {
         file
     );
 }
+
+#[test]
+fn keys_split_between_the_files_are_refused_before_iam_is_touched() {
+    let sb = Sandbox::new();
+    let user = unique("rotsplit");
+    let old = sb.user(&user);
+    sb.write_credentials(&format!("[s]\naws_access_key_id = {}\n", old.id));
+    sb.write_config(&format!(
+        "[profile s]\naws_secret_access_key = {}\n",
+        old.secret
+    ));
+    let before = sb.access_keys(&user);
+    let out = sb.rolecall(&["keys", "rotate", "s"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("one file"), "{}", stderr(&out));
+    assert_eq!(sb.access_keys(&user), before, "no key was created");
+    let out = sb.rolecall(&["keys", "import", "s"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // Plain http:// to another machine for IAM is refused before any call.
+    sb.write_credentials(&format!(
+        "[s]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        old.id, old.secret
+    ));
+    sb.write_config("");
+    let out = sb.rolecall_env(
+        &["keys", "rotate", "s"],
+        &[("AWS_ENDPOINT_URL_IAM", "http://iam.example.com")],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cleartext"), "{}", stderr(&out));
+    assert_eq!(sb.access_keys(&user), before);
+}

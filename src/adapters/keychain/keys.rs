@@ -126,6 +126,8 @@ impl KeyStore for KeychainKeys {
             secret_access_key: keys.secret_access_key.expose().to_string(),
         })
         .map_err(|e| StoreError(e.to_string()))?;
+        // What was there, to put back if the index cannot follow.
+        let mut previous = self.backend.get(&self.entry(profile))?;
         let set = self.backend.set(
             &self.entry(profile),
             &format!("rolecall keys for profile {profile}"),
@@ -142,9 +144,23 @@ impl KeyStore for KeychainKeys {
             .state
             .write_atomic("keys", &index_name(profile), &index)
         {
-            // Keys the index does not name would never be used: take them out again.
-            let _ = self.backend.delete(&self.entry(profile));
+            // The index still names the old keys: the keychain goes back to them (or, for
+            // keys it never named, loses the new ones again).
+            let _ = match &previous {
+                Some(old) => self.backend.set(
+                    &self.entry(profile),
+                    &format!("rolecall keys for profile {profile}"),
+                    old,
+                ),
+                None => self.backend.delete(&self.entry(profile)),
+            };
+            if let Some(old) = previous.as_mut() {
+                old.zeroize();
+            }
             return Err(e);
+        }
+        if let Some(old) = previous.as_mut() {
+            old.zeroize();
         }
         Ok(())
     }

@@ -252,7 +252,13 @@ impl SsoTokens for SsoStore {
     }
 
     fn put_cli(&self, session: &SsoSession, token: &Token) -> Result<(), StoreError> {
-        let mut map = self.read_json(session)?.unwrap_or_default();
+        // A file that went away meanwhile (aws sso logout) is not brought back half-empty.
+        let mut map = self.read_json(session)?.ok_or_else(|| {
+            StoreError(format!(
+                "{} is gone (signed out meanwhile?); the refreshed token is not written",
+                self.cli_path(session).display()
+            ))
+        })?;
         let s = |v: &str| serde_json::Value::String(v.to_string());
         map.insert("accessToken".into(), s(token.access_token.expose()));
         map.insert("expiresAt".into(), s(&cli_time(token.expires_at)));
@@ -260,7 +266,9 @@ impl SsoTokens for SsoStore {
             map.insert("refreshToken".into(), s(r.expose()));
         }
         let mut bytes = serde_json::to_vec_pretty(&map).map_err(|e| StoreError(e.to_string()))?;
-        let path = self.cli_path(session);
+        // Through a symbolic link to the file itself (a managed dotfile stays a link).
+        let path = std::fs::canonicalize(self.cli_path(session))
+            .unwrap_or_else(|_| self.cli_path(session));
         let written = crate::adapters::files::write_private(&path, &bytes);
         bytes.zeroize();
         written.map_err(|e| StoreError(format!("cannot write {}: {e}", path.display())))

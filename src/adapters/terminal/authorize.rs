@@ -2,7 +2,7 @@
 //! `http://127.0.0.1:PORT/oauth/callback` that the authorization server redirects to. Ctrl-C
 //! while waiting ends the login (exit 130) with nothing stored.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -135,6 +135,35 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The request line of a connection: at most 8 KiB, within 5 s (and the login's deadline);
+/// `None` for a connection that sends less, slower or nothing.
+fn request_line(stream: &mut TcpStream, deadline: Instant, stop: &AtomicBool) -> Option<String> {
+    use std::io::Read;
+    let _ = stream.set_nonblocking(false);
+    let until = (Instant::now() + Duration::from_secs(5)).min(deadline);
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 512];
+    while !bytes.contains(&b'\n') {
+        let left = until.checked_duration_since(Instant::now())?;
+        if bytes.len() > 8192 || stop.load(Ordering::SeqCst) || left.is_zero() {
+            return None;
+        }
+        let _ = stream.set_read_timeout(Some(left.min(Duration::from_millis(200))));
+        match stream.read(&mut chunk) {
+            Ok(0) => return None,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return None,
+        }
+    }
+    let end = bytes.iter().position(|b| *b == b'\n')?;
+    Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
+}
+
 impl Callback for Loopback {
     fn redirect_uri(&self) -> String {
         format!("http://127.0.0.1:{}{PATH}", self.port)
@@ -157,16 +186,9 @@ impl Callback for Loopback {
                 }
                 Err(e) => return Err(CallbackError::Failed(e.to_string())),
             };
-            let _ = stream.set_nonblocking(false);
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut line = String::new();
-            let mut reader = BufReader::new(match stream.try_clone() {
-                Ok(s) => s,
-                Err(_) => continue,
-            });
-            if reader.read_line(&mut line).is_err() {
+            let Some(line) = request_line(&mut stream, deadline, &self.interrupted) else {
                 continue;
-            }
+            };
             let mut parts = line.split_whitespace();
             let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
             let (path, query) = target.split_once('?').unwrap_or((target, ""));
