@@ -110,3 +110,48 @@ fn keys_of(
     }
     Ok(keys)
 }
+
+/// Forgets every cached session of the chains whose root `rooted` picks (new keys, a sign-out):
+/// the keys of each such profile's plans (with and without `--no-session`), and whatever the
+/// index lists under the profiles on those chains, so sessions of other durations go too.
+/// How many were removed; a failure is noted, naming `what` the sessions were made with.
+pub(super) fn forget_rooted(
+    ctx: &mut Context,
+    profiles: &crate::config::Profiles,
+    rooted: &dyn Fn(&crate::domain::plan::Source) -> bool,
+    what: &str,
+) -> usize {
+    let mut keys: HashSet<String> = HashSet::new();
+    let mut on_chain: HashSet<String> = HashSet::new();
+    for name in profiles.names() {
+        for no_session in [false, true] {
+            let overrides = crate::plan::Overrides {
+                no_session,
+                ..NO_OVERRIDES.clone()
+            };
+            let Ok(plan) = plan(profiles, name, &inputs(ctx, &overrides)) else {
+                continue;
+            };
+            if rooted(&plan.source) {
+                keys.extend(plan.session_keys().map(str::to_string));
+                on_chain.insert(plan.profile.clone());
+                on_chain.extend(plan.steps.iter().map(|s| s.profile().to_string()));
+            }
+        }
+    }
+    keys.extend(
+        ctx.store
+            .index()
+            .into_iter()
+            .filter(|e| on_chain.contains(&e.profile))
+            .map(|e| e.key),
+    );
+    let mut removed = 0;
+    for key in &keys {
+        match ctx.store.remove(key) {
+            Ok(()) => removed += 1,
+            Err(e) => ctx.note(&format!("could not forget a session made with {what}: {e}")),
+        }
+    }
+    removed
+}

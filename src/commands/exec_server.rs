@@ -20,8 +20,6 @@ use crate::error::Error;
 use crate::execute::{execute, ExecuteError, MfaToken};
 use crate::ports::sts::SessionTokenRequest;
 
-/// The life of the session served for long-term keys (they are never served themselves).
-const KEYS_SESSION_SECONDS: u32 = 3600;
 /// The first wait after a failed refresh; it doubles up to `MAX_RETRY`.
 const FIRST_RETRY: Duration = Duration::seconds(30);
 const MAX_RETRY: Duration = Duration::minutes(5);
@@ -107,7 +105,9 @@ pub fn run(
     let lifetime = plan
         .steps
         .last()
-        .map_or(KEYS_SESSION_SECONDS, |s| s.lifetime_seconds());
+        .map_or(crate::domain::plan::DEFAULT_KEYS_SESSION_SECONDS, |s| {
+            s.lifetime_seconds()
+        });
     let window = policy.window(lifetime);
     let mut next = refresh_time(&current, window);
     let mut retry = FIRST_RETRY;
@@ -185,7 +185,7 @@ fn refresh(
 /// Long-term keys are never served: a `GetSessionToken` session of them is.
 fn keys_session(plan: &Plan, keys: &Credentials, ctx: &Context) -> Result<Credentials, Error> {
     let request = SessionTokenRequest {
-        duration_seconds: KEYS_SESSION_SECONDS,
+        duration_seconds: crate::domain::plan::DEFAULT_KEYS_SESSION_SECONDS,
         mfa_serial: String::new(),
         mfa_code: Secret::new(""),
     };

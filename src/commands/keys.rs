@@ -2,9 +2,6 @@
 //! in `keys_rotate.rs`). Secrets are never taken from argv, never printed, never written to
 //! a file by rolecall.
 
-use std::collections::HashSet;
-
-use super::obtain::{inputs, NO_OVERRIDES};
 use super::{write_out, Context};
 use crate::adapters::files;
 use crate::cli::{
@@ -16,7 +13,6 @@ use crate::domain::keys::key_problem;
 use crate::domain::plan::Source;
 use crate::domain::{key_hint, printable, Credentials, Outcome, Secret};
 use crate::error::Error;
-use crate::plan::plan;
 
 pub fn run(args: KeysArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     match args.command {
@@ -343,48 +339,13 @@ fn list(args: KeysListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     Ok(Outcome::Done)
 }
 
-/// Forgets every cached session built on `root`'s keys: the sessions of each profile whose
-/// chain starts at those keys (their plans' keys, and whatever the index lists under the
-/// profiles on those chains, so other durations go too).
+/// Forgets every cached session built on `root`'s keys.
 pub(super) fn forget_sessions(ctx: &mut Context, profiles: &Profiles, root: &str) {
-    let mut keys: HashSet<String> = HashSet::new();
-    let mut on_chain: HashSet<String> = HashSet::new();
-    for name in profiles.names() {
-        for no_session in [false, true] {
-            let overrides = crate::plan::Overrides {
-                no_session,
-                ..NO_OVERRIDES.clone()
-            };
-            let Ok(plan) = plan(profiles, name, &inputs(ctx, &overrides)) else {
-                continue;
-            };
-            let rooted = match &plan.source {
-                Source::Stored { profile, .. } | Source::Static { profile, .. } => profile == root,
-                _ => false,
-            };
-            if rooted {
-                keys.extend(plan.session_keys().map(str::to_string));
-                on_chain.insert(plan.profile.clone());
-                on_chain.extend(plan.steps.iter().map(|s| s.profile().to_string()));
-            }
-        }
-    }
-    keys.extend(
-        ctx.store
-            .index()
-            .into_iter()
-            .filter(|e| on_chain.contains(&e.profile))
-            .map(|e| e.key),
-    );
-    let mut removed = 0;
-    for key in &keys {
-        match ctx.store.remove(key) {
-            Ok(()) => removed += 1,
-            Err(e) => ctx.note(&format!(
-                "could not forget a session made with the old keys: {e}"
-            )),
-        }
-    }
+    let rooted = |source: &Source| match source {
+        Source::Stored { profile, .. } | Source::Static { profile, .. } => profile == root,
+        _ => false,
+    };
+    let removed = super::clear_cache::forget_rooted(ctx, profiles, &rooted, "the old keys");
     ctx.verbose(&format!(
         "forgot the sessions made with the keys of profile \"{}\" ({removed} cache entries)",
         printable(root)

@@ -1,7 +1,7 @@
 //! One thin file per command, behind the one dispatch `match`; `obtain.rs` is what the
 //! credential commands share (profile choice → plan → execute or explain).
 
-mod clear_cache;
+pub(crate) mod clear_cache;
 pub mod completions;
 mod console;
 pub mod context;

@@ -147,21 +147,14 @@ fn logout(args: SsoTargetArgs, ctx: &mut Context) -> Result<Outcome, Error> {
 
 /// Removes the cached sessions of every profile whose chain starts at the session.
 fn forget_sessions(ctx: &mut Context, profiles: &Profiles, session: &SsoSession) -> usize {
-    let mut keys: HashSet<String> = HashSet::new();
-    for name in profiles.names() {
-        let Ok(p) = plan(profiles, name, &inputs(ctx, &NO_OVERRIDES)) else {
-            continue;
-        };
-        if matches!(&p.source, Source::Sso { role, .. } if role.session == *session) {
-            keys.extend(p.session_keys().map(str::to_string));
-        }
-    }
-    keys.iter().filter(|k| ctx.store.remove(k).is_ok()).count()
+    let rooted =
+        |source: &Source| matches!(source, Source::Sso { role, .. } if role.session == *session);
+    super::clear_cache::forget_rooted(ctx, profiles, &rooted, "this sign-in")
 }
 
 /// The SSO token a run would use, in words, for `--dry-run` (no keychain access, no request).
 pub fn token_state(ctx: &Context, role: &crate::domain::sso::SsoRole) -> String {
-    use crate::domain::sso::{TokenState, TOKEN_REFRESH_WINDOW};
+    use crate::domain::sso::TokenState;
     use crate::domain::text::human;
     let now = ctx.clock.now();
     let session = &role.session;
@@ -173,16 +166,8 @@ pub fn token_state(ctx: &Context, role: &crate::domain::sso::SsoRole) -> String 
     if let Ok(Some(t)) = ctx.sso_tokens.cli(session) {
         seen.push(("the AWS CLI's token", t.expires_at, t.refreshable(now)));
     }
-    let state = |expires: time::OffsetDateTime| {
-        if expires <= now {
-            TokenState::Expired
-        } else if expires - now <= TOKEN_REFRESH_WINDOW {
-            TokenState::Expiring
-        } else {
-            TokenState::Fresh
-        }
-    };
-    if let Some((whose, e, r)) = seen.iter().find(|(_, e, _)| state(*e) == TokenState::Fresh) {
+    let fresh = |e: time::OffsetDateTime| TokenState::at(e, now) == TokenState::Fresh;
+    if let Some((whose, e, r)) = seen.iter().find(|(_, e, _)| fresh(*e)) {
         return format!(
             "{whose}, valid {}{}; no token request",
             human(*e - now),

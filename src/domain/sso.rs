@@ -102,15 +102,22 @@ pub enum TokenState {
     Expired,
 }
 
-impl Token {
-    pub fn state(&self, now: OffsetDateTime) -> TokenState {
-        if self.expires_at <= now {
+impl TokenState {
+    /// The state at `now` of a token that expires at `expires_at`.
+    pub fn at(expires_at: OffsetDateTime, now: OffsetDateTime) -> Self {
+        if expires_at <= now {
             TokenState::Expired
-        } else if self.expires_at - now <= TOKEN_REFRESH_WINDOW {
+        } else if expires_at - now <= TOKEN_REFRESH_WINDOW {
             TokenState::Expiring
         } else {
             TokenState::Fresh
         }
+    }
+}
+
+impl Token {
+    pub fn state(&self, now: OffsetDateTime) -> TokenState {
+        TokenState::at(self.expires_at, now)
     }
 
     /// It has a refresh token and a registration that has not expired.

@@ -24,20 +24,8 @@ impl SignInStandIn {
         if let Some(n) = reject_over {
             c.env("REJECT_DURATION_OVER", n.to_string());
         }
-        let mut child = c.spawn().unwrap();
-        for _ in 0..200 {
-            if let Ok(port) = std::fs::read_to_string(&port_file) {
-                return Self {
-                    url: format!("http://127.0.0.1:{port}"),
-                    record,
-                    child,
-                };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(25));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the sign-in stand-in did not start");
+        let (url, child) = start_stand_in(c, &port_file, "sign-in");
+        Self { url, record, child }
     }
 
     fn requests(&self) -> Vec<serde_json::Value> {

@@ -22,31 +22,21 @@ impl SsoStandIn {
         let record = sb.home().join(format!("{tag}.jsonl"));
         let state_file = sb.home().join(format!("{tag}.state.json"));
         std::fs::write(&state_file, state.to_string()).unwrap();
-        let mut child = Command::new(python())
+        let mut command = Command::new(python());
+        command
             .arg(support_dir().join("sso.py"))
             .arg(&port_file)
             .arg(&record)
             .arg(&state_file)
             .arg(&moto().url)
-            .env("NO_PROXY", "127.0.0.1")
-            .spawn()
-            .unwrap();
-        for _ in 0..400 {
-            if let Ok(port) = std::fs::read_to_string(&port_file) {
-                if !port.trim().is_empty() {
-                    return Self {
-                        url: format!("http://127.0.0.1:{}", port.trim()),
-                        record,
-                        state: state_file,
-                        child,
-                    };
-                }
-            }
-            std::thread::sleep(Duration::from_millis(25));
+            .env("NO_PROXY", "127.0.0.1");
+        let (url, child) = start_stand_in(command, &port_file, "SSO");
+        Self {
+            url,
+            record,
+            state: state_file,
+            child,
         }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the SSO stand-in did not start");
     }
 
     fn requests(&self) -> Vec<serde_json::Value> {

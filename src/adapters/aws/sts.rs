@@ -244,28 +244,9 @@ pub(super) fn sdk_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let mut e = sdk_error_at(operation, error, url, limits);
-    e.service = service;
-    if service != Service::Sts {
-        e.message = e
-            .message
-            .replace("an STS response", &format!("an {service} response"));
-    }
-    e
-}
-
-fn sdk_error_at<E>(
-    operation: &'static str,
-    error: SdkError<E, HttpResponse>,
-    url: &str,
-    limits: &Timeouts,
-) -> StsError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match &error {
-        SdkError::ServiceError(service) => {
-            let e = service.err();
+    let mut e = match &error {
+        SdkError::ServiceError(answer) => {
+            let e = answer.err();
             let code = e.code().map(str::to_string);
             let kind = match code.as_deref() {
                 Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded") => {
@@ -283,13 +264,13 @@ where
             let message = match (e.message(), &code) {
                 (Some(m), _) => one_line(m),
                 (None, None) => format!(
-                    "{url} answered HTTP {} with something that is not an STS response",
-                    service.raw().status().as_u16()
+                    "{url} answered HTTP {} with something that is not an {service} response",
+                    answer.raw().status().as_u16()
                 ),
                 (None, Some(_)) => String::new(),
             };
             StsError {
-                service: Service::Sts,
+                service,
                 kind,
                 operation,
                 code,
@@ -334,13 +315,15 @@ where
             StsErrorKind::BadAnswer,
             operation,
             format!(
-                "{url} answered HTTP {} with something that is not an STS response ({})",
+                "{url} answered HTTP {} with something that is not an {service} response ({})",
                 response.raw().status().as_u16(),
                 source_chain(&error)
             ),
         ),
         _ => StsError::new(StsErrorKind::BadAnswer, operation, source_chain(&error)),
-    }
+    };
+    e.service = service;
+    e
 }
 
 /// The innermost error's text, which is where the SDK keeps the useful part.

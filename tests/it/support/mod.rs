@@ -36,6 +36,23 @@ pub fn support_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/support")
 }
 
+/// Starts a stand-in server that writes its port to `port_file` once it listens: its URL
+/// (`http://127.0.0.1:PORT`) and its process, which the caller kills.
+pub fn start_stand_in(mut command: Command, port_file: &Path, what: &str) -> (String, Child) {
+    let mut child = command.spawn().unwrap();
+    for _ in 0..400 {
+        if let Ok(port) = std::fs::read_to_string(port_file) {
+            if !port.trim().is_empty() {
+                return (format!("http://127.0.0.1:{}", port.trim()), child);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the {what} stand-in did not start");
+}
+
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
