@@ -116,6 +116,7 @@ pub fn main() -> ExitCode {
             signin: &signin,
             keys: keys.as_ref(),
             iam: &iam,
+            key_files: &crate::adapters::keyfile::UserFiles { vars: &vars },
             ask: &crate::adapters::terminal::prompt::TerminalAsk,
             stored: Default::default(),
             sso: &sso,

@@ -37,10 +37,39 @@ pub enum Error {
     KeysConfig(String),
 }
 
+impl From<crate::execute::rotate::RotateError> for Error {
+    fn from(e: crate::execute::rotate::RotateError) -> Self {
+        use crate::execute::rotate::RotateError;
+        match e {
+            RotateError::NotKeys(m) => Error::KeysConfig(m),
+            RotateError::Failed(m) => Error::Keys(m),
+            RotateError::Execute(e) => Error::Execute(e),
+        }
+    }
+}
+
+impl From<crate::execute::import::ImportError> for Error {
+    fn from(e: crate::execute::import::ImportError) -> Self {
+        use crate::execute::import::ImportError;
+        match e {
+            ImportError::Placement(m) => Error::KeysConfig(m),
+            ImportError::Failed(m) => Error::Keys(m),
+        }
+    }
+}
+
+impl From<crate::execute::signout::SignOutError> for Error {
+    fn from(e: crate::execute::signout::SignOutError) -> Self {
+        Error::Keys(e.to_string())
+    }
+}
+
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Config(ConfigError::NoProfile | ConfigError::Setting(_))
+            Error::Config(
+                ConfigError::NoProfile | ConfigError::Setting(_) | ConfigError::NoSsoTarget(_),
+            )
             | Error::Setting(_)
             | Error::Usage(_) => exit::USAGE,
             Error::Config(_) | Error::Render(_) => exit::CONFIG,

@@ -1,5 +1,7 @@
 //! The only place that reads the system clock.
 
+use std::time::Duration;
+
 use time::OffsetDateTime;
 
 use crate::ports::clock::Clock;
@@ -11,5 +13,10 @@ impl Clock for SystemClock {
     #[allow(clippy::disallowed_methods)]
     fn now(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc()
+    }
+
+    #[allow(clippy::disallowed_methods)]
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
     }
 }

@@ -8,6 +8,7 @@ pub mod console;
 pub mod files;
 pub mod helper;
 pub mod identity;
+pub mod keyfile;
 pub mod keychain;
 pub mod login;
 pub mod memory;

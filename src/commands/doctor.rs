@@ -304,7 +304,7 @@ fn sso_tokens(profiles: &Profiles, ctx: &Context, report: &mut Report) {
                     seen.push(role.session.clone());
                     report.sso.push(SsoFact {
                         session: role.session.describe(),
-                        token: super::sso::token_state(ctx, role),
+                        token: crate::execute::sso_view::token_state(ctx.sso_tokens, ctx.clock, role),
                     });
                 }
             }

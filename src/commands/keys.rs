@@ -1,25 +1,27 @@
-//! `rolecall keys add | import | remove | list`: long-term keys in the keychain (`rotate` is
-//! in `keys_rotate.rs`). Secrets are never taken from argv, never printed, never written to
-//! a file by rolecall.
+//! `rolecall keys add | import | remove | list | rotate`: long-term keys in the keychain.
+//! Secrets are never taken from argv, never printed, never written to a file by rolecall.
 
+use super::obtain::{every_plan, forget_keys_of, inputs, NO_OVERRIDES};
 use super::{write_out, Context};
-use crate::adapters::files;
 use crate::cli::{
     KeysAddArgs, KeysArgs, KeysCommand, KeysImportArgs, KeysListArgs, KeysRemoveArgs,
+    KeysRotateArgs,
 };
-use crate::config::edit::{self, Where};
 use crate::config::Profiles;
 use crate::domain::keys::key_problem;
-use crate::domain::plan::Source;
 use crate::domain::{key_hint, printable, Credentials, Outcome, Secret};
 use crate::error::Error;
+use crate::execute::import::{self, ImportDeps};
+use crate::execute::rotate::{self, RotateDeps, Rotation};
+use crate::execute::MfaToken;
+use crate::plan::{check_endpoint, iam_endpoint, plan, Overrides};
 
 pub fn run(args: KeysArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     match args.command {
         KeysCommand::Add(a) => add(a, ctx),
         KeysCommand::Import(a) => import(a, ctx),
         KeysCommand::Remove(a) => remove(a, ctx),
-        KeysCommand::Rotate(a) => super::keys_rotate::run(a, ctx),
+        KeysCommand::Rotate(a) => rotate(a, ctx),
         KeysCommand::List(a) => list(a, ctx),
     }
 }
@@ -56,7 +58,7 @@ fn add(args: KeysAddArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     })?;
     if let (Some(old), Some(profiles)) = (&previous, &profiles) {
         if old != &keys.access_key_id {
-            forget_sessions(ctx, profiles, profile);
+            forget_keys_of(ctx, profiles, profile);
         }
     }
     ctx.note(&format!(
@@ -127,55 +129,8 @@ fn ask_keys(profile: &str, ctx: &Context) -> Result<Credentials, Error> {
     })
 }
 
-/// Where a profile's keys are in the files: which file and the kind of section.
-/// Where a profile's keys are in the files: which file and the kind of section. Both keys
-/// must be in the same file and in the profile's own section there (not split between the
-/// files, not from an `include_profile`): the one place `import` and `rotate` can edit.
-pub(super) fn file_of(
-    profiles: &Profiles,
-    profile: &str,
-) -> Result<(std::path::PathBuf, Where), Error> {
-    let shown = printable(profile).into_owned();
-    let p = profiles
-        .get(profile)
-        .ok_or_else(|| Error::Config(profiles.not_found(profile)))?;
-    let (Some(id), Some(secret)) = (
-        p.property("aws_access_key_id"),
-        p.property("aws_secret_access_key"),
-    ) else {
-        return Err(Error::KeysConfig(format!(
-            "profile \"{shown}\" has no aws_access_key_id and aws_secret_access_key in the files"
-        )));
-    };
-    if id.from_credentials != secret.from_credentials {
-        return Err(Error::KeysConfig(format!(
-            "profile \"{shown}\" has its aws_access_key_id in one file and its aws_secret_access_key in the other ({} and {}); put both in one file first",
-            profiles.credentials_path.display(),
-            profiles.config_path.display()
-        )));
-    }
-    let (path, kind) = if id.from_credentials {
-        (profiles.credentials_path.clone(), Where::Credentials)
-    } else {
-        (profiles.config_path.clone(), Where::Config)
-    };
-    // The key lines the editor would change must be the ones in use.
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Error::Keys(format!("cannot read {}: {e}", path.display())))?;
-    let edits = edit::replace_keys(&text, profile, kind, "A", "B")
-        .map_err(|e| Error::Keys(format!("cannot edit {}: {e}", path.display())))?;
-    if edits.is_none() {
-        return Err(Error::KeysConfig(format!(
-            "the keys of profile \"{shown}\" do not come from its own section of {} (include_profile?); edit them there yourself",
-            path.display()
-        )));
-    }
-    Ok((path, kind))
-}
-
-fn import(args: KeysImportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
-    let name = args.profile.as_str();
-    let profiles = ctx.profiles()?;
+/// The long-term keys `keys import` would take from the profile's files.
+fn importable(profiles: &Profiles, name: &str) -> Result<Credentials, Error> {
     let shown = printable(name).into_owned();
     let Some(p) = profiles.get(name) else {
         return Err(profiles.not_found(name).into());
@@ -197,83 +152,80 @@ fn import(args: KeysImportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
             "profile \"{shown}\": not imported: {why}"
         )));
     }
-    let keys = Credentials {
+    Ok(Credentials {
         access_key_id: id.to_string(),
         secret_access_key: Secret::new(secret),
         session_token: None,
         expiration: None,
+    })
+}
+
+fn import(args: KeysImportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
+    let name = args.profile.as_str();
+    let profiles = ctx.profiles()?;
+    let keys = importable(&profiles, name)?;
+    let d = ImportDeps {
+        keys: ctx.keys,
+        files: ctx.key_files,
     };
-    // The new text first: a file rolecall cannot edit is refused before anything is stored.
-    let edited = if args.keep_file {
-        None
-    } else {
-        let (path, kind) = file_of(&profiles, name)?;
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Error::Keys(format!(
-                "cannot read {}: {e}; nothing imported",
-                path.display()
-            ))
-        })?;
-        let new = edit::remove_keys(&text, name, kind)
-            .map_err(|e| {
-                Error::Keys(format!(
-                    "cannot edit {}: {e}; nothing imported",
-                    path.display()
-                ))
-            })?
-            .ok_or_else(|| {
-                Error::KeysConfig(format!(
-                    "profile \"{shown}\" has no key lines in {}",
-                    path.display()
-                ))
-            })?;
-        Some((path, new))
-    };
-    let previous = ctx.keys.get(name).ok().flatten();
-    ctx.keys.put(name, &keys).map_err(|e| {
-        Error::Keys(format!(
-            "the keys of profile \"{shown}\" were not imported: {e}; {} is unchanged",
-            profiles.credentials_path.display()
-        ))
-    })?;
-    // Read back before the plaintext copy goes.
-    let back = ctx.keys.get(name);
-    let same = matches!(&back, Ok(Some(k)) if k.access_key_id == keys.access_key_id && k.secret_access_key == keys.secret_access_key);
-    let undo = |ctx: &Context| match &previous {
-        Some(old) => ctx.keys.put(name, old),
-        None => ctx.keys.remove(name),
-    };
-    if !same {
-        let _ = undo(ctx);
-        return Err(Error::Keys(format!(
-            "the keychain did not give back the keys of profile \"{shown}\" just stored; nothing imported, the file is unchanged"
-        )));
+    let done = import::import(d, name, &keys, args.keep_file)?;
+    if done.replaced_other_keys {
+        forget_keys_of(ctx, &profiles, name);
     }
-    if let Some((path, text)) = &edited {
-        if let Err(e) = files::replace(path, text.as_bytes()) {
-            let _ = undo(ctx);
-            return Err(Error::Keys(format!(
-                "cannot rewrite {}: {e}; it is unchanged and the keychain copy was removed again",
-                path.display()
-            )));
-        }
-    }
-    if previous.is_some_and(|old| old.access_key_id != keys.access_key_id) {
-        forget_sessions(ctx, &profiles, name);
-    }
-    ctx.note(&match &edited {
-        Some((path, _)) => format!(
-            "moved the keys of profile \"{shown}\" ({}) into {}; removed them from {}",
-            keys.key_hint(),
-            ctx.keys.describe(),
+    let (shown, hint, store) = (printable(name), keys.key_hint(), ctx.keys.describe());
+    ctx.note(&match &done.removed_from {
+        Some(path) => format!(
+            "moved the keys of profile \"{shown}\" ({hint}) into {store}; removed them from {}",
             path.display()
         ),
         None => format!(
-            "copied the keys of profile \"{shown}\" ({}) into {}; the file keeps its copy (--keep-file)",
-            keys.key_hint(),
-            ctx.keys.describe()
+            "copied the keys of profile \"{shown}\" ({hint}) into {store}; the file keeps its copy (--keep-file)"
         ),
     });
+    Ok(Outcome::Done)
+}
+
+fn rotate(args: KeysRotateArgs, ctx: &mut Context) -> Result<Outcome, Error> {
+    let name = args.profile.as_str();
+    let profiles = ctx.profiles()?;
+    let raw = Overrides {
+        no_session: true,
+        ..Overrides::default()
+    };
+    let keys_plan = plan(&profiles, name, &inputs(ctx, &raw))?;
+    let mfa_plan = match profiles.get(name).and_then(|p| p.get("mfa_serial")) {
+        Some(_) => Some(plan(&profiles, name, &inputs(ctx, &NO_OVERRIDES))?),
+        None => None,
+    };
+    let region = &keys_plan.endpoint.region;
+    let iam = iam_endpoint(&profiles, profiles.get(name), ctx.vars, region);
+    // The new secret comes back in IAM's answer: never over plain http:// to another host.
+    let allow = ctx.settings.allow_http;
+    check_endpoint("IAM", "IAM", iam.url.as_deref(), allow)?;
+    check_endpoint("STS", "STS", keys_plan.endpoint.url.as_deref(), allow)?;
+    let chains = every_plan(ctx, &profiles);
+    let request = Rotation {
+        profile: name,
+        keys_plan: &keys_plan,
+        mfa_plan: mfa_plan.as_ref(),
+        mfa_token: &MfaToken::new(args.mfa_token.clone()),
+        iam: &iam,
+        chains: &chains,
+    };
+    let d = RotateDeps {
+        walk: ctx.deps(),
+        iam: ctx.iam,
+        files: ctx.key_files,
+    };
+    let done = rotate::rotate(d, &request, &mut ctx.err)?;
+    ctx.note(&format!(
+        "rotated the access key of profile \"{}\" (IAM user {}): {} is stored in {}, {} is deleted",
+        printable(name),
+        done.user,
+        done.new_hint,
+        done.place,
+        done.old_hint
+    ));
     Ok(Outcome::Done)
 }
 
@@ -303,7 +255,7 @@ fn remove(args: KeysRemoveArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     }
     let profiles = ctx.profiles().ok();
     if let Some(profiles) = &profiles {
-        forget_sessions(ctx, profiles, name);
+        forget_keys_of(ctx, profiles, name);
     }
     ctx.keys.remove(name).map_err(|e| {
         Error::Keys(format!(
@@ -339,15 +291,140 @@ fn list(args: KeysListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     Ok(Outcome::Done)
 }
 
-/// Forgets every cached session built on `root`'s keys.
-pub(super) fn forget_sessions(ctx: &mut Context, profiles: &Profiles, root: &str) {
-    let rooted = |source: &Source| match source {
-        Source::Stored { profile, .. } | Source::Static { profile, .. } => profile == root,
-        _ => false,
-    };
-    let removed = super::clear_cache::forget_rooted(ctx, profiles, &rooted, "the old keys");
-    ctx.verbose(&format!(
-        "forgot the sessions made with the keys of profile \"{}\" ({removed} cache entries)",
-        printable(root)
-    ));
+#[cfg(test)]
+mod flows {
+    use crate::error::Error;
+    use crate::testing::World;
+
+    #[test]
+    fn rotation_of_file_keys_rewrites_the_file_and_deletes_the_old_key_with_the_new() {
+        let w = World::new();
+        let (outcome, stdout, stderr) = w.run(&["keys", "rotate", "default"]);
+        assert!(outcome.is_ok(), "{stderr}");
+        assert!(stdout.is_empty());
+        let calls = w.iam.calls.borrow().clone();
+        assert_eq!(
+            calls,
+            [
+                "ListAccessKeys by AKIAROOT",
+                "CreateAccessKey by AKIAROOT",
+                "DeleteAccessKey by AKIANEWKEY0000000000"
+            ]
+        );
+        let text = std::fs::read_to_string(w.credentials_path()).unwrap();
+        assert_eq!(
+            text,
+            "[default]\naws_access_key_id = AKIANEWKEY0000000000\naws_secret_access_key = new-secret\n"
+        );
+    }
+
+    #[test]
+    fn with_mfa_serial_one_mfa_session_carries_every_iam_call() {
+        let w = World::new();
+        w.write_config("[default]\nmfa_serial = arn:aws:iam::111111111111:mfa/maria\n");
+        let (outcome, _, stderr) = w.run(&["keys", "rotate", "default", "--mfa-token", "123456"]);
+        assert!(outcome.is_ok(), "{stderr}");
+        let sts: Vec<(String, Option<String>)> = w
+            .sts
+            .calls
+            .borrow()
+            .iter()
+            .filter(|c| c.op == "GetSessionToken")
+            .map(|c| (c.caller.clone(), c.code.clone()))
+            .collect();
+        assert_eq!(
+            sts,
+            [("AKIAROOT".to_string(), Some("123456".to_string()))],
+            "one code"
+        );
+        let iam = w.iam.calls.borrow().clone();
+        assert_eq!(iam.len(), 3, "{iam:?}");
+        assert!(
+            iam.iter().all(|c| c.ends_with("by ASIA2")),
+            "every IAM call with the MFA session: {iam:?}"
+        );
+    }
+
+    #[test]
+    fn a_failed_delete_keeps_the_new_key_and_names_the_old_one() {
+        let mut w = World::new();
+        w.iam.fail = Some("DeleteAccessKey");
+        let (outcome, _, _) = w.run(&["keys", "rotate", "default"]);
+        let e = outcome.unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        let text = e.to_string();
+        assert!(
+            text.contains("is stored and works") && text.contains("ending ROOT"),
+            "{text}"
+        );
+        assert!(std::fs::read_to_string(w.credentials_path())
+            .unwrap()
+            .contains("AKIANEWKEY"));
+    }
+
+    #[test]
+    fn two_keys_already_change_nothing_and_roles_are_refused() {
+        let w = World::new();
+        w.iam
+            .keys
+            .borrow_mut()
+            .extend(["AKIAROOT".to_string(), "AKIAOTHER".to_string()]);
+        let (outcome, _, _) = w.run(&["keys", "rotate", "default"]);
+        let text = outcome.unwrap_err().to_string();
+        assert!(
+            text.contains("already has two access keys") && text.contains("nothing was changed"),
+            "{text}"
+        );
+        assert!(!w
+            .iam
+            .calls
+            .borrow()
+            .iter()
+            .any(|c| c.starts_with("CreateAccessKey")));
+        let (outcome, _, _) = w.run(&["keys", "rotate", "a"]);
+        assert!(matches!(outcome, Err(Error::KeysConfig(_))));
+    }
+
+    #[test]
+    fn a_warm_run_never_reads_the_keychain_and_hands_out_a_session() {
+        let mut w = World::new();
+        w.keys = crate::testing::MemoryKeys::with("vault", "AKIAIOSFODNN7EXAMPLE", "s3cret");
+        for _ in 0..3 {
+            let (outcome, stdout, stderr) = w.run(&["export", "--format", "json", "vault"]);
+            assert!(outcome.is_ok(), "{stderr}");
+            assert!(
+                stdout.contains("SessionToken") && !stdout.contains("s3cret"),
+                "{stdout}"
+            );
+        }
+        assert_eq!(w.keys.reads.get(), 1, "only the cold run read the secret");
+        assert_eq!(w.calls(), 1, "one GetSessionToken");
+        // A role on them: the keys are the chain's root.
+        let (outcome, _, _) = w.run(&["export", "--no-session", "vault"]);
+        assert!(outcome.is_ok());
+        assert_eq!(w.keys.reads.get(), 2);
+    }
+
+    #[test]
+    fn add_asks_on_the_terminal_and_import_undoes_a_failed_store() {
+        let mut w = World::new();
+        w.ask = crate::testing::ScriptedAsk::answers(&[
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG",
+        ]);
+        let (outcome, _, stderr) = w.run(&["keys", "add", "new"]);
+        assert!(outcome.is_ok(), "{stderr}");
+        assert!(!stderr.contains("wJalr"), "{stderr}");
+        assert_eq!(w.keys.keys.borrow()["new"].0, "AKIAIOSFODNN7EXAMPLE");
+        let before =
+            "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n";
+        std::fs::write(w.credentials_path(), before).unwrap();
+        w.keys.fail_put = true;
+        let e = w.run(&["keys", "import", "default"]).0.unwrap_err();
+        assert!(e.to_string().contains("were not imported"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(w.credentials_path()).unwrap(),
+            before
+        );
+    }
 }

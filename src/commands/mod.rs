@@ -11,7 +11,6 @@ mod exec_server;
 mod export;
 pub mod init;
 mod keys;
-mod keys_rotate;
 mod list;
 mod obtain;
 pub mod sso;

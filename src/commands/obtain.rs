@@ -9,7 +9,7 @@ use crate::domain::freshness::{CacheMode, CachePolicy};
 use crate::domain::plan::{Plan, Source};
 use crate::domain::{Credentials, Secret};
 use crate::error::Error;
-use crate::execute::{execute, MfaToken};
+use crate::execute::{execute, forget, sso_view, MfaToken};
 use crate::plan::{plan, Inputs, Overrides};
 use crate::render::dry_run;
 
@@ -30,6 +30,42 @@ pub fn inputs<'c>(ctx: &'c Context, overrides: &'c Overrides) -> Inputs<'c> {
         identity: ctx.identity,
         stored_keys: ctx.stored_keys(),
     }
+}
+
+/// Every profile's plan, with and without `--no-session`: what a change of a chain's root
+/// (new keys, a sign-out) is matched against.
+pub fn every_plan(ctx: &Context, profiles: &Profiles) -> Vec<Plan> {
+    let mut plans = Vec::new();
+    for name in profiles.names() {
+        for no_session in [false, true] {
+            let overrides = Overrides {
+                no_session,
+                ..NO_OVERRIDES.clone()
+            };
+            plans.extend(plan(profiles, name, &inputs(ctx, &overrides)).ok());
+        }
+    }
+    plans
+}
+
+/// Forgets the cached sessions of every chain whose root `rooted` picks; how many.
+pub fn forget_rooted(
+    ctx: &mut Context,
+    profiles: &Profiles,
+    rooted: &dyn Fn(&Source) -> bool,
+    what: &str,
+) -> usize {
+    let plans = every_plan(ctx, profiles);
+    forget::forget_rooted(ctx.store, &plans, rooted, what, &mut ctx.err)
+}
+
+/// Forgets every cached session built on `root`'s long-term keys.
+pub fn forget_keys_of(ctx: &mut Context, profiles: &Profiles, root: &str) {
+    let removed = forget_rooted(ctx, profiles, &forget::keys_of(root), "the old keys");
+    ctx.verbose(&format!(
+        "forgot the sessions made with the keys of profile \"{}\" ({removed} cache entries)",
+        crate::domain::printable(root)
+    ));
 }
 
 /// The profile named on the command line, else `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE` (as
@@ -188,7 +224,7 @@ pub fn obtain(
         };
         let changes = env::changes(&placeholder, &plan.target(), ctx.vars);
         let sso_token = match &plan.source {
-            Source::Sso { role, .. } => Some(super::sso::token_state(ctx, role)),
+            Source::Sso { role, .. } => Some(sso_view::token_state(ctx.sso_tokens, ctx.clock, role)),
             _ => None,
         };
         let text = dry_run::render(

@@ -3,17 +3,17 @@
 
 use std::collections::HashSet;
 
-use super::obtain::{inputs, NO_OVERRIDES};
+use super::obtain::{every_plan, inputs, NO_OVERRIDES};
 use super::{write_out, Context};
 use crate::cli::{SsoArgs, SsoCommand, SsoLoginArgs, SsoTargetArgs};
 use crate::config::Profiles;
-use crate::domain::plan::Source;
-use crate::domain::sso::{SsoEndpoints, SsoSession};
 use crate::domain::{printable, Outcome};
 use crate::error::Error;
-use crate::execute::sso::{login, token, LoginOptions};
-use crate::execute::ExecuteError;
-use crate::plan::{plan, session_section, sso_endpoints};
+use crate::execute::signout::sign_out;
+use crate::execute::sso::{login, LoginOptions};
+use crate::execute::sso_view::roles;
+use crate::plan::{sso_target, SsoTarget};
+use crate::ports::sso::Account;
 
 pub fn run(args: SsoArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     match args.command {
@@ -23,71 +23,9 @@ pub fn run(args: SsoArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     }
 }
 
-/// The session a command is about, its endpoints, and the name to use in hints.
-struct Target {
-    session: SsoSession,
-    endpoints: SsoEndpoints,
-    hint_name: String,
-}
-
-fn target(args: &SsoTargetArgs, profiles: &Profiles, ctx: &Context) -> Result<Target, Error> {
-    let config = profiles.config_path.display().to_string();
-    let by_session = |name: &str| -> Result<Target, Error> {
-        if profiles.sso_session(name).is_none() {
-            let known = profiles.sso_session_names();
-            return Err(Error::Usage(format!(
-                "{config} has no [sso-session {}] section{}",
-                printable(name),
-                if known.is_empty() {
-                    String::new()
-                } else {
-                    format!("; it has {}", known.join(", "))
-                }
-            )));
-        }
-        let session = session_section(profiles, &format!("sso-session {name}"), name, &|_| None)?;
-        let endpoints = sso_endpoints(profiles, None, ctx.vars, &session.region);
-        let allow = ctx.settings.allow_http;
-        crate::plan::check_endpoint("SSO portal", "SSO", endpoints.portal.as_deref(), allow)?;
-        crate::plan::check_endpoint("SSO OIDC", "SSO_OIDC", endpoints.oidc.as_deref(), allow)?;
-        Ok(Target {
-            session,
-            endpoints,
-            hint_name: format!("--sso-session {name}"),
-        })
-    };
-    if let Some(name) = &args.sso_session {
-        return by_session(name);
-    }
-    let profile = args
-        .profile
-        .clone()
-        .or_else(|| ctx.vars.non_empty("AWS_PROFILE").map(str::to_string));
-    let Some(profile) = profile else {
-        return match profiles.sso_session_names()[..] {
-            [only] => by_session(only),
-            [] => Err(Error::Usage(format!(
-                "{config} has no [sso-session] section and no profile was named; name an IAM Identity Center profile or --sso-session NAME"
-            ))),
-            _ => Err(Error::Usage(format!(
-                "{config} has several sso-sessions ({}); name a profile or --sso-session NAME",
-                profiles.sso_session_names().join(", ")
-            ))),
-        };
-    };
-    let planned = plan(profiles, &profile, &inputs(ctx, &NO_OVERRIDES))?;
-    match planned.source {
-        Source::Sso { role, .. } => Ok(Target {
-            session: role.session,
-            endpoints: role.endpoints,
-            hint_name: profile,
-        }),
-        other => Err(Error::Usage(format!(
-            "profile \"{}\" does not sign in through IAM Identity Center (its credentials come from {})",
-            printable(&profile),
-            other.describe()
-        ))),
-    }
+fn target(args: &SsoTargetArgs, profiles: &Profiles, ctx: &Context) -> Result<SsoTarget, Error> {
+    let (session, profile) = (args.sso_session.as_deref(), args.profile.as_deref());
+    Ok(sso_target(profiles, session, profile, &inputs(ctx, &NO_OVERRIDES))?)
 }
 
 fn run_login(args: SsoLoginArgs, ctx: &mut Context) -> Result<Outcome, Error> {
@@ -106,94 +44,21 @@ fn run_login(args: SsoLoginArgs, ctx: &mut Context) -> Result<Outcome, Error> {
 fn logout(args: SsoTargetArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let profiles = ctx.profiles()?;
     let t = target(&args, &profiles, ctx)?;
-    let tokens = ctx.sso_tokens;
-    let mut found = Vec::new();
-    if let Ok(Some(own)) = tokens.own(&t.session) {
-        found.push(own);
-    }
-    if let Ok(Some(cli)) = tokens.cli(&t.session) {
-        found.push(cli);
-    }
-    let now = ctx.clock.now();
-    for token in found.iter().filter(|t| t.expires_at > now) {
-        // As aws sso logout: a portal that says no (an expired or revoked token) is no reason
-        // to keep the token here.
-        if let Err(e) = ctx.sso.logout(&t.endpoints, &token.access_token) {
-            ctx.verbose(&format!("portal Logout: {e}"));
-        }
-    }
-    tokens.remove_own(&t.session).map_err(|e| {
-        Error::Keys(format!(
-            "could not forget rolecall's token of {}: {e}",
-            t.session.describe()
-        ))
-    })?;
-    let removed_file = tokens
-        .remove_cli(&t.session)
-        .map_err(|e| Error::Keys(e.to_string()))?;
-    let forgotten = forget_sessions(ctx, &profiles, &t.session);
+    let plans = every_plan(ctx, &profiles);
+    let d = ctx.sso_deps();
+    let done = sign_out(d, ctx.store, &t.session, &t.endpoints, &plans, &mut ctx.err)?;
     ctx.note(&format!(
-        "signed out of {}{}; forgot {forgotten} cached role session{}",
+        "signed out of {}{}; forgot {} cached role session{}",
         t.session.describe(),
-        if removed_file {
+        if done.removed_cli_file {
             " (the AWS CLI's token too)"
         } else {
             ""
         },
-        if forgotten == 1 { "" } else { "s" }
+        done.forgotten,
+        if done.forgotten == 1 { "" } else { "s" }
     ));
     Ok(Outcome::Done)
-}
-
-/// Removes the cached sessions of every profile whose chain starts at the session.
-fn forget_sessions(ctx: &mut Context, profiles: &Profiles, session: &SsoSession) -> usize {
-    let rooted =
-        |source: &Source| matches!(source, Source::Sso { role, .. } if role.session == *session);
-    super::clear_cache::forget_rooted(ctx, profiles, &rooted, "this sign-in")
-}
-
-/// The SSO token a run would use, in words, for `--dry-run` (no keychain access, no request).
-pub fn token_state(ctx: &Context, role: &crate::domain::sso::SsoRole) -> String {
-    use crate::domain::sso::TokenState;
-    use crate::domain::text::human;
-    let now = ctx.clock.now();
-    let session = &role.session;
-    let mut seen = Vec::new();
-    if let Some(s) = ctx.sso_tokens.own_summary(session) {
-        let refreshable = s.refreshable_until.is_some_and(|r| r > now);
-        seen.push(("rolecall's token (keychain)", s.expires_at, refreshable));
-    }
-    if let Ok(Some(t)) = ctx.sso_tokens.cli(session) {
-        seen.push(("the AWS CLI's token", t.expires_at, t.refreshable(now)));
-    }
-    let fresh = |e: time::OffsetDateTime| TokenState::at(e, now) == TokenState::Fresh;
-    if let Some((whose, e, r)) = seen.iter().find(|(_, e, _)| fresh(*e)) {
-        return format!(
-            "{whose}, valid {}{}; no token request",
-            human(*e - now),
-            if *r { ", refreshable" } else { "" }
-        );
-    }
-    if let Some((whose, e, _)) = seen.iter().find(|(_, _, r)| *r) {
-        return format!(
-            "{whose} {}; refreshed first with CreateToken (no sign-in needed)",
-            if *e <= now {
-                "has expired".to_string()
-            } else {
-                format!("expires in {}", human(*e - now))
-            }
-        );
-    }
-    if let Some((whose, e, _)) = seen.iter().find(|(_, e, _)| *e > now) {
-        return format!(
-            "{whose}, valid {}, not refreshable; used as it is",
-            human(*e - now)
-        );
-    }
-    format!(
-        "no usable token (expired or missing, not refreshable): a sign-in is needed; {}",
-        session.login_hint(&role.profile)
-    )
 }
 
 /// `<account name>-<role>`, lowercased, anything outside `A-Za-z0-9._-` as `-`.
@@ -211,32 +76,18 @@ fn profile_name(account: &str, role: &str) -> String {
         .collect()
 }
 
-fn profiles(args: SsoTargetArgs, ctx: &mut Context) -> Result<Outcome, Error> {
-    let profiles = ctx.profiles()?;
-    let t = target(&args, &profiles, ctx)?;
-    let d = ctx.sso_deps();
-    let access = token(d, &mut ctx.err, &t.session, &t.endpoints, &t.hint_name)?;
-    let sso_error = |e| Error::Execute(ExecuteError::Sso(e));
-    let accounts = ctx
-        .sso
-        .list_accounts(&t.endpoints, &access)
-        .map_err(sso_error)?;
+/// One config block per account and role, named so that no two profiles share a name.
+fn blocks(found: &[(Account, Vec<String>)], t: &SsoTarget, profiles: &Profiles) -> String {
     let mut taken: HashSet<String> = profiles.names().map(str::to_string).collect();
     let mut text = String::new();
-    for account in &accounts {
-        let roles = ctx
-            .sso
-            .list_account_roles(&t.endpoints, &access, &account.id)
-            .map_err(sso_error)?;
+    for (account, roles) in found {
         for role in roles {
-            let base = profile_name(
-                if account.name.is_empty() {
-                    &account.id
-                } else {
-                    &account.name
-                },
-                &role,
-            );
+            let shown = if account.name.is_empty() {
+                &account.id
+            } else {
+                &account.name
+            };
+            let base = profile_name(shown, role);
             let mut name = base.clone();
             let mut n = 2;
             while !taken.insert(name.clone()) {
@@ -254,10 +105,19 @@ fn profiles(args: SsoTargetArgs, ctx: &mut Context) -> Result<Outcome, Error> {
             text.push_str(&format!(
                 "sso_account_id = {}\nsso_role_name = {}\n\n",
                 account.id,
-                printable(&role)
+                printable(role)
             ));
         }
     }
+    text
+}
+
+fn profiles(args: SsoTargetArgs, ctx: &mut Context) -> Result<Outcome, Error> {
+    let profiles = ctx.profiles()?;
+    let t = target(&args, &profiles, ctx)?;
+    let d = ctx.sso_deps();
+    let found = roles(d, &mut ctx.err, &t.session, &t.endpoints, &t.hint_name)?;
+    let text = blocks(&found, &t, &profiles);
     write_out(ctx, text.as_bytes())?;
     if text.is_empty() {
         ctx.note(&format!(

@@ -99,6 +99,17 @@ pub enum ConfigError {
     Setting(#[from] SettingError),
     #[error("{0} is set to something that is not valid UTF-8; set it to a UTF-8 path or name, or unset it (rolecall will not fall back to the default and use another account's profile)")]
     NotUtf8(&'static str),
+    #[error("{config} has no [sso-session {name}] section{known}")]
+    UnknownSsoSession {
+        config: String,
+        name: String,
+        /// "; it has a, b", or nothing.
+        known: String,
+    },
+    /// Which IAM Identity Center sign-in a command is about is unclear, or the profile named
+    /// has none: the whole line.
+    #[error("{0}")]
+    NoSsoTarget(String),
     #[error("{name}={value:?} is invalid: {reason}")]
     InvalidSetting {
         name: &'static str,

@@ -3,8 +3,13 @@
 //! duration and cap is the plan's.
 
 mod error;
+pub mod forget;
+pub mod import;
 mod mfa;
+pub mod rotate;
+pub mod signout;
 pub mod sso;
+pub mod sso_view;
 
 use time::{Duration, OffsetDateTime};
 

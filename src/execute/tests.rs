@@ -49,7 +49,7 @@ impl Harness {
     ) -> Result<Credentials, ExecuteError> {
         let p = plan_of(CONFIG, CREDS, profile, &[("USER", "maria")], self.now);
         self.sts.now.set(Some(self.now));
-        let clock = FixedClock(self.now);
+        let clock = FixedClock::at(self.now);
         let deps = Deps {
             sts: &self.sts,
             sources: &self.sources,
@@ -387,14 +387,14 @@ fn store_write_failures_are_one_note_not_an_error() {
         sts: &sts,
         sources: &FakeSources::default(),
         store: &Broken,
-        clock: &FixedClock(NOW),
+        clock: &FixedClock::at(NOW),
         mfa: &crate::testing::NoPrompt,
         keys: &crate::testing::MemoryKeys::default(),
         sso: crate::execute::sso::SsoDeps {
             api: &crate::testing::FakeSso::default(),
             tokens: &crate::testing::MemoryTokens::default(),
             authorize: &crate::testing::NoAuthorize,
-            clock: &FixedClock(NOW),
+            clock: &FixedClock::at(NOW),
             may_sign_in: false,
         },
     };

@@ -2,6 +2,7 @@
 //! validated, with its duration (chained steps capped), session name and cache key. No I/O.
 
 mod resolve;
+mod sso_target;
 
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -20,6 +21,7 @@ use crate::settings::Settings;
 use resolve::{resolve, session_name_char, RoleSettings, Root};
 
 pub use resolve::{session_section, MAX_CHAIN};
+pub use sso_target::{sso_target, SsoTarget};
 
 /// What a plan depends on besides the profiles.
 #[derive(Clone, Copy)]

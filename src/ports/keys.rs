@@ -39,3 +39,37 @@ impl KeyStore for NoKeys {
         Ok(())
     }
 }
+
+/// A profile's long-term keys in the user's own files (`~/.aws/credentials` or `config`): the
+/// two key lines of the profile's own section, which `keys import` removes and `keys rotate`
+/// replaces, byte for byte, leaving everything else as it was.
+pub trait KeyFiles {
+    /// The file that holds both of the profile's keys in its own section (not split between
+    /// the files, not from an `include_profile`): the one place rolecall edits.
+    fn locate(&self, profile: &str) -> Result<std::path::PathBuf, KeyFileError>;
+    /// Removes the profile's key lines, if the file still holds `keys`.
+    fn remove(
+        &self,
+        profile: &str,
+        keys: &Credentials,
+    ) -> Result<std::path::PathBuf, KeyFileError>;
+    /// Replaces `old` with `new` in the profile's key lines. The files are read back: unless
+    /// the profile then has `new`, whole, the file is put back as it was.
+    fn replace(
+        &self,
+        profile: &str,
+        old: &Credentials,
+        new: &Credentials,
+    ) -> Result<std::path::PathBuf, KeyFileError>;
+}
+
+/// Why a profile's keys could not be edited in the files.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    /// The keys are not where rolecall can edit them: a configuration matter.
+    #[error("{0}")]
+    Placement(String),
+    /// A file could not be read, edited or written; the line says what state it is in.
+    #[error("{0}")]
+    File(String),
+}

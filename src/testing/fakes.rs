@@ -198,12 +198,30 @@ impl MfaPrompt for NoPrompt {
     }
 }
 
-/// A clock that always says the same time.
-pub struct FixedClock(pub OffsetDateTime);
+/// A clock that says the same time until something sleeps: then it moves on by the wait,
+/// at once, and remembers it.
+pub struct FixedClock {
+    now: std::cell::Cell<OffsetDateTime>,
+    pub slept: std::cell::RefCell<Vec<std::time::Duration>>,
+}
+
+impl FixedClock {
+    pub fn at(now: OffsetDateTime) -> Self {
+        Self {
+            now: std::cell::Cell::new(now),
+            slept: Default::default(),
+        }
+    }
+}
 
 impl Clock for FixedClock {
     fn now(&self) -> OffsetDateTime {
-        self.0
+        self.now.get()
+    }
+
+    fn sleep(&self, duration: std::time::Duration) {
+        self.now.set(self.now.get() + duration);
+        self.slept.borrow_mut().push(duration);
     }
 }
 

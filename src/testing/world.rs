@@ -70,7 +70,7 @@ impl World {
             self.vars.clone(),
             Ok(std::time::Duration::from_secs(120)),
         );
-        let clock = FixedClock(NOW);
+        let clock = FixedClock::at(NOW);
         let settings = Settings::from_vars(&self.vars);
         let verbosity = cli.verbosity();
         let mut ctx = Context {
@@ -89,6 +89,7 @@ impl World {
             signin: &crate::testing::fakes::NoSignIn,
             keys: &self.keys,
             iam: &self.iam,
+            key_files: &crate::adapters::keyfile::UserFiles { vars: &self.vars },
             ask: &self.ask,
             stored: Default::default(),
             sso: &self.sso,
