@@ -99,10 +99,13 @@ impl Supervised {
             .map_err(|e| start_failure(request, &e))?;
         Ok(Self { child, signals })
     }
+}
 
+#[cfg(unix)]
+impl crate::ports::server::Supervisee for Supervised {
     /// Passes on the signals that came; the command's exit status once it has ended (128 + N
     /// when signal N ended it).
-    pub fn poll(&mut self) -> Option<u8> {
+    fn poll(&mut self) -> Option<u8> {
         use std::os::unix::process::ExitStatusExt;
         for signal in self.signals.pending() {
             if signal == signal_hook::consts::SIGINT {

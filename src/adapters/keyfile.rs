@@ -106,9 +106,8 @@ impl KeyFiles for UserFiles<'_> {
                     path.display()
                 ))
             })?;
-        files::replace(&path, edited.as_bytes()).map_err(|e| {
-            KeyFileError::File(format!("cannot rewrite {}: {e}", path.display()))
-        })?;
+        files::replace(&path, edited.as_bytes())
+            .map_err(|e| KeyFileError::File(format!("cannot rewrite {}: {e}", path.display())))?;
         Ok(path)
     }
 
@@ -129,9 +128,8 @@ impl KeyFiles for UserFiles<'_> {
                     path.display()
                 ))
             })?;
-        files::replace(&path, edited.as_bytes()).map_err(|e| {
-            KeyFileError::File(format!("cannot rewrite {}: {e}", path.display()))
-        })?;
+        files::replace(&path, edited.as_bytes())
+            .map_err(|e| KeyFileError::File(format!("cannot rewrite {}: {e}", path.display())))?;
         // What the AWS CLI will now read for the profile must be the new key, whole.
         let wanted = (new.access_key_id.clone(), secret.to_string());
         if self.keys_now(profile) != Some(wanted) {

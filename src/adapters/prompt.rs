@@ -110,18 +110,6 @@ impl MfaPrompt for ChosenPrompt {
     }
 }
 
-/// While `exec --server` runs its command, the terminal is the command's: a new MFA code can
-/// come only from `mfa_process`.
-pub struct NoPersonPrompt;
-
-impl MfaPrompt for NoPersonPrompt {
-    fn code(&self, serial: &str) -> Result<String, MfaError> {
-        Err(MfaError::Prompt(format!(
-            "the session needs a new MFA code for {serial}, and while the command runs only mfa_process can give one; set mfa_process in the profile, or run the command again"
-        )))
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Gui {
     Zenity,

@@ -12,35 +12,9 @@ use std::time::Duration;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{header, Method, Request, Response, StatusCode};
-use time::format_description::well_known::Rfc3339;
 
-use crate::domain::{Credentials, Secret};
-
-/// What the endpoint answers.
-pub enum Served {
-    /// The ECS agent's JSON for these credentials.
-    Credentials(Secret),
-    /// No usable session: why, for the JSON error.
-    Failed(String),
-}
-
-impl Served {
-    pub fn of(credentials: &Credentials) -> Served {
-        let expiration = credentials
-            .expiration
-            .and_then(|e| e.format(&Rfc3339).ok())
-            .unwrap_or_default();
-        Served::Credentials(Secret::new(
-            serde_json::json!({
-                "AccessKeyId": credentials.access_key_id,
-                "SecretAccessKey": credentials.secret_access_key.expose(),
-                "Token": credentials.session_token.as_ref().map(|t| t.expose()).unwrap_or(""),
-                "Expiration": expiration,
-            })
-            .to_string(),
-        ))
-    }
-}
+use crate::domain::Secret;
+pub use crate::ports::server::Served;
 
 struct Shared {
     served: Mutex<Served>,
@@ -92,8 +66,14 @@ impl CredentialServer {
         })
     }
 
-    pub fn set(&self, served: Served) {
+    fn replace(&self, served: Served) {
         *self.shared.served.lock().unwrap_or_else(|p| p.into_inner()) = served;
+    }
+}
+
+impl crate::ports::server::Endpoint for CredentialServer {
+    fn set(&self, served: Served) {
+        self.replace(served);
     }
 }
 

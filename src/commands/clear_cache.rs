@@ -20,7 +20,10 @@ pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         // source roles' sessions too, so that clearing a profile also clears a broken source.
         let mut planned = HashSet::new();
         for name in &args.profiles {
-            if let Some(Ok(p)) = profiles.as_ref().map(|p| plan(p, name, &inputs(ctx, &NO_OVERRIDES))) {
+            if let Some(Ok(p)) = profiles
+                .as_ref()
+                .map(|p| plan(p, name, &inputs(ctx, &NO_OVERRIDES)))
+            {
                 planned.extend(p.session_keys().map(str::to_string));
             }
         }
@@ -35,7 +38,11 @@ pub fn run(args: ClearCacheArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         Some(p) => Error::Config(p.not_found(&unknown.0)),
         None => Error::Usage(unknown.to_string()),
     })?;
-    let noun = if done.removed == 1 { "session" } else { "sessions" };
+    let noun = if done.removed == 1 {
+        "session"
+    } else {
+        "sessions"
+    };
     let mut names: Vec<&str> = Vec::new();
     for name in &args.profiles {
         if !names.contains(&name.as_str()) {

@@ -304,7 +304,11 @@ fn sso_tokens(profiles: &Profiles, ctx: &Context, report: &mut Report) {
                     seen.push(role.session.clone());
                     report.sso.push(SsoFact {
                         session: role.session.describe(),
-                        token: crate::execute::sso_view::token_state(ctx.sso_tokens, ctx.clock, role),
+                        token: crate::execute::sso_view::token_state(
+                            ctx.sso_tokens,
+                            ctx.clock,
+                            role,
+                        ),
                     });
                 }
             }

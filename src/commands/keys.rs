@@ -346,6 +346,38 @@ mod flows {
     }
 
     #[test]
+    fn a_new_key_that_never_works_is_deleted_and_the_old_one_put_back_after_a_minute() {
+        let w = World::new();
+        let before = std::fs::read_to_string(w.credentials_path()).unwrap();
+        w.sts
+            .unknown_keys
+            .borrow_mut()
+            .push("AKIANEWKEY0000000000".into());
+        let (outcome, _, stderr) = w.run(&["keys", "rotate", "default"]);
+        let text = outcome.unwrap_err().to_string();
+        assert!(text.contains("did not work within a minute"), "{text}");
+        assert!(stderr.contains("checking the new key"), "{stderr}");
+        assert_eq!(
+            std::fs::read_to_string(w.credentials_path()).unwrap(),
+            before
+        );
+        let calls = w.iam.calls.borrow().clone();
+        assert_eq!(
+            calls.last().unwrap(),
+            "DeleteAccessKey by AKIAROOT",
+            "{calls:?}"
+        );
+        let tries = w
+            .sts
+            .calls
+            .borrow()
+            .iter()
+            .filter(|c| c.caller == "AKIANEWKEY0000000000")
+            .count();
+        assert_eq!(tries, 8, "about a minute of tries, on the test's clock");
+    }
+
+    #[test]
     fn a_failed_delete_keeps_the_new_key_and_names_the_old_one() {
         let mut w = World::new();
         w.iam.fail = Some("DeleteAccessKey");

@@ -7,7 +7,6 @@ mod console;
 pub mod context;
 mod doctor;
 mod exec;
-mod exec_server;
 mod export;
 pub mod init;
 mod keys;

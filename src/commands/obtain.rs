@@ -224,7 +224,9 @@ pub fn obtain(
         };
         let changes = env::changes(&placeholder, &plan.target(), ctx.vars);
         let sso_token = match &plan.source {
-            Source::Sso { role, .. } => Some(sso_view::token_state(ctx.sso_tokens, ctx.clock, role)),
+            Source::Sso { role, .. } => {
+                Some(sso_view::token_state(ctx.sso_tokens, ctx.clock, role))
+            }
             _ => None,
         };
         let text = dry_run::render(
@@ -262,4 +264,47 @@ pub fn obtain(
     let deps = ctx.deps();
     let credentials = execute(&plan, deps, &mut ctx.err, policy, &token)?;
     Ok(Obtained::Credentials(Box::new(plan), credentials))
+}
+
+/// The command and its environment: the credentials' changes, and rolecall's own marks
+/// removed (`exec`, and `exec --server` before its endpoint's changes).
+pub fn exec_request(
+    plan: &Plan,
+    credentials: &Credentials,
+    command: Vec<std::ffi::OsString>,
+    ctx: &mut Context,
+) -> Result<crate::domain::ExecRequest, Error> {
+    let mut changes = env::changes(credentials, &plan.target(), ctx.vars);
+    // The shell function's mark is for this run only, not for the command's own rolecalls.
+    for own in ["ROLECALL_SHELL_FUNCTION", crate::domain::plan::CHAIN_VAR] {
+        if ctx.vars.get(own).is_some() {
+            changes.push(env::Change::Unset(own));
+        }
+    }
+    // The same check export makes: an environment cannot carry a NUL byte.
+    crate::render::check_values(&changes)?;
+    let mut command = command.into_iter();
+    let program = match command.next() {
+        Some(program) if program.is_empty() => {
+            return Err(Error::Usage(
+                "the command after -- is an empty string; name a program".into(),
+            ))
+        }
+        Some(program) => program,
+        None => {
+            // A subshell inside a rolecall shell: say whose credentials it has.
+            if let Some(current) = ctx.vars.non_empty("ROLECALL_PROFILE") {
+                ctx.note(&format!(
+                    "this shell already has the credentials of profile \"{current}\"; the new shell has those of \"{}\" until you exit it",
+                    plan.profile
+                ));
+            }
+            std::ffi::OsString::from(ctx.vars.non_empty("SHELL").unwrap_or("/bin/sh"))
+        }
+    };
+    Ok(crate::domain::ExecRequest {
+        program,
+        args: command.collect(),
+        changes,
+    })
 }

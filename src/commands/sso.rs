@@ -25,7 +25,12 @@ pub fn run(args: SsoArgs, ctx: &mut Context) -> Result<Outcome, Error> {
 
 fn target(args: &SsoTargetArgs, profiles: &Profiles, ctx: &Context) -> Result<SsoTarget, Error> {
     let (session, profile) = (args.sso_session.as_deref(), args.profile.as_deref());
-    Ok(sso_target(profiles, session, profile, &inputs(ctx, &NO_OVERRIDES))?)
+    Ok(sso_target(
+        profiles,
+        session,
+        profile,
+        &inputs(ctx, &NO_OVERRIDES),
+    )?)
 }
 
 fn run_login(args: SsoLoginArgs, ctx: &mut Context) -> Result<Outcome, Error> {

@@ -193,6 +193,37 @@ pub fn changes(credentials: &Credentials, target: &Target, vars: &Vars) -> Vec<C
 /// of the user's own values of managed variables.
 pub const SAVED_VAR: &str = "ROLECALL_SAVED";
 
+/// Variables an SDK would read before the container endpoint: never in the environment of a
+/// command that is given one (`exec --server`).
+const SHADOWING: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+];
+
+/// `changes` for a command that reads its credentials from the endpoint at `url` with
+/// `token`, instead of keys in its environment.
+pub fn for_endpoint(mut changes: Vec<Change>, url: &str, token: &str) -> Vec<Change> {
+    changes.retain(|c| !SHADOWING.contains(&c.name()));
+    changes.extend(SHADOWING.iter().map(|n| Change::Unset(n)));
+    changes.push(Change::Set(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        url.to_string(),
+    ));
+    changes.push(Change::Set(
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        token.to_string(),
+    ));
+    changes
+}
+
 /// The credential variables, which are never recorded for `--unset`.
 const SECRETS: &[&str] = &[
     "AWS_ACCESS_KEY_ID",

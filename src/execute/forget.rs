@@ -211,6 +211,9 @@ mod tests {
         let removed = forget_rooted(&store, &plans, &keys_of("default"), "keys", &mut out);
         assert!(removed >= 1);
         let left: Vec<String> = store.index().into_iter().map(|e| e.profile).collect();
-        assert!(!left.is_empty() && left.iter().all(|p| p == "b"), "{left:?}");
+        assert!(
+            !left.is_empty() && left.iter().all(|p| p == "b"),
+            "{left:?}"
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod rotate;
 pub mod signout;
 pub mod sso;
 pub mod sso_view;
+pub mod supervise;
 
 use time::{Duration, OffsetDateTime};
 

@@ -78,12 +78,16 @@ pub fn rotate(d: RotateDeps, r: &Rotation, out: &mut Printer) -> Result<Rotated,
     let shown = printable(r.profile).into_owned();
     let (old, home) = current_keys(d, r)?;
     let endpoint = &r.keys_plan.endpoint;
-    let arn = d.walk.sts.get_caller_identity(endpoint, &old).map_err(|e| {
-        e.with_target(format!(
-            "the keys of profile \"{shown}\" ({})",
-            old.key_hint()
-        ))
-    })?;
+    let arn = d
+        .walk
+        .sts
+        .get_caller_identity(endpoint, &old)
+        .map_err(|e| {
+            e.with_target(format!(
+                "the keys of profile \"{shown}\" ({})",
+                old.key_hint()
+            ))
+        })?;
     let user = user_of(&arn).ok_or_else(|| {
         RotateError::NotKeys(format!(
             "the keys of profile \"{shown}\" belong to {arn}, not an IAM user; rotate them in the IAM console"

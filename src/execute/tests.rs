@@ -435,3 +435,104 @@ fn unusable_answers_are_refused_before_caching_and_overlong_ones_capped() {
     assert!(e.to_string().contains("control characters"), "{e}");
     assert!(h.store.is_empty(), "nothing cached");
 }
+
+/// A command that runs until the clock reaches `until`; STS answers count from the clock's
+/// time, as the real one's do.
+struct Until<'a> {
+    clock: &'a FixedClock,
+    sts: &'a FakeSts,
+    until: OffsetDateTime,
+}
+
+impl crate::ports::server::Supervisee for Until<'_> {
+    fn poll(&mut self) -> Option<u8> {
+        self.sts.now.set(Some(self.clock.now()));
+        (self.clock.now() >= self.until).then_some(7)
+    }
+}
+
+#[derive(Default)]
+struct Recorded(std::cell::RefCell<Vec<String>>);
+
+impl crate::ports::server::Endpoint for Recorded {
+    fn set(&self, served: crate::ports::server::Served) {
+        self.0.borrow_mut().push(match served {
+            crate::ports::server::Served::Credentials(json) => {
+                let v: serde_json::Value = serde_json::from_str(json.expose()).unwrap();
+                v["AccessKeyId"].as_str().unwrap().to_string()
+            }
+            crate::ports::server::Served::Failed(why) => format!("failed: {why}"),
+        });
+    }
+}
+
+#[test]
+fn the_server_refreshes_once_per_session_within_the_window_without_real_waits() {
+    use crate::execute::supervise::{supervise, Supervision};
+    let h = Harness::new();
+    let p = plan_of(CONFIG, CREDS, "a", &[("USER", "maria")], NOW);
+    let clock = FixedClock::at(NOW);
+    h.sts.now.set(Some(NOW));
+    let (tokens, sso) = (
+        crate::testing::MemoryTokens::default(),
+        crate::testing::FakeSso::default(),
+    );
+    let deps = Deps {
+        sts: &h.sts,
+        sources: &h.sources,
+        store: &h.store,
+        clock: &clock,
+        mfa: &h.prompt,
+        keys: &h.keys,
+        sso: crate::execute::sso::SsoDeps {
+            api: &sso,
+            tokens: &tokens,
+            authorize: &crate::testing::NoAuthorize,
+            clock: &clock,
+            may_sign_in: false,
+        },
+    };
+    let mut err = Vec::new();
+    let mut out = Printer::new(&mut err, Verbosity::Normal);
+    let policy = CachePolicy::new(CacheMode::Use);
+    let first = execute(&p, deps, &mut out, policy, &MfaToken::default()).unwrap();
+    let endpoint = Recorded::default();
+    let s = Supervision {
+        plan: &p,
+        keys: None,
+        policy,
+    };
+    let mut child = Until {
+        clock: &clock,
+        sts: &h.sts,
+        until: NOW + Duration::minutes(150),
+    };
+    let code = supervise(deps, &endpoint, &s, first, &mut child, &mut out);
+    assert_eq!(code, 7, "the command's status");
+    // One-hour sessions, refreshed 15 minutes before they end: at 0:45, 1:30 and 2:15.
+    assert_eq!(*endpoint.0.borrow(), ["ASIA2", "ASIA3", "ASIA4"]);
+    assert_eq!(h.sts.calls.borrow().len(), 4);
+    let slept: std::time::Duration = clock.slept.borrow().iter().sum();
+    assert_eq!(slept, std::time::Duration::from_secs(150 * 60));
+
+    // A failed refresh keeps serving the current session and tries again 30 s later.
+    *h.sts.fail.borrow_mut() = Some(StsError::new(
+        crate::ports::sts::StsErrorKind::Unreachable,
+        "AssumeRole",
+        "connection refused",
+    ));
+    let mut child = Until {
+        clock: &clock,
+        sts: &h.sts,
+        until: clock.now() + Duration::minutes(40),
+    };
+    let current = h.store.get(p.steps[0].cache_key()).unwrap().unwrap();
+    supervise(deps, &endpoint, &s, current, &mut child, &mut out);
+    drop(out);
+    let err = String::from_utf8(err).unwrap();
+    assert!(
+        err.contains("still serving the current one, next try in 30 s"),
+        "{err}"
+    );
+    assert_eq!(endpoint.0.borrow().last().unwrap(), "ASIA5");
+}

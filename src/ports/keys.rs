@@ -48,11 +48,8 @@ pub trait KeyFiles {
     /// the files, not from an `include_profile`): the one place rolecall edits.
     fn locate(&self, profile: &str) -> Result<std::path::PathBuf, KeyFileError>;
     /// Removes the profile's key lines, if the file still holds `keys`.
-    fn remove(
-        &self,
-        profile: &str,
-        keys: &Credentials,
-    ) -> Result<std::path::PathBuf, KeyFileError>;
+    fn remove(&self, profile: &str, keys: &Credentials)
+        -> Result<std::path::PathBuf, KeyFileError>;
     /// Replaces `old` with `new` in the profile's key lines. The files are read back: unless
     /// the profile then has `new`, whole, the file is put back as it was.
     fn replace(

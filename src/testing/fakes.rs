@@ -36,6 +36,8 @@ pub struct FakeSts {
     pub now: Cell<Option<OffsetDateTime>>,
     /// Answer with a NUL in the session token.
     pub poison: Cell<bool>,
+    /// Key ids GetCallerIdentity refuses (a new key IAM has not made usable yet).
+    pub unknown_keys: RefCell<Vec<String>>,
 }
 
 impl FakeSts {
@@ -124,6 +126,13 @@ impl Sts for FakeSts {
             code: None,
             request: None,
         });
+        if self.unknown_keys.borrow().contains(&caller.access_key_id) {
+            return Err(StsError::new(
+                crate::ports::sts::StsErrorKind::Rejected,
+                "GetCallerIdentity",
+                "InvalidClientTokenId: The security token included in the request is invalid.",
+            ));
+        }
         Ok("arn:aws:iam::111111111111:user/maria".into())
     }
 }

@@ -1,0 +1,44 @@
+//! The credential endpoint a supervised command reads (`exec --server`), and the command
+//! itself, as the refresh loop sees them. The real ones are `adapters::server` and
+//! `adapters::child::Supervised`.
+
+use time::format_description::well_known::Rfc3339;
+
+use crate::domain::{Credentials, Secret};
+
+/// What the endpoint answers.
+pub enum Served {
+    /// The ECS agent's JSON for these credentials.
+    Credentials(Secret),
+    /// No usable session: why, for the JSON error.
+    Failed(String),
+}
+
+impl Served {
+    pub fn of(credentials: &Credentials) -> Served {
+        let expiration = credentials
+            .expiration
+            .and_then(|e| e.format(&Rfc3339).ok())
+            .unwrap_or_default();
+        Served::Credentials(Secret::new(
+            serde_json::json!({
+                "AccessKeyId": credentials.access_key_id,
+                "SecretAccessKey": credentials.secret_access_key.expose(),
+                "Token": credentials.session_token.as_ref().map(|t| t.expose()).unwrap_or(""),
+                "Expiration": expiration,
+            })
+            .to_string(),
+        ))
+    }
+}
+
+/// An endpoint that answers from memory what it was last given.
+pub trait Endpoint {
+    fn set(&self, served: Served);
+}
+
+/// A running command.
+pub trait Supervisee {
+    /// Its exit status once it has ended (signals to rolecall are passed on meanwhile).
+    fn poll(&mut self) -> Option<u8>;
+}
