@@ -528,7 +528,6 @@ fn the_server_refreshes_once_per_session_within_the_window_without_real_waits() 
     };
     let current = h.store.get(p.steps[0].cache_key()).unwrap().unwrap();
     supervise(deps, &endpoint, &s, current, &mut child, &mut out);
-    drop(out);
     let err = String::from_utf8(err).unwrap();
     assert!(
         err.contains("still serving the current one, next try in 30 s"),
