@@ -64,6 +64,16 @@ impl From<crate::execute::signout::SignOutError> for Error {
     }
 }
 
+impl From<crate::execute::console::ConsoleError> for Error {
+    fn from(e: crate::execute::console::ConsoleError) -> Self {
+        use crate::execute::console::ConsoleError;
+        match e {
+            ConsoleError::Execute(e) => Error::Execute(e),
+            ConsoleError::SignIn(e) => Error::SignIn(e),
+        }
+    }
+}
+
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {

@@ -1,21 +1,16 @@
 //! `rolecall console [PROFILE]`: the AWS console in the browser, signed in as the profile's
-//! role. The session comes as for `export` (cache, MFA); long-term keys first become a
-//! `GetFederationToken` session (the sign-in endpoint takes no long-term keys); the
-//! federation endpoint turns the session into a sign-in token.
+//! role. The session comes as for `export` (cache, MFA); `execute::console` turns it into a
+//! sign-in token.
 
 use super::obtain::{obtain, Obtained, PlanTo};
 use super::{write_out, Context};
 use crate::cli::ConsoleArgs;
-use crate::domain::console::{destination, login_url, session_json, Partition};
+use crate::domain::console::{destination, login_url, Partition};
 use crate::domain::plan::Step;
 use crate::domain::text::{plain_http_off_loopback, redact_url};
 use crate::domain::{Outcome, Secret};
 use crate::error::Error;
-use crate::execute::ExecuteError;
-use crate::ports::console::SignInError;
-
-/// The console session when neither `--duration` nor the profile says.
-const DEFAULT_SECONDS: u32 = 3600;
+use crate::execute::console::{signin_token, ConsoleDeps, ConsoleSignIn};
 
 pub fn run(mut args: ConsoleArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     // --duration is the console session's: the role's own session is the profile's, cached
@@ -44,59 +39,22 @@ pub fn run(mut args: ConsoleArgs, ctx: &mut Context) -> Result<Outcome, Error> {
             redact_url(&federation)
         )));
     }
-    let shown = redact_url(&federation);
-    // A role session may ask for the console session's length; a federated user's may not.
-    let (session, duration) = match &credentials.session_token {
-        Some(token) => {
-            let profile_seconds = plan.steps.last().map(Step::lifetime_seconds);
-            let seconds = asked.or(profile_seconds).unwrap_or(DEFAULT_SECONDS);
-            let json = session_json(
-                &credentials.access_key_id,
-                credentials.secret_access_key.expose(),
-                token.expose(),
-            );
-            (Secret::new(json), Some(seconds))
-        }
-        None => {
-            let seconds = asked.unwrap_or(DEFAULT_SECONDS);
-            ctx.verbose(&format!(
-                "profile \"{}\" has long-term keys: GetFederationToken for {seconds} s first (the sign-in endpoint takes no long-term keys)",
-                plan.profile
-            ));
-            let federated = ctx
-                .sts
-                .get_federation_token(&plan.endpoint, &credentials, &federated_name(ctx), seconds)
-                .map_err(|e| {
-                    Error::Execute(ExecuteError::Sts(
-                        e.with_target(format!("profile \"{}\"", plan.profile)),
-                    ))
-                })?;
-            let token = federated.session_token.as_ref().ok_or_else(|| {
-                Error::Execute(ExecuteError::Internal(
-                    "GetFederationToken answered without a session token".into(),
-                ))
-            })?;
-            let json = session_json(
-                &federated.access_key_id,
-                federated.secret_access_key.expose(),
-                token.expose(),
-            );
-            (Secret::new(json), None)
-        }
+    ctx.verbose(&format!(
+        "asking {} for a sign-in token",
+        redact_url(&federation)
+    ));
+    let request = ConsoleSignIn {
+        plan: &plan,
+        credentials: &credentials,
+        federation_url: &federation,
+        asked_seconds: asked,
+        federated_name: &federated_name(ctx),
     };
-    ctx.verbose(&format!("asking {shown} for a sign-in token"));
-    let token = match ctx.signin.signin_token(&federation, &session, duration) {
-        Err(SignInError::Refused { .. }) if duration.is_some() => {
-            // A chained role session allows at most one hour: without SessionDuration the
-            // console session lasts as long as the role session does.
-            ctx.note(&format!(
-                "the sign-in endpoint refused SessionDuration={} (a role assumed with another role's session allows at most 1h); signed in for the rest of the role session instead",
-                duration.unwrap_or_default()
-            ));
-            ctx.signin.signin_token(&federation, &session, None)?
-        }
-        other => other?,
+    let d = ConsoleDeps {
+        sts: ctx.sts,
+        signin: ctx.signin,
     };
+    let token = signin_token(d, &request, &mut ctx.err)?;
     let url = Secret::new(login_url(&federation, &landing, token.expose()));
     if args.stdout {
         write_out(ctx, format!("{}\n", url.expose()).as_bytes())?;

@@ -5,7 +5,6 @@
 
 use serde::Serialize;
 
-use super::list::kind_and_source;
 use super::obtain::{inputs, NO_OVERRIDES};
 use super::{write_out, Context};
 use crate::cli::DoctorArgs;
@@ -182,7 +181,7 @@ fn check_profiles(profiles: &Profiles, ctx: &Context, report: &mut Report) -> bo
             continue;
         };
         let shown = printable(name).into_owned();
-        let (kind, _) = kind_and_source(profile);
+        let (kind, _) = profile.kind_and_source();
         let (status, problem) = match plan(profiles, name, &inputs) {
             Ok(_) => ("ok", None),
             Err(ConfigError::NoCredentials(_)) => ("settings-only", None),
@@ -215,47 +214,58 @@ fn check_profiles(profiles: &Profiles, ctx: &Context, report: &mut Report) -> bo
                 message: printable(&unknown.to_string()).into_owned(),
             });
         }
-        let mut plaintext = None;
-        for (key, property) in profile.properties() {
-            let file = if property.from_credentials {
-                "credentials"
-            } else {
-                "config"
-            };
-            if property.inline_comment
-                && seen.insert((property.from_credentials, property.line, "comment"))
-            {
-                report.warnings.push(Warning {
-                    profile: Some(shown.clone()),
-                    kind: "inline-comment",
-                    message: format!(
-                        "{} ({file} line {}) has an inline comment, which the AWS CLI reads as part of the value; put the comment on a line of its own",
-                        printable(key),
-                        property.line
-                    ),
-                });
-            }
-            if key == "aws_secret_access_key" && !property.value.is_empty() {
-                plaintext = Some(if property.from_credentials {
-                    &profiles.credentials_path
-                } else {
-                    &profiles.config_path
-                });
-            }
-        }
-        if let Some(path) = plaintext {
+        file_warnings(profiles, profile, &shown, &mut seen, report);
+    }
+    failed
+}
+
+/// Inline comments the AWS CLI would read as part of a value, and plaintext keys.
+fn file_warnings(
+    profiles: &Profiles,
+    profile: crate::config::Profile<'_>,
+    shown: &str,
+    seen: &mut std::collections::HashSet<(bool, usize, &'static str)>,
+    report: &mut Report,
+) {
+    let mut plaintext = None;
+    for (key, property) in profile.properties() {
+        let file = if property.from_credentials {
+            "credentials"
+        } else {
+            "config"
+        };
+        if property.inline_comment
+            && seen.insert((property.from_credentials, property.line, "comment"))
+        {
             report.warnings.push(Warning {
-                profile: Some(shown.clone()),
-                kind: "plaintext-keys",
+                profile: Some(shown.to_string()),
+                kind: "inline-comment",
                 message: format!(
-                    "long-term keys in plaintext in {}; \"rolecall keys import {}\" moves them into the keychain",
-                    printable(&path.display().to_string()),
-                    shown
+                    "{} ({file} line {}) has an inline comment, which the AWS CLI reads as part of the value; put the comment on a line of its own",
+                    printable(key),
+                    property.line
                 ),
             });
         }
+        if key == "aws_secret_access_key" && !property.value.is_empty() {
+            plaintext = Some(if property.from_credentials {
+                &profiles.credentials_path
+            } else {
+                &profiles.config_path
+            });
+        }
     }
-    failed
+    if let Some(path) = plaintext {
+        report.warnings.push(Warning {
+            profile: Some(shown.to_string()),
+            kind: "plaintext-keys",
+            message: format!(
+                "long-term keys in plaintext in {}; \"rolecall keys import {}\" moves them into the keychain",
+                printable(&path.display().to_string()),
+                shown
+            ),
+        });
+    }
 }
 
 /// Tries each part of the session store; true when sessions cannot be cached at all.
@@ -330,6 +340,33 @@ fn render(report: &Report) -> String {
         };
         let _ = writeln!(t, "  {:<12} {}  {state}", f.kind, f.path);
     }
+    render_profiles(report, &mut t);
+    if !report.warnings.is_empty() {
+        let _ = writeln!(t, "\nWarnings");
+        for w in &report.warnings {
+            match &w.profile {
+                Some(p) => {
+                    let _ = writeln!(t, "  profile \"{p}\": {}", w.message);
+                }
+                None => {
+                    let _ = writeln!(t, "  {}", w.message);
+                }
+            }
+        }
+    }
+    if !report.sso.is_empty() {
+        let _ = writeln!(t, "\nIAM Identity Center");
+        for s in &report.sso {
+            let _ = writeln!(t, "  {}: {}", s.session, s.token);
+        }
+    }
+    render_store_and_shell(report, &mut t);
+    t
+}
+
+/// The profiles and whether each can work.
+fn render_profiles(report: &Report, t: &mut String) {
+    use std::fmt::Write;
     if !report.profiles.is_empty() {
         let problems = report
             .profiles
@@ -356,25 +393,11 @@ fn render(report: &Report) -> String {
             let _ = writeln!(t, "  {:<width$}  {:<17}  {status}", p.profile, p.kind);
         }
     }
-    if !report.warnings.is_empty() {
-        let _ = writeln!(t, "\nWarnings");
-        for w in &report.warnings {
-            match &w.profile {
-                Some(p) => {
-                    let _ = writeln!(t, "  profile \"{p}\": {}", w.message);
-                }
-                None => {
-                    let _ = writeln!(t, "  {}", w.message);
-                }
-            }
-        }
-    }
-    if !report.sso.is_empty() {
-        let _ = writeln!(t, "\nIAM Identity Center");
-        for s in &report.sso {
-            let _ = writeln!(t, "  {}: {}", s.session, s.token);
-        }
-    }
+}
+
+/// The session store, the shell function and the verdict.
+fn render_store_and_shell(report: &Report, t: &mut String) {
+    use std::fmt::Write;
     let _ = writeln!(t, "\nSession store");
     if report.stores.is_empty() {
         let _ = writeln!(t, "  none: sessions are not cached");
@@ -406,5 +429,4 @@ fn render(report: &Report) -> String {
             "Something above cannot work (PROBLEM)."
         }
     );
-    t
 }

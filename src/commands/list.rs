@@ -10,11 +10,12 @@ use time::OffsetDateTime;
 use super::obtain::{inputs, NO_OVERRIDES};
 use super::{write_out, Context};
 use crate::cli::ListArgs;
-use crate::config::{Profile, Profiles};
+use crate::config::Profiles;
 use crate::domain::freshness::SessionState;
 use crate::domain::{printable, Outcome};
 use crate::error::Error;
 use crate::plan::{plan, Inputs};
+use crate::render::table::{Fit, Table};
 
 #[derive(Serialize)]
 struct Row {
@@ -41,34 +42,6 @@ struct Row {
     session_expires: Option<String>,
 }
 
-pub(super) fn kind_and_source(p: Profile<'_>) -> (&'static str, Option<String>) {
-    if p.get("role_arn").is_some() {
-        if let Some(s) = p.get("source_profile") {
-            return ("role", Some(s.to_string()));
-        }
-        if let Some(s) = p.get("credential_source") {
-            return ("credential source", Some(s.to_string()));
-        }
-        if p.get("web_identity_token_file").is_some() {
-            return ("web identity", Some("token file".into()));
-        }
-        return ("role", None);
-    }
-    if let Some(session) = p.get("sso_session") {
-        return ("sso", Some(format!("sso-session {session}")));
-    }
-    if let Some(url) = p.get("sso_start_url") {
-        return ("sso", Some(url.to_string()));
-    }
-    if p.get("aws_access_key_id").is_some() {
-        return ("keys", Some("credentials file".into()));
-    }
-    if p.get("credential_process").is_some() {
-        return ("process", Some("credential_process".into()));
-    }
-    ("config", None)
-}
-
 fn rows(
     profiles: &Profiles,
     inputs: &Inputs,
@@ -84,7 +57,7 @@ fn rows(
             let (kind, source) = if in_keychain {
                 ("keys", Some("keychain".to_string()))
             } else {
-                kind_and_source(p)
+                p.kind_and_source()
             };
             let keys = if in_keychain {
                 Some("keychain")
@@ -102,38 +75,49 @@ fn rows(
             let state = key
                 .map(|k| SessionState::of(index, &k, now))
                 .unwrap_or(SessionState::None);
-            Row {
-                profile: p.name.to_string(),
-                kind,
-                role_arn: p.get("role_arn").map(str::to_string).or_else(|| {
-                    (kind == "sso").then(|| {
-                        format!(
-                            "{}/{}",
-                            p.get("sso_account_id").unwrap_or("?"),
-                            p.get("sso_role_name").unwrap_or("?")
-                        )
-                    })
-                }),
-                sso_account_id: p.get("sso_account_id").map(str::to_string),
-                sso_role_name: p.get("sso_role_name").map(str::to_string),
-                source,
-                region: p.get("region").map(str::to_string),
-                mfa_serial: p.get("mfa_serial").map(str::to_string),
-                keys,
-                problem,
-                state,
-                session: match state {
-                    SessionState::Valid(_) => "valid",
-                    SessionState::Expired => "expired",
-                    SessionState::None => "none",
-                },
-                session_expires: match state {
-                    SessionState::Valid(e) => e.format(&Rfc3339).ok(),
-                    _ => None,
-                },
-            }
+            row(p, (kind, source), keys, problem, state)
         })
         .collect()
+}
+
+/// One profile's row.
+fn row(
+    p: crate::config::Profile<'_>,
+    (kind, source): (&'static str, Option<String>),
+    keys: Option<&'static str>,
+    problem: Option<String>,
+    state: SessionState,
+) -> Row {
+    Row {
+        profile: p.name.to_string(),
+        kind,
+        role_arn: p.get("role_arn").map(str::to_string).or_else(|| {
+            (kind == "sso").then(|| {
+                format!(
+                    "{}/{}",
+                    p.get("sso_account_id").unwrap_or("?"),
+                    p.get("sso_role_name").unwrap_or("?")
+                )
+            })
+        }),
+        sso_account_id: p.get("sso_account_id").map(str::to_string),
+        sso_role_name: p.get("sso_role_name").map(str::to_string),
+        source,
+        region: p.get("region").map(str::to_string),
+        mfa_serial: p.get("mfa_serial").map(str::to_string),
+        keys,
+        problem,
+        state,
+        session: match state {
+            SessionState::Valid(_) => "valid",
+            SessionState::Expired => "expired",
+            SessionState::None => "none",
+        },
+        session_expires: match state {
+            SessionState::Valid(e) => e.format(&Rfc3339).ok(),
+            _ => None,
+        },
+    }
 }
 
 pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
@@ -179,149 +163,45 @@ const ROLE: usize = 2;
 /// is: ARNs shortened to the role's name first, then columns dropped, then the role cut.
 fn table(rows: &[Row], now: OffsetDateTime, color: bool, width: Option<usize>) -> String {
     let dash = || "—".to_string();
-    let mut cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.profile.clone(),
-                r.kind.to_string(),
-                r.role_arn.clone().unwrap_or_else(dash),
-                r.source.clone().unwrap_or_else(dash),
-                r.region.clone().unwrap_or_else(dash),
-                r.mfa_serial
-                    .as_deref()
-                    .map(|m| m.rsplit(':').next().unwrap_or(m).to_string())
-                    .unwrap_or_else(dash),
-                match &r.problem {
-                    Some(problem) => format!("broken: {problem}"),
-                    None => r.state.text(now),
-                },
-            ]
-            // Names and values from the config are shown, never obeyed by the terminal.
-            .map(|cell| printable(&cell).into_owned())
-            .to_vec()
-        })
-        .collect();
-    let mut header: Vec<String> = HEADER.iter().map(|h| h.to_string()).collect();
-    let mut columns: Vec<usize> = (0..HEADER.len()).collect();
-    if let Some(width) = width {
-        fit(&mut header, &mut cells, &mut columns, width);
-    }
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let paint = |text: &str, code: &str| {
-        if color && !code.is_empty() {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    };
-    let mut out = String::new();
-    let line = |out: &mut String, cols: &[String], styles: &[&str]| {
-        for (i, (cell, style)) in cols.iter().zip(styles).enumerate() {
-            out.push_str(&paint(cell, style));
-            if i + 1 < cols.len() {
-                out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
-            }
-        }
-        out.push('\n');
-    };
-    line(&mut out, &header, &vec!["1"; header.len()]);
-    for (row, r) in cells.iter().zip(rows) {
-        let session_style = match (&r.problem, r.state) {
+    let cells = rows.iter().map(|r| {
+        [
+            r.profile.clone(),
+            r.kind.to_string(),
+            r.role_arn.clone().unwrap_or_else(dash),
+            r.source.clone().unwrap_or_else(dash),
+            r.region.clone().unwrap_or_else(dash),
+            r.mfa_serial
+                .as_deref()
+                .map(|m| m.rsplit(':').next().unwrap_or(m).to_string())
+                .unwrap_or_else(dash),
+            match &r.problem {
+                Some(problem) => format!("broken: {problem}"),
+                None => r.state.text(now),
+            },
+        ]
+        // Names and values from the config are shown, never obeyed by the terminal.
+        .map(|cell| printable(&cell).into_owned())
+        .to_vec()
+    });
+    let styles = rows.iter().map(|r| {
+        let session = match (&r.problem, r.state) {
             (Some(_), _) => "31",
             (None, SessionState::Valid(_)) => "32",
             (None, SessionState::Expired) => "33",
             (None, SessionState::None) => "2",
         };
-        let styles: Vec<&str> = columns
-            .iter()
-            .map(|&c| match c {
-                0 => "1",
-                6 => session_style,
-                _ => "",
-            })
-            .collect();
-        line(&mut out, row, &styles);
-    }
-    out
-}
-
-/// Makes the table fit `width` columns of the terminal.
-fn fit(
-    header: &mut Vec<String>,
-    cells: &mut [Vec<String>],
-    columns: &mut Vec<usize>,
-    width: usize,
-) {
-    let total = |header: &[String], cells: &[Vec<String>]| -> usize {
-        (0..header.len())
-            .map(|i| {
-                cells
-                    .iter()
-                    .map(|r| r[i].chars().count())
-                    .chain([header[i].chars().count()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .sum::<usize>()
-            + 2 * header.len().saturating_sub(1)
+        vec!["1", "", "", "", "", "", session]
+    });
+    let table = Table {
+        header: HEADER.iter().map(|h| h.to_string()).collect(),
+        rows: cells.collect(),
+        styles: styles.collect(),
     };
-    if total(header, cells) <= width {
-        return;
-    }
-    // arn:aws:iam::123456789012:role/path/name → name
-    for row in cells.iter_mut() {
-        let arn = &row[ROLE];
-        if let Some((_, name)) = arn.rsplit_once('/') {
-            row[ROLE] = name.to_string();
-        }
-    }
-    for drop in DROP_ORDER {
-        if total(header, cells) <= width {
-            return;
-        }
-        let Some(at) = columns.iter().position(|&c| c == drop) else {
-            continue;
-        };
-        columns.remove(at);
-        header.remove(at);
-        for row in cells.iter_mut() {
-            row.remove(at);
-        }
-    }
-    // Still too wide: cut the widest column but the profile's (role names first, then a long
-    // session note), never below a few characters.
-    for _ in 0..header.len() {
-        let excess = total(header, cells).saturating_sub(width);
-        if excess == 0 {
-            return;
-        }
-        let width_of = |i: usize| {
-            cells
-                .iter()
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        };
-        let Some(at) = (1..header.len()).max_by_key(|&i| width_of(i)) else {
-            return;
-        };
-        let keep = width_of(at)
-            .saturating_sub(excess)
-            .max(header[at].len())
-            .max(6);
-        for row in cells.iter_mut() {
-            if row[at].chars().count() > keep {
-                let cut: String = row[at].chars().take(keep - 1).collect();
-                row[at] = format!("{cut}…");
-            }
-        }
-    }
+    let fit = Fit {
+        shorten: ROLE,
+        drop_order: &DROP_ORDER,
+    };
+    table.render(&fit, color, width)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::domain::{Credentials, Secret};
 use crate::error::Error;
 use crate::execute::{execute, forget, sso_view, MfaToken};
 use crate::plan::{plan, Inputs, Overrides};
-use crate::render::dry_run;
+use crate::render::{dry_run, render, Format};
 
 /// No per-run overrides (`list`, `clear-cache`).
 pub static NO_OVERRIDES: Overrides = Overrides {
@@ -194,58 +194,7 @@ pub fn obtain(
         refresh_window: ctx.settings.refresh_window.clone()?,
     };
     if args.dry_run {
-        let entries = ctx.cached_index();
-        let index = entries
-            .iter()
-            .map(|e| (e.key.clone(), e.expiration))
-            .collect();
-        let session_names = entries
-            .into_iter()
-            .filter_map(|e| Some((e.key, e.session_name?)))
-            .collect();
-        let mut warnings = Vec::new();
-        let metadata_off = ctx
-            .vars
-            .non_empty("AWS_EC2_METADATA_DISABLED")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        if matches!(plan.source, Source::InstanceMetadata) && metadata_off {
-            warnings.push("AWS_EC2_METADATA_DISABLED=true turns instance metadata off, so the run fails wherever it needs the source".to_string());
-        }
-        if let Some(warning) = process_loop(&plan) {
-            warnings.push(warning);
-        }
-        // The variables, from placeholder credentials of the kind the run will hand out.
-        let temporary = !plan.steps.is_empty() || plan.source.temporary().is_some();
-        let placeholder = Credentials {
-            access_key_id: String::new(),
-            secret_access_key: Secret::new(""),
-            session_token: temporary.then(|| Secret::new("")),
-            expiration: temporary.then(|| ctx.clock.now()),
-        };
-        let changes = env::changes(&placeholder, &plan.target(), ctx.vars);
-        let sso_token = match &plan.source {
-            Source::Sso { role, .. } => {
-                Some(sso_view::token_state(ctx.sso_tokens, ctx.clock, role))
-            }
-            _ => None,
-        };
-        let text = dry_run::render(
-            &plan,
-            &dry_run::Facts {
-                index: &index,
-                session_names: &session_names,
-                now: ctx.clock.now(),
-                policy,
-                mfa_token: args.mfa_token.is_some(),
-                warnings: &warnings,
-                changes: &changes,
-                sso_token: sso_token.as_deref(),
-            },
-        );
-        match plan_to {
-            PlanTo::Stdout => write_out(ctx, dry_run::as_comments(&text).as_bytes())?,
-            PlanTo::Stderr => ctx.err.raw(dry_run::as_comments(&text).as_bytes()),
-        }
+        explain(&plan, args, policy, plan_to, ctx)?;
         return Ok(Obtained::Explained);
     }
     if let Some(current) = ctx.vars.non_empty("ROLECALL_PROFILE") {
@@ -307,4 +256,123 @@ pub fn exec_request(
         args: command.collect(),
         changes,
     })
+}
+
+/// `--dry-run`: the plan and what the run would find in the cache, as comment lines.
+fn explain(
+    plan: &Plan,
+    args: &CredentialArgs,
+    policy: CachePolicy,
+    plan_to: PlanTo,
+    ctx: &mut Context,
+) -> Result<(), Error> {
+    let entries = ctx.cached_index();
+    let index = entries
+        .iter()
+        .map(|e| (e.key.clone(), e.expiration))
+        .collect();
+    let session_names = entries
+        .into_iter()
+        .filter_map(|e| Some((e.key, e.session_name?)))
+        .collect();
+    let mut warnings = Vec::new();
+    let metadata_off = ctx
+        .vars
+        .non_empty("AWS_EC2_METADATA_DISABLED")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if matches!(plan.source, Source::InstanceMetadata) && metadata_off {
+        warnings.push("AWS_EC2_METADATA_DISABLED=true turns instance metadata off, so the run fails wherever it needs the source".to_string());
+    }
+    if let Some(warning) = process_loop(&plan) {
+        warnings.push(warning);
+    }
+    // The variables, from placeholder credentials of the kind the run will hand out.
+    let temporary = !plan.steps.is_empty() || plan.source.temporary().is_some();
+    let placeholder = Credentials {
+        access_key_id: String::new(),
+        secret_access_key: Secret::new(""),
+        session_token: temporary.then(|| Secret::new("")),
+        expiration: temporary.then(|| ctx.clock.now()),
+    };
+    let changes = env::changes(&placeholder, &plan.target(), ctx.vars);
+    let sso_token = match &plan.source {
+        Source::Sso { role, .. } => Some(sso_view::token_state(ctx.sso_tokens, ctx.clock, role)),
+        _ => None,
+    };
+    let text = dry_run::render(
+        &plan,
+        &dry_run::Facts {
+            index: &index,
+            session_names: &session_names,
+            now: ctx.clock.now(),
+            policy,
+            mfa_token: args.mfa_token.is_some(),
+            warnings: &warnings,
+            changes: &changes,
+            sso_token: sso_token.as_deref(),
+        },
+    );
+    match plan_to {
+        PlanTo::Stdout => write_out(ctx, dry_run::as_comments(&text).as_bytes())?,
+        PlanTo::Stderr => ctx.err.raw(dry_run::as_comments(&text).as_bytes()),
+    }
+    Ok(())
+}
+
+/// The whole text that sets (or with `unset`, removes) the profile's variables in `format`,
+/// rendered before anything is written so that a failure leaves stdout empty. `None`: the
+/// plan was explained on stdout instead (`--dry-run`).
+pub fn statements(
+    credentials: &CredentialArgs,
+    unset: bool,
+    format: Format,
+    ctx: &mut Context,
+) -> Result<Option<String>, Error> {
+    let changes = if unset {
+        match format {
+            Format::Json => {
+                return Err(Error::Usage(
+                    "--unset has nothing to print as credential_process JSON; use a shell format (sh, fish, powershell, cmd) or dotenv".into(),
+                ))
+            }
+            // A dotenv file cannot remove a variable: it empties those for which empty means
+            // unset, and leaves out the others (an empty AWS_PROFILE breaks every AWS tool).
+            Format::Dotenv => env::EMPTY_IS_UNSET
+                .iter()
+                .map(|name| env::Change::Set(name, String::new()))
+                .collect(),
+            Format::Cmd => env::unset_all(ctx.vars),
+            _ => env::unset_and_restore(ctx.vars),
+        }
+    } else {
+        let plan_to = match format {
+            Format::Cmd | Format::Json => PlanTo::Stderr,
+            _ => PlanTo::Stdout,
+        };
+        match obtain(credentials, ctx, plan_to)? {
+            Obtained::Credentials(plan, creds) => {
+                let changes = env::changes(&creds, &plan.target(), ctx.vars);
+                match format {
+                    // Shells: the first export remembers what it replaced, for --unset.
+                    Format::Sh | Format::Fish | Format::PowerShell => {
+                        env::save_replaced(changes, ctx.vars)
+                    }
+                    _ => changes,
+                }
+            }
+            Obtained::Explained => return Ok(None),
+        }
+    };
+    let text = render(format, &changes)?;
+    // One compound statement wherever only POSIX shells read it (a file, or a POSIX shell
+    // running rolecall), so that a file cut short (a full disk) is a syntax error that applies
+    // nothing rather than half the variables. Elsewhere the plain lines, which fish's own
+    // `export` reads too.
+    let grouped = format == Format::Sh
+        && (ctx.terminal.stdout_file || ctx.terminal.parent_shell == Some(Format::Sh));
+    Ok(Some(if grouped {
+        format!("{{\n{text}}}\n")
+    } else {
+        text
+    }))
 }

@@ -2,7 +2,7 @@
 //! passes `--shell`; without it (no function installed) this says how to install one, because
 //! a program cannot change its parent shell's environment.
 
-use super::export::statements;
+use super::obtain::statements;
 use super::write_out;
 use super::Context;
 use crate::cli::{UseArgs, UseShell};

@@ -10,6 +10,37 @@ pub struct Profile<'a> {
 }
 
 impl<'a> Profile<'a> {
+    /// The profile's kind (`role`, `sso`, `keys`, …) and where its credentials come from, as
+    /// `list` and `doctor` show them.
+    pub fn kind_and_source(self) -> (&'static str, Option<String>) {
+        let p = self;
+        if p.get("role_arn").is_some() {
+            if let Some(s) = p.get("source_profile") {
+                return ("role", Some(s.to_string()));
+            }
+            if let Some(s) = p.get("credential_source") {
+                return ("credential source", Some(s.to_string()));
+            }
+            if p.get("web_identity_token_file").is_some() {
+                return ("web identity", Some("token file".into()));
+            }
+            return ("role", None);
+        }
+        if let Some(session) = p.get("sso_session") {
+            return ("sso", Some(format!("sso-session {session}")));
+        }
+        if let Some(url) = p.get("sso_start_url") {
+            return ("sso", Some(url.to_string()));
+        }
+        if p.get("aws_access_key_id").is_some() {
+            return ("keys", Some("credentials file".into()));
+        }
+        if p.get("credential_process").is_some() {
+            return ("process", Some("credential_process".into()));
+        }
+        ("config", None)
+    }
+
     pub(crate) fn new(name: &'a str, raw: &'a RawProfile) -> Self {
         Self { name, raw }
     }

@@ -2,6 +2,7 @@
 //! decides nothing the plan did not: where to resume is `domain::freshness`'s rule, every
 //! duration and cap is the plan's.
 
+pub mod console;
 mod error;
 pub mod forget;
 pub mod import;

@@ -43,6 +43,16 @@ fn an_upward_or_sibling_import_fails_the_check() {
             "use super::super::cli::Cli;",
             "a super:: chain leaves module domain",
         ),
+        (
+            "commands/keys.rs",
+            "use super::{obtain::inputs, list::rows};",
+            "command keys imports command list",
+        ),
+        (
+            "commands/exec.rs",
+            "use crate::commands::export::statements;",
+            "command exec imports command export",
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(file);
@@ -58,4 +68,25 @@ fn an_upward_or_sibling_import_fails_the_check() {
         assert!(err.contains(wanted), "{file}: {err}");
         assert_eq!(err.lines().count(), 1, "test code is exempt: {err}");
     }
+}
+
+#[test]
+fn a_command_function_over_sixty_lines_fails_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("commands/list.rs");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let body = "    let x = \"}\";\n".repeat(58);
+    std::fs::write(
+        &path,
+        format!("fn short() {{\n{body}}}\n\nfn long() {{\n{body}    let y = '{{';\n}}\n"),
+    )
+    .unwrap();
+    let out = check(dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("fn long is 61 lines"), "{err}");
+    assert!(
+        !err.contains("fn short"),
+        "60 lines is within the limit: {err}"
+    );
 }
