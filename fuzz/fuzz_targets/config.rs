@@ -18,13 +18,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(profiles) = Profiles::from_strs(config, credentials) else {
         return;
     };
-    let vars = Vars::from_pairs([("USER", "fuzz"), ("AWS_ACCESS_KEY_ID", "AKIA"), ("AWS_SECRET_ACCESS_KEY", "s")]);
+    let vars = Vars::from_pairs([
+        ("USER", "fuzz"),
+        ("AWS_ACCESS_KEY_ID", "AKIA"),
+        ("AWS_SECRET_ACCESS_KEY", "s"),
+    ]);
     let settings = Settings::from_vars(&vars);
-    let inputs = Inputs {
-        vars: &vars,
-        settings: &settings,
-        now: time::OffsetDateTime::UNIX_EPOCH,
-    };
+    let inputs = Inputs::basic(&vars, &settings, time::OffsetDateTime::UNIX_EPOCH);
     let _ = plan(&profiles, name, &inputs);
     for candidate in profiles.names().take(50) {
         let _ = plan(&profiles, candidate, &inputs);

@@ -13,12 +13,7 @@ use crate::execute::{execute, forget, sso_view, MfaToken};
 use crate::plan::{plan, Inputs, Overrides};
 use crate::render::{dry_run, render, Format};
 
-/// No per-run overrides (`list`, `clear-cache`).
-pub static NO_OVERRIDES: Overrides = Overrides {
-    duration_seconds: None,
-    region: None,
-    no_session: false,
-};
+pub use crate::plan::NO_OVERRIDES;
 
 /// The planner's inputs from this run's context.
 pub fn inputs<'c>(ctx: &'c Context, overrides: &'c Overrides) -> Inputs<'c> {

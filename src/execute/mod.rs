@@ -276,17 +276,21 @@ impl Run<'_, '_, '_> {
         step: &Step,
         caller: Option<&Credentials>,
     ) -> Result<Credentials, ExecuteError> {
-        let plan = self.plan;
-        let endpoint = &plan.endpoint;
         if let Some(caller) = caller {
             sendable(caller)?;
         }
-        let need_caller = || {
-            caller.ok_or_else(|| {
-                ExecuteError::Internal("a chain step has no caller credentials".into())
-            })
-        };
-        let at = format!(
+        let at = self.endpoint_text();
+        match step {
+            Step::GetSessionToken(s) => self.get_session_token(step, s, caller, &at),
+            Step::AssumeRole(role) => self.assume_role(step, role, caller, &at),
+            Step::AssumeRoleWithWebIdentity(w) => self.web_identity(step, w, &at),
+        }
+    }
+
+    /// Where the plan's STS calls go, for the `-v` lines: `region R, endpoint URL`.
+    fn endpoint_text(&self) -> String {
+        let endpoint = &self.plan.endpoint;
+        format!(
             "region {}{}",
             endpoint.region,
             endpoint
@@ -294,125 +298,149 @@ impl Run<'_, '_, '_> {
                 .as_deref()
                 .map(|u| format!(", endpoint {}", redact_url(u)))
                 .unwrap_or_default()
-        );
-        match step {
-            Step::GetSessionToken(s) => {
-                let (mfa_serial, mfa_code) = match &s.mfa {
-                    Some(mfa) => (mfa.serial.clone(), self.mfa_code(mfa)?),
-                    None => (String::new(), Secret::new("")),
-                };
-                self.out.verbose(&match &s.mfa {
-                    Some(mfa) if mfa.profile != s.profile || plan.steps.len() > 1 => format!(
-                        "STS GetSessionToken with MFA {} for {}s, shared by roles with this mfa_serial ({at})",
-                        mfa.serial, s.duration_seconds
-                    ),
-                    Some(mfa) => format!(
-                        "STS GetSessionToken with MFA {} for {}s: a session instead of the long-term keys ({at})",
-                        mfa.serial, s.duration_seconds
-                    ),
-                    None => format!(
-                        "STS GetSessionToken for {}s: a session instead of the long-term keys ({at})",
-                        s.duration_seconds
-                    ),
-                });
-                let request = SessionTokenRequest {
-                    duration_seconds: s.duration_seconds,
-                    mfa_serial: mfa_serial.clone(),
-                    mfa_code,
-                };
-                {
-                    let caller = need_caller()?;
-                    self.deps
-                        .sts
-                        .get_session_token(endpoint, caller, &request)
-                        .map_err(|e| {
-                            self.failed(
-                                step,
-                                e,
-                                if mfa_serial.is_empty() {
-                                    format!("key {}", caller.key_hint())
-                                } else {
-                                    format!("key {} with MFA {mfa_serial}", caller.key_hint())
-                                },
-                            )
-                        })
-                }
-            }
-            Step::AssumeRole(role) => {
-                let mfa_code = match &role.mfa {
-                    Some(mfa) => Some(self.mfa_code(mfa)?),
-                    None => None,
-                };
-                self.out.verbose(&format!(
-                    "STS AssumeRole {} as {} for profile \"{}\" ({at})",
-                    role.role_arn, role.session_name, role.profile
-                ));
-                let mut duration_seconds = role.duration_seconds;
-                if let Some(cap) = &role.if_caller_is_session {
-                    if caller.is_some_and(|c| c.session_token.is_some()) {
-                        self.out.verbose(&cap.note);
-                        duration_seconds = Some(cap.duration_seconds);
-                    }
-                }
-                let request = AssumeRoleRequest {
-                    role_arn: role.role_arn.clone(),
-                    session_name: role.session_name.clone(),
-                    external_id: role.external_id.clone(),
-                    duration_seconds,
-                    mfa_serial: role.mfa.as_ref().map(|m| m.serial.clone()),
-                    mfa_code,
-                    tags: role.tags.clone(),
-                };
-                {
-                    let caller = need_caller()?;
-                    self.deps
-                        .sts
-                        .assume_role(endpoint, caller, &request)
-                        .map_err(|e| {
-                            let mut e = e;
-                            if e.message.contains("DurationSeconds") {
-                                e.advice = Some(match duration_seconds {
-                                    Some(d) => format!("lower duration_seconds ({d}) of profile \"{}\", or raise the role's maximum session duration in IAM", role.profile),
-                                    None => format!("set a lower duration_seconds in profile \"{}\"", role.profile),
-                                });
-                            }
-                            self.failed(
-                                step,
-                                e,
-                                format!(
-                                    "{} for profile \"{}\" with key {}",
-                                    role.role_arn,
-                                    role.profile,
-                                    caller.key_hint()
-                                ),
-                            )
-                        })
-                }
-            }
-            Step::AssumeRoleWithWebIdentity(w) => {
-                let token = self.deps.sources.web_identity_token(&w.token_file)?;
-                self.out.verbose(&format!(
-                    "STS AssumeRoleWithWebIdentity {} as {} with the token in {} ({at})",
-                    w.role_arn, w.session_name, w.token_file
-                ));
-                let request = WebIdentityRequest {
-                    role_arn: w.role_arn.clone(),
-                    session_name: w.session_name.clone(),
-                    token,
-                    duration_seconds: w.duration_seconds,
-                };
-                self.deps
-                    .sts
-                    .assume_role_with_web_identity(endpoint, &request)
-                    .map_err(|e| {
-                        self.failed(
-                            step,
-                            e,
-                            format!("{} for profile \"{}\"", w.role_arn, w.profile),
-                        )
-                    })
+        )
+    }
+
+    /// The credentials a step is called with; only a web identity step has none.
+    fn need_caller(caller: Option<&Credentials>) -> Result<&Credentials, ExecuteError> {
+        caller
+            .ok_or_else(|| ExecuteError::Internal("a chain step has no caller credentials".into()))
+    }
+
+    /// `GetSessionToken` on long-term keys, with a code of the step's MFA device if it has one.
+    fn get_session_token(
+        &mut self,
+        step: &Step,
+        s: &crate::domain::plan::GetSessionToken,
+        caller: Option<&Credentials>,
+        at: &str,
+    ) -> Result<Credentials, ExecuteError> {
+        let (mfa_serial, mfa_code) = match &s.mfa {
+            Some(mfa) => (mfa.serial.clone(), self.mfa_code(mfa)?),
+            None => (String::new(), Secret::new("")),
+        };
+        self.out.verbose(&match &s.mfa {
+            Some(mfa) if mfa.profile != s.profile || self.plan.steps.len() > 1 => format!(
+                "STS GetSessionToken with MFA {} for {}s, shared by roles with this mfa_serial ({at})",
+                mfa.serial, s.duration_seconds
+            ),
+            Some(mfa) => format!(
+                "STS GetSessionToken with MFA {} for {}s: a session instead of the long-term keys ({at})",
+                mfa.serial, s.duration_seconds
+            ),
+            None => format!(
+                "STS GetSessionToken for {}s: a session instead of the long-term keys ({at})",
+                s.duration_seconds
+            ),
+        });
+        let request = SessionTokenRequest {
+            duration_seconds: s.duration_seconds,
+            mfa_serial: mfa_serial.clone(),
+            mfa_code,
+        };
+        let caller = Self::need_caller(caller)?;
+        self.deps
+            .sts
+            .get_session_token(&self.plan.endpoint, caller, &request)
+            .map_err(|e| {
+                self.failed(
+                    step,
+                    e,
+                    if mfa_serial.is_empty() {
+                        format!("key {}", caller.key_hint())
+                    } else {
+                        format!("key {} with MFA {mfa_serial}", caller.key_hint())
+                    },
+                )
+            })
+    }
+
+    /// `AssumeRole`, with the MFA code the step carries, capped to an hour when the plan says
+    /// so for a caller that turned out to be a session.
+    fn assume_role(
+        &mut self,
+        step: &Step,
+        role: &crate::domain::plan::AssumeRole,
+        caller: Option<&Credentials>,
+        at: &str,
+    ) -> Result<Credentials, ExecuteError> {
+        let mfa_code = match &role.mfa {
+            Some(mfa) => Some(self.mfa_code(mfa)?),
+            None => None,
+        };
+        self.out.verbose(&format!(
+            "STS AssumeRole {} as {} for profile \"{}\" ({at})",
+            role.role_arn, role.session_name, role.profile
+        ));
+        let mut duration_seconds = role.duration_seconds;
+        if let Some(cap) = &role.if_caller_is_session {
+            if caller.is_some_and(|c| c.session_token.is_some()) {
+                self.out.verbose(&cap.note);
+                duration_seconds = Some(cap.duration_seconds);
             }
         }
+        let request = AssumeRoleRequest {
+            role_arn: role.role_arn.clone(),
+            session_name: role.session_name.clone(),
+            external_id: role.external_id.clone(),
+            duration_seconds,
+            mfa_serial: role.mfa.as_ref().map(|m| m.serial.clone()),
+            mfa_code,
+            tags: role.tags.clone(),
+        };
+        let caller = Self::need_caller(caller)?;
+        self.deps
+            .sts
+            .assume_role(&self.plan.endpoint, caller, &request)
+            .map_err(|e| {
+                let mut e = e;
+                if e.message.contains("DurationSeconds") {
+                    e.advice = Some(match duration_seconds {
+                        Some(d) => format!("lower duration_seconds ({d}) of profile \"{}\", or raise the role's maximum session duration in IAM", role.profile),
+                        None => format!("set a lower duration_seconds in profile \"{}\"", role.profile),
+                    });
+                }
+                self.failed(
+                    step,
+                    e,
+                    format!(
+                        "{} for profile \"{}\" with key {}",
+                        role.role_arn,
+                        role.profile,
+                        caller.key_hint()
+                    ),
+                )
+            })
+    }
+
+    /// `AssumeRoleWithWebIdentity` with the token read from the step's file.
+    fn web_identity(
+        &mut self,
+        step: &Step,
+        w: &crate::domain::plan::WebIdentity,
+        at: &str,
+    ) -> Result<Credentials, ExecuteError> {
+        let token = self.deps.sources.web_identity_token(&w.token_file)?;
+        self.out.verbose(&format!(
+            "STS AssumeRoleWithWebIdentity {} as {} with the token in {} ({at})",
+            w.role_arn, w.session_name, w.token_file
+        ));
+        let request = WebIdentityRequest {
+            role_arn: w.role_arn.clone(),
+            session_name: w.session_name.clone(),
+            token,
+            duration_seconds: w.duration_seconds,
+        };
+        self.deps
+            .sts
+            .assume_role_with_web_identity(&self.plan.endpoint, &request)
+            .map_err(|e| {
+                self.failed(
+                    step,
+                    e,
+                    format!("{} for profile \"{}\"", w.role_arn, w.profile),
+                )
+            })
     }
 
     /// An STS failure of `step`, naming what the call was for and, for a step on the way to

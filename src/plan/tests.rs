@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::plan::DEFAULT_MFA_SESSION_SECONDS;
+use crate::domain::plan::{AssumeRole, Mfa, Step, StsEndpoint, DEFAULT_MFA_SESSION_SECONDS};
 use time::macros::datetime;
 
 const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);

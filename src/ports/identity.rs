@@ -16,7 +16,8 @@ pub trait CallerIdentity {
     fn process_context(&self) -> String;
 }
 
-/// No facts at all: every caller of a kind is the same caller (tests of other things).
+/// No facts at all: every caller of a kind is the same caller (tests of other things, and
+/// plans made without a run's context).
 pub struct Anonymous;
 
 impl CallerIdentity for Anonymous {

@@ -32,63 +32,111 @@ pub struct Facts<'a> {
 
 /// Renders the plan.
 pub fn render(plan: &Plan, facts: &Facts) -> String {
-    let (index, now, policy, mfa_token) = (facts.index, facts.now, facts.policy, facts.mfa_token);
-    let states: Vec<SessionState> = plan
-        .steps
-        .iter()
-        .map(|s| match policy.mode {
-            CacheMode::Use => SessionState::of(index, s.cache_key(), now),
-            CacheMode::Bypass => SessionState::None,
-        })
-        .collect();
-    // Execution starts after the outermost fresh session, by the executor's own rule.
-    let start = resume_point(plan.steps.len(), |i| match states[i] {
-        SessionState::Valid(expiry) => {
-            policy.fresh(expiry, now, policy.window(plan.steps[i].lifetime_seconds()))
-        }
-        _ => false,
-    });
-
+    let view = View::new(plan, facts);
     let mut out = String::new();
-    let calls = plan.steps.len() - start;
-    let _ = writeln!(
-        out,
-        "profile \"{}\": {} ({}{})",
-        plan.profile,
-        match calls {
-            0 => "no STS call".to_string(),
-            1 => "1 STS call".to_string(),
-            n => format!("{n} STS calls"),
-        },
-        plan.endpoint.region,
-        plan.endpoint
-            .url
-            .as_deref()
-            .map(|u| format!(", {}", crate::domain::text::redact_url(u)))
-            .unwrap_or_default()
-    );
-    let command = match &plan.source {
-        Source::Process { command, .. } => format!(", which runs {command}"),
-        _ => String::new(),
-    };
-    let _ = writeln!(
-        out,
-        "  source: {}{command}{}",
-        plan.source.describe(),
-        if start > 0 {
-            " (not needed: a later session is cached)"
-        } else {
-            ""
+    view.header(&mut out);
+    view.source(&mut out);
+    view.sso(&mut out);
+    view.steps(&mut out);
+    view.remarks(&mut out);
+    view.caching(&mut out);
+    out
+}
+
+/// What each section of the text reads: the plan, the facts, the state of each step's cached
+/// session and the step the run starts at.
+struct View<'a> {
+    plan: &'a Plan,
+    facts: &'a Facts<'a>,
+    states: Vec<SessionState>,
+    start: usize,
+}
+
+impl<'a> View<'a> {
+    /// Looks up each step's cached session and where the run starts, by the executor's own
+    /// rule: after the outermost fresh session.
+    fn new(plan: &'a Plan, facts: &'a Facts<'a>) -> Self {
+        let (now, policy) = (facts.now, facts.policy);
+        let states: Vec<SessionState> = plan
+            .steps
+            .iter()
+            .map(|s| match policy.mode {
+                CacheMode::Use => SessionState::of(facts.index, s.cache_key(), now),
+                CacheMode::Bypass => SessionState::None,
+            })
+            .collect();
+        let start = resume_point(plan.steps.len(), |i| match states[i] {
+            SessionState::Valid(expiry) => {
+                policy.fresh(expiry, now, policy.window(plan.steps[i].lifetime_seconds()))
+            }
+            _ => false,
+        });
+        View {
+            plan,
+            facts,
+            states,
+            start,
         }
-    );
-    if let Source::Sso { role, cache_key } = &plan.source {
+    }
+
+    /// The number of STS calls the run makes.
+    fn calls(&self) -> usize {
+        self.plan.steps.len() - self.start
+    }
+
+    /// `profile "p": 2 STS calls (region, endpoint)`.
+    fn header(&self, out: &mut String) {
+        let plan = self.plan;
+        let _ = writeln!(
+            out,
+            "profile \"{}\": {} ({}{})",
+            plan.profile,
+            match self.calls() {
+                0 => "no STS call".to_string(),
+                1 => "1 STS call".to_string(),
+                n => format!("{n} STS calls"),
+            },
+            plan.endpoint.region,
+            plan.endpoint
+                .url
+                .as_deref()
+                .map(|u| format!(", {}", crate::domain::text::redact_url(u)))
+                .unwrap_or_default()
+        );
+    }
+
+    /// The `source:` line: the root credentials, and whether the run needs them.
+    fn source(&self, out: &mut String) {
+        let command = match &self.plan.source {
+            Source::Process { command, .. } => format!(", which runs {command}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  source: {}{command}{}",
+            self.plan.source.describe(),
+            if self.start > 0 {
+                " (not needed: a later session is cached)"
+            } else {
+                ""
+            }
+        );
+    }
+
+    /// For an SSO source, the `SSO:` line (cached or a portal call) and the token's state when
+    /// the portal is called.
+    fn sso(&self, out: &mut String) {
+        let Source::Sso { role, cache_key } = &self.plan.source else {
+            return;
+        };
+        let (now, policy) = (self.facts.now, self.facts.policy);
         let cached = match policy.mode {
-            CacheMode::Use => SessionState::of(index, cache_key, now),
+            CacheMode::Use => SessionState::of(self.facts.index, cache_key, now),
             CacheMode::Bypass => SessionState::None,
         };
         let fresh =
             matches!(cached, SessionState::Valid(e) if policy.fresh(e, now, policy.window(3600)));
-        let status = if start > 0 {
+        let status = if self.start > 0 {
             "not needed: a later session is cached".to_string()
         } else if fresh {
             format!("cached, {}", cached.text(now))
@@ -104,23 +152,34 @@ pub fn render(plan: &Plan, facts: &Facts) -> String {
             role.session.region,
             crate::domain::text::redact_url(&role.endpoints.portal_url())
         );
-        if start == 0 && !fresh {
-            if let Some(token) = facts.sso_token {
+        if self.start == 0 && !fresh {
+            if let Some(token) = self.facts.sso_token {
                 let _ = writeln!(out, "  SSO token: {token}");
             }
         }
     }
-    // A cached step shows the name its session was made with, not the one a new call would use.
-    let session_name = |i: usize, planned: &str| -> String {
-        let step = &plan.steps[i];
-        match facts.session_names.get(step.cache_key()) {
-            Some(name) if i + 1 == start => name.clone(),
-            _ => planned.to_string(),
+
+    /// One numbered line per step, then one `MFA:` line per code the run asks for.
+    fn steps(&self, out: &mut String) {
+        let mut mfa_lines = Vec::new();
+        for (i, step) in self.plan.steps.iter().enumerate() {
+            let (what, mfa) = self.call(i, step);
+            if i >= self.start {
+                if let Some(mfa) = mfa {
+                    mfa_lines.push(mfa_line(mfa, i + 1, self.facts.mfa_token));
+                }
+            }
+            let status = self.status(i);
+            let _ = writeln!(out, "  {}. {what} [{}]: {status}", i + 1, step.profile());
         }
-    };
-    let mut mfa_lines = Vec::new();
-    for (i, step) in plan.steps.iter().enumerate() {
-        let (what, mfa) = match step {
+        for line in mfa_lines {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+
+    /// The STS call of step `i` in words, and the MFA device it needs a code for.
+    fn call(&self, i: usize, step: &'a Step) -> (String, Option<&'a Mfa>) {
+        match step {
             Step::GetSessionToken(g) => (
                 match &g.mfa {
                     Some(mfa) => format!(
@@ -139,7 +198,7 @@ pub fn render(plan: &Plan, facts: &Facts) -> String {
                 format!(
                     "AssumeRole {} as {} for {}{}{}{}",
                     a.role_arn,
-                    session_name(i, &a.session_name),
+                    self.session_name(i, &a.session_name),
                     duration(a.duration_seconds),
                     a.external_id
                         .as_deref()
@@ -158,52 +217,69 @@ pub fn render(plan: &Plan, facts: &Facts) -> String {
                 format!(
                     "AssumeRoleWithWebIdentity {} as {} with the token in {} for {}",
                     w.role_arn,
-                    session_name(i, &w.session_name),
+                    self.session_name(i, &w.session_name),
                     w.token_file,
                     duration(w.duration_seconds)
                 ),
                 None,
             ),
-        };
-        let status = if i + 1 < start {
+        }
+    }
+
+    /// The session name of step `i`: a cached step shows the name its session was made with,
+    /// not the one a new call would use.
+    fn session_name(&self, i: usize, planned: &str) -> String {
+        let step = &self.plan.steps[i];
+        match self.facts.session_names.get(step.cache_key()) {
+            Some(name) if i + 1 == self.start => name.clone(),
+            _ => planned.to_string(),
+        }
+    }
+
+    /// Whether step `i` is skipped, served from the cache or calls STS (and why not cached).
+    fn status(&self, i: usize) -> String {
+        let now = self.facts.now;
+        if i + 1 < self.start {
             "not needed: a later session is cached".to_string()
-        } else if i + 1 == start {
-            format!("cached, {}", states[i].text(now))
+        } else if i + 1 == self.start {
+            format!("cached, {}", self.states[i].text(now))
         } else {
-            let cached_note = match states[i] {
+            let cached_note = match self.states[i] {
                 SessionState::Valid(e) => {
                     format!(" (cached session has only {} left)", human(e - now))
                 }
                 SessionState::Expired => " (cached session expired)".into(),
                 SessionState::None => String::new(),
             };
-            if let Some(mfa) = mfa {
-                mfa_lines.push(mfa_line(mfa, i + 1, mfa_token));
-            }
             format!("calls STS{cached_note}")
-        };
-        let _ = writeln!(out, "  {}. {what} [{}]: {status}", i + 1, step.profile());
+        }
     }
-    for line in mfa_lines {
-        let _ = writeln!(out, "  {line}");
+
+    /// The plan's notes, the warnings and the variables the run sets and unsets.
+    fn remarks(&self, out: &mut String) {
+        for note in &self.plan.notes {
+            let _ = writeln!(out, "  note: {note}");
+        }
+        for warning in self.facts.warnings {
+            let _ = writeln!(out, "  warning: {warning}");
+        }
+        if !self.facts.changes.is_empty() {
+            let _ = writeln!(out, "  {}", variables(self.facts.changes));
+        }
     }
-    for note in &plan.notes {
-        let _ = writeln!(out, "  note: {note}");
+
+    /// When the run calls STS and caches, how long its new sessions are reused.
+    fn caching(&self, out: &mut String) {
+        let policy = self.facts.policy;
+        if self.calls() > 0 && policy.mode == CacheMode::Use {
+            let lifetime = self.plan.steps.last().map_or(3600, Step::lifetime_seconds);
+            let _ = writeln!(
+                out,
+                "  new sessions are cached and reused while more than {} of their life remains",
+                human(policy.window(lifetime))
+            );
+        }
     }
-    for warning in facts.warnings {
-        let _ = writeln!(out, "  warning: {warning}");
-    }
-    if !facts.changes.is_empty() {
-        let _ = writeln!(out, "  {}", variables(facts.changes));
-    }
-    if calls > 0 && policy.mode == CacheMode::Use {
-        let _ = writeln!(
-            out,
-            "  new sessions are cached and reused while more than {} of their life remains",
-            human(policy.window(plan.steps.last().map_or(3600, Step::lifetime_seconds)))
-        );
-    }
-    out
 }
 
 /// `sets A, B, AWS_REGION=eu-west-1; unsets C`: names, and the values that are no secret.

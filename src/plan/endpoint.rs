@@ -1,0 +1,244 @@
+//! Where a plan's calls go: the STS endpoint and region of a run, the SSO portal and OIDC
+//! endpoints, IAM's; and the checks of explicit endpoint URLs and of the region.
+
+use super::Inputs;
+use crate::config::{ConfigError, Profile, Profiles};
+use crate::domain::plan::{Source, StsEndpoint, DEFAULT_STS_REGION};
+use crate::domain::text::{plain_http_off_loopback, redact_url};
+use crate::domain::Vars;
+
+/// The STS endpoint of this run: the profile's (see [`sts_endpoint`]), in the `--region` of
+/// this run if it has one.
+pub fn run_endpoint(profiles: &Profiles, top: Profile<'_>, inputs: &Inputs) -> StsEndpoint {
+    let mut endpoint = sts_endpoint(profiles, top, inputs.vars);
+    if let Some(region) = &inputs.overrides.region {
+        endpoint.region = region.clone();
+    }
+    endpoint
+}
+
+/// The SSO portal and OIDC endpoints of an SSO source, checked like every explicit endpoint.
+pub fn check_sso_endpoints(source: &Source, allow_http: bool) -> Result<(), ConfigError> {
+    let Source::Sso { role, .. } = source else {
+        return Ok(());
+    };
+    let e = &role.endpoints;
+    for (what, variable, url) in [
+        ("SSO portal", "SSO", &e.portal),
+        ("SSO OIDC", "SSO_OIDC", &e.oidc),
+    ] {
+        check_endpoint(what, variable, url.as_deref(), allow_http)?;
+    }
+    Ok(())
+}
+
+/// The STS endpoint URL of a plan that calls STS: a URL, and not plain http:// off this
+/// machine unless `ROLECALL_ALLOW_HTTP` allows it.
+pub fn check_sts_endpoint(endpoint: &StsEndpoint, allow_http: bool) -> Result<(), ConfigError> {
+    let Some(url) = &endpoint.url else {
+        return Ok(());
+    };
+    if !valid_url(url) {
+        return Err(ConfigError::InvalidEndpoint(redact_url(url)));
+    }
+    if plain_http_off_loopback(url) && !allow_http {
+        return Err(ConfigError::PlainHttp(redact_url(url)));
+    }
+    Ok(())
+}
+
+/// The region of a plan that calls STS, blaming the variable it came from, else the profile.
+pub fn check_region(region: &str, vars: &Vars, name: &str) -> Result<(), ConfigError> {
+    if valid_region(region) {
+        return Ok(());
+    }
+    let reason = "use a region name such as eu-west-1";
+    let value = region.to_string();
+    Err(
+        match ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .into_iter()
+            .find(|v| environment_region(vars).is_some() && vars.non_empty(v).is_some())
+        {
+            Some(variable) => ConfigError::InvalidSetting {
+                name: variable,
+                value,
+                reason,
+            },
+            None => ConfigError::InvalidValue {
+                profile: name.to_string(),
+                key: "region",
+                value,
+                reason,
+            },
+        },
+    )
+}
+
+/// The region the environment names for STS: `AWS_REGION`, else `AWS_DEFAULT_REGION`, as the
+/// AWS CLI reads them; none inside a rolecall shell (`ROLECALL_PROFILE` set), where those hold
+/// the previous profile's region, which may be in another partition or an opt-in region.
+fn environment_region(vars: &Vars) -> Option<&str> {
+    if vars.non_empty("ROLECALL_PROFILE").is_some() {
+        return None;
+    }
+    vars.non_empty("AWS_REGION")
+        .or_else(|| vars.non_empty("AWS_DEFAULT_REGION"))
+}
+
+/// An explicit endpoint of another service: a URL, and not plain http:// off this machine
+/// unless `ROLECALL_ALLOW_HTTP` allows it.
+pub fn check_endpoint(
+    what: &'static str,
+    variable: &'static str,
+    url: Option<&str>,
+    allow_http: bool,
+) -> Result<(), ConfigError> {
+    let Some(url) = url else { return Ok(()) };
+    if !valid_url(url) {
+        return Err(ConfigError::InvalidServiceEndpoint {
+            what,
+            variable,
+            url: redact_url(url),
+        });
+    }
+    if plain_http_off_loopback(url) && !allow_http {
+        return Err(ConfigError::PlainHttpEndpoint {
+            what,
+            url: redact_url(url),
+        });
+    }
+    Ok(())
+}
+
+/// An endpoint URL the HTTP client can use: `http://` or `https://` and a host, no spaces.
+fn valid_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// A region STS can be reached in: lowercase letters, digits and dashes (`eu-west-1`).
+fn valid_region(region: &str) -> bool {
+    (1..=64).contains(&region.len())
+        && region.starts_with(|c: char| c.is_ascii_lowercase())
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// The endpoint every STS call of the plan uses: `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`,
+/// the profile's `services` section, then its `endpoint_url`; the region is
+/// `AWS_REGION`/`AWS_DEFAULT_REGION` (see [`environment_region`]), else the profile's, else
+/// us-east-1 (the AWS CLI's order, which matters where only one region's STS endpoint is
+/// reachable).
+fn sts_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEndpoint {
+    let region = environment_region(vars)
+        .or_else(|| profile.get("region"))
+        .unwrap_or(DEFAULT_STS_REGION)
+        .to_string();
+    let ignore = vars
+        .non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .or_else(|| profile.get("ignore_configured_endpoint_urls"))
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let url = if ignore {
+        None
+    } else {
+        vars.non_empty("AWS_ENDPOINT_URL_STS")
+            .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
+            .map(str::to_string)
+            .or_else(|| {
+                let services = profiles.services(profile.get("services")?)?;
+                let sts = services.get("sts")?;
+                sts.sub
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == "endpoint_url")
+                    .map(|(_, v)| v.clone())
+            })
+            .or_else(|| profile.get("endpoint_url").map(str::to_string))
+    };
+    StsEndpoint { region, url }
+}
+
+/// Where the SSO portal and OIDC APIs are, as the SDKs find them: `AWS_ENDPOINT_URL_SSO` /
+/// `AWS_ENDPOINT_URL_SSO_OIDC`, then `AWS_ENDPOINT_URL`, then the profile's `services` section
+/// (`sso`, `sso_oidc`), else the session's region.
+pub fn sso_endpoints(
+    profiles: &Profiles,
+    profile: Option<Profile<'_>>,
+    vars: &Vars,
+    region: &str,
+) -> crate::domain::sso::SsoEndpoints {
+    let ignore = vars
+        .non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .or_else(|| profile?.get("ignore_configured_endpoint_urls"))
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let find = |variable: &str, service: &str| -> Option<String> {
+        if ignore {
+            return None;
+        }
+        vars.non_empty(variable)
+            .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
+            .map(str::to_string)
+            .or_else(|| {
+                let services = profiles.services(profile?.get("services")?)?;
+                services
+                    .get(service)?
+                    .sub
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == "endpoint_url")
+                    .map(|(_, v)| v.clone())
+            })
+    };
+    crate::domain::sso::SsoEndpoints {
+        region: region.to_string(),
+        portal: find("AWS_ENDPOINT_URL_SSO", "sso"),
+        oidc: find("AWS_ENDPOINT_URL_SSO_OIDC", "sso_oidc"),
+    }
+}
+
+/// Where `rolecall keys rotate` calls IAM: `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`, then
+/// the profile's `services` section; IAM is global, signed for its partition's region.
+pub fn iam_endpoint(
+    profiles: &Profiles,
+    profile: Option<Profile<'_>>,
+    vars: &Vars,
+    region: &str,
+) -> StsEndpoint {
+    let ignore = vars
+        .non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .or_else(|| profile.and_then(|p| p.get("ignore_configured_endpoint_urls")))
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let url = (!ignore)
+        .then(|| {
+            vars.non_empty("AWS_ENDPOINT_URL_IAM")
+                .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
+                .map(str::to_string)
+                .or_else(|| {
+                    let services = profiles.services(profile?.get("services")?)?;
+                    services
+                        .get("iam")?
+                        .sub
+                        .iter()
+                        .rev()
+                        .find(|(k, _)| k == "endpoint_url")
+                        .map(|(_, v)| v.clone())
+                })
+        })
+        .flatten();
+    let region = if region.starts_with("cn-") {
+        "cn-north-1"
+    } else if region.starts_with("us-gov-") {
+        "us-gov-west-1"
+    } else {
+        "us-east-1"
+    };
+    StsEndpoint {
+        region: region.to_string(),
+        url,
+    }
+}

@@ -1,0 +1,271 @@
+//! The chain's STS calls: one step per role (`AssumeRole` or `AssumeRoleWithWebIdentity`),
+//! where each MFA code goes, the chained-duration caps, the session of long-term keys, and
+//! every step's cache key.
+
+use super::resolve::{self, RoleSettings};
+use super::{default_session_name, digest, Inputs};
+use crate::config::{ConfigError, Profile};
+use crate::domain::plan::{
+    chained_cap_note, AssumeRole, ChainedCap, GetSessionToken, Mfa, Source, Step, StsEndpoint,
+    WebIdentity, CHAINED_MAX_SECONDS, DEFAULT_KEYS_SESSION_SECONDS,
+};
+
+/// The steps as they are built, and who calls the next one.
+pub struct Steps {
+    pub steps: Vec<Step>,
+    pub notes: Vec<String>,
+    /// What identifies the caller of the next step in its cache key: the source, then the
+    /// session of the step before.
+    pub identity: String,
+    /// MFA serials this chain already used.
+    authenticated: Vec<String>,
+}
+
+impl Steps {
+    /// The steps of `roles` (from the root outwards) on `source`.
+    pub fn of_roles(
+        roles: Vec<RoleSettings>,
+        source: &Source,
+        endpoint: &StsEndpoint,
+        inputs: &Inputs,
+    ) -> Result<Self, ConfigError> {
+        let default_session = default_session_name(inputs.vars, inputs.now);
+        let mut built = Steps {
+            steps: Vec::with_capacity(roles.len() + 1),
+            notes: Vec::new(),
+            identity: source_identity(source, inputs),
+            authenticated: Vec::new(),
+        };
+        let last = roles.len().saturating_sub(1);
+        for (index, mut role) in roles.into_iter().enumerate() {
+            if index == last {
+                if let Some(d) = inputs.overrides.duration_seconds {
+                    role.duration_seconds = Some(d);
+                }
+            }
+            if index > 0 {
+                let why = "it is assumed with another role's session";
+                cap_chained(&mut role, why, &mut built.notes);
+            }
+            let session_name = role
+                .session_name
+                .clone()
+                .unwrap_or_else(|| default_session.clone());
+            if let Some(token_file) = role.web_identity_token_file.take() {
+                built.web_identity(role, session_name, token_file, endpoint, inputs);
+                continue;
+            }
+            let long_term_caller = index == 0 && source.long_term();
+            let call_mfa = built.place_mfa(&role, long_term_caller, endpoint, inputs)?;
+            if index == 0 {
+                built.cap_first(&mut role, source);
+            }
+            // A credential_process may hand out a session: known only when it has run.
+            let if_caller_is_session = (index == 0 && matches!(source, Source::Process { .. }))
+                .then(|| process_cap(&role))
+                .flatten();
+            built.assume_role(role, session_name, call_mfa, if_caller_is_session, endpoint);
+        }
+        Ok(built)
+    }
+
+    /// Adds `step`, whose session calls the next one.
+    fn push(&mut self, step: Step) {
+        self.identity = format!("session:{}", step.cache_key());
+        self.steps.push(step);
+    }
+
+    /// Adds the `AssumeRoleWithWebIdentity` step of the first role of a web identity chain.
+    fn web_identity(
+        &mut self,
+        role: RoleSettings,
+        session_name: String,
+        token_file: String,
+        endpoint: &StsEndpoint,
+        inputs: &Inputs,
+    ) {
+        let key = digest(&[
+            "AssumeRoleWithWebIdentity",
+            &self.identity,
+            &role.role_arn,
+            &token_file,
+            &inputs.identity.token(&token_file),
+            role.session_name.as_deref().unwrap_or(""),
+            &opt(role.duration_seconds),
+            endpoint.url.as_deref().unwrap_or(""),
+        ]);
+        self.push(Step::AssumeRoleWithWebIdentity(WebIdentity {
+            profile: role.profile,
+            role_arn: role.role_arn,
+            session_name,
+            token_file,
+            duration_seconds: role.duration_seconds,
+            cache_key: key,
+        }));
+    }
+
+    /// Where the role's MFA code goes: nowhere for a device this chain already proved, a
+    /// `GetSessionToken` step first on long-term keys, else the role's own call (returned).
+    fn place_mfa(
+        &mut self,
+        role: &RoleSettings,
+        long_term_caller: bool,
+        endpoint: &StsEndpoint,
+        inputs: &Inputs,
+    ) -> Result<Option<Mfa>, ConfigError> {
+        let Some(serial) = role.mfa_serial.clone() else {
+            return Ok(None);
+        };
+        let mfa = Mfa {
+            serial: serial.clone(),
+            profile: role.profile.clone(),
+            process: role.mfa_process.clone(),
+        };
+        let mut call_mfa = None;
+        if self.authenticated.contains(&serial) {
+            // An earlier step of this chain already proved this device.
+        } else if long_term_caller {
+            let mfa_seconds = inputs.settings.mfa_session_seconds.clone()?;
+            let key = session_token_key(&self.identity, &serial, mfa_seconds, endpoint);
+            self.push(Step::GetSessionToken(GetSessionToken {
+                profile: role.profile.clone(),
+                mfa: Some(mfa),
+                duration_seconds: mfa_seconds,
+                cache_key: key,
+            }));
+        } else {
+            call_mfa = Some(mfa);
+        }
+        self.authenticated.push(serial);
+        Ok(call_mfa)
+    }
+
+    /// Caps the first role when its caller is a session: the MFA session before it, or a
+    /// source whose credentials are temporary.
+    fn cap_first(&mut self, role: &mut RoleSettings, source: &Source) {
+        if matches!(self.steps.last(), Some(Step::GetSessionToken(_))) {
+            cap_chained(role, "it is assumed with an MFA session", &mut self.notes);
+        } else if let Some(why) = source.temporary() {
+            cap_chained(role, why, &mut self.notes);
+        }
+    }
+
+    /// Adds the `AssumeRole` step of `role`, with the MFA code it carries, if any.
+    fn assume_role(
+        &mut self,
+        role: RoleSettings,
+        session_name: String,
+        mfa: Option<Mfa>,
+        if_caller_is_session: Option<ChainedCap>,
+        endpoint: &StsEndpoint,
+    ) {
+        let key = cache_key(&self.identity, &role, endpoint);
+        self.push(Step::AssumeRole(AssumeRole {
+            profile: role.profile,
+            role_arn: role.role_arn,
+            session_name,
+            external_id: role.external_id,
+            duration_seconds: role.duration_seconds,
+            mfa,
+            tags: role.tags,
+            if_caller_is_session,
+            cache_key: key,
+        }));
+    }
+}
+
+/// What identifies the source's credentials as the first caller; every instance, task and
+/// token is its own caller.
+fn source_identity(source: &Source, inputs: &Inputs) -> String {
+    match source {
+        Source::InstanceMetadata => format!("{}:{}", source.identity(), inputs.identity.instance()),
+        Source::Container => format!("{}:{}", source.identity(), inputs.identity.container()),
+        _ => source.identity(),
+    }
+}
+
+/// The cap of the first role on a `credential_process` for the case that the process hands
+/// out a session (the executor picks it when it does).
+fn process_cap(role: &RoleSettings) -> Option<ChainedCap> {
+    let asked = role.duration_seconds.filter(|d| *d > CHAINED_MAX_SECONDS)?;
+    Some(ChainedCap {
+        duration_seconds: CHAINED_MAX_SECONDS,
+        note: chained_cap_note(&role.profile, asked, "its source credentials are a session"),
+    })
+}
+
+/// The session a profile of long-term keys hands out instead of the keys (as aws-vault does):
+/// GetSessionToken for `--duration` or an hour, with the profile's `mfa_serial` if it has one.
+pub fn keys_session(
+    top: Profile<'_>,
+    identity: &str,
+    endpoint: &StsEndpoint,
+    inputs: &Inputs,
+) -> Result<Step, ConfigError> {
+    let serial = resolve::mfa_serial(top)?;
+    let duration_seconds = inputs
+        .overrides
+        .duration_seconds
+        .unwrap_or(DEFAULT_KEYS_SESSION_SECONDS);
+    Ok(Step::GetSessionToken(GetSessionToken {
+        profile: top.name.to_string(),
+        mfa: serial.map(|serial| Mfa {
+            serial: serial.to_string(),
+            profile: top.name.to_string(),
+            process: top.get("mfa_process").map(str::to_string),
+        }),
+        duration_seconds,
+        cache_key: session_token_key(identity, serial.unwrap_or(""), duration_seconds, endpoint),
+    }))
+}
+
+/// STS refuses more than an hour for a role assumed with temporary credentials (role
+/// chaining), so such a step asks for an hour and says why.
+fn cap_chained(role: &mut RoleSettings, why: &str, notes: &mut Vec<String>) {
+    let Some(asked) = role.duration_seconds.filter(|d| *d > CHAINED_MAX_SECONDS) else {
+        return;
+    };
+    notes.push(chained_cap_note(&role.profile, asked, why));
+    role.duration_seconds = Some(CHAINED_MAX_SECONDS);
+}
+
+/// A duration in a cache key: its seconds, or nothing for STS's default.
+fn opt(d: Option<u32>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// The cache key of a `GetSessionToken` session: the same call is the same session, so roles
+/// sharing an MFA device share it (`serial` is empty without MFA).
+fn session_token_key(
+    identity: &str,
+    serial: &str,
+    duration_seconds: u32,
+    endpoint: &StsEndpoint,
+) -> String {
+    digest(&[
+        "GetSessionToken",
+        identity,
+        serial,
+        &duration_seconds.to_string(),
+        endpoint.url.as_deref().unwrap_or(""),
+    ])
+}
+
+/// A digest of everything that changes what STS would hand out for a role step.
+fn cache_key(source_identity: &str, role: &RoleSettings, endpoint: &StsEndpoint) -> String {
+    let mut parts = vec![
+        source_identity.to_string(),
+        role.role_arn.clone(),
+        role.external_id.clone().unwrap_or_default(),
+        role.mfa_serial.clone().unwrap_or_default(),
+        role.session_name.clone().unwrap_or_default(),
+        opt(role.duration_seconds),
+        endpoint.url.clone().unwrap_or_default(),
+    ];
+    // Only when there are tags, so that the sessions of profiles without them keep their keys.
+    if !role.tags.is_empty() {
+        parts.push(role.tags.key_text());
+    }
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    digest(&parts)
+}
