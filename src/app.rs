@@ -58,12 +58,10 @@ pub fn main() -> ExitCode {
     };
     let settings = Settings::from_vars(&vars);
     let verbosity = cli.verbosity();
+    // A bad value is the error of the commands that use it (commands::run checks).
     let timeouts = match &settings.sts_timeout {
         Ok(limit) => Timeouts::within(limit.unsigned_abs()),
-        Err(e) => {
-            say(format_args!("{e}"));
-            return ExitCode::from(crate::exit::USAGE);
-        }
+        Err(_) => Timeouts::default(),
     };
     let aws = Rc::new(Aws::default());
     let real_sts = SdkSts::new(aws.clone(), timeouts);
@@ -83,13 +81,8 @@ pub fn main() -> ExitCode {
         settings.process_timeout.clone().map(|d| d.unsigned_abs()),
         vars.clone(),
     );
-    let store = match crate::adapters::keychain::open(&settings, &vars) {
-        Ok(store) => store,
-        Err(error) => {
-            say(format_args!("{error}"));
-            return ExitCode::from(crate::exit::USAGE);
-        }
-    };
+    let store = crate::adapters::keychain::open(&settings, &vars)
+        .unwrap_or_else(|_| Box::new(crate::adapters::keychain::NoStore));
     let keys = crate::adapters::keychain::open_keys(&settings, &vars);
     let iam = crate::adapters::aws::iam::SdkIam::new(aws.clone(), timeouts);
     let sso = crate::adapters::aws::sso::SdkSso::new(aws.clone(), timeouts);

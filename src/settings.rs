@@ -70,8 +70,10 @@ pub struct Settings {
     pub refresh_window: Result<Option<Duration>, SettingError>,
     /// `ROLECALL_MFA_SESSION_DURATION`: the life of the shared MFA session, in seconds.
     pub mfa_session_seconds: Result<u32, SettingError>,
-    /// `ROLECALL_KEYRING`: which store (checked against the platform's choices by the store).
+    /// `ROLECALL_KEYRING`: which store.
     pub keyring: String,
+    /// Whether `keyring` is one of the platform's stores (`KEYRING_CHOICES`).
+    pub keyring_choice: Result<(), SettingError>,
     /// `ROLECALL_STATE_DIR`: where the index and the locks live, instead of the XDG default.
     pub state_dir: Option<PathBuf>,
     /// `ROLECALL_ALLOW_HTTP=1`: a plain-HTTP endpoint off this machine is accepted (a lab).
@@ -90,6 +92,22 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Every knob whose value cannot be used (`rolecall doctor`).
+    pub fn problems(&self) -> Vec<SettingError> {
+        [
+            self.sts_timeout.as_ref().err(),
+            self.refresh_window.as_ref().err(),
+            self.mfa_session_seconds.as_ref().err(),
+            self.keyring_choice.as_ref().err(),
+            self.process_timeout.as_ref().err(),
+            self.mfa_prompt.as_ref().err(),
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect()
+    }
+
     pub fn from_vars(vars: &Vars) -> Self {
         Self {
             sts_timeout: knob(
@@ -109,6 +127,7 @@ impl Settings {
                 mfa_session_seconds,
             ),
             keyring: vars.non_empty("ROLECALL_KEYRING").unwrap_or("auto").into(),
+            keyring_choice: knob(vars, "ROLECALL_KEYRING", (), keyring_choice),
             state_dir: vars.non_empty("ROLECALL_STATE_DIR").map(PathBuf::from),
             allow_http: vars.non_empty("ROLECALL_ALLOW_HTTP") == Some("1"),
             process_timeout: knob(
@@ -154,6 +173,28 @@ fn error(
         },
         fix,
     }
+}
+
+/// The names `ROLECALL_KEYRING` accepts on this platform.
+#[cfg(target_os = "linux")]
+pub const KEYRING_CHOICES: &str = "auto, secret-service, keyutils, none";
+#[cfg(target_os = "macos")]
+pub const KEYRING_CHOICES: &str = "auto, keychain, none";
+#[cfg(windows)]
+pub const KEYRING_CHOICES: &str = "auto, credential-manager, none";
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+pub const KEYRING_CHOICES: &str = "none";
+
+fn keyring_choice(text: &str) -> Result<(), SettingError> {
+    if KEYRING_CHOICES.split(", ").any(|c| c == text) {
+        return Ok(());
+    }
+    Err(SettingError {
+        name: "ROLECALL_KEYRING",
+        value: text.to_string(),
+        problem: format!("is not one of {KEYRING_CHOICES}"),
+        fix: "unset it or pick one",
+    })
 }
 
 fn sts_timeout(text: &str) -> Result<Duration, SettingError> {

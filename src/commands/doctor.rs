@@ -99,6 +99,14 @@ pub fn run(args: DoctorArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         }
     }
     failed |= check_stores(ctx, &mut report);
+    for problem in ctx.settings.problems() {
+        report.warnings.push(Warning {
+            profile: None,
+            kind: "setting",
+            message: format!("PROBLEM: {}", printable(&problem.to_string())),
+        });
+        failed = true;
+    }
     report.ok = !failed;
     let text = if args.json {
         let mut t = serde_json::to_string_pretty(&report).unwrap_or_default();

@@ -23,6 +23,7 @@ use crate::error::Error;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
+    check_settings(&cli.command, ctx.settings)?;
     match cli.command {
         Command::Exec(args) => exec::run(args, ctx),
         Command::Export(args) => export::run(args, ctx),
@@ -36,6 +37,25 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Keys(args) => keys::run(args, ctx),
         Command::Sso(args) => sso::run(args, ctx),
     }
+}
+
+/// The knobs read when the adapters are built, checked for the commands that use them: a bad
+/// value fails only those (`ROLECALL_STS_TIMEOUT=forever rolecall list` still lists). Every
+/// other knob is checked where it is read.
+fn check_settings(command: &Command, settings: &crate::settings::Settings) -> Result<(), Error> {
+    use Command::*;
+    let uses_store = !matches!(command, Init(_) | Completions(_) | Doctor(_));
+    let uses_aws = !matches!(
+        command,
+        Init(_) | Completions(_) | Doctor(_) | List(_) | ClearCache(_)
+    );
+    if uses_store {
+        settings.keyring_choice.clone()?;
+    }
+    if uses_aws {
+        settings.sts_timeout.clone()?;
+    }
+    Ok(())
 }
 
 /// Writes a command's whole output at once. A reader that closed the pipe early

@@ -89,6 +89,48 @@ fn a_black_holed_endpoint_times_out_with_its_own_exit_code() {
 }
 
 #[test]
+fn a_bad_knob_fails_only_the_commands_that_use_it() {
+    let (sb, _s) = stub_sandbox(vec![]);
+    let bad = [
+        ("ROLECALL_STS_TIMEOUT", "forever"),
+        ("ROLECALL_KEYRING", "plaintext"),
+    ];
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = sb.command(BIN);
+        c.args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    // Neither knob is used by init or completions; list uses the store but not STS.
+    for args in [&["init", "bash"][..], &["completions", "zsh"]] {
+        let out = run(args, &bad);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(!out.stdout.is_empty());
+    }
+    let out = run(&["list"], &bad[..1]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("PROFILE"));
+    let out = run(&["list"], &bad[1..]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("ROLECALL_KEYRING"),
+        "{}",
+        stderr(&out)
+    );
+    // doctor names every bad knob and says something cannot work.
+    let out = run(&["doctor"], &bad);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ROLECALL_STS_TIMEOUT=\"forever\"")
+            && text.contains("ROLECALL_KEYRING=\"plaintext\""),
+        "{text}"
+    );
+}
+
+#[test]
 fn each_failure_class_has_its_exit_code() {
     // 2: usage; 3: configuration; 4: refused; 5: unreachable; 126/127: exec.
     let (sb, _s) = stub_sandbox(vec![Reply::Http(
