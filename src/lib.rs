@@ -14,23 +14,31 @@
 //! [`commands::Context`] and calls [`run`]; everything else takes its dependencies as
 //! arguments, so tests drive it with fakes.
 
-pub mod adapters;
-pub mod app;
-pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod domain;
+mod adapters;
+mod app;
+mod cli;
+mod commands;
+mod config;
+mod domain;
 mod error;
-pub mod execute;
-pub mod plan;
-pub mod ports;
-pub mod printer;
-pub mod render;
-pub mod settings;
+mod execute;
+mod plan;
+mod ports;
+mod printer;
+mod render;
+mod settings;
 
 #[cfg(test)]
 mod testing;
 
-pub use commands::run;
-pub use domain::{ExecRequest, Outcome, Vars};
-pub use error::{exit, Error};
+pub use app::main;
+use commands::run;
+use error::exit;
+
+/// What the fuzz target drives: the shared-file parser and the planner, with no I/O.
+pub mod fuzzing {
+    pub use crate::config::Profiles;
+    pub use crate::domain::Vars;
+    pub use crate::plan::{plan, Inputs};
+    pub use crate::settings::Settings;
+}

@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    rolecall::app::main()
+    rolecall::main()
 }

@@ -3,10 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rolecall::config::Profiles;
-use rolecall::plan::{plan, Inputs};
-use rolecall::settings::Settings;
-use rolecall::Vars;
+use rolecall::fuzzing::{plan, Inputs, Profiles, Settings, Vars};
 
 fuzz_target!(|data: &[u8]| {
     // Split the input into config text, credentials text and a profile name.

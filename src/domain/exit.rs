@@ -1,7 +1,5 @@
 //! Exit codes, as documented in the README.
 
-/// Success.
-pub const OK: u8 = 0;
 /// An unexpected failure (writing the output failed, an internal invariant broke).
 pub const FAILURE: u8 = 1;
 /// The command line is wrong, or no profile was named.

@@ -32,6 +32,7 @@ pub struct CachePolicy {
 }
 
 impl CachePolicy {
+    #[cfg(test)]
     pub fn new(mode: CacheMode) -> Self {
         Self {
             mode,

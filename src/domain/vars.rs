@@ -53,6 +53,7 @@ impl Vars {
 
     /// Marks `name` as set to something that is not UTF-8 (the testable twin of what
     /// `from_process` finds).
+    #[cfg(test)]
     pub fn with_not_utf8(mut self, name: &str) -> Self {
         self.not_utf8.push(name.to_string());
         self

@@ -23,7 +23,7 @@ use resolve::{resolve, session_name_char};
 use steps::{keys_session, Steps};
 
 pub use endpoint::{check_endpoint, iam_endpoint, sso_endpoints};
-pub use resolve::{session_section, MAX_CHAIN};
+pub use resolve::session_section;
 pub use sso_target::{sso_target, SsoTarget};
 
 /// What a plan depends on besides the profiles.

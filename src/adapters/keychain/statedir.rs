@@ -51,6 +51,7 @@ impl StateDir {
         Self { root }
     }
 
+    #[cfg(test)]
     pub fn at(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
     }
