@@ -278,7 +278,7 @@ fn explain(
     if matches!(plan.source, Source::InstanceMetadata) && metadata_off {
         warnings.push("AWS_EC2_METADATA_DISABLED=true turns instance metadata off, so the run fails wherever it needs the source".to_string());
     }
-    if let Some(warning) = process_loop(&plan) {
+    if let Some(warning) = process_loop(plan) {
         warnings.push(warning);
     }
     // The variables, from placeholder credentials of the kind the run will hand out.
@@ -295,7 +295,7 @@ fn explain(
         _ => None,
     };
     let text = dry_run::render(
-        &plan,
+        plan,
         &dry_run::Facts {
             index: &index,
             session_names: &session_names,
