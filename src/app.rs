@@ -130,6 +130,9 @@ pub fn main() -> ExitCode {
         }
         Err(error) => {
             say(format_args!("{error}"));
+            if error.is_interrupt() {
+                crate::adapters::terminal::die_of_interrupt();
+            }
             ExitCode::from(error.exit_code())
         }
     }

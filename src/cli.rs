@@ -133,7 +133,7 @@ pub struct CredentialArgs {
     pub no_cache: bool,
 
     /// The current MFA code, for profiles with mfa_serial (used once)
-    #[arg(long, value_name = "CODE")]
+    #[arg(long, short = 't', value_name = "CODE")]
     pub mfa_token: Option<String>,
 
     /// Show the plan (source, STS calls, durations, cached sessions) without calling STS
@@ -142,7 +142,7 @@ pub struct CredentialArgs {
 
     /// The session's length for this run: 1h, 90m or 3600 (15m to 12h; a chained role gets at
     /// most 1h, as STS allows); a session of another length is cached apart
-    #[arg(long, value_name = "DURATION", value_parser = duration_seconds)]
+    #[arg(long, short = 'd', value_name = "DURATION", value_parser = duration_seconds)]
     pub duration: Option<u32>,
 
     /// The region for this run: exported as AWS_REGION and AWS_DEFAULT_REGION, and where STS is
@@ -152,7 +152,7 @@ pub struct CredentialArgs {
 
     /// For a profile of long-term keys: hand out the keys themselves instead of a one-hour
     /// GetSessionToken session of them
-    #[arg(long)]
+    #[arg(long, short = 'n')]
     pub no_session: bool,
 
     #[command(flatten)]

@@ -75,6 +75,11 @@ impl From<crate::execute::console::ConsoleError> for Error {
 }
 
 impl Error {
+    /// Ctrl-C ended the command (after it cleaned up): rolecall then dies by SIGINT.
+    pub fn is_interrupt(&self) -> bool {
+        matches!(self, Error::Execute(ExecuteError::Interrupted))
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Config(

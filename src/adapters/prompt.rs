@@ -58,10 +58,7 @@ impl ChosenPrompt {
     }
 
     fn ask(&self, gui: Gui, serial: &str) -> Result<String, MfaError> {
-        let limit = self
-            .limit
-            .clone()
-            .map_err(|e| MfaError::Prompt(e.to_string()))?;
+        let limit = self.limit.clone().map_err(MfaError::Setting)?;
         let name = gui.program();
         let Some(program) = self.on_path(name) else {
             return Err(MfaError::Prompt(format!(
@@ -87,10 +84,7 @@ impl ChosenPrompt {
 
 impl MfaPrompt for ChosenPrompt {
     fn code(&self, serial: &str) -> Result<String, MfaError> {
-        let choice = self
-            .choice
-            .clone()
-            .map_err(|e| MfaError::Prompt(e.to_string()))?;
+        let choice = self.choice.clone().map_err(MfaError::Setting)?;
         match choice {
             PromptChoice::Terminal => TerminalPrompt.code(serial),
             PromptChoice::None => Err(MfaError::Prompt(format!(

@@ -80,7 +80,7 @@ pub struct KeysRotateArgs {
     pub profile: String,
 
     /// The current MFA code, for a profile with mfa_serial
-    #[arg(long, value_name = "CODE")]
+    #[arg(long, short = 't', value_name = "CODE")]
     pub mfa_token: Option<String>,
 
     #[command(flatten)]

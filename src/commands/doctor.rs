@@ -223,8 +223,33 @@ fn check_profiles(profiles: &Profiles, ctx: &Context, report: &mut Report) -> bo
             });
         }
         file_warnings(profiles, profile, &shown, &mut seen, report);
+        if ctx.stored_keys().key_id(name).is_some() {
+            keychain_only(profiles, profile, &shown, report);
+        }
     }
     failed
+}
+
+/// Keys only in the keychain: the AWS CLI and the SDKs find none, unless the profile routes
+/// them through rolecall.
+fn keychain_only(
+    profiles: &Profiles,
+    profile: crate::config::Profile<'_>,
+    shown: &str,
+    report: &mut Report,
+) {
+    if profile.get("aws_access_key_id").is_some() || profile.get("credential_process").is_some() {
+        return;
+    }
+    let config = profiles.config_path.display().to_string();
+    report.warnings.push(Warning {
+        profile: Some(shown.to_string()),
+        kind: "keychain-only",
+        message: format!(
+            "its keys are only in the keychain, so the AWS CLI and the SDKs find none for it; {}",
+            crate::domain::keys::other_tools_hint(shown, &config)
+        ),
+    });
 }
 
 /// Inline comments the AWS CLI would read as part of a value, and plaintext keys.

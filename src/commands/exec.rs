@@ -10,6 +10,11 @@ use crate::domain::Outcome;
 use crate::error::Error;
 
 pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
+    if args.server && args.credentials.no_session {
+        return Err(Error::Usage(
+            "exec --server serves sessions, never long-term keys, so --no-session cannot apply; drop it (the command gets a GetSessionToken session of the keys, refreshed as it runs)".into(),
+        ));
+    }
     let (plan, credentials) = match obtain(&args.credentials, ctx, PlanTo::Stdout)? {
         Obtained::Credentials(plan, credentials) => (plan, credentials),
         Obtained::Explained => return Ok(Outcome::Done),

@@ -8,7 +8,8 @@ use crate::cli::{
     KeysRotateArgs,
 };
 use crate::config::Profiles;
-use crate::domain::keys::key_problem;
+use crate::domain::keys::{key_problem, other_tools_hint};
+use crate::domain::plan::Plan;
 use crate::domain::{key_hint, printable, Credentials, Outcome, Secret};
 use crate::error::Error;
 use crate::execute::import::{self, ImportDeps};
@@ -168,9 +169,13 @@ fn import(args: KeysImportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         keys: ctx.keys,
         files: ctx.key_files,
     };
+    let chains = every_plan(ctx, &profiles);
     let done = import::import(d, name, &keys, args.keep_file)?;
     if done.replaced_other_keys {
         forget_keys_of(ctx, &profiles, name);
+    }
+    if done.removed_from.is_some() {
+        other_tools_note(ctx, &profiles, &chains, name);
     }
     let (shown, hint, store) = (printable(name), keys.key_hint(), ctx.keys.describe());
     ctx.note(&match &done.removed_from {
@@ -183,6 +188,28 @@ fn import(args: KeysImportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         ),
     });
     Ok(Outcome::Done)
+}
+
+/// The AWS CLI and the SDKs read keys from the file, not the keychain: say which profiles
+/// they lose and how to keep them.
+fn other_tools_note(ctx: &mut Context, profiles: &Profiles, chains: &[Plan], name: &str) {
+    let rooted = crate::execute::forget::keys_of(name);
+    let mut built: Vec<&str> = chains
+        .iter()
+        .filter(|p| rooted(&p.source) && p.profile != name)
+        .map(|p| p.profile.as_str())
+        .collect();
+    built.dedup();
+    let also = match built.is_empty() {
+        true => String::new(),
+        false => format!(" (nor for {}, built on it)", printable(&built.join(", "))),
+    };
+    let config = profiles.config_path.display().to_string();
+    ctx.note(&format!(
+        "the AWS CLI and the SDKs no longer find keys for profile \"{}\"{also}: {}",
+        printable(name),
+        other_tools_hint(name, &config)
+    ));
 }
 
 fn rotate(args: KeysRotateArgs, ctx: &mut Context) -> Result<Outcome, Error> {
@@ -458,5 +485,30 @@ mod flows {
             std::fs::read_to_string(w.credentials_path()).unwrap(),
             before
         );
+    }
+
+    #[test]
+    fn import_says_which_profiles_other_tools_lose_and_how_to_keep_them() {
+        let w = World::new();
+        std::fs::write(
+            w.credentials_path(),
+            "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n",
+        )
+        .unwrap();
+        let (outcome, _, stderr) = w.run(&["keys", "import", "default"]);
+        assert!(
+            outcome.is_ok(),
+            "{:?} {stderr}",
+            outcome.err().map(|e| e.to_string())
+        );
+        assert!(
+            stderr.contains("no longer find keys for profile \"default\" (nor for a, built on it)")
+                && stderr.contains(
+                    "credential_process = rolecall export --format process default\" to [default]"
+                ),
+            "{stderr}"
+        );
+        let (_, out, _) = w.run(&["doctor"]);
+        assert!(out.contains("only in the keychain"), "{out}");
     }
 }

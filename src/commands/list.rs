@@ -4,7 +4,6 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::obtain::{inputs, NO_OVERRIDES};
@@ -114,7 +113,7 @@ fn row(
             SessionState::None => "none",
         },
         session_expires: match state {
-            SessionState::Valid(e) => e.format(&Rfc3339).ok(),
+            SessionState::Valid(e) => Some(crate::domain::text::timestamp(e)),
             _ => None,
         },
     }

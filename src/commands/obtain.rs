@@ -159,6 +159,31 @@ fn warn_unknown_keys(profiles: &Profiles, plan: &Plan, ctx: &mut Context) {
     }
 }
 
+/// `--duration` that the run cannot honour, said on stderr: capped for a chained role, or of no
+/// effect where no STS call of rolecall's makes the session.
+fn duration_note(plan: &Plan, asked: u32, ctx: &mut Context) {
+    use crate::domain::plan::Step;
+    use crate::domain::text::human;
+    let shown = |s: u32| human(time::Duration::seconds(i64::from(s))).replace(" 00m", "");
+    let profile = crate::domain::printable(&plan.profile).into_owned();
+    match plan.steps.last() {
+        Some(Step::AssumeRole(role)) => {
+            if let Some(got) = role.duration_seconds.filter(|got| *got < asked) {
+                ctx.note(&format!(
+                    "--duration {} is capped at {} for profile \"{profile}\": its role is assumed with another session, and STS allows such a chained role at most one hour",
+                    shown(asked),
+                    shown(got)
+                ));
+            }
+        }
+        Some(_) => {}
+        None => ctx.note(&format!(
+            "--duration has no effect for profile \"{profile}\": its credentials come from {}, which sets how long they last",
+            plan.source.describe()
+        )),
+    }
+}
+
 /// Loads the configuration, plans, and runs the plan (or explains it).
 pub fn obtain(
     args: &CredentialArgs,
@@ -179,6 +204,9 @@ pub fn obtain(
         other => other,
     })?;
     warn_unknown_keys(&profiles, &plan, ctx);
+    if let Some(asked) = args.duration {
+        duration_note(&plan, asked, ctx);
+    }
     let mode = if args.no_cache {
         CacheMode::Bypass
     } else {

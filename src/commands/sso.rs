@@ -52,17 +52,22 @@ fn logout(args: SsoTargetArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let plans = every_plan(ctx, &profiles);
     let d = ctx.sso_deps();
     let done = sign_out(d, ctx.store, &t.session, &t.endpoints, &plans, &mut ctx.err)?;
-    ctx.note(&format!(
-        "signed out of {}{}; forgot {} cached role session{}",
-        t.session.describe(),
-        if done.removed_cli_file {
-            " (the AWS CLI's token too)"
-        } else {
-            ""
-        },
-        done.forgotten,
-        if done.forgotten == 1 { "" } else { "s" }
-    ));
+    let sessions = match done.forgotten {
+        0 => String::new(),
+        1 => "; forgot 1 cached role session".to_string(),
+        n => format!("; forgot {n} cached role sessions"),
+    };
+    ctx.note(&match (done.tokens, done.removed_cli_file) {
+        (0, _) => format!(
+            "there was no sign-in to {} here: nothing to sign out of{sessions}",
+            t.session.describe()
+        ),
+        (_, true) => format!(
+            "signed out of {} (the AWS CLI's token too){sessions}",
+            t.session.describe()
+        ),
+        (_, false) => format!("signed out of {}{sessions}", t.session.describe()),
+    });
     Ok(Outcome::Done)
 }
 
@@ -81,12 +86,29 @@ fn profile_name(account: &str, role: &str) -> String {
         .collect()
 }
 
-/// One config block per account and role, named so that no two profiles share a name.
+/// Whether a profile of the config already takes `role` in `account` through this sign-in.
+fn configured(profiles: &Profiles, t: &SsoTarget, account: &str, role: &str) -> bool {
+    profiles.names().filter_map(|n| profiles.get(n)).any(|p| {
+        let same_sign_in = match &t.session.name {
+            Some(name) => p.get("sso_session") == Some(name.as_str()),
+            None => p.get("sso_start_url") == Some(t.session.start_url.as_str()),
+        };
+        same_sign_in
+            && p.get("sso_account_id") == Some(account)
+            && p.get("sso_role_name") == Some(role)
+    })
+}
+
+/// One config block per account and role the config does not have yet, named so that no two
+/// profiles share a name: appending the output twice adds nothing the second time.
 fn blocks(found: &[(Account, Vec<String>)], t: &SsoTarget, profiles: &Profiles) -> String {
     let mut taken: HashSet<String> = profiles.names().map(str::to_string).collect();
     let mut text = String::new();
     for (account, roles) in found {
         for role in roles {
+            if configured(profiles, t, &account.id, role) {
+                continue;
+            }
             let shown = if account.name.is_empty() {
                 &account.id
             } else {
@@ -108,9 +130,10 @@ fn blocks(found: &[(Account, Vec<String>)], t: &SsoTarget, profiles: &Profiles) 
                 )),
             }
             text.push_str(&format!(
-                "sso_account_id = {}\nsso_role_name = {}\n\n",
+                "sso_account_id = {}\nsso_role_name = {}\nregion = {}\n\n",
                 account.id,
-                printable(role)
+                printable(role),
+                t.session.region
             ));
         }
     }
@@ -125,10 +148,13 @@ fn profiles(args: SsoTargetArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let text = blocks(&found, &t, &profiles);
     write_out(ctx, text.as_bytes())?;
     if text.is_empty() {
-        ctx.note(&format!(
-            "{} gives this sign-in no roles",
-            t.session.describe()
-        ));
+        ctx.note(&match found.iter().all(|(_, roles)| roles.is_empty()) {
+            true => format!("{} gives this sign-in no roles", t.session.describe()),
+            false => format!(
+                "{} already has a profile for every role this sign-in gives",
+                profiles.config_path.display()
+            ),
+        });
     }
     Ok(Outcome::Done)
 }
@@ -262,6 +288,28 @@ mod flows {
         assert!(
             e.to_string().contains("ReadOnly in account 111122223333"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn logout_says_what_it_did_only_when_it_did_it() {
+        let w = world();
+        w.tokens
+            .own
+            .borrow_mut()
+            .insert("corp".into(), token("mine", Duration::hours(4), false));
+        let (outcome, _, stderr) = w.run(&["sso", "logout", "dev"]);
+        assert!(outcome.is_ok(), "{stderr}");
+        assert!(
+            stderr.contains("signed out of sso-session \"corp\""),
+            "{stderr}"
+        );
+        let (outcome, _, stderr) = w.run(&["sso", "logout", "dev"]);
+        assert!(outcome.is_ok(), "{stderr}");
+        assert!(
+            stderr.contains("there was no sign-in to sso-session \"corp\" here")
+                && !stderr.contains("signed out"),
+            "{stderr}"
         );
     }
 }

@@ -1,8 +1,5 @@
 //! The one list of environment changes that `export` prints and `exec` applies.
 
-use time::format_description::well_known::Rfc3339;
-use time::UtcOffset;
-
 use super::secret::Credentials;
 use super::vars::Vars;
 
@@ -96,7 +93,7 @@ pub struct Target<'a> {
 /// `AWS_ENDPOINT_URL` the user set themselves stays through every switch). Before that record
 /// existed, rolecall set only the region pair.
 fn users_own(vars: &Vars, name: &str) -> bool {
-    if vars.non_empty(name).is_none() {
+    if !is_set(vars, name) {
         return false;
     }
     let rolecalls = match (
@@ -108,6 +105,22 @@ fn users_own(vars: &Vars, name: &str) -> bool {
         (Some(_), None) => name.ends_with("_REGION"),
     };
     !rolecalls
+}
+
+/// Whether the environment sets `name`. An empty `AWS_PAGER` is a setting (no pager, which
+/// scripts rely on); any other empty variable is the same as none to the AWS tools.
+fn is_set(vars: &Vars, name: &str) -> bool {
+    match name {
+        "AWS_PAGER" => vars.get(name).is_some(),
+        _ => vars.non_empty(name).is_some(),
+    }
+}
+
+/// What the user had in `name` before the first rolecall export into this shell, if that
+/// export replaced it ([`SAVED_VAR`]).
+fn saved(vars: &Vars, name: &str) -> Option<String> {
+    let record: serde_json::Value = serde_json::from_str(vars.non_empty(SAVED_VAR)?).ok()?;
+    record.get(name)?.as_str().map(str::to_string)
 }
 
 /// The changes that give a shell or child `credentials` for `target`: every managed variable,
@@ -128,19 +141,22 @@ pub fn changes(credentials: &Credentials, target: &Target, vars: &Vars) -> Vec<C
         None => Change::Unset("AWS_SESSION_TOKEN"),
     });
     out.push(
-        match credentials
-            .expiration
-            .and_then(|e| e.to_offset(UtcOffset::UTC).format(&Rfc3339).ok())
-        {
+        match credentials.expiration.map(crate::domain::text::timestamp) {
             Some(when) => Change::Set("AWS_CREDENTIAL_EXPIRATION", when),
             None => Change::Unset("AWS_CREDENTIAL_EXPIRATION"),
         },
     );
+    // A setting the profile does not make is the user's: left as they have it, or put back
+    // as it was before rolecall's first export replaced it, so that the result does not
+    // depend on which profiles came before.
     let set_or_leave = |out: &mut Vec<Change>, name: &'static str, value: Option<&str>| match value
     {
         Some(v) => out.push(Change::Set(name, v.to_string())),
         None if users_own(vars, name) => {}
-        None => out.push(Change::Unset(name)),
+        None => out.push(match saved(vars, name) {
+            Some(own) => Change::Set(name, own),
+            None => Change::Unset(name),
+        }),
     };
     // The region pair goes together: a user's own AWS_DEFAULT_REGION keeps AWS_REGION too.
     match target.region {
@@ -150,8 +166,8 @@ pub fn changes(credentials: &Credentials, target: &Target, vars: &Vars) -> Vec<C
         }
         None if users_own(vars, "AWS_REGION") || users_own(vars, "AWS_DEFAULT_REGION") => {}
         None => {
-            out.push(Change::Unset("AWS_REGION"));
-            out.push(Change::Unset("AWS_DEFAULT_REGION"));
+            set_or_leave(&mut out, "AWS_REGION", None);
+            set_or_leave(&mut out, "AWS_DEFAULT_REGION", None);
         }
     }
     for (_, name) in PROFILE_SETTINGS {
@@ -272,7 +288,7 @@ pub fn unset_and_restore(vars: &Vars) -> Vec<Change> {
         .non_empty(SAVED_VAR)
         .and_then(|v| serde_json::from_str(v).ok())
         .unwrap_or_default();
-    let mut changes: Vec<Change> = unset_all(vars)
+    let changes: Vec<Change> = unset_all(vars)
         .into_iter()
         .map(
             |change| match saved.get(change.name()).and_then(|v| v.as_str()) {
@@ -281,9 +297,6 @@ pub fn unset_and_restore(vars: &Vars) -> Vec<Change> {
             },
         )
         .collect();
-    if vars.get(SAVED_VAR).is_some() {
-        changes.push(Change::Unset(SAVED_VAR));
-    }
     changes
 }
 
@@ -293,6 +306,7 @@ pub fn unset_all(vars: &Vars) -> Vec<Change> {
     MANAGED
         .iter()
         .filter(|name| !(optional(name) && users_own(vars, name)))
+        .chain([&SAVED_VAR])
         .map(|name| Change::Unset(name))
         .collect()
 }
@@ -300,6 +314,48 @@ pub fn unset_all(vars: &Vars) -> Vec<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The environment after a shell applied `changes` to `before`.
+    fn applied(before: &Vars, changes: &[Change]) -> Vars {
+        let mut all: Vec<(String, String)> = before
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        for c in changes {
+            all.retain(|(k, _)| k != c.name());
+            if let Change::Set(k, v) = c {
+                all.push((k.to_string(), v.clone()));
+            }
+        }
+        Vars::from_pairs(all)
+    }
+
+    fn use_(vars: &Vars, profile: &str, region: Option<&str>) -> Vars {
+        let c = save_replaced(changes(&creds(true), &target(profile, region), vars), vars);
+        applied(vars, &c)
+    }
+
+    #[test]
+    fn the_users_own_settings_do_not_depend_on_history() {
+        let mine = Vars::from_pairs([("AWS_REGION", "ap-south-1"), ("AWS_PAGER", "")]);
+        let direct = use_(&mine, "prod-ro", None);
+        let after = use_(&use_(&mine, "staging", Some("eu-west-1")), "prod-ro", None);
+        for name in ["AWS_REGION", "AWS_PAGER"] {
+            assert_eq!(direct.get(name), after.get(name), "{name}");
+        }
+        assert_eq!(after.get("AWS_REGION"), Some("ap-south-1"));
+        assert_eq!(after.get("AWS_PAGER"), Some(""), "an empty pager is kept");
+        // --unset puts the user's own back and forgets the record.
+        let back = applied(&after, &unset_and_restore(&after));
+        assert_eq!(back.get("AWS_REGION"), Some("ap-south-1"));
+        assert_eq!(back.get("AWS_PAGER"), Some(""));
+        assert_eq!(back.get(SAVED_VAR), None);
+        assert_eq!(back.get("ROLECALL_PROFILE"), None);
+        // Without a shell's record (exec), an empty pager stays too.
+        let child = applied(&mine, &changes(&creds(true), &target("x", None), &mine));
+        assert_eq!(child.get("AWS_PAGER"), Some(""));
+        assert!(unset_all(&mine).iter().any(|c| c.name() == SAVED_VAR));
+    }
 
     #[test]
     fn unset_puts_back_what_the_first_export_replaced() {
@@ -436,7 +492,12 @@ mod tests {
             .iter()
             .map(Change::name)
             .collect();
-        assert_eq!(names, MANAGED);
+        assert_eq!(names[..MANAGED.len()], *MANAGED);
+        assert_eq!(
+            names[MANAGED.len()..],
+            [SAVED_VAR],
+            "and the record of what it replaced"
+        );
         let own = Vars::from_pairs([("AWS_ENDPOINT_URL", "http://localhost:4566")]);
         assert!(!unset_all(&own)
             .iter()

@@ -41,6 +41,19 @@ pub fn key_problem(access_key_id: &str, secret: &str) -> Option<&'static str> {
     None
 }
 
+/// What keeps the AWS CLI and the SDKs working for a profile whose keys only the keychain
+/// holds: a `credential_process` line in the profile's own section, which rolecall itself
+/// skips (the keychain's keys come first), so no loop.
+pub fn other_tools_hint(profile: &str, config: &str) -> String {
+    let section = match profile {
+        "default" => "[default]".to_string(),
+        name => format!("[profile {name}]"),
+    };
+    format!(
+        "to keep them working, add \"credential_process = rolecall export --format process {profile}\" to {section} in {config}"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

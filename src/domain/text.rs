@@ -103,9 +103,26 @@ pub fn parse_duration(text: &str, max: Duration) -> Result<Duration, DurationErr
     Ok(d)
 }
 
+/// A time as RFC 3339 in UTC, to the second (`2026-11-22T11:00:00Z`): how every expiration is
+/// printed, whatever precision the clock or STS gave it.
+pub fn timestamp(t: time::OffsetDateTime) -> String {
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_are_utc_to_the_second() {
+        let t = time::macros::datetime!(2026-11-22 12:00:00.123456789 +01:00);
+        assert_eq!(timestamp(t), "2026-11-22T11:00:00Z");
+    }
 
     #[test]
     fn control_characters_are_escaped() {

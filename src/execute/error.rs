@@ -45,6 +45,7 @@ impl ExecuteError {
         match self {
             ExecuteError::Sts(e) => e.exit_code(),
             ExecuteError::Source(e) if e.unreachable => exit::UNAVAILABLE,
+            ExecuteError::Mfa(MfaError::Setting(_)) => exit::USAGE,
             ExecuteError::Source(_) | ExecuteError::Mfa(_) => exit::DENIED,
             ExecuteError::Unsendable(_) | ExecuteError::KeysMissing(_) => exit::CONFIG,
             ExecuteError::Keychain(_) => exit::FAILURE,

@@ -11,6 +11,9 @@ use crate::printer::Printer;
 
 /// What a sign-out did.
 pub struct SignedOut {
+    /// How many tokens there were (rolecall's own, the AWS CLI's): none, and there was no
+    /// sign-in to end.
+    pub tokens: usize,
     /// The AWS CLI's token file was there and is gone.
     pub removed_cli_file: bool,
     /// How many cached role sessions were forgotten.
@@ -58,6 +61,7 @@ pub fn sign_out(
         |source: &Source| matches!(source, Source::Sso { role, .. } if role.session == *session);
     let forgotten = forget_rooted(store, plans, &rooted, "this sign-in", out);
     Ok(SignedOut {
+        tokens: found.len(),
         removed_cli_file,
         forgotten,
     })

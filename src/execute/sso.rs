@@ -212,7 +212,14 @@ pub fn login(
 ) -> Result<Token, ExecuteError> {
     let mut waited = false;
     let lock = {
-        let mut waiting = || waited = true;
+        let mut waiting = || {
+            waited = true;
+            out.note(&format!(
+                "another rolecall is signing in to {}; waiting for it to finish (up to {} minutes; Ctrl-C to stop)",
+                session.describe(),
+                LOGIN_WAIT.as_secs() / 60
+            ));
+        };
         d.tokens
             .lock(session, "login", LOGIN_WAIT, &mut waiting)
             .map_err(|e| ExecuteError::SsoLoginFailed(format!("cannot take the login lock: {e}")))?
@@ -254,10 +261,7 @@ pub fn login(
     out.note(&format!(
         "signed in to {}; the token lasts until {}",
         session.describe(),
-        token
-            .expires_at
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
+        crate::domain::text::timestamp(token.expires_at)
     ));
     Ok(token)
 }

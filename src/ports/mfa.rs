@@ -19,6 +19,9 @@ pub enum MfaError {
     /// A prompt that cannot be shown or was dismissed: the whole line.
     #[error("{0}")]
     Prompt(String),
+    /// `ROLECALL_MFA_PROMPT` or `ROLECALL_PROCESS_TIMEOUT` has a value that cannot be used.
+    #[error(transparent)]
+    Setting(#[from] crate::domain::setting::SettingError),
 }
 
 /// Checks the shape AWS accepts for a TOTP code.

@@ -2,8 +2,6 @@
 //! itself, as the refresh loop sees them. The real ones are `adapters::server` and
 //! `adapters::child::Supervised`.
 
-use time::format_description::well_known::Rfc3339;
-
 use crate::domain::{Credentials, Secret};
 
 /// What the endpoint answers.
@@ -18,7 +16,7 @@ impl Served {
     pub fn of(credentials: &Credentials) -> Served {
         let expiration = credentials
             .expiration
-            .and_then(|e| e.format(&Rfc3339).ok())
+            .map(crate::domain::text::timestamp)
             .unwrap_or_default();
         Served::Credentials(Secret::new(
             serde_json::json!({

@@ -82,3 +82,33 @@ fn dry_run_is_comments_on_stdout_or_goes_to_stderr_for_cmd_and_json() {
     }
     assert_eq!(w.calls(), 0);
 }
+
+#[test]
+fn aws_vaults_short_flags_and_what_duration_cannot_do() {
+    let w = World::new();
+    w.write_config("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\n[profile b]\nrole_arn = arn:aws:iam::222222222222:role/b\nsource_profile = a\n[profile p]\ncredential_process = /bin/true\n");
+    // -n: the keys themselves; -t: the MFA code; -d: the session's length.
+    let (outcome, out, _) = w.run(&["export", "-n", "--format", "json", "default"]);
+    assert!(outcome.is_ok() && out.contains("AKIAROOT"), "{out}");
+    let (outcome, _, stderr) = w.run(&["export", "-d", "2h", "-t", "123456", "b"]);
+    assert!(outcome.is_ok(), "{stderr}");
+    assert!(
+        stderr.contains("--duration 2h is capped at 1h for profile \"b\""),
+        "{stderr}"
+    );
+    let (_, _, stderr) = w.run(&["export", "-d", "2h", "a"]);
+    assert!(
+        !stderr.contains("capped"),
+        "a is assumed with keys: {stderr}"
+    );
+    let (_, _, stderr) = w.run(&["export", "--dry-run", "-d", "2h", "p"]);
+    assert!(
+        stderr.contains("--duration has no effect for profile \"p\""),
+        "{stderr}"
+    );
+    // --server serves sessions only.
+    let (outcome, _, _) = w.run(&["exec", "--server", "-n", "default", "--", "true"]);
+    let e = outcome.unwrap_err();
+    assert_eq!(e.exit_code(), crate::domain::exit::USAGE);
+    assert!(e.to_string().contains("--no-session"), "{e}");
+}

@@ -130,44 +130,139 @@ fn a_bad_knob_fails_only_the_commands_that_use_it() {
     );
 }
 
+/// The codes of the README's exit-code table, in its order.
+fn readme_exit_codes() -> Vec<i32> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = readme
+        .split("## Exit codes")
+        .nth(1)
+        .expect("an exit-code section");
+    table
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.split('|').nth(1)?.trim().parse().ok())
+        .collect()
+}
+
+/// The status a shell sees of `rolecall ARGS` on a terminal, Ctrl-C sent once `wait_for` is
+/// on it.
+fn interrupted_status(sb: &Sandbox, args: &str, wait_for: &str) -> Option<i32> {
+    let script = sb.home().join("ctrl-c.exp");
+    std::fs::write(
+        &script,
+        format!(
+            "set timeout 20\nspawn -noecho sh -c \"trap true INT; {BIN} {args}; echo rc=\\$?\"\nexpect {{\n  -ex \"{wait_for}\" {{}}\n  timeout {{ exit 3 }}\n}}\nsleep 0.3\nsend \"\\x03\"\nexpect {{\n  -re \"rc=(\\[0-9]+)\" {{}}\n  timeout {{ exit 4 }}\n}}\nexpect eof\n"
+        ),
+    )
+    .unwrap();
+    let out = sb.command(which("expect")).arg(&script).output().unwrap();
+    let text = stdout(&out);
+    text.split("rc=")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 #[test]
-fn each_failure_class_has_its_exit_code() {
-    // 2: usage; 3: configuration; 4: refused; 5: unreachable; 126/127: exec.
+fn every_exit_code_of_the_readme_table_is_what_rolecall_exits_with() {
     let (sb, _s) = stub_sandbox(vec![Reply::Http(
         403,
         stub::error_xml("AccessDenied", "no"),
     )]);
-    let code = |args: &[&str]| sb.rolecall(args).status.code();
-    assert_eq!(code(&["export", "--format", "nonsense", "r"]), Some(2));
-    assert_eq!(code(&["export"]), Some(2));
-    assert_eq!(code(&["export", "ghost"]), Some(3));
-    assert_eq!(code(&["export", "--no-cache", "r"]), Some(4));
-    assert_eq!(
-        code(&["exec", "--no-session", "default", "--", "/nonexistent/cmd"]),
-        Some(127)
-    );
+    let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n\
+         [profile m]\nrole_arn = arn:aws:iam::123456789012:role/m\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/m\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n";
+    sb.write_config(config);
+    let code = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = sb.command(BIN);
+        c.args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap().status.code()
+    };
     let plain = sb.home().join("not-a-program");
     std::fs::write(&plain, "data").unwrap();
-    assert_eq!(
-        code(&[
-            "exec",
-            "--no-session",
-            "default",
-            "--",
-            plain.to_str().unwrap()
-        ]),
-        Some(126)
-    );
+    let plain = plain.to_str().unwrap();
     let unreachable = Sandbox::with_endpoint(&format!("http://127.0.0.1:{}", free_port()));
     unreachable.write_credentials(
         "[default]\naws_access_key_id = AKIAHARDENING002\naws_secret_access_key = s\n",
     );
-    unreachable.write_config(
-        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n",
+    unreachable.write_config(config);
+    let broken = Sandbox::new();
+    broken.write_config(
+        "[profile loop]\nrole_arn = arn:aws:iam::123456789012:role/l\nsource_profile = loop\n",
     );
+    // Each row of the table with the runs that must end with its code.
+    let mut walked = Vec::new();
+    let mut row = |expected: i32, runs: Vec<Option<i32>>| {
+        for (i, got) in runs.into_iter().enumerate() {
+            assert_eq!(got, Some(expected), "exit code {expected}, run {i}");
+        }
+        walked.push(expected);
+    };
+    row(
+        0,
+        vec![
+            code(&["exec", "--no-session", "default", "--", "true"], &[]),
+            code(&["list"], &[]),
+        ],
+    );
+    row(1, vec![broken.rolecall(&["doctor"]).status.code()]);
+    row(
+        2,
+        vec![
+            code(&["export", "--format", "nonsense", "r"], &[]),
+            code(&["export"], &[]),
+            code(
+                &["export", "m"],
+                &[("ROLECALL_MFA_PROMPT", "carrier-pigeon")],
+            ),
+            code(
+                &["exec", "--server", "--no-session", "default", "--", "true"],
+                &[],
+            ),
+        ],
+    );
+    row(
+        3,
+        vec![
+            code(&["export", "ghost"], &[]),
+            code(&["sso", "login", "--sso-session", "nowhere"], &[]),
+            broken.rolecall(&["export", "loop"]).status.code(),
+        ],
+    );
+    row(
+        4,
+        vec![
+            code(&["export", "--no-cache", "r"], &[]),
+            code(&["export", "m"], &[]),
+        ],
+    );
+    row(
+        5,
+        vec![unreachable.rolecall(&["export", "r"]).status.code()],
+    );
+    row(
+        126,
+        vec![code(&["exec", "--no-session", "default", "--", plain], &[])],
+    );
+    row(
+        127,
+        vec![code(
+            &["exec", "--no-session", "default", "--", "/nonexistent/cmd"],
+            &[],
+        )],
+    );
+    row(130, vec![interrupted_status(&sb, "export m", "MFA code")]);
     assert_eq!(
-        unreachable.rolecall(&["export", "r"]).status.code(),
-        Some(5)
+        walked,
+        readme_exit_codes(),
+        "every row of the README's table, no other code"
     );
 }
 

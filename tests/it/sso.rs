@@ -368,13 +368,33 @@ fn login_with_the_browser_keeps_the_token_in_the_keychain_only() {
     let out = sb.rolecall(&["sso", "login", "--sso-session", "corp"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stand_in.count("RegisterClient"), 1);
-    // sso profiles prints ready blocks.
+    // sso profiles prints ready blocks, for the roles no profile has yet (dev has ReadOnly
+    // in 111122223333), and appending them twice adds nothing the second time.
     let out = sb.rolecall(&["sso", "profiles", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("[profile dev-account-readonly]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n"), "{text}");
-    assert!(text.contains("[profile dev-account-admin]"), "{text}");
+    assert!(text.contains("[profile dev-account-admin]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\nregion = us-east-1\n"), "{text}");
     assert!(text.contains("[profile prod--eu--readonly]"), "{text}");
+    assert!(
+        !text.contains("dev-account-readonly"),
+        "dev has that role: {text}"
+    );
+    let config = sb.home().join(".aws/config");
+    let before = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{before}\n{text}")).unwrap();
+    let again = sb.rolecall(&["sso", "profiles", "dev"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(stdout(&again), "", "nothing new the second time");
+    assert!(
+        stderr(&again).contains("already has a profile for every role"),
+        "{}",
+        stderr(&again)
+    );
+    let listed = stdout(&sb.rolecall(&["list", "--names"]));
+    assert!(
+        listed.contains("dev-account-admin") && !listed.contains("-2"),
+        "{listed}"
+    );
     // logout: Logout at the portal, and everything forgotten.
     let out = sb.rolecall(&["sso", "logout", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -520,7 +540,7 @@ fn session_values_that_disagree_are_a_configuration_error() {
 }
 
 #[test]
-fn ctrl_c_during_a_login_exits_130_and_stores_nothing() {
+fn ctrl_c_during_a_login_dies_by_sigint_and_stores_nothing() {
     let (sb, _stand_in, _) = sso_sandbox(login_state("ignore"));
     let mut child = sb
         .command(BIN)
@@ -544,7 +564,12 @@ fn ctrl_c_during_a_login_exits_130_and_stores_nothing() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert_eq!(status.code(), Some(130));
+    // Died by the signal, as at the MFA prompt, so that a calling script stops too.
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(2), "{status:?}");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("interrupted; no token stored"), "{err}");
     let out = sb.rolecall(&["export", "dev"]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
 }

@@ -72,6 +72,12 @@ impl Drop for InterruptGuard {
     }
 }
 
+/// A flow that caught Ctrl-C and cleaned up (an SSO sign-in stores nothing) ends rolecall as
+/// the signal would have: a calling script stops too.
+pub fn die_of_interrupt() -> ! {
+    on_interrupt()
+}
+
 /// Ctrl-C read as a key (the picker reads the terminal raw): as if SIGINT had come.
 pub(super) fn on_interrupt() -> ! {
     #[cfg(unix)]
