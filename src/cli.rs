@@ -101,7 +101,12 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Open the AWS console in the browser, signed in as the profile's role
     #[command(
-        after_help = "The browser gets a one-shot http://127.0.0.1 address that redirects once to the sign-in URL, so the sign-in token is in no process's arguments. --duration is the console session's length (15m to 12h; default the profile's duration_seconds, else 1h)."
+        after_help = "The browser gets a one-shot http://127.0.0.1 address that redirects once to the sign-in URL, so the sign-in token is in no process's arguments.",
+        mut_arg("duration", |a| a.help("How long the console stays signed in: 1h, 90m or 3600 (15m to 12h; default the profile's duration_seconds, else 1h; a chained role's session allows at most 1h)")),
+        mut_arg("region", |a| a.help("The region the console opens in, and where STS is called")),
+        mut_arg("no_session", |a| a.hide(true)),
+        mut_arg("no_cache", |a| a.help("Neither read nor write the cached role session the console signs in with")),
+        mut_arg("dry_run", |a| a.help("Show the plan of the role session the console signs in with, without calling STS or the sign-in endpoint")),
     )]
     Console(ConsoleArgs),
     /// Check the configuration, the keychain and the shell set-up (secrets never shown)

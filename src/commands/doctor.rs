@@ -378,8 +378,12 @@ fn render(report: &Report) -> String {
         let _ = writeln!(t, "\nWarnings");
         for w in &report.warnings {
             match &w.profile {
-                Some(p) => {
+                // A message that names its profile already is not prefixed with it again.
+                Some(p) if !w.message.starts_with(&format!("profile \"{p}\"")) => {
                     let _ = writeln!(t, "  profile \"{p}\": {}", w.message);
+                }
+                Some(_) => {
+                    let _ = writeln!(t, "  {}", w.message);
                 }
                 None => {
                     let _ = writeln!(t, "  {}", w.message);
@@ -420,7 +424,12 @@ fn render_profiles(report: &Report, t: &mut String) {
             .unwrap_or(0);
         for p in &report.profiles {
             let status = match &p.problem {
-                Some(problem) => format!("PROBLEM: {problem}"),
+                // The row names the profile: the message does not again.
+                Some(problem) => {
+                    let own = format!("profile \"{}\"", p.profile);
+                    let rest = problem.strip_prefix(&own).map(|r| r.trim_start_matches([':', ' ']));
+                    format!("PROBLEM: {}", rest.unwrap_or(problem))
+                }
                 None => p.status.to_string(),
             };
             let _ = writeln!(t, "  {:<width$}  {:<17}  {status}", p.profile, p.kind);

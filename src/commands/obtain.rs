@@ -184,6 +184,22 @@ fn duration_note(plan: &Plan, asked: u32, ctx: &mut Context) {
     }
 }
 
+/// A planning error of a profile with a key that looks like a misspelt known one (`role_arm`):
+/// the error, and that key as `doctor` names it.
+fn misspelt(profiles: &Profiles, name: &str, error: ConfigError) -> ConfigError {
+    let Some(profile) = profiles.get(name) else {
+        return error;
+    };
+    match keys::unknown(profile).into_iter().find(|u| u.nearest.is_some()) {
+        Some(unknown) => ConfigError::Misspelt {
+            error: Box::new(error),
+            profile: name.to_string(),
+            unknown: unknown.to_string(),
+        },
+        None => error,
+    }
+}
+
 /// Loads the configuration, plans, and runs the plan (or explains it).
 pub fn obtain(
     args: &CredentialArgs,
@@ -201,7 +217,7 @@ pub fn obtain(
         ConfigError::ProfileNotFound { name: missing, .. } if missing == name => {
             profiles.not_found_from(&name, from)
         }
-        other => other,
+        other => misspelt(&profiles, &name, other),
     })?;
     warn_unknown_keys(&profiles, &plan, ctx);
     if let Some(asked) = args.duration {

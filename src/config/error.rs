@@ -99,6 +99,14 @@ pub enum ConfigError {
     Setting(#[from] SettingError),
     #[error("{0} is set to something that is not valid UTF-8; set it to a UTF-8 path or name, or unset it (rolecall will not fall back to the default and use another account's profile)")]
     NotUtf8(&'static str),
+    /// An error of a profile that has a key no AWS tool reads, close to one they do: the
+    /// likely cause, named as `doctor` names it.
+    #[error("{error}; profile \"{profile}\" has an {unknown}")]
+    Misspelt {
+        error: Box<ConfigError>,
+        profile: String,
+        unknown: String,
+    },
     #[error("{config} has no [sso-session {name}] section{known}")]
     UnknownSsoSession {
         config: String,
@@ -145,6 +153,7 @@ impl ConfigError {
     /// words for `list` to show in the profile's row.
     pub fn profile_problem(&self) -> Option<String> {
         Some(match self {
+            ConfigError::Misspelt { error, .. } => return error.profile_problem(),
             ConfigError::SourceNotFound { source_name, .. } => {
                 format!("source_profile \"{source_name}\" is missing")
             }

@@ -89,6 +89,10 @@ pub fn clear(
             Err(e) => done.failed(e),
         }
     }
+    // A part of the store that was not there (and may hold sessions when it is again).
+    if let Some(notice) = store.notice() {
+        out.note(&notice);
+    }
     Ok(done)
 }
 

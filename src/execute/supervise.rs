@@ -9,6 +9,7 @@ use time::{Duration, OffsetDateTime};
 use super::{execute, Deps, ExecuteError, MfaToken};
 use crate::domain::freshness::CachePolicy;
 use crate::domain::plan::{Plan, DEFAULT_KEYS_SESSION_SECONDS};
+use crate::domain::text::human;
 use crate::domain::{Credentials, Secret};
 use crate::ports::mfa::{MfaError, MfaPrompt};
 use crate::ports::server::{Endpoint, Served, Supervisee};
@@ -71,7 +72,7 @@ pub fn supervise(
         .steps
         .last()
         .map_or(DEFAULT_KEYS_SESSION_SECONDS, |step| step.lifetime_seconds());
-    let window = s.policy.window(lifetime);
+    let window = window(s, lifetime, out);
     let mut next = refresh_time(&current, window);
     let mut retry = FIRST_RETRY;
     loop {
@@ -102,6 +103,26 @@ pub fn supervise(
         }
         walk.clock.sleep(TICK);
     }
+}
+
+/// How long before a session ends it is refreshed. A window as long as the session (a large
+/// `ROLECALL_REFRESH_WINDOW`) would refresh at once, and again, and again: then a quarter of
+/// the session, once per session, with a warning.
+fn window(s: &Supervision, lifetime: u32, out: &mut Printer) -> Duration {
+    let window = s.policy.window(lifetime);
+    let life = Duration::seconds(i64::from(lifetime));
+    if window < life {
+        return window;
+    }
+    let quarter = life / 4;
+    out.note(&format!(
+        "the refresh window ({}) is not shorter than the session of profile \"{}\" ({}); the endpoint refreshes it once per session, {} before it ends",
+        human(window),
+        s.plan.profile,
+        human(life),
+        human(quarter)
+    ));
+    quarter
 }
 
 /// A refresh failed: said on stderr; once the session has expired the endpoint answers why.

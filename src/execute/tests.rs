@@ -535,3 +535,53 @@ fn the_server_refreshes_once_per_session_within_the_window_without_real_waits() 
     );
     assert_eq!(endpoint.0.borrow().last().unwrap(), "ASIA5");
 }
+
+#[test]
+fn a_refresh_window_longer_than_the_session_refreshes_once_per_session_with_a_warning() {
+    use crate::execute::supervise::{supervise, Supervision};
+    let h = Harness::new();
+    let p = plan_of(CONFIG, CREDS, "a", &[("USER", "maria")], NOW);
+    let clock = FixedClock::at(NOW);
+    h.sts.now.set(Some(NOW));
+    let (tokens, sso) = (
+        crate::testing::MemoryTokens::default(),
+        crate::testing::FakeSso::default(),
+    );
+    let deps = Deps {
+        sts: &h.sts,
+        sources: &h.sources,
+        store: &h.store,
+        clock: &clock,
+        mfa: &h.prompt,
+        keys: &h.keys,
+        sso: crate::execute::sso::SsoDeps {
+            api: &sso,
+            tokens: &tokens,
+            authorize: &crate::testing::NoAuthorize,
+            clock: &clock,
+            may_sign_in: false,
+        },
+    };
+    let mut err = Vec::new();
+    let mut out = Printer::new(&mut err, Verbosity::Normal);
+    let policy = CachePolicy {
+        mode: CacheMode::Use,
+        refresh_window: Some(Duration::hours(2)),
+    };
+    let first = execute(&p, deps, &mut out, policy, &MfaToken::default()).unwrap();
+    let s = Supervision {
+        plan: &p,
+        keys: None,
+        policy,
+    };
+    let mut child = Until {
+        clock: &clock,
+        sts: &h.sts,
+        until: NOW + Duration::minutes(150),
+    };
+    supervise(deps, &Recorded::default(), &s, first, &mut child, &mut out);
+    // One-hour sessions refreshed 15 minutes before their end: at 0:45, 1:30 and 2:15.
+    assert_eq!(h.sts.calls.borrow().len(), 4);
+    let err = String::from_utf8(err).unwrap();
+    assert_eq!(err.matches("is not shorter than the session").count(), 1, "{err}");
+}

@@ -112,3 +112,19 @@ fn aws_vaults_short_flags_and_what_duration_cannot_do() {
     assert_eq!(e.exit_code(), crate::domain::exit::USAGE);
     assert!(e.to_string().contains("--no-session"), "{e}");
 }
+
+#[test]
+fn a_misspelt_key_is_named_in_the_error_and_doctor_names_a_profile_once() {
+    let w = World::new();
+    w.write_config("[profile typo]\nrole_arm = arn:aws:iam::111111111111:role/a\nsource_profile = default\n[profile loop]\nrole_arn = arn:aws:iam::111111111111:role/l\nsource_profile = loop\n");
+    let e = w.run(&["export", "typo"]).0.unwrap_err();
+    assert_eq!(e.exit_code(), crate::domain::exit::CONFIG);
+    let text = e.to_string();
+    assert!(
+        text.contains("profile \"typo\" has an unknown key \"role_arm\" (config line 2); did you mean \"role_arn\"?"),
+        "{text}"
+    );
+    let (_, out, _) = w.run(&["doctor"]);
+    assert!(!out.contains("profile \"loop\": profile \"loop\""), "{out}");
+    assert!(!out.contains("PROBLEM: profile \"loop\""), "{out}");
+}

@@ -608,3 +608,19 @@ fn the_kernel_keyring_quota_of_an_ordinary_user_is_shared_not_filled() {
     // Nothing of the user stays behind.
     let _ = as_user(BIN, &["clear-cache"], None);
 }
+
+#[test]
+fn clear_cache_without_a_secret_service_clears_the_kernel_keyring_and_succeeds() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "prod", "");
+    // An SSH session or a container: no D-Bus session bus at all.
+    let env = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")];
+    ok(&export(&sb, &["prod"], &env));
+    assert_eq!(assumes(&arn), 1);
+    let out = sb.rolecall_env(&["clear-cache"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "removed 1 cached session\n");
+    ok(&export(&sb, &["prod"], &env));
+    assert_eq!(assumes(&arn), 2, "the session is gone from the kernel keyring");
+}

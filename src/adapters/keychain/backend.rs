@@ -26,6 +26,11 @@ pub trait Backend: Send + Sync {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError>;
     fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Whether the backend can be reached at all (a Secret Service without a D-Bus session
+    /// cannot); one that can be reached may still fail a call.
+    fn reachable(&self) -> bool {
+        true
+    }
     /// Each layer's name, and whether it stores, returns and deletes an entry.
     fn check(&self) -> Vec<(String, Result<(), StoreError>)> {
         vec![(self.name(), probe(self))]

@@ -72,6 +72,12 @@ impl<B: Backend + 'static> Backend for Bounded<B> {
         self.run(move |b| b.delete(&key))
     }
 
+    /// A keychain that does not answer in time is there (locked, say): only one that cannot
+    /// be opened at all is not.
+    fn reachable(&self) -> bool {
+        self.run(|b| Ok(b.reachable())).unwrap_or(true)
+    }
+
     fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
         self.run(|b| b.keys())
     }
@@ -118,6 +124,10 @@ impl Backend for Lazy {
     }
     fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.backend()?.delete(key)
+    }
+
+    fn reachable(&self) -> bool {
+        self.backend().is_ok()
     }
 
     fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
@@ -244,11 +254,18 @@ impl Backend for Layered {
         }
     }
 
-    /// Both layers, or an error: a session left in either would still be served.
+    /// Both layers, or an error: a session left in either would still be served. A durable
+    /// layer that cannot be reached at all (no D-Bus session over SSH or in a container) serves
+    /// nothing while it is away: the fast layer's delete is the run's, and the durable one's
+    /// absence is reported once.
     fn delete(&self, key: &str) -> Result<(), StoreError> {
         let a = self.fast.delete(key);
         let b = self.durable.delete(key);
         match (a, b) {
+            (Ok(()), Err(e)) if !self.durable.reachable() => {
+                self.problem(e, self.fast.as_ref());
+                Ok(())
+            }
             (Err(a), Err(b)) => Err(StoreError(format!("{}; {}", a.0, b.0))),
             (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
             (Ok(()), Ok(())) => Ok(()),

@@ -1,5 +1,6 @@
-//! Opening a URL in the user's browser: `$BROWSER` (the first of a `:`-separated list; `%s`
-//! is the URL), else the platform's opener (xdg-open, open, the URL handler on Windows).
+//! Opening a URL in the user's browser: `$BROWSER` (a `:`-separated list, tried in order
+//! until one starts; `%s` is the URL), else the platform's opener (xdg-open, open, the URL
+//! handler on Windows).
 
 use std::process::{Command, Stdio};
 
@@ -7,31 +8,82 @@ use crate::domain::Vars;
 
 /// Starts the browser on `url` and returns at once (the browser is not waited for).
 pub fn open(url: &str, vars: &Vars) -> Result<(), String> {
-    let (program, args): (String, Vec<String>) = match vars.non_empty("BROWSER") {
-        Some(list) => {
-            let first = list.split(':').next().unwrap_or(list);
-            let mut words = shlex::split(first)
-                .filter(|w| !w.is_empty())
-                .ok_or_else(|| format!("BROWSER={first:?} is not a command"))?;
-            if !words.iter().any(|w| w.contains("%s")) {
-                words.push("%s".into());
-            }
-            let words: Vec<String> = words.iter().map(|w| w.replace("%s", url)).collect();
-            (words[0].clone(), words[1..].to_vec())
-        }
-        None if cfg!(target_os = "macos") => ("open".into(), vec![url.into()]),
-        None if cfg!(windows) => (
-            "rundll32".into(),
-            vec!["url.dll,FileProtocolHandler".into(), url.into()],
-        ),
-        None => ("xdg-open".into(), vec![url.into()]),
+    let Some(list) = vars.non_empty("BROWSER") else {
+        return start(&platform_opener(url));
     };
-    Command::new(&program)
-        .args(&args)
+    let mut failures = Vec::new();
+    for entry in list.split(':').filter(|e| !e.trim().is_empty()) {
+        let Some(mut words) = shlex::split(entry).filter(|w| !w.is_empty()) else {
+            failures.push(format!("BROWSER entry {entry:?} is not a command"));
+            continue;
+        };
+        if !words.iter().any(|w| w.contains("%s")) {
+            words.push("%s".into());
+        }
+        let words: Vec<String> = words.iter().map(|w| w.replace("%s", url)).collect();
+        match start(&words) {
+            Ok(()) => return Ok(()),
+            Err(e) => failures.push(e),
+        }
+    }
+    match failures.is_empty() {
+        true => start(&platform_opener(url)),
+        false => Err(failures.join("; ")),
+    }
+}
+
+/// The platform's own way to open a URL.
+fn platform_opener(url: &str) -> Vec<String> {
+    if cfg!(target_os = "macos") {
+        vec!["open".into(), url.into()]
+    } else if cfg!(windows) {
+        vec![
+            "rundll32".into(),
+            "url.dll,FileProtocolHandler".into(),
+            url.into(),
+        ]
+    } else {
+        vec!["xdg-open".into(), url.into()]
+    }
+}
+
+/// Starts `words` (program, then arguments) without waiting for it.
+fn start(words: &[String]) -> Result<(), String> {
+    let program = &words[0];
+    Command::new(program)
+        .args(&words[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .map(|_| ())
         .map_err(|e| format!("cannot start a browser ({program}: {e}); set BROWSER"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_browser_of_the_list_that_starts_is_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let seen = dir.path().join("seen");
+        let script = dir.path().join("b");
+        std::fs::write(&script, format!("#!/bin/sh\necho \"$1\" > {}\n", seen.display())).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let list = format!("/nonexistent/browser:{}", script.display());
+        let vars = Vars::from_pairs([("BROWSER", list.as_str())]);
+        open("http://127.0.0.1:1/x", &vars).unwrap();
+        for _ in 0..100 {
+            if std::fs::read_to_string(&seen).is_ok_and(|t| t.contains("/x")) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("the second browser was not started");
+    }
 }
