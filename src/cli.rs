@@ -8,6 +8,8 @@ use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use crate::printer::Verbosity;
 
 mod keys;
+#[cfg(test)]
+mod man;
 mod sso;
 pub use keys::*;
 pub use sso::*;
@@ -511,35 +513,6 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    /// `man/rolecall.1` is the page clap_mangen makes of these definitions, with a section per
-    /// command; `ROLECALL_WRITE_MAN=1 cargo test --lib man_page` rewrites it.
-    #[test]
-    fn the_man_page_matches_the_command_line() {
-        let cmd = Cli::command();
-        let mut page = Vec::new();
-        clap_mangen::Man::new(cmd.clone())
-            .render(&mut page)
-            .unwrap();
-        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-            let name: &'static str =
-                Box::leak(format!("rolecall-{}", sub.get_name()).into_boxed_str());
-            let man = clap_mangen::Man::new(sub.clone().name(name));
-            man.render_name_section(&mut page).unwrap();
-            man.render_synopsis_section(&mut page).unwrap();
-            man.render_description_section(&mut page).unwrap();
-            man.render_options_section(&mut page).unwrap();
-        }
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man/rolecall.1");
-        if std::env::var_os("ROLECALL_WRITE_MAN").is_some() {
-            std::fs::write(&path, &page).unwrap();
-        }
-        let stored = std::fs::read(&path).unwrap_or_default();
-        assert!(
-            stored == page,
-            "man/rolecall.1 is stale: run ROLECALL_WRITE_MAN=1 cargo test --lib man_page"
-        );
     }
 
     fn mistake(line: &[&str]) -> String {

@@ -427,7 +427,9 @@ fn render_profiles(report: &Report, t: &mut String) {
                 // The row names the profile: the message does not again.
                 Some(problem) => {
                     let own = format!("profile \"{}\"", p.profile);
-                    let rest = problem.strip_prefix(&own).map(|r| r.trim_start_matches([':', ' ']));
+                    let rest = problem
+                        .strip_prefix(&own)
+                        .map(|r| r.trim_start_matches([':', ' ']));
                     format!("PROBLEM: {}", rest.unwrap_or(problem))
                 }
                 None => p.status.to_string(),

@@ -190,7 +190,10 @@ fn misspelt(profiles: &Profiles, name: &str, error: ConfigError) -> ConfigError 
     let Some(profile) = profiles.get(name) else {
         return error;
     };
-    match keys::unknown(profile).into_iter().find(|u| u.nearest.is_some()) {
+    match keys::unknown(profile)
+        .into_iter()
+        .find(|u| u.nearest.is_some())
+    {
         Some(unknown) => ConfigError::Misspelt {
             error: Box::new(error),
             profile: name.to_string(),

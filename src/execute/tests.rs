@@ -583,5 +583,9 @@ fn a_refresh_window_longer_than_the_session_refreshes_once_per_session_with_a_wa
     // One-hour sessions refreshed 15 minutes before their end: at 0:45, 1:30 and 2:15.
     assert_eq!(h.sts.calls.borrow().len(), 4);
     let err = String::from_utf8(err).unwrap();
-    assert_eq!(err.matches("is not shorter than the session").count(), 1, "{err}");
+    assert_eq!(
+        err.matches("is not shorter than the session").count(),
+        1,
+        "{err}"
+    );
 }

@@ -622,5 +622,9 @@ fn clear_cache_without_a_secret_service_clears_the_kernel_keyring_and_succeeds()
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "removed 1 cached session\n");
     ok(&export(&sb, &["prod"], &env));
-    assert_eq!(assumes(&arn), 2, "the session is gone from the kernel keyring");
+    assert_eq!(
+        assumes(&arn),
+        2,
+        "the session is gone from the kernel keyring"
+    );
 }

@@ -676,3 +676,38 @@ fn bash_completion_puts_profile_names_on_the_line_quoted() {
     let screen = t.wait_for("export star\\*");
     assert!(!screen.contains("starfile"), "{screen}");
 }
+
+#[test]
+fn man_rolecall_finds_the_page_where_scripts_install_puts_it() {
+    // The layout of ./scripts/install: the binary in ~/.cargo/bin, the page beside it.
+    let home = tempfile::tempdir().unwrap();
+    let bin = home.path().join(".cargo/bin");
+    let man1 = home.path().join(".cargo/share/man/man1");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&man1).unwrap();
+    std::os::unix::fs::symlink(BIN, bin.join("rolecall")).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/man/rolecall.1"),
+        man1.join("rolecall.1"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(which("man"))
+        .args(["-P", "cat", "rolecall"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("MANWIDTH", "100")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for section in [
+        "COMMANDS",
+        "ENVIRONMENT",
+        "EXIT STATUS",
+        "rolecall sso login",
+        "ROLECALL_KEYRING",
+    ] {
+        assert!(text.contains(section), "{section}: {text}");
+    }
+}

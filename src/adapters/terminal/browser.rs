@@ -69,7 +69,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let seen = dir.path().join("seen");
         let script = dir.path().join("b");
-        std::fs::write(&script, format!("#!/bin/sh\necho \"$1\" > {}\n", seen.display())).unwrap();
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\necho \"$1\" > {}\n", seen.display()),
+        )
+        .unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
