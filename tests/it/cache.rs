@@ -515,7 +515,9 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
 /// sessions in the kernel keyring leave room for the other programs that keep keys there,
 /// and every entry has a kernel timeout.
 #[test]
+#[ignore = "needs root: gives the sandbox to another user (chown, setpriv); ./scripts/test runs it as root"]
 fn the_kernel_keyring_quota_of_an_ordinary_user_is_shared_not_filled() {
+    assert_root();
     use std::os::unix::fs::PermissionsExt;
     let sb = Sandbox::new();
     let uid = 40000 + (std::process::id() % 20000);

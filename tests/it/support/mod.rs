@@ -387,3 +387,15 @@ pub fn role_setup(sb: &Sandbox, name: &str, extra: &str) -> (Keys, String) {
     ));
     (keys, arn)
 }
+
+/// A test that acts as another user fails at once unless it runs as root: it is `#[ignore]`d
+/// with the reason, and `./scripts/test` runs the ignored tests only as root, so it is either
+/// really run or reported as not run, never passed without doing anything.
+pub fn assert_root() {
+    let out = Command::new("id").arg("-u").output().expect("id -u");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "0",
+        "this test needs root; run it as root (./scripts/test does when it can)"
+    );
+}
