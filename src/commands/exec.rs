@@ -53,7 +53,7 @@ fn serve(
         .map_err(|e| Error::Usage(format!("cannot serve credentials on 127.0.0.1: {e}")))?;
     let mut exec = exec_request(plan, &current, args.command, ctx)?;
     exec.changes = env::for_endpoint(exec.changes, &server.url, server.token.expose());
-    shadow_note(ctx);
+    exec.changes = isolate(exec.changes, ctx);
     ctx.verbose(&format!(
         "serving the credentials of profile \"{}\" at {}",
         plan.profile, server.url
@@ -78,16 +78,19 @@ fn serve(
     Ok(Outcome::Exit(code))
 }
 
-/// A `default` profile with keys in the credentials file is what the SDKs read before the
-/// container endpoint (`AWS_PROFILE` is unset, so they fall back to it).
-fn shadow_note(ctx: &mut Context) {
+/// A `[default]` profile with credentials of its own (keys, SSO, a role, a process) is what
+/// every SDK and the AWS CLI use before the container endpoint, since `AWS_PROFILE` is unset:
+/// then the command gets no shared files at all, so it can only use the endpoint.
+fn isolate(changes: Vec<env::Change>, ctx: &mut Context) -> Vec<env::Change> {
     let Ok(profiles) = crate::config::Profiles::load(ctx.vars) else {
-        return;
+        return changes;
     };
-    if profiles
-        .get("default")
-        .is_some_and(|p| p.get("aws_access_key_id").is_some())
-    {
-        ctx.note("profile \"default\" has keys in the credentials file, and the AWS CLI and the SDKs read that file before the container endpoint: the command would use those keys, not this endpoint; move them to a profile of another name");
-    }
+    let Some(default) = profiles.get("default").filter(|p| p.has_credentials()) else {
+        return changes;
+    };
+    ctx.verbose(&format!(
+        "profile \"default\" has credentials of its own, which the AWS tools would use before the endpoint: the command gets AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE = {} (so it sees no other profile)",
+        env::NULL_DEVICE
+    ));
+    env::without_shared_files(changes, default.get("region"), ctx.vars)
 }

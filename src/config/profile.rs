@@ -10,6 +10,29 @@ pub struct Profile<'a> {
 }
 
 impl<'a> Profile<'a> {
+    /// The keys that give a profile credentials of its own, for the AWS CLI and the SDKs
+    /// (which read them before a container or instance endpoint).
+    pub const CREDENTIAL_KEYS: &'static [&'static str] = &[
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "role_arn",
+        "source_profile",
+        "credential_source",
+        "credential_process",
+        "web_identity_token_file",
+        "sso_session",
+        "sso_start_url",
+        "sso_account_id",
+        "sso_role_name",
+        "login_session",
+    ];
+
+    /// Whether the profile has credentials of its own (or a way to get them).
+    pub fn has_credentials(self) -> bool {
+        Self::CREDENTIAL_KEYS.iter().any(|k| self.get(k).is_some())
+    }
+
     /// The profile's kind (`role`, `sso`, `keys`, …) and where its credentials come from, as
     /// `list` and `doctor` show them.
     pub fn kind_and_source(self) -> (&'static str, Option<String>) {

@@ -240,6 +240,40 @@ pub fn for_endpoint(mut changes: Vec<Change>, url: &str, token: &str) -> Vec<Cha
     changes
 }
 
+/// The null device: a shared file that reads empty.
+#[cfg(windows)]
+pub const NULL_DEVICE: &str = "NUL";
+#[cfg(not(windows))]
+pub const NULL_DEVICE: &str = "/dev/null";
+
+/// `changes` for a command that must not read the shared config and credentials files,
+/// because their `[default]` profile has credentials that every SDK would use before the
+/// container endpoint: both files read as empty. `region` is the default profile's, exported
+/// where neither the served profile nor the user sets one.
+pub fn without_shared_files(
+    mut changes: Vec<Change>,
+    region: Option<&str>,
+    vars: &Vars,
+) -> Vec<Change> {
+    changes.retain(|c| !matches!(c.name(), "AWS_CONFIG_FILE" | "AWS_SHARED_CREDENTIALS_FILE"));
+    changes.push(Change::Set("AWS_CONFIG_FILE", NULL_DEVICE.into()));
+    changes.push(Change::Set(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        NULL_DEVICE.into(),
+    ));
+    let set_here = changes
+        .iter()
+        .any(|c| matches!(c, Change::Set("AWS_REGION", _)));
+    let users =
+        vars.non_empty("AWS_REGION").is_some() || vars.non_empty("AWS_DEFAULT_REGION").is_some();
+    if let (Some(region), false, false) = (region, set_here, users) {
+        changes.retain(|c| !c.name().ends_with("_REGION"));
+        changes.push(Change::Set("AWS_REGION", region.into()));
+        changes.push(Change::Set("AWS_DEFAULT_REGION", region.into()));
+    }
+    changes
+}
+
 /// The credential variables, which are never recorded for `--unset`.
 const SECRETS: &[&str] = &[
     "AWS_ACCESS_KEY_ID",

@@ -230,3 +230,82 @@ fn a_refresh_that_needs_a_new_mfa_code_says_so_and_keeps_serving() {
         "the valid session is still served: {r}"
     );
 }
+
+/// The identity each AWS client finds inside `exec --server`: boto3, the AWS CLI v1 and v2.
+fn identities_inside(sb: &Sandbox) -> Vec<(&'static str, String)> {
+    let py = python();
+    let venv_aws = py.parent().unwrap().join("aws");
+    let clients = [
+        (
+            "boto3",
+            format!(
+                "{} -c 'import boto3, os; print(boto3.client(\"sts\", endpoint_url=os.environ[\"AWS_ENDPOINT_URL\"]).get_caller_identity()[\"Arn\"])'",
+                py.display()
+            ),
+        ),
+        (
+            "aws v1",
+            format!("{} sts get-caller-identity --query Arn --output text", venv_aws.display()),
+        ),
+        (
+            "aws v2",
+            format!(
+                "{} --endpoint-url \"$AWS_ENDPOINT_URL\" sts get-caller-identity --query Arn --output text",
+                which("aws").display()
+            ),
+        ),
+    ];
+    clients
+        .into_iter()
+        .map(|(name, line)| {
+            let out = sb.rolecall(&["exec", "--server", "prod", "--", "sh", "-c", &line]);
+            (
+                name,
+                format!("{}{}", stdout(&out).trim(), stderr(&out).trim()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_command_uses_the_endpoint_whatever_default_holds() {
+    let (sb, keys, arn) = server_sandbox("");
+    let role = arn.rsplit('/').next().unwrap().to_string();
+    let other = sb.user(&unique("dflt"));
+    let other_role = sb.role(&unique("dfltrole"));
+    let base_credentials = format!(
+        "[base]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        keys.id, keys.secret
+    );
+    let base_config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    let defaults = [
+        (
+            "keys",
+            format!(
+                "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                other.id, other.secret
+            ),
+            "[default]\nregion = us-east-1\n".to_string(),
+        ),
+        (
+            "sso",
+            String::new(),
+            "[default]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = R\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n".to_string(),
+        ),
+        (
+            "role",
+            String::new(),
+            format!("[default]\nrole_arn = {other_role}\nsource_profile = base\n"),
+        ),
+    ];
+    for (kind, credentials, config) in defaults {
+        sb.write_credentials(&format!("{base_credentials}{credentials}"));
+        sb.write_config(&format!("{base_config}{config}"));
+        for (client, identity) in identities_inside(&sb) {
+            assert!(
+                identity.contains(&format!("assumed-role/{role}/")),
+                "[default] with {kind}: {client} found {identity}"
+            );
+        }
+    }
+}
