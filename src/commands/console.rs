@@ -2,7 +2,7 @@
 //! role. The session comes as for `export` (cache, MFA); `execute::console` turns it into a
 //! sign-in token.
 
-use super::obtain::{obtain, Obtained, PlanTo};
+use super::obtain::{obtain, Hands, Obtained, PlanTo, Purpose};
 use super::{write_out, Context};
 use crate::cli::ConsoleArgs;
 use crate::domain::console::{destination, login_url, Partition};
@@ -19,7 +19,11 @@ pub fn run(mut args: ConsoleArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     // The sign-in endpoint takes no long-term keys, and GetFederationToken takes no session:
     // a keys profile goes to GetFederationToken with the keys themselves.
     args.credentials.no_session = true;
-    let (plan, credentials) = match obtain(&args.credentials, ctx, PlanTo::Stderr)? {
+    let purpose = Purpose {
+        plan_to: PlanTo::Stderr,
+        hands_out: Hands::Console(asked),
+    };
+    let (plan, credentials) = match obtain(&args.credentials, ctx, purpose)? {
         Obtained::Credentials(plan, credentials) => (plan, credentials),
         Obtained::Explained => return Ok(Outcome::Done),
     };

@@ -1,7 +1,7 @@
 //! `rolecall exec`: run a command with the credentials in its environment, or (`--server`)
 //! with an ECS-style credential endpoint that rolecall, staying its parent, keeps fresh.
 
-use super::obtain::{exec_request, obtain, Obtained, PlanTo};
+use super::obtain::{exec_request, isolated_region, obtain, Hands, Obtained, PlanTo, Purpose};
 use super::Context;
 use crate::cli::ExecArgs;
 use crate::domain::env;
@@ -15,7 +15,14 @@ pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
             "exec --server serves sessions, never long-term keys, so --no-session cannot apply; drop it (the command gets a GetSessionToken session of the keys, refreshed as it runs)".into(),
         ));
     }
-    let (plan, credentials) = match obtain(&args.credentials, ctx, PlanTo::Stdout)? {
+    let purpose = Purpose {
+        plan_to: PlanTo::Stdout,
+        hands_out: match args.server {
+            true => Hands::Endpoint,
+            false => Hands::Variables,
+        },
+    };
+    let (plan, credentials) = match obtain(&args.credentials, ctx, purpose)? {
         Obtained::Credentials(plan, credentials) => (plan, credentials),
         Obtained::Explained => return Ok(Outcome::Done),
     };
@@ -82,15 +89,12 @@ fn serve(
 /// every SDK and the AWS CLI use before the container endpoint, since `AWS_PROFILE` is unset:
 /// then the command gets no shared files at all, so it can only use the endpoint.
 fn isolate(changes: Vec<env::Change>, ctx: &mut Context) -> Vec<env::Change> {
-    let Ok(profiles) = crate::config::Profiles::load(ctx.vars) else {
-        return changes;
-    };
-    let Some(default) = profiles.get("default").filter(|p| p.has_credentials()) else {
+    let Some(region) = isolated_region(ctx) else {
         return changes;
     };
     ctx.verbose(&format!(
         "profile \"default\" has credentials of its own, which the AWS tools would use before the endpoint: the command gets AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE = {} (so it sees no other profile)",
         env::NULL_DEVICE
     ));
-    env::without_shared_files(changes, default.get("region"), ctx.vars)
+    env::without_shared_files(changes, region.as_deref(), ctx.vars)
 }

@@ -7,9 +7,10 @@ use crate::config::{keys, ConfigError, Profiles};
 use crate::domain::env;
 use crate::domain::freshness::{CacheMode, CachePolicy};
 use crate::domain::plan::{Plan, Source};
-use crate::domain::{Credentials, Secret};
+use crate::domain::Credentials;
 use crate::error::Error;
-use crate::execute::{execute, forget, sso_view, MfaToken};
+use crate::execute::explain::{self, Explain, ExplainDeps, HandsOut};
+use crate::execute::{execute, forget, MfaToken};
 use crate::plan::{plan, Inputs, Overrides};
 use crate::render::{dry_run, render, Format};
 
@@ -111,6 +112,33 @@ pub enum PlanTo {
     Stderr,
 }
 
+/// What a command does with the credentials, for `--dry-run` to say.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Hands {
+    /// Variables for a shell or a child.
+    Variables,
+    /// The credential endpoint of `exec --server`.
+    Endpoint,
+    /// A console sign-in, for this many seconds if `--duration` says.
+    Console(Option<u32>),
+}
+
+/// Where `--dry-run` goes and what it says the credentials are for.
+#[derive(Clone, Copy)]
+pub struct Purpose {
+    pub plan_to: PlanTo,
+    pub hands_out: Hands,
+}
+
+impl From<PlanTo> for Purpose {
+    fn from(plan_to: PlanTo) -> Self {
+        Purpose {
+            plan_to,
+            hands_out: Hands::Variables,
+        }
+    }
+}
+
 /// From the config alone: a `credential_process` that runs rolecall for a profile of its own
 /// chain would start one rolecall after another (each run stops the next at once).
 fn process_loop(plan: &Plan) -> Option<String> {
@@ -207,8 +235,9 @@ fn misspelt(profiles: &Profiles, name: &str, error: ConfigError) -> ConfigError 
 pub fn obtain(
     args: &CredentialArgs,
     ctx: &mut Context,
-    plan_to: PlanTo,
+    purpose: impl Into<Purpose>,
 ) -> Result<Obtained, Error> {
+    let purpose = purpose.into();
     let profiles = ctx.profiles()?;
     let (name, from) = profile_name(args, &profiles, ctx)?;
     let overrides = Overrides {
@@ -236,7 +265,7 @@ pub fn obtain(
         refresh_window: ctx.settings.refresh_window.clone()?,
     };
     if args.dry_run {
-        explain(&plan, args, policy, plan_to, ctx)?;
+        explain(&plan, args, policy, &purpose, ctx)?;
         return Ok(Obtained::Explained);
     }
     if let Some(current) = ctx.vars.non_empty("ROLECALL_PROFILE") {
@@ -305,18 +334,9 @@ fn explain(
     plan: &Plan,
     args: &CredentialArgs,
     policy: CachePolicy,
-    plan_to: PlanTo,
+    purpose: &Purpose,
     ctx: &mut Context,
 ) -> Result<(), Error> {
-    let entries = ctx.cached_index();
-    let index = entries
-        .iter()
-        .map(|e| (e.key.clone(), e.expiration))
-        .collect();
-    let session_names = entries
-        .into_iter()
-        .filter_map(|e| Some((e.key, e.session_name?)))
-        .collect();
     let mut warnings = Vec::new();
     let metadata_off = ctx
         .vars
@@ -328,37 +348,40 @@ fn explain(
     if let Some(warning) = process_loop(plan) {
         warnings.push(warning);
     }
-    // The variables, from placeholder credentials of the kind the run will hand out.
-    let temporary = !plan.steps.is_empty() || plan.source.temporary().is_some();
-    let placeholder = Credentials {
-        access_key_id: String::new(),
-        secret_access_key: Secret::new(""),
-        session_token: temporary.then(|| Secret::new("")),
-        expiration: temporary.then(|| ctx.clock.now()),
-    };
-    let changes = env::changes(&placeholder, &plan.target(), ctx.vars);
-    let sso_token = match &plan.source {
-        Source::Sso { role, .. } => Some(sso_view::token_state(ctx.sso_tokens, ctx.clock, role)),
-        _ => None,
-    };
-    let text = dry_run::render(
-        plan,
-        &dry_run::Facts {
-            index: &index,
-            session_names: &session_names,
-            now: ctx.clock.now(),
-            policy,
-            mfa_token: args.mfa_token.is_some(),
-            warnings: &warnings,
-            changes: &changes,
-            sso_token: sso_token.as_deref(),
+    let hands_out = match purpose.hands_out {
+        Hands::Variables => HandsOut::Variables,
+        Hands::Endpoint => HandsOut::Endpoint {
+            isolated: isolated_region(ctx),
         },
-    );
-    match plan_to {
-        PlanTo::Stdout => write_out(ctx, dry_run::as_comments(&text).as_bytes())?,
-        PlanTo::Stderr => ctx.err.raw(dry_run::as_comments(&text).as_bytes()),
+        Hands::Console(asked_seconds) => HandsOut::Console { asked_seconds },
+    };
+    let request = Explain {
+        plan,
+        policy,
+        mfa_token: args.mfa_token.is_some(),
+        hands_out,
+        vars: ctx.vars,
+        warnings,
+    };
+    let d = ExplainDeps {
+        store: ctx.store,
+        tokens: ctx.sso_tokens,
+        clock: ctx.clock,
+    };
+    let text = dry_run::as_comments(&explain::explain(d, &request));
+    match purpose.plan_to {
+        PlanTo::Stdout => write_out(ctx, text.as_bytes())?,
+        PlanTo::Stderr => ctx.err.raw(text.as_bytes()),
     }
     Ok(())
+}
+
+/// When `[default]` has credentials of its own, an `exec --server` command gets no shared
+/// files: `Some` of `[default]`'s region then.
+pub fn isolated_region(ctx: &Context) -> Option<Option<String>> {
+    let profiles = Profiles::load(ctx.vars).ok()?;
+    let default = profiles.get("default").filter(|p| p.has_credentials())?;
+    Some(default.get("region").map(str::to_string))
 }
 
 /// The whole text that sets (or with `unset`, removes) the profile's variables in `format`,

@@ -312,4 +312,19 @@ mod flows {
             "{stderr}"
         );
     }
+
+    #[test]
+    fn dry_run_never_counts_on_a_token_the_run_will_not_use() {
+        let w = world();
+        // Valid for 30 more seconds, not refreshable: too little for the run to use.
+        w.tokens
+            .own
+            .borrow_mut()
+            .insert("corp".into(), token("mine", Duration::seconds(30), false));
+        let (_, out, _) = w.run(&["export", "--dry-run", "dev"]);
+        assert!(
+            out.contains("no usable token") && out.contains("a sign-in is needed"),
+            "{out}"
+        );
+    }
 }

@@ -92,6 +92,10 @@ pub struct Token {
     pub registration_expires_at: Option<OffsetDateTime>,
 }
 
+/// A token with less than this left is not used (a call would fail on the way): the run
+/// refreshes it or signs in instead.
+pub const USABLE_MARGIN: time::Duration = time::Duration::seconds(60);
+
 /// What a token is good for at `now`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenState {

@@ -4,6 +4,7 @@
 
 pub mod console;
 mod error;
+pub mod explain;
 pub mod forget;
 pub mod import;
 mod mfa;

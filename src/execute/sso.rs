@@ -26,8 +26,7 @@ const REFRESH_WAIT: StdDuration = StdDuration::from_secs(60);
 const REGISTRATION_MARGIN: Duration = Duration::hours(1);
 const DEVICE_CODE_EXPIRED: &str =
     "the device code expired before the sign-in was approved; run the login again";
-/// A token with less than this left is not handed out (a call would fail on the way).
-const USABLE_MARGIN: Duration = Duration::seconds(60);
+use crate::domain::sso::USABLE_MARGIN;
 
 /// The ports the SSO steps act through.
 #[derive(Clone, Copy)]

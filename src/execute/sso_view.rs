@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::sso::{token, SsoDeps};
 use super::ExecuteError;
-use crate::domain::sso::{SsoEndpoints, SsoRole, SsoSession, TokenState};
+use crate::domain::sso::{SsoEndpoints, SsoRole, SsoSession, TokenState, USABLE_MARGIN};
 use crate::domain::text::human;
 use crate::ports::clock::Clock;
 use crate::ports::sso::{Account, SsoTokens};
@@ -42,7 +42,7 @@ pub fn token_state(tokens: &dyn SsoTokens, clock: &dyn Clock, role: &SsoRole) ->
             }
         );
     }
-    if let Some((whose, e, _)) = seen.iter().find(|(_, e, _)| *e > now) {
+    if let Some((whose, e, _)) = seen.iter().find(|(_, e, _)| *e - now > USABLE_MARGIN) {
         return format!(
             "{whose}, valid {}, not refreshable; used as it is",
             human(*e - now)

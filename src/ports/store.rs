@@ -94,6 +94,14 @@ pub trait SessionStore {
             .stored_keys()?
             .map(|all| keys.iter().filter(|k| all.contains(k)).cloned().collect()))
     }
+    /// Which of `keys` the store surely holds, asked without a prompt or an unlock (`--dry-run`
+    /// about sessions the index does not list): a part that cannot tell counts as holding none.
+    fn surely_held(&self, keys: &[String]) -> Vec<String> {
+        match self.held(keys) {
+            Ok(Some(held)) => held,
+            _ => Vec::new(),
+        }
+    }
     /// Tries each part of the store (writes, reads back and deletes a probe entry).
     fn check(&self) -> Vec<StoreCheck> {
         Vec::new()

@@ -1,7 +1,7 @@
 //! `--dry-run`: the plan in words, with what is cached, without calling STS or unlocking the
 //! keychain. Answers "why am I prompted" and "why is my session one hour".
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 use time::{Duration, OffsetDateTime};
@@ -18,6 +18,9 @@ pub struct Facts<'a> {
     pub index: &'a HashMap<String, i64>,
     /// Cache key → the role session name a cached session was made with.
     pub session_names: &'a HashMap<String, String>,
+    /// Keys of the plan's sessions that the store holds but the index does not list: their
+    /// expiry is unknown until the run reads them.
+    pub unindexed: &'a HashSet<String>,
     pub now: OffsetDateTime,
     pub policy: CachePolicy,
     /// `--mfa-token` was given.
@@ -26,6 +29,8 @@ pub struct Facts<'a> {
     pub warnings: &'a [String],
     /// The variables the run will set and unset (values of secrets are never shown).
     pub changes: &'a [Change],
+    /// What else the run does with the credentials (an endpoint, a console sign-in).
+    pub hands_out: &'a [String],
     /// For an SSO source: the token's state in words (whose, how long, refreshable).
     pub sso_token: Option<&'a str>,
 }
@@ -84,6 +89,15 @@ impl<'a> View<'a> {
         self.plan.steps.len() - self.start
     }
 
+    /// Whether a step the run would call STS for has a session outside the index, which the
+    /// run uses if it is still fresh.
+    fn maybe_cached(&self) -> bool {
+        self.facts.policy.mode == CacheMode::Use
+            && self.plan.steps[self.start..]
+                .iter()
+                .any(|s| self.facts.unindexed.contains(s.cache_key()))
+    }
+
     /// `profile "p": 2 STS calls (region, endpoint)`.
     fn header(&self, out: &mut String) {
         let plan = self.plan;
@@ -91,10 +105,12 @@ impl<'a> View<'a> {
             out,
             "profile \"{}\": {} ({}{})",
             plan.profile,
-            match self.calls() {
-                0 => "no STS call".to_string(),
-                1 => "1 STS call".to_string(),
-                n => format!("{n} STS calls"),
+            match (self.calls(), self.maybe_cached()) {
+                (0, _) => "no STS call".to_string(),
+                (1, false) => "1 STS call".to_string(),
+                (n, false) => format!("{n} STS calls"),
+                (1, true) => "at most 1 STS call".to_string(),
+                (n, true) => format!("at most {n} STS calls"),
             },
             plan.endpoint.region,
             plan.endpoint
@@ -108,7 +124,14 @@ impl<'a> View<'a> {
     /// The `source:` line: the root credentials, and whether the run needs them.
     fn source(&self, out: &mut String) {
         let command = match &self.plan.source {
-            Source::Process { command, .. } => format!(", which runs {command}"),
+            Source::Process {
+                command, cache_key, ..
+            } => match self.process_cached(cache_key) {
+                Some(state) => {
+                    format!(", which runs {command} (its answer is cached, {state}: not run)")
+                }
+                None => format!(", which runs {command}"),
+            },
             _ => String::new(),
         };
         let _ = writeln!(
@@ -121,6 +144,20 @@ impl<'a> View<'a> {
                 ""
             }
         );
+    }
+
+    /// A cached answer of the `credential_process` that the run uses, in words.
+    fn process_cached(&self, cache_key: &str) -> Option<String> {
+        let (now, policy) = (self.facts.now, self.facts.policy);
+        if self.start > 0 || policy.mode == CacheMode::Bypass {
+            return None;
+        }
+        match SessionState::of(self.facts.index, cache_key, now) {
+            SessionState::Valid(e) if policy.fresh(e, now, policy.process_window()) => {
+                Some(SessionState::Valid(e).text(now))
+            }
+            _ => None,
+        }
     }
 
     /// For an SSO source, the `SSO:` line (cached or a portal call) and the token's state when
@@ -249,6 +286,15 @@ impl<'a> View<'a> {
                     format!(" (cached session has only {} left)", human(e - now))
                 }
                 SessionState::Expired => " (cached session expired)".into(),
+                SessionState::None
+                    if self.facts.policy.mode == CacheMode::Use
+                        && self
+                            .facts
+                            .unindexed
+                            .contains(self.plan.steps[i].cache_key()) =>
+                {
+                    " unless the session the keychain holds outside the index is still fresh".into()
+                }
                 SessionState::None => String::new(),
             };
             format!("calls STS{cached_note}")
@@ -262,6 +308,9 @@ impl<'a> View<'a> {
         }
         for warning in self.facts.warnings {
             let _ = writeln!(out, "  warning: {warning}");
+        }
+        for line in self.facts.hands_out {
+            let _ = writeln!(out, "  {line}");
         }
         if !self.facts.changes.is_empty() {
             let _ = writeln!(out, "  {}", variables(self.facts.changes));
@@ -356,9 +405,12 @@ mod tests {
 
     fn facts(index: &HashMap<String, i64>, mode: CacheMode, mfa_token: bool) -> Facts<'_> {
         static NAMES: std::sync::OnceLock<HashMap<String, String>> = std::sync::OnceLock::new();
+        static NONE: std::sync::OnceLock<HashSet<String>> = std::sync::OnceLock::new();
         Facts {
             index,
             session_names: NAMES.get_or_init(HashMap::new),
+            unindexed: NONE.get_or_init(HashSet::new),
+            hands_out: &[],
             now: NOW,
             policy: CachePolicy::new(mode),
             mfa_token,

@@ -128,3 +128,38 @@ fn a_misspelt_key_is_named_in_the_error_and_doctor_names_a_profile_once() {
     assert!(!out.contains("profile \"loop\": profile \"loop\""), "{out}");
     assert!(!out.contains("PROBLEM: profile \"loop\""), "{out}");
 }
+
+#[test]
+fn dry_run_says_what_exec_server_console_and_a_process_hand_out() {
+    let w = World::new();
+    w.write_config("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nregion = eu-west-1\n[profile p]\ncredential_process = make-creds\n");
+    let (outcome, out, _) = w.run(&["exec", "--server", "--dry-run", "a", "--", "true"]);
+    assert!(outcome.is_ok());
+    assert!(
+        out.contains("serves the session on 127.0.0.1")
+            && out.contains("sets AWS_REGION=eu-west-1, AWS_DEFAULT_REGION=eu-west-1, ROLECALL_PROFILE=a, AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN")
+            && out.contains("unsets AWS_DEFAULT_OUTPUT")
+            && out.contains("AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"),
+        "{out}"
+    );
+    // [default] has keys in this world: the command gets no shared files.
+    assert!(
+        out.contains("reads no shared config or credentials file"),
+        "{out}"
+    );
+    let (_, _, err) = w.run(&["console", "--dry-run", "a"]);
+    assert!(
+        err.contains("then getSigninToken at https://signin.aws.amazon.com/federation for a console session of 1h 00m")
+            && err.contains("sets no variable"),
+        "{err}"
+    );
+    let (_, _, err) = w.run(&["console", "--dry-run", "-d", "2h", "default"]);
+    assert!(err.contains("then GetFederationToken for 2h 00m"), "{err}");
+    let (_, out, _) = w.run(&["export", "--dry-run", "p"]);
+    assert!(
+        out.contains("sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION")
+            && out.contains("set when the process answers with a session"),
+        "{out}"
+    );
+    assert_eq!(w.calls(), 0, "a dry run calls nothing");
+}

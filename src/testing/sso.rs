@@ -138,7 +138,7 @@ impl SsoTokens for MemoryTokens {
     fn own_summary(&self, s: &SsoSession) -> Option<TokenSummary> {
         self.own.borrow().get(s.cache_name()).map(|t| TokenSummary {
             expires_at: t.expires_at,
-            refreshable_until: t.registration_expires_at,
+            refreshable_until: t.refresh_token.as_ref().and(t.registration_expires_at),
         })
     }
     fn cli(&self, s: &SsoSession) -> Result<Option<Token>, StoreError> {

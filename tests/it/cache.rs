@@ -630,3 +630,28 @@ fn clear_cache_without_a_secret_service_clears_the_kernel_keyring_and_succeeds()
         "the session is gone from the kernel keyring"
     );
 }
+
+#[test]
+fn dry_run_without_the_index_says_the_keychain_may_serve_the_session() {
+    keyring_session();
+    // The kernel keyring answers by name; the Secret Service is not asked (a search may ask to
+    // unlock), so with it alone a session outside the index is not seen.
+    for store in ["auto", "keyutils"] {
+        let sb = Sandbox::new();
+        let (_, arn) = role_setup(&sb, "prod", "");
+        let env = [("ROLECALL_KEYRING", store)];
+        ok(&export(&sb, &["prod"], &env));
+        std::fs::remove_dir_all(state_dir(&sb).join("sessions")).unwrap();
+        let text = ok(&export(&sb, &["--dry-run", "prod"], &env));
+        assert!(
+            text.contains("at most 1 STS call")
+                && text.contains(
+                    "unless the session the keychain holds outside the index is still fresh"
+                ),
+            "{store}: {text}"
+        );
+        // And the run indeed takes it from the keychain.
+        ok(&export(&sb, &["prod"], &env));
+        assert_eq!(assumes(&arn), 1, "{store}");
+    }
+}

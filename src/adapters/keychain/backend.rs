@@ -51,6 +51,11 @@ pub trait Backend: Send + Sync {
                 .collect()
         }))
     }
+    /// Which of `wanted` the backend surely holds, asked without any prompt: a part that
+    /// cannot tell counts as holding none of them.
+    fn surely_holds(&self, wanted: &[String]) -> Result<Vec<String>, StoreError> {
+        Ok(self.keys_among(wanted)?.unwrap_or_default())
+    }
     /// Failures of a part of the backend that another part covered for.
     fn problems(&self) -> Vec<String> {
         Vec::new()

@@ -106,6 +106,16 @@ impl SessionStore for KeychainSessions {
         }))
     }
 
+    fn surely_held(&self, keys: &[String]) -> Vec<String> {
+        let names: Vec<String> = keys.iter().map(|k| self.name(k)).collect();
+        let held = self.backend.surely_holds(&names).unwrap_or_default();
+        keys.iter()
+            .zip(names)
+            .filter(|(_, name)| held.contains(name))
+            .map(|(key, _)| key.clone())
+            .collect()
+    }
+
     fn held(&self, keys: &[String]) -> Result<Option<Vec<String>>, StoreError> {
         let names: Vec<String> = keys.iter().map(|k| self.name(k)).collect();
         Ok(self.backend.keys_among(&names)?.map(|held| {

@@ -86,6 +86,11 @@ impl<B: Backend + 'static> Backend for Bounded<B> {
         let wanted = wanted.to_vec();
         self.run(move |b| b.keys_among(&wanted))
     }
+
+    fn surely_holds(&self, wanted: &[String]) -> Result<Vec<String>, StoreError> {
+        let wanted = wanted.to_vec();
+        self.run(move |b| b.surely_holds(&wanted))
+    }
 }
 
 /// A backend opened on first use; an opening failure is remembered and returned each time.
@@ -136,6 +141,10 @@ impl Backend for Lazy {
 
     fn keys_among(&self, wanted: &[String]) -> Result<Option<Vec<String>>, StoreError> {
         self.backend()?.keys_among(wanted)
+    }
+
+    fn surely_holds(&self, wanted: &[String]) -> Result<Vec<String>, StoreError> {
+        self.backend()?.surely_holds(wanted)
     }
 }
 
@@ -205,6 +214,19 @@ impl Backend for Layered {
             Err(e) if held.is_empty() && self.fast.keys().is_err() => Err(e),
             Err(_) => Ok(Some(held)),
         }
+    }
+
+    fn surely_holds(&self, wanted: &[String]) -> Result<Vec<String>, StoreError> {
+        let mut held = self.fast.surely_holds(wanted).unwrap_or_default();
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|w| !held.contains(w))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            held.extend(self.durable.surely_holds(&missing).unwrap_or_default());
+        }
+        Ok(held)
     }
 
     fn check(&self) -> Vec<(String, Result<(), StoreError>)> {
