@@ -13,6 +13,7 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{header, Method, Request, Response, StatusCode};
 
+use super::loopback::same;
 use crate::domain::Secret;
 pub use crate::ports::server::Served;
 
@@ -112,11 +113,6 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// Equal without an early exit on the first differing byte.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
-}
-
 fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
@@ -173,17 +169,5 @@ fn answer(request: &Request<hyper::body::Incoming>, shared: &Shared) -> Response
     match &*shared.served.lock().unwrap_or_else(|p| p.into_inner()) {
         Served::Credentials(body) => json(StatusCode::OK, body.expose().to_string()),
         Served::Failed(reason) => refusal(StatusCode::SERVICE_UNAVAILABLE, reason),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same;
-
-    #[test]
-    fn tokens_compare_whole() {
-        assert!(same(b"abc", b"abc"));
-        assert!(!same(b"abc", b"abd"));
-        assert!(!same(b"abc", b"abcd"));
     }
 }

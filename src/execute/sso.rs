@@ -351,18 +351,23 @@ fn code_flow(
         &pkce_challenge(verifier.expose()),
         &session.scopes,
     );
+    let entry = callback.entry(&url).map_err(failed)?;
     out.note(&format!(
-        "sign in to {} in the browser; if it does not open, open {url}",
+        "sign in to {} in the browser; if it does not open, open {entry}",
         session.describe()
     ));
-    open_browser(d, out, &url, options);
+    open_browser(d, out, &entry, options);
     let code = callback.wait(&state, LOGIN_TIMEOUT).map_err(|e| {
         ExecuteError::SsoLoginFailed(match e {
-            CallbackError::TimedOut => format!(
-                "no sign-in arrived within {} s; run the login again (or with --use-device-code)",
-                LOGIN_TIMEOUT.as_secs()
+            CallbackError::TimedOut { refused } => format!(
+                "no sign-in arrived within {} s{}; run the login again (or with --use-device-code)",
+                LOGIN_TIMEOUT.as_secs(),
+                if refused.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} sent requests that were refused)", refused.join(", "))
+                }
             ),
-            CallbackError::WrongState => "the sign-in answer did not carry this login's state (another tab, or a forged request); run the login again".into(),
             CallbackError::Denied(why) => format!("the sign-in was refused ({why})"),
             CallbackError::Failed(why) => why,
             CallbackError::Interrupted => return ExecuteError::Interrupted,

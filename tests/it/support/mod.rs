@@ -387,3 +387,25 @@ pub fn role_setup(sb: &Sandbox, name: &str, extra: &str) -> (Keys, String) {
     ));
     (keys, arn)
 }
+
+/// Whether this run can play another local user (`setpriv` to uid 65534 needs root). When it
+/// cannot, the test says so on the real stderr (never captured), so it shows as not run
+/// instead of passing quietly; the caller returns at once.
+pub fn as_another_user_or_say(test: &str) -> bool {
+    if rustix::process::geteuid().is_root() {
+        return true;
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "NOT RUN: {test} plays another user through setpriv and needs root"
+    );
+    false
+}
+
+/// A shell line that runs `command` as uid/gid 65534 (nobody) with no groups.
+pub fn as_nobody(command: &str) -> String {
+    format!(
+        "{} --reuid=65534 --regid=65534 --clear-groups {command}",
+        which("setpriv").display()
+    )
+}
