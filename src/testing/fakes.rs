@@ -38,6 +38,10 @@ pub struct FakeSts {
     pub poison: Cell<bool>,
     /// Key ids GetCallerIdentity refuses (a new key IAM has not made usable yet).
     pub unknown_keys: RefCell<Vec<String>>,
+    /// A file whose text each GetCallerIdentity records in `seen` (what is stored while a
+    /// key is checked).
+    pub watch: RefCell<Option<std::path::PathBuf>>,
+    pub seen: RefCell<Vec<String>>,
 }
 
 impl FakeSts {
@@ -126,6 +130,10 @@ impl Sts for FakeSts {
             code: None,
             request: None,
         });
+        if let Some(path) = self.watch.borrow().as_ref() {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            self.seen.borrow_mut().push(text);
+        }
         if self.unknown_keys.borrow().contains(&caller.access_key_id) {
             return Err(StsError::new(
                 crate::ports::sts::StsErrorKind::Rejected,
