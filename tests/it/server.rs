@@ -230,3 +230,50 @@ fn a_refresh_that_needs_a_new_mfa_code_says_so_and_keeps_serving() {
         "the valid session is still served: {r}"
     );
 }
+
+#[test]
+fn another_users_connection_flood_neither_starves_the_command_nor_spins() {
+    if !as_another_user_or_say(
+        "another_users_connection_flood_neither_starves_the_command_nor_spins",
+    ) {
+        return;
+    }
+    let (sb, _, _) = server_sandbox("");
+    // Another user opens as many idle connections as it can; meanwhile the command asks for
+    // its credentials, and rolecall's CPU time over three seconds is measured.
+    let flood = "import socket, sys, time\nport = int(sys.argv[1])\nheld = []\nfor _ in range(1000):\n    try:\n        held.append(socket.create_connection(('127.0.0.1', port), timeout=1))\n    except OSError:\n        time.sleep(0.01)\ntime.sleep(20)\n";
+    let script = format!(
+        "port=${{AWS_CONTAINER_CREDENTIALS_FULL_URI#http://127.0.0.1:}}; port=${{port%%/*}}\n\
+         {nobody} -c \"$FLOOD\" \"$port\" >/dev/null 2>&1 &\n\
+         sleep 3\n\
+         t0=$(awk '{{print $14+$15}}' /proc/$PPID/stat)\n\
+         code=$({curl} -s -o /dev/null -w '%{{http_code}}' --max-time 5 -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\")\n\
+         sleep 3\n\
+         t1=$(awk '{{print $14+$15}}' /proc/$PPID/stat)\n\
+         kill $! 2>/dev/null\n\
+         echo \"$code $((t1 - t0))\"\n",
+        nobody = as_nobody("/usr/bin/python3"),
+        curl = which("curl").display()
+    );
+    let out = sb
+        .command(which("sh"))
+        .args([
+            "-c",
+            &format!("ulimit -n 256; exec {BIN} exec --server prod -- sh -c \"$SCRIPT\""),
+        ])
+        .env("SCRIPT", &script)
+        .env("FLOOD", flood)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut fields = text.split_whitespace();
+    assert_eq!(
+        fields.next(),
+        Some("200"),
+        "the command was answered: {text}"
+    );
+    let ticks: u64 = fields.next().unwrap().parse().unwrap();
+    // Clock ticks are 1/100 s: more than half a second of CPU in three is a busy loop.
+    assert!(ticks < 50, "rolecall used {ticks} ticks of CPU in 3 s");
+}
