@@ -535,3 +535,66 @@ fn the_server_refreshes_once_per_session_within_the_window_without_real_waits() 
     );
     assert_eq!(endpoint.0.borrow().last().unwrap(), "ASIA5");
 }
+
+#[test]
+fn an_expired_session_is_never_served_between_two_tries_of_a_refresh() {
+    use crate::execute::supervise::{supervise, Supervision};
+    let h = Harness::new();
+    let p = plan_of(CONFIG, CREDS, "a", &[("USER", "maria")], NOW);
+    let clock = FixedClock::at(NOW);
+    h.sts.now.set(Some(NOW));
+    let (tokens, sso) = (
+        crate::testing::MemoryTokens::default(),
+        crate::testing::FakeSso::default(),
+    );
+    let deps = Deps {
+        sts: &h.sts,
+        sources: &h.sources,
+        store: &h.store,
+        clock: &clock,
+        mfa: &h.prompt,
+        keys: &h.keys,
+        sso: crate::execute::sso::SsoDeps {
+            api: &sso,
+            tokens: &tokens,
+            authorize: &crate::testing::NoAuthorize,
+            clock: &clock,
+            may_sign_in: false,
+        },
+    };
+    let mut err = Vec::new();
+    let mut out = Printer::new(&mut err, Verbosity::Normal);
+    // Refreshed 10 s before the end: the try fails, the next is 30 s later, 20 s after the
+    // session has expired.
+    let policy = CachePolicy {
+        mode: CacheMode::Use,
+        refresh_window: Some(Duration::seconds(10)),
+    };
+    let first = execute(&p, deps, &mut out, policy, &MfaToken::default()).unwrap();
+    let expires = first.expiration.unwrap();
+    *h.sts.fail.borrow_mut() = Some(StsError::new(
+        crate::ports::sts::StsErrorKind::Unreachable,
+        "AssumeRole",
+        "connection refused",
+    ));
+    let endpoint = Recorded::default();
+    let s = Supervision {
+        plan: &p,
+        keys: None,
+        policy,
+    };
+    let mut child = Until {
+        clock: &clock,
+        sts: &h.sts,
+        until: expires + Duration::seconds(25),
+    };
+    supervise(deps, &endpoint, &s, first, &mut child, &mut out);
+    let served = endpoint.0.borrow().clone();
+    assert_eq!(served.len(), 2, "{served:?}");
+    assert!(
+        served[0].starts_with("failed: the session of profile a expired")
+            && served[0].contains("connection refused"),
+        "{served:?}"
+    );
+    assert_eq!(served[1], "ASIA2", "then the refreshed one: {served:?}");
+}
