@@ -6,6 +6,35 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+/// The bytes of a file another program writes, if it is a regular file of at most `cap`
+/// bytes. It is opened without blocking and checked on the open descriptor, so a FIFO (which
+/// would block for ever), a device (`/dev/zero` never ends) or a file swapped for one after a
+/// check is refused, and at most `cap + 1` bytes are ever read. A missing file keeps the
+/// error kind `NotFound`.
+pub fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::other("it is not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(io::Error::other(format!(
+            "it is larger than {} KiB",
+            cap >> 10
+        )));
+    }
+    Ok(bytes)
+}
+
 /// The file a path names, through symbolic links (a managed dotfile stays a link).
 fn target(path: &Path) -> io::Result<PathBuf> {
     fs::canonicalize(path)
@@ -183,6 +212,30 @@ mod tests {
     fn mode(path: &Path) -> u32 {
         use std::os::unix::fs::PermissionsExt;
         fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_small_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token.json");
+        fs::write(&path, "{}").unwrap();
+        assert_eq!(read_regular(&path, 16).unwrap(), b"{}");
+        fs::write(&path, [b'x'; 17]).unwrap();
+        let e = read_regular(&path, 16).unwrap_err();
+        assert!(e.to_string().contains("larger than"), "{e}");
+        let e = read_regular(Path::new("/dev/zero"), 16).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let e = read_regular(&fifo, 16).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        let missing = read_regular(&dir.path().join("missing"), 16).unwrap_err();
+        assert_eq!(missing.kind(), io::ErrorKind::NotFound);
     }
 
     #[test]

@@ -153,7 +153,7 @@ fn origin_name(origin: Origin) -> &'static str {
     }
 }
 
-/// rolecall's own token first, then the AWS CLI's; unreadable ones are skipped (with -v).
+/// rolecall's own token first, then the AWS CLI's; unreadable ones are skipped (said).
 fn candidates(d: SsoDeps, out: &mut Printer, session: &SsoSession) -> Vec<(Origin, Token)> {
     let mut found = Vec::new();
     match d.tokens.own(session) {
@@ -164,7 +164,9 @@ fn candidates(d: SsoDeps, out: &mut Printer, session: &SsoSession) -> Vec<(Origi
     match d.tokens.cli(session) {
         Ok(Some(t)) => found.push((Origin::AwsCli, t)),
         Ok(None) => {}
-        Err(e) => out.verbose(&format!("cannot read the AWS CLI's SSO token: {e}")),
+        // A file rolecall does not own that cannot be read (a FIFO, a device, a huge file)
+        // is said, not only with -v: otherwise the sign-in it asks for is a riddle.
+        Err(e) => out.note(&format!("skipped the AWS CLI's SSO token: {e}")),
     }
     found
 }

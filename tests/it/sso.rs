@@ -761,3 +761,45 @@ fn another_user_cannot_end_or_hijack_a_browser_login() {
     assert_eq!(visit["status"], 200, "{visit}");
     assert_eq!(stand_in.count_grant("authorization_code"), 1);
 }
+
+#[test]
+fn the_aws_cli_token_file_must_be_a_small_regular_file() {
+    let later = now() + 3600;
+    let (sb, _stand_in, _) = sso_sandbox(cli_state(later));
+    let path = write_cli_token(&sb, "cli-token", later, Some("cli-refresh"));
+    // A FIFO would block for ever, /dev/zero never ends, a huge file fills memory.
+    std::fs::remove_file(&path).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap()
+        .success());
+    let mut cases = vec![("a FIFO", "not a regular file")];
+    let run = |what: &str, needle: &str| {
+        let start = std::time::Instant::now();
+        let out = sb
+            .command("timeout")
+            .args(["20", BIN, "export", "dev"])
+            .output()
+            .unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{what}: took {:?}",
+            start.elapsed()
+        );
+        assert_ne!(out.status.code(), Some(0), "{what}");
+        assert_ne!(out.status.code(), Some(124), "{what}: still reading");
+        assert!(stderr(&out).contains(needle), "{what}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    };
+    run(cases[0].0, cases[0].1);
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+    cases.push(("/dev/zero", "not a regular file"));
+    run(cases[1].0, cases[1].1);
+    std::fs::remove_file(&path).unwrap();
+    let big = std::fs::File::create(&path).unwrap();
+    big.set_len(300 << 20).unwrap();
+    drop(big);
+    run("a 300 MB file", "larger than");
+}
