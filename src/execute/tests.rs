@@ -598,3 +598,54 @@ fn an_expired_session_is_never_served_between_two_tries_of_a_refresh() {
     );
     assert_eq!(served[1], "ASIA2", "then the refreshed one: {served:?}");
 }
+
+#[test]
+fn long_term_keys_from_a_credential_process_are_never_cached_and_get_a_session() {
+    let mut h = Harness::new();
+    h.sources.process_long_term = true;
+    h.sources.process_expiry = Some(NOW + Duration::weeks(3760));
+    let c = h.run("proc", CacheMode::Use, None).unwrap();
+    assert!(c.session_token.is_some(), "a session, not the keys");
+    assert_ne!(c.access_key_id, "AKIAPROCESSKEYS00001");
+    assert_eq!(
+        h.calls(),
+        [(
+            "GetSessionToken",
+            "AKIAPROCESSKEYS00001".to_string(),
+            String::new()
+        )]
+    );
+    let p = plan_of(CONFIG, CREDS, "proc", &[("USER", "maria")], NOW);
+    let Source::Process { cache_key, .. } = &p.source else {
+        panic!("{:?}", p.source)
+    };
+    assert!(
+        h.store.get(cache_key).unwrap().is_none(),
+        "the long-term keys are not cached"
+    );
+    // The session is cached: the next run neither runs the process nor calls STS.
+    h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(h.sources.uses.borrow().len(), 1);
+    assert_eq!(h.calls().len(), 1);
+    // A process that answers a session still passes it on as it is.
+    let mut h = Harness::new();
+    h.sources.process_expiry = Some(NOW + Duration::hours(1));
+    let c = h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(c.access_key_id, "ASIA-make-creds");
+    assert!(h.calls().is_empty(), "{:?}", h.calls());
+}
+
+#[test]
+fn a_credential_process_session_is_cached_for_at_most_twelve_hours() {
+    let mut h = Harness::new();
+    h.sources.process_expiry = Some(NOW + Duration::weeks(3760));
+    let c = h.run("proc", CacheMode::Use, None).unwrap();
+    let latest = NOW + Duration::hours(12) + Duration::minutes(5);
+    assert_eq!(c.expiration, Some(latest), "what is exported");
+    let p = plan_of(CONFIG, CREDS, "proc", &[("USER", "maria")], NOW);
+    let Source::Process { cache_key, .. } = &p.source else {
+        panic!()
+    };
+    let stored = h.store.get(cache_key).unwrap().unwrap();
+    assert_eq!(stored.expiration, Some(latest), "what is cached");
+}

@@ -187,6 +187,10 @@ impl<'a> View<'a> {
                         mfa.serial,
                         duration(Some(g.duration_seconds))
                     ),
+                    None if g.only_for_long_term_keys => format!(
+                        "GetSessionToken for {}, only if credential_process answers long-term keys (a session instead of them; --no-session passes them)",
+                        duration(Some(g.duration_seconds))
+                    ),
                     None => format!(
                         "GetSessionToken for {} (a session instead of the long-term keys; --no-session passes the keys)",
                         duration(Some(g.duration_seconds))

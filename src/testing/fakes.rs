@@ -150,6 +150,8 @@ impl Sts for FakeSts {
 pub struct FakeSources {
     pub uses: RefCell<Vec<String>>,
     pub process_expiry: Option<OffsetDateTime>,
+    /// `credential_process` answers long-term keys (`AKIA…`, no session token).
+    pub process_long_term: bool,
 }
 
 impl FakeSources {
@@ -174,6 +176,10 @@ impl Sources for FakeSources {
     fn process(&self, command: &str, _chain: &str) -> Result<Credentials, SourceError> {
         let mut c = self.used(command);
         c.expiration = self.process_expiry;
+        if self.process_long_term {
+            c.access_key_id = "AKIAPROCESSKEYS00001".into();
+            c.session_token = None;
+        }
         Ok(c)
     }
     fn mfa_process(&self, command: &str) -> Result<String, SourceError> {

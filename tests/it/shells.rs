@@ -706,7 +706,12 @@ fn use_under_set_x_traces_no_secret_and_keeps_the_trace_on() {
         ("busybox", "sh", vec!["sh".to_string()]),
     ] {
         let out = run_shell(&sb, shell, &pre, &script.replace("SHELL", init));
-        assert_eq!(stdout(&out), "traced\ntr4ce-secret\n", "{shell}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            "traced\ntr4ce-secret\n",
+            "{shell}: {}",
+            stderr(&out)
+        );
         assert!(
             !stderr(&out).contains("tr4ce-secret"),
             "{shell} traced the secret: {}",

@@ -378,7 +378,10 @@ mod tests {
             std::fs::create_dir(&root).unwrap();
             std::fs::set_permissions(&root, std::fs::Permissions::from_mode(mode)).unwrap();
             let e = StateDir::at(&root).check().unwrap_err();
-            assert!(e.0.contains("changes the mode only of a directory it created"), "{e}");
+            assert!(
+                e.0.contains("changes the mode only of a directory it created"),
+                "{e}"
+            );
             let now = std::fs::metadata(&root).unwrap().permissions().mode() & 0o7777;
             assert_eq!(now, mode, "left as it was");
         }
