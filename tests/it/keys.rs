@@ -451,3 +451,35 @@ fn an_import_waits_for_another_rolecalls_rewrite_of_the_file_and_keeps_its_chang
     );
     assert!(text.contains("[c]"), "the other change was lost:\n{text}");
 }
+
+#[test]
+fn stored_keys_are_found_through_any_spelling_of_home() {
+    let sb = Sandbox::new();
+    let keys = sb.user(&unique("spelluser"));
+    sb.write_credentials("");
+    sb.write_config("[profile spelled]\nregion = eu-west-1\n");
+    let out = add_from_env(&sb, "spelled", &keys);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The same home through a symbolic link, as on machines whose /home is a link.
+    let link = sb.home().with_file_name(unique("homelink"));
+    std::os::unix::fs::symlink(sb.home(), &link).unwrap();
+    let out = sb.rolecall_env(
+        &["export", "--no-session", "--format", "json", "spelled"],
+        &[("HOME", link.to_str().unwrap())],
+    );
+    let _ = std::fs::remove_file(&link);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&keys.id), "{}", stdout(&out));
+    // Another state directory has no index of them: the error advises no plaintext keys.
+    let other = sb.home().join("other-state");
+    let out = sb.rolecall_env(
+        &["export", "spelled"],
+        &[("XDG_STATE_HOME", other.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("rolecall keys add spelled") && !err.contains("to the credentials file"),
+        "{err}"
+    );
+}
