@@ -277,3 +277,34 @@ fn another_users_connection_flood_neither_starves_the_command_nor_spins() {
     // Clock ticks are 1/100 s: more than half a second of CPU in three is a busy loop.
     assert!(ticks < 50, "rolecall used {ticks} ticks of CPU in 3 s");
 }
+
+#[test]
+fn what_the_command_leaves_running_ends_with_the_endpoint() {
+    let (sb, _, _) = server_sandbox("");
+    // The command starts a background process that keeps the endpoint's address and token
+    // (and ignores SIGTERM), then exits.
+    let out = sb.rolecall(&[
+        "exec",
+        "--server",
+        "prod",
+        "--",
+        "sh",
+        "-c",
+        "(trap '' TERM; exec sleep 60) >/dev/null 2>&1 & echo $!",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pid = stdout(&out).trim().to_string();
+    assert!(!pid.is_empty());
+    let alive = || std::path::Path::new(&format!("/proc/{pid}")).exists();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while alive() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let left = alive();
+    if left {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status();
+    }
+    assert!(!left, "the background process {pid} outlived the endpoint");
+}
