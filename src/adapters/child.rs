@@ -78,7 +78,11 @@ pub fn exec(request: &ExecRequest) -> (u8, String) {
 
 /// The command of `exec --server`, run as rolecall's child: Ctrl-C from the terminal reaches
 /// it directly (same process group; rolecall itself stays up to report its status), and
-/// SIGTERM, SIGHUP and SIGQUIT sent to rolecall are passed on.
+/// SIGTERM, SIGHUP and SIGQUIT sent to rolecall are passed on. On Linux rolecall is the
+/// command's subreaper: what the command leaves running when it exits (a background
+/// process, which holds the endpoint's address and token) becomes rolecall's child and is
+/// ended (SIGTERM, then SIGKILL after a second) before the endpoint closes, so nothing that
+/// knows the token outlives the port it points to.
 #[cfg(unix)]
 pub struct Supervised {
     child: std::process::Child,
@@ -93,11 +97,66 @@ impl Supervised {
         super::terminal::supervising();
         let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
             .map_err(|e| (exit::FAILURE, format!("cannot handle signals: {e}")))?;
+        #[cfg(target_os = "linux")]
+        let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
         super::memory::release_for_child();
         let child = command(request)
             .spawn()
             .map_err(|e| start_failure(request, &e))?;
         Ok(Self { child, signals })
+    }
+}
+
+/// How long what the command left behind gets to end on SIGTERM before SIGKILL.
+#[cfg(target_os = "linux")]
+const LEFTOVER_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// This process's children (with the subreaper set: everything the command left running).
+#[cfg(target_os = "linux")]
+fn children() -> Vec<rustix::process::Pid> {
+    let me = std::process::id().to_string();
+    let Ok(proc) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    proc.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            // The parent is the fourth field, after the command name in parentheses.
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1).map(|p| p == me))
+                    .unwrap_or(false)
+            })
+        })
+        .filter_map(rustix::process::Pid::from_raw)
+        .collect()
+}
+
+/// Ends every process the command left behind (SIGTERM, then SIGKILL), and reaps them.
+#[cfg(target_os = "linux")]
+fn end_leftovers() {
+    use rustix::process::{kill_process, waitpid, Signal, WaitOptions};
+    for signal in [Signal::TERM, Signal::KILL] {
+        let until = std::time::Instant::now() + LEFTOVER_GRACE;
+        let mut signalled = Vec::new();
+        loop {
+            while let Ok(Some(_)) = waitpid(None, WaitOptions::NOHANG) {}
+            let left = children();
+            if left.is_empty() {
+                return;
+            }
+            if std::time::Instant::now() >= until {
+                break;
+            }
+            // Ending one may hand its own children to rolecall: those get the signal too.
+            for pid in left {
+                if !signalled.contains(&pid) {
+                    let _ = kill_process(pid, signal);
+                    signalled.push(pid);
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 }
 
@@ -118,6 +177,8 @@ impl crate::ports::server::Supervisee for Supervised {
             }
         }
         let status = self.child.try_wait().ok().flatten()?;
+        #[cfg(target_os = "linux")]
+        end_leftovers();
         Some(match (status.code(), status.signal()) {
             (Some(code), _) => u8::try_from(code).unwrap_or(exit::FAILURE),
             (None, Some(signal)) => u8::try_from(128 + signal).unwrap_or(exit::FAILURE),

@@ -1,6 +1,8 @@
 //! The console sign-in, for real: `getSigninToken` over HTTPS (hyper + rustls on the run's
 //! runtime), and the browser, which is given a one-shot loopback address that redirects once
-//! to the sign-in URL (then answers 404), so the sign-in token is in no process's argv.
+//! to the sign-in URL (then answers 404), so the sign-in token is in no process's argv. The
+//! address itself is in the browser's argv, so only a connection of this user gets the
+//! redirect (the peer's uid, where the OS tells it).
 
 use std::convert::Infallible;
 use std::rc::Rc;
@@ -12,6 +14,7 @@ use hyper::body::Bytes;
 use hyper::{Request, Response, StatusCode};
 
 use super::aws::Aws;
+use super::loopback::Peer;
 use crate::domain::console::encode;
 use crate::domain::{Secret, Vars};
 use crate::ports::console::{SignIn, SignInError};
@@ -150,6 +153,7 @@ async fn redirect_once(target: &Secret, vars: &Vars) -> Result<(), SignInError> 
     let given = Arc::new(Mutex::new(false));
     let target = Arc::new(target.expose().to_string());
     let hosts = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+    let mut refused: Vec<String> = Vec::new();
     let serve = async {
         // After the redirect, a moment more of 404s (a browser asks for /favicon.ico, a
         // reload asks again), then the port is closed.
@@ -162,7 +166,18 @@ async fn redirect_once(target: &Secret, vars: &Vars) -> Result<(), SignInError> 
                 },
                 None => listener.accept().await,
             };
-            let Ok((stream, _)) = accepted else { continue };
+            let Ok((stream, remote)) = accepted else {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            // Only this user's browser may have the redirect: another user who read the
+            // address in the browser's argv gets nothing, and the address stays for it.
+            let local = stream.local_addr().ok();
+            let peer = local.map(|l| Peer::of(l, remote));
+            if peer != Some(Peer::Ours) {
+                refused.push(peer.unwrap_or(Peer::Other(None)).describe());
+                continue;
+            }
             let (once, target, path, hosts) =
                 (given.clone(), target.clone(), path.clone(), hosts.clone());
             let service =
@@ -183,9 +198,16 @@ async fn redirect_once(target: &Secret, vars: &Vars) -> Result<(), SignInError> 
             }
         }
     };
-    tokio::time::timeout(BROWSER_TIMEOUT, serve).await.map_err(|_| {
+    let waited = tokio::time::timeout(BROWSER_TIMEOUT, serve).await;
+    refused.dedup();
+    let foreign = if refused.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} asked for it and was refused)", refused.join(", "))
+    };
+    waited.map_err(|_| {
         SignInError::Browser(format!(
-            "the browser did not open the sign-in page within {} s; run again with --stdout and open the URL yourself",
+            "the browser did not open the sign-in page within {} s{foreign}; run again with --stdout and open the URL yourself",
             BROWSER_TIMEOUT.as_secs()
         ))
     })

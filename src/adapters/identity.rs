@@ -3,7 +3,6 @@
 //! each worked out once per run.
 
 use std::cell::OnceCell;
-use std::io::Read;
 
 use sha2::{Digest, Sha256};
 
@@ -73,15 +72,7 @@ fn digest(parts: &[&[u8]]) -> String {
 }
 
 fn small_file(path: &str) -> Option<Vec<u8>> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_TOKEN_BYTES).read_to_end(&mut bytes))
-        .ok()?;
-    Some(bytes)
+    super::files::read_regular(std::path::Path::new(path), MAX_TOKEN_BYTES).ok()
 }
 
 impl CallerIdentity for SystemIdentity {

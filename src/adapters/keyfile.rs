@@ -1,5 +1,6 @@
 //! The `KeyFiles` port on the user's real files: where a profile's keys are, and their byte-
-//! exact removal or replacement (`config::edit`) written in one step (`files::replace`).
+//! exact removal or replacement (`config::edit`) written in one step under the rewrite lock
+//! (`files::hold`).
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +8,10 @@ use crate::adapters::files;
 use crate::config::edit::{self, Where};
 use crate::config::Profiles;
 use crate::domain::{printable, Credentials, Vars};
-use crate::ports::keys::{KeyFileError, KeyFiles};
+use crate::ports::keys::{KeyFileError, KeyFiles, Rewritten};
+
+/// How often a rewrite reads the file again when another program changed it meanwhile.
+const REWRITE_TRIES: usize = 3;
 
 /// The files `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` (or their defaults) name.
 pub struct UserFiles<'a> {
@@ -65,17 +69,69 @@ impl UserFiles<'_> {
         Ok((path, kind))
     }
 
-    /// The file's text, if it still holds `keys`.
-    fn holding(&self, path: &Path, keys: &Credentials) -> Result<String, KeyFileError> {
-        let text = read(path)?;
-        if !text.contains(&keys.access_key_id) {
-            return Err(KeyFileError::File(format!(
-                "{} no longer holds the key {}",
-                path.display(),
-                keys.key_hint()
-            )));
+    /// Rewrites the file that holds the profile's keys (which must still hold `keys`) with
+    /// `edit`'s text, under the rewrite lock; when another program changes the file between
+    /// the read and the rename, reads it again (a few times, then stops with nothing changed).
+    /// The lock is still held when this returns, with the text it replaced.
+    fn rewrite(
+        &self,
+        profile: &str,
+        keys: &Credentials,
+        private: bool,
+        edit: &dyn Fn(&str, Where) -> Result<String, KeyFileError>,
+    ) -> Result<(Rewritten, String, files::Held), KeyFileError> {
+        let (path, _) = self.place(profile)?;
+        let mut held = files::hold(&path).map_err(|e| edit_failed(&path, e))?;
+        for _ in 0..REWRITE_TRIES {
+            // Under the lock, from the top: the profile's keys may have moved meanwhile.
+            let (now, kind) = self.place(profile)?;
+            if std::fs::canonicalize(&now).ok().as_deref() != Some(held.path()) {
+                return Err(KeyFileError::File(format!(
+                    "the keys of profile \"{}\" moved to {} while rolecall edited {}; nothing was changed",
+                    printable(profile),
+                    now.display(),
+                    path.display()
+                )));
+            }
+            let text = held
+                .read()
+                .map_err(|e| KeyFileError::File(format!("cannot read {}: {e}", path.display())))?;
+            if !text.contains(&keys.access_key_id) {
+                return Err(KeyFileError::File(format!(
+                    "{} no longer holds the key {}",
+                    path.display(),
+                    keys.key_hint()
+                )));
+            }
+            let edited = edit(&text, kind)?;
+            match held.replace(edited.as_bytes(), private) {
+                Ok(done) => {
+                    let rewritten = Rewritten {
+                        path: path.clone(),
+                        other_links: done.other_links,
+                    };
+                    return Ok((rewritten, text, held));
+                }
+                Err(files::RewriteError::Changed) => continue,
+                Err(e) => {
+                    return Err(KeyFileError::File(format!(
+                        "cannot rewrite {}: {e}",
+                        path.display()
+                    )))
+                }
+            }
         }
-        Ok(text)
+        Err(KeyFileError::File(format!(
+            "{} kept changing while rolecall edited it; nothing was changed, run again",
+            path.display()
+        )))
+    }
+
+    /// The path edit errors name.
+    fn place_path(&self, profile: &str) -> PathBuf {
+        self.place(profile)
+            .map(|(p, _)| p)
+            .unwrap_or_else(|_| PathBuf::from("the file"))
     }
 
     /// What the AWS tools now read for the profile: its key id and secret.
@@ -94,21 +150,19 @@ impl KeyFiles for UserFiles<'_> {
         self.place(profile).map(|(path, _)| path)
     }
 
-    fn remove(&self, profile: &str, keys: &Credentials) -> Result<PathBuf, KeyFileError> {
-        let (path, kind) = self.place(profile)?;
-        let text = self.holding(&path, keys)?;
-        let edited = edit::remove_keys(&text, profile, kind)
-            .map_err(|e| edit_failed(&path, e))?
-            .ok_or_else(|| {
-                KeyFileError::Placement(format!(
-                    "profile \"{}\" has no key lines in {}",
-                    printable(profile),
-                    path.display()
-                ))
-            })?;
-        files::replace(&path, edited.as_bytes())
-            .map_err(|e| KeyFileError::File(format!("cannot rewrite {}: {e}", path.display())))?;
-        Ok(path)
+    fn remove(&self, profile: &str, keys: &Credentials) -> Result<Rewritten, KeyFileError> {
+        let edit = |text: &str, kind: Where| {
+            edit::remove_keys(text, profile, kind)
+                .map_err(|e| edit_failed(&self.place_path(profile), e))?
+                .ok_or_else(|| {
+                    KeyFileError::Placement(format!(
+                        "profile \"{}\" has no key lines in its file",
+                        printable(profile)
+                    ))
+                })
+        };
+        self.rewrite(profile, keys, false, &edit)
+            .map(|(done, _, _)| done)
     }
 
     fn replace(
@@ -116,29 +170,28 @@ impl KeyFiles for UserFiles<'_> {
         profile: &str,
         old: &Credentials,
         new: &Credentials,
-    ) -> Result<PathBuf, KeyFileError> {
-        let (path, kind) = self.place(profile)?;
-        let text = self.holding(&path, old)?;
+    ) -> Result<Rewritten, KeyFileError> {
         let secret = new.secret_access_key.expose();
-        let edited = edit::replace_keys(&text, profile, kind, &new.access_key_id, secret)
-            .map_err(|e| edit_failed(&path, e))?
-            .ok_or_else(|| {
-                KeyFileError::File(format!(
-                    "{} has no key lines for the profile",
-                    path.display()
-                ))
-            })?;
-        files::replace(&path, edited.as_bytes())
-            .map_err(|e| KeyFileError::File(format!("cannot rewrite {}: {e}", path.display())))?;
+        let edit = |text: &str, kind: Where| {
+            edit::replace_keys(text, profile, kind, &new.access_key_id, secret)
+                .map_err(|e| edit_failed(&self.place_path(profile), e))?
+                .ok_or_else(|| {
+                    KeyFileError::File(format!(
+                        "the file of profile \"{}\" has no key lines for it",
+                        printable(profile)
+                    ))
+                })
+        };
+        let (done, text, mut held) = self.rewrite(profile, old, true, &edit)?;
         // What the AWS CLI will now read for the profile must be the new key, whole.
         let wanted = (new.access_key_id.clone(), secret.to_string());
         if self.keys_now(profile) != Some(wanted) {
-            let _ = files::replace(&path, text.as_bytes());
+            let _ = held.read().map(|_| held.replace(text.as_bytes(), true));
             return Err(KeyFileError::File(format!(
                 "{} did not give the new key back for the profile after the rewrite, so it was put back as it was",
-                path.display()
+                done.path.display()
             )));
         }
-        Ok(path)
+        Ok(done)
     }
 }

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod keychain;
 pub mod keyfile;
 pub mod login;
+pub mod loopback;
 pub mod memory;
 pub mod prompt;
 pub mod server;

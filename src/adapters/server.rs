@@ -5,7 +5,7 @@
 
 use std::convert::Infallible;
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{header, Method, Request, Response, StatusCode};
 
+use super::loopback::{same, Peer};
 use crate::domain::Secret;
 pub use crate::ports::server::Served;
 
@@ -86,35 +87,65 @@ impl Drop for CredentialServer {
     }
 }
 
+/// At most this many connections are served at once (an SDK opens one or a few).
+const MAX_CONNECTIONS: usize = 64;
+/// A connection lasts at most this long, and waits at most `IDLE` for a request's header.
+const CONNECTION_LIFE: Duration = Duration::from_secs(10);
+const IDLE: Duration = Duration::from_secs(2);
+
+/// One served connection, counted while it lives.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
+    let open = Arc::new(AtomicUsize::new(0));
     while !shared.stop.load(Ordering::SeqCst) {
         let accepted = tokio::time::timeout(Duration::from_millis(100), listener.accept()).await;
-        let Ok(Ok((stream, _))) = accepted else {
-            continue;
+        let (stream, remote) = match accepted {
+            Ok(Ok(accepted)) => accepted,
+            Ok(Err(_)) => {
+                // Out of descriptors, say: wait for connections to end instead of spinning.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+            Err(_) => continue,
         };
+        // Only the command's user: another user's connection is closed at once, so a flood
+        // of them holds nothing.
+        let ours = stream
+            .local_addr()
+            .is_ok_and(|local| Peer::of(local, remote) == Peer::Ours);
+        if !ours || open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+            continue;
+        }
+        open.fetch_add(1, Ordering::SeqCst);
+        let slot = Slot(open.clone());
         let shared = shared.clone();
         tokio::spawn(async move {
+            let _slot = slot;
             let service =
                 hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
                     let response = answer(&request, &shared);
                     async move { Ok::<_, Infallible>(response) }
                 });
             let _ = tokio::time::timeout(
-                Duration::from_secs(30),
+                CONNECTION_LIFE,
                 hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(IDLE)
                     .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
             )
             .await;
         });
     }
-}
-
-/// Equal without an early exit on the first differing byte.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
@@ -173,17 +204,5 @@ fn answer(request: &Request<hyper::body::Incoming>, shared: &Shared) -> Response
     match &*shared.served.lock().unwrap_or_else(|p| p.into_inner()) {
         Served::Credentials(body) => json(StatusCode::OK, body.expose().to_string()),
         Served::Failed(reason) => refusal(StatusCode::SERVICE_UNAVAILABLE, reason),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same;
-
-    #[test]
-    fn tokens_compare_whole() {
-        assert!(same(b"abc", b"abc"));
-        assert!(!same(b"abc", b"abd"));
-        assert!(!same(b"abc", b"abcd"));
     }
 }

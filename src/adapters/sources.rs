@@ -135,24 +135,11 @@ impl Sources for SystemSources {
 /// A token file's text: a regular file of at most [`MAX_TOKEN_BYTES`] (a FIFO or a device
 /// such as `/dev/zero` would block or never end).
 fn read_token(path: &str) -> Result<String, SourceError> {
-    use std::io::Read;
     let failed = |why: String| {
         SourceError::failed(format!("cannot read web_identity_token_file {path}: {why}"))
     };
-    let meta = std::fs::metadata(path).map_err(|e| failed(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(failed("it is not a regular file".into()));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_TOKEN_BYTES + 1).read_to_end(&mut bytes))
+    let bytes = super::files::read_regular(std::path::Path::new(path), MAX_TOKEN_BYTES)
         .map_err(|e| failed(e.to_string()))?;
-    if bytes.len() as u64 > MAX_TOKEN_BYTES {
-        return Err(failed(format!(
-            "it is larger than {} KiB, which no token is",
-            MAX_TOKEN_BYTES >> 10
-        )));
-    }
     String::from_utf8(bytes).map_err(|_| failed("it is not UTF-8 text".into()))
 }
 

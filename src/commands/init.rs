@@ -11,21 +11,31 @@ use crate::error::Error;
 const POSIX: &str = r##"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
 # shell, `rolecall use --unset` removes them; everything else runs the rolecall program.
 # Only text that rolecall marks as shell statements is evaluated. (`function` and `\command`
-# keep aliases named rolecall or command out of the way.)
+# keep aliases named rolecall or command out of the way.) `set -x` and `set -v` are off
+# inside the function, so a trace never shows the secrets, and back on after.
 function rolecall {
-    local __rolecall_arg= __rolecall_out=
+    local __rolecall_arg= __rolecall_out= __rolecall_trace= __rolecall_status=0
+    case $- in *x*) __rolecall_trace=x ;; esac
+    case $- in *v*) __rolecall_trace=${__rolecall_trace}v ;; esac
+    [ -z "$__rolecall_trace" ] || set +xv
     for __rolecall_arg in "$@"; do
         case $__rolecall_arg in -*) ;; *) break ;; esac
     done
     if [ "$__rolecall_arg" = use ]; then
-        __rolecall_out="$(ROLECALL_SHELL_FUNCTION=sh \command rolecall "$@")" || return
-        case $__rolecall_out in
-            "# rolecall use: shell statements"*) eval "$__rolecall_out" ;;
-            ?*) printf '%s\n' "$__rolecall_out" ;;
-        esac
-    else
-        ROLECALL_SHELL_FUNCTION=sh \command rolecall "$@"
+        __rolecall_out="$(ROLECALL_SHELL_FUNCTION=sh \command rolecall "$@")"
+        __rolecall_status=$?
+        if [ "$__rolecall_status" -eq 0 ]; then
+            case $__rolecall_out in
+                "# rolecall use: shell statements"*) eval "$__rolecall_out"; __rolecall_status=$? ;;
+                ?*) printf '%s\n' "$__rolecall_out" ;;
+            esac
+        fi
+        __rolecall_out=
+        [ -z "$__rolecall_trace" ] || set -"$__rolecall_trace"
+        return "$__rolecall_status"
     fi
+    [ -z "$__rolecall_trace" ] || set -"$__rolecall_trace"
+    ROLECALL_SHELL_FUNCTION=sh \command rolecall "$@"
 }
 "##;
 
@@ -33,9 +43,13 @@ function rolecall {
 /// variables have names of their own and are removed on the way out.
 const SH: &str = r##"# rolecall shell integration: `rolecall use PROFILE` sets the profile's credentials in this
 # shell, `rolecall use --unset` removes them; everything else runs the rolecall program.
-# Only text that rolecall marks as shell statements is evaluated.
+# Only text that rolecall marks as shell statements is evaluated. `set -x` and `set -v` are
+# off inside the function, so a trace never shows the secrets, and back on after.
 rolecall() {
-    __rolecall_arg=
+    __rolecall_arg= __rolecall_trace=
+    case $- in *x*) __rolecall_trace=x ;; esac
+    case $- in *v*) __rolecall_trace=${__rolecall_trace}v ;; esac
+    [ -z "$__rolecall_trace" ] || set +xv
     for __rolecall_arg in "$@"; do
         case $__rolecall_arg in -*) ;; *) break ;; esac
     done
@@ -49,9 +63,13 @@ rolecall() {
             esac
         fi
         unset __rolecall_arg __rolecall_out
+        [ -z "$__rolecall_trace" ] || set -"$__rolecall_trace"
+        unset __rolecall_trace
         return "$__rolecall_status"
     fi
     unset __rolecall_arg
+    [ -z "$__rolecall_trace" ] || set -"$__rolecall_trace"
+    unset __rolecall_trace
     ROLECALL_SHELL_FUNCTION=sh command rolecall "$@"
 }
 "##;

@@ -180,8 +180,9 @@ fn import(args: KeysImportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let (shown, hint, store) = (printable(name), keys.key_hint(), ctx.keys.describe());
     ctx.note(&match &done.removed_from {
         Some(path) => format!(
-            "moved the keys of profile \"{shown}\" ({hint}) into {store}; removed them from {}",
-            path.display()
+            "moved the keys of profile \"{shown}\" ({hint}) into {store}; removed them from {}{}",
+            path.display(),
+            linked_copies(done.other_links, "the keys")
         ),
         None => format!(
             "copied the keys of profile \"{shown}\" ({hint}) into {store}; the file keeps its copy (--keep-file)"
@@ -210,6 +211,15 @@ fn other_tools_note(ctx: &mut Context, profiles: &Profiles, chains: &[Plan], nam
         printable(name),
         other_tools_hint(name, &config)
     ));
+}
+
+/// What a rewrite left in other hard links of the file.
+fn linked_copies(n: u64, what: &str) -> String {
+    match n {
+        0 => String::new(),
+        1 => format!(", but another hard link to that file still holds {what}: find it with find / -samefile FILE and delete it"),
+        n => format!(", but {n} other hard links to that file still hold {what}: find them with find / -samefile FILE and delete them"),
+    }
 }
 
 fn rotate(args: KeysRotateArgs, ctx: &mut Context) -> Result<Outcome, Error> {
@@ -246,12 +256,13 @@ fn rotate(args: KeysRotateArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     };
     let done = rotate::rotate(d, &request, &mut ctx.err)?;
     ctx.note(&format!(
-        "rotated the access key of profile \"{}\" (IAM user {}): {} is stored in {}, {} is deleted",
+        "rotated the access key of profile \"{}\" (IAM user {}): {} is stored in {}, {} is deleted{}",
         printable(name),
         done.user,
         done.new_hint,
         done.place,
-        done.old_hint
+        done.old_hint,
+        linked_copies(done.other_links, "the old key")
     ));
     Ok(Outcome::Done)
 }
@@ -402,6 +413,74 @@ mod flows {
             .filter(|c| c.caller == "AKIANEWKEY0000000000")
             .count();
         assert_eq!(tries, 8, "about a minute of tries, on the test's clock");
+    }
+
+    #[test]
+    fn the_old_key_stays_in_its_file_while_the_new_one_is_checked() {
+        let w = World::new();
+        *w.sts.watch.borrow_mut() = Some(w.credentials_path());
+        let (outcome, _, stderr) = w.run(&["keys", "rotate", "default"]);
+        assert!(outcome.is_ok(), "{stderr}");
+        let seen = w.sts.seen.borrow().clone();
+        let checks: Vec<&String> = seen.iter().skip(1).collect();
+        assert!(!checks.is_empty());
+        assert!(
+            checks
+                .iter()
+                .all(|t| t.contains("AKIAROOT") && !t.contains("AKIANEWKEY")),
+            "an interruption during the check leaves the old key in place: {checks:?}"
+        );
+        assert!(std::fs::read_to_string(w.credentials_path())
+            .unwrap()
+            .contains("AKIANEWKEY"));
+    }
+
+    #[test]
+    fn a_slow_check_says_how_it_goes() {
+        let w = World::new();
+        w.sts
+            .unknown_keys
+            .borrow_mut()
+            .push("AKIANEWKEY0000000000".into());
+        let (_, _, stderr) = w.run(&["keys", "rotate", "default"]);
+        for n in 1..8 {
+            assert!(
+                stderr.contains(&format!("not usable yet (try {n} of 8)")),
+                "{stderr}"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_rotated_secret_never_lands_in_a_file_others_can_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let w = World::new();
+        let path = w.credentials_path();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (outcome, _, stderr) = w.run(&["keys", "rotate", "default"]);
+        assert!(outcome.is_ok(), "{stderr}");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_hard_linked_copy_that_keeps_the_keys_is_named() {
+        let w = World::new();
+        let path = w.credentials_path();
+        std::fs::write(
+            &path,
+            "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n",
+        )
+        .unwrap();
+        std::fs::hard_link(&path, path.with_file_name("credentials.bak")).unwrap();
+        let (outcome, _, stderr) = w.run(&["keys", "import", "default"]);
+        assert!(outcome.is_ok(), "{:?} {stderr}", outcome.err());
+        assert!(
+            stderr.contains("another hard link to that file still holds the keys"),
+            "{stderr}"
+        );
     }
 
     #[test]

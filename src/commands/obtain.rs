@@ -204,6 +204,10 @@ fn duration_note(plan: &Plan, asked: u32, ctx: &mut Context) {
                 ));
             }
         }
+        Some(Step::GetSessionToken(g)) if g.only_for_long_term_keys => ctx.note(&format!(
+            "--duration applies to profile \"{profile}\" only if its credential_process answers long-term keys (then their GetSessionToken session lasts {}); a session it answers lasts as long as the process says",
+            shown(asked)
+        )),
         Some(_) => {}
         None => ctx.note(&format!(
             "--duration has no effect for profile \"{profile}\": its credentials come from {}, which sets how long they last",

@@ -74,7 +74,7 @@ pub enum ConfigError {
     BothSources(String),
     #[error("profile \"{0}\" has role_arn but neither source_profile nor credential_source; add one of them")]
     NoRoleSource(String),
-    #[error("profile \"{0}\" has no credentials: add aws_access_key_id and aws_secret_access_key to the credentials file, or role_arn with source_profile")]
+    #[error("profile \"{0}\" has no credentials: store its keys in the keychain with \"rolecall keys add {0}\" (keys imported before are found only with the same ROLECALL_STATE_DIR or XDG_STATE_HOME as then), or give it role_arn with source_profile")]
     NoCredentials(String),
     #[error("profile \"{profile}\" has {present} but no {missing}; add {missing} next to it")]
     IncompleteKeys {

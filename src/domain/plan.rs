@@ -146,6 +146,12 @@ impl Source {
     }
 
     /// Long-term keys, which may call GetSessionToken.
+    /// Whether the source may give long-term keys that only run time tells (a
+    /// `credential_process` answers keys or a session).
+    pub fn may_be_long_term(&self) -> bool {
+        matches!(self, Source::Process { .. })
+    }
+
     pub fn long_term(&self) -> bool {
         match self {
             Source::Stored { .. } => true,
@@ -282,6 +288,9 @@ pub struct GetSessionToken {
     pub mfa: Option<Mfa>,
     pub duration_seconds: u32,
     pub cache_key: String,
+    /// Only when the caller turns out to be long-term keys: a `credential_process` may answer
+    /// either, and a session it answers is passed on as it is.
+    pub only_for_long_term_keys: bool,
 }
 
 /// `sts:AssumeRole` for one role profile.

@@ -18,6 +18,8 @@ pub struct ImportDeps<'a> {
 pub struct Imported {
     /// The file the keys were removed from (`None` with `--keep-file`).
     pub removed_from: Option<PathBuf>,
+    /// Other hard links of that file, which still hold the keys.
+    pub other_links: u64,
     /// The keychain held other keys for the profile before: their sessions are stale.
     pub replaced_other_keys: bool,
 }
@@ -68,16 +70,21 @@ pub fn import(
             "the keychain did not give back the keys of profile \"{shown}\" just stored; nothing imported, the file is unchanged"
         )));
     }
+    let mut other_links = 0;
     if path.is_some() {
-        if let Err(e) = d.files.remove(profile, keys) {
-            let _ = undo();
-            return Err(ImportError::Failed(format!(
-                "{e}; the file is unchanged and the keychain copy was removed again"
-            )));
+        match d.files.remove(profile, keys) {
+            Ok(done) => other_links = done.other_links,
+            Err(e) => {
+                let _ = undo();
+                return Err(ImportError::Failed(format!(
+                    "{e}; the file is unchanged and the keychain copy was removed again"
+                )));
+            }
         }
     }
     Ok(Imported {
         removed_from: path,
+        other_links,
         replaced_other_keys: previous.is_some_and(|old| old.access_key_id != keys.access_key_id),
     })
 }

@@ -33,6 +33,10 @@ use crate::ports::sts::{
 };
 use crate::printer::Printer;
 
+/// The longest a `credential_process` or SSO role session is cached and exported as lasting:
+/// the longest role session STS gives (12 hours), whatever `Expiration` the answer claims.
+const MAX_PROCESS_SESSION_SECONDS: u32 = *crate::domain::plan::DURATION_RANGE.end();
+
 /// The ports the executor acts through.
 #[derive(Clone, Copy)]
 pub struct Deps<'a> {
@@ -125,6 +129,14 @@ impl Run<'_, '_, '_> {
             current = self.root()?;
         }
         for step in &plan.steps[start..] {
+            if let Step::GetSessionToken(s) = step {
+                // A credential_process that answered a session: passed on as it is.
+                if s.only_for_long_term_keys
+                    && current.as_ref().is_some_and(|c| c.session_token.is_some())
+                {
+                    continue;
+                }
+            }
             let _lock = match self.lock(step.cache_key()) {
                 Lock::Held(lock) => {
                     // Another process may have stored this session while we waited.
@@ -198,9 +210,13 @@ impl Run<'_, '_, '_> {
                     .sources
                     .process(command, chain)
                     .map_err(|e| e.for_profile(profile))?;
+                let mut creds = creds;
                 self.check_usable(&creds, "credential_process", profile)?;
-                if creds.expiration.is_some() {
+                // Long-term keys are never cached, whatever Expiration the process claims; a
+                // session is cached for at most as long as STS gives any role session.
+                if creds.expiration.is_some() && creds.session_token.is_some() {
                     self.check_fresh(&creds, "credential_process", profile)?;
+                    self.cap_expiration(&mut creds, MAX_PROCESS_SESSION_SECONDS, profile);
                     let label = Label {
                         profile,
                         session_name: None,
@@ -261,8 +277,11 @@ impl Run<'_, '_, '_> {
                 )),
                 _ => ExecuteError::Sso(e),
             })?;
+        let mut creds = creds;
         self.check_usable(&creds, "GetRoleCredentials", profile)?;
         self.check_fresh(&creds, "GetRoleCredentials", profile)?;
+        // A portal's answer is cached no longer than any role session lasts.
+        self.cap_expiration(&mut creds, MAX_PROCESS_SESSION_SECONDS, profile);
         let label = Label {
             profile,
             session_name: None,

@@ -1,5 +1,5 @@
 //! Rotating a profile's long-term access key (`rolecall keys rotate`): a new key for the key's
-//! own IAM user, stored where the old one was, checked with STS, then the old one deleted.
+//! own IAM user, checked with STS, stored where the old one was, then the old one deleted.
 //! Every failure leaves a working key stored and says what state IAM is in.
 
 use std::time::Duration;
@@ -47,6 +47,8 @@ pub struct Rotated {
     pub new_hint: String,
     /// Where the new key is: the keychain, or the file's path.
     pub place: String,
+    /// Other hard links of that file, which still hold the old key.
+    pub other_links: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,7 +110,16 @@ pub fn rotate(d: RotateDeps, r: &Rotation, out: &mut Printer) -> Result<Rotated,
     ));
     let new = create(d, r.iam, caller, &user)?;
     let (old_hint, new_hint) = (old.key_hint(), new.key_hint());
-    if let Err(e) = store(d, &home, r.profile, &new, &old) {
+    // The new key is checked before it replaces the old one: until it works, the old key
+    // stays where it was, so an interruption here (Ctrl-C) leaves a working key in place.
+    out.note(&format!(
+        "checking the new key {new_hint} with STS (IAM can take up to a minute to make a new key usable); {old_hint} stays in place until it works"
+    ));
+    if let Err(why) = check(d, endpoint, &new, out) {
+        return Err(undo(d, r, &user, caller, (&old, &new), &why));
+    }
+    let stored = store(d, &home, r.profile, &new, &old);
+    if let Err(e) = &stored {
         let cleanup = match d.iam.delete_access_key(r.iam, caller, &user, &new.access_key_id) {
             Ok(()) => "the new key was deleted again; the old key stays in use".to_string(),
             Err(d) => format!(
@@ -119,12 +130,7 @@ pub fn rotate(d: RotateDeps, r: &Rotation, out: &mut Printer) -> Result<Rotated,
             "could not store the new key of profile \"{shown}\": {e}; {cleanup}"
         )));
     }
-    out.note(&format!(
-        "checking the new key {new_hint} with STS (IAM can take up to a minute to make a new key usable)"
-    ));
-    if let Err(why) = check(d, endpoint, &new) {
-        return Err(undo(d, r, &home, &user, caller, (&old, &new), &why));
-    }
+    let other_links = stored.unwrap_or(0);
     // The old key goes, with the new one (or with the MFA session, which IAM may require).
     let deleter = mfa_session.as_ref().unwrap_or(&new);
     let deleted = d
@@ -151,6 +157,7 @@ pub fn rotate(d: RotateDeps, r: &Rotation, out: &mut Printer) -> Result<Rotated,
         old_hint,
         new_hint,
         place,
+        other_links,
     })
 }
 
@@ -220,11 +227,23 @@ fn create(
         .map_err(|e| e.with_target(format!("IAM user {user} (nothing was changed)")))?)
 }
 
-/// Tries the new key until it works or about a minute has passed; the last error.
-fn check(d: RotateDeps, endpoint: &StsEndpoint, new: &Credentials) -> Result<(), String> {
+/// Tries the new key until it works or about a minute has passed, saying on stderr how it
+/// goes after each refused try; the last error.
+fn check(
+    d: RotateDeps,
+    endpoint: &StsEndpoint,
+    new: &Credentials,
+    out: &mut Printer,
+) -> Result<(), String> {
     let mut why = String::new();
-    for wait in CHECK_WAITS {
-        d.walk.clock.sleep(Duration::from_secs(wait));
+    for (n, wait) in CHECK_WAITS.iter().enumerate() {
+        if n > 0 {
+            out.note(&format!(
+                "the new key is not usable yet (try {n} of {}); trying again in {wait} s",
+                CHECK_WAITS.len()
+            ));
+        }
+        d.walk.clock.sleep(Duration::from_secs(*wait));
         match d.walk.sts.get_caller_identity(endpoint, new) {
             Ok(_) => return Ok(()),
             Err(e) => why = e.to_string(),
@@ -233,30 +252,25 @@ fn check(d: RotateDeps, endpoint: &StsEndpoint, new: &Credentials) -> Result<(),
     Err(why)
 }
 
-/// The new key never worked: the old one goes back and the new one is deleted.
+/// The new key never worked: it is deleted; the old one never left its place.
 fn undo(
     d: RotateDeps,
     r: &Rotation,
-    home: &Home,
     user: &str,
     caller: &Credentials,
     (old, new): (&Credentials, &Credentials),
     why: &str,
 ) -> RotateError {
     let (old_hint, new_hint) = (old.key_hint(), new.key_hint());
-    let restored = store(d, home, r.profile, old, new);
     let deleted = d
         .iam
         .delete_access_key(r.iam, caller, user, &new.access_key_id);
-    RotateError::Failed(match (restored, deleted) {
-        (Ok(()), Ok(())) => format!(
-            "the new key {new_hint} did not work within a minute ({why}); it was deleted and the old key {old_hint} is stored again: run rotate again later"
+    RotateError::Failed(match deleted {
+        Ok(()) => format!(
+            "the new key {new_hint} did not work within a minute ({why}); it was deleted and the old key {old_hint} stays in use: run rotate again later"
         ),
-        (Ok(()), Err(d)) => format!(
-            "the new key {new_hint} did not work within a minute ({why}); the old key {old_hint} is stored again, but deleting the new one failed ({d}): delete it in the IAM console"
-        ),
-        (Err(r), _) => format!(
-            "the new key {new_hint} did not work within a minute ({why}) and the old key {old_hint} could not be stored again ({r}); both keys still exist in IAM and the new one is stored: run rotate again later"
+        Err(d) => format!(
+            "the new key {new_hint} did not work within a minute ({why}); the old key {old_hint} stays in use, but deleting the new one failed ({d}): delete it in the IAM console"
         ),
     })
 }
@@ -276,20 +290,26 @@ fn user_of(arn: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Puts `new` where the profile's keys live; `old` is what is there now.
+/// Puts `new` where the profile's keys live; `old` is what is there now. How many other
+/// hard links of the file still hold the old key.
 fn store(
     d: RotateDeps,
     home: &Home,
     name: &str,
     new: &Credentials,
     old: &Credentials,
-) -> Result<(), String> {
+) -> Result<u64, String> {
     match home {
-        Home::Keychain => d.walk.keys.put(name, new).map_err(|e| e.to_string()),
+        Home::Keychain => d
+            .walk
+            .keys
+            .put(name, new)
+            .map(|()| 0)
+            .map_err(|e| e.to_string()),
         Home::File => d
             .files
             .replace(name, old, new)
-            .map(|_| ())
+            .map(|done| done.other_links)
             .map_err(|e| e.to_string()),
     }
 }

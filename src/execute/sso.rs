@@ -152,7 +152,7 @@ fn origin_name(origin: Origin) -> &'static str {
     }
 }
 
-/// rolecall's own token first, then the AWS CLI's; unreadable ones are skipped (with -v).
+/// rolecall's own token first, then the AWS CLI's; unreadable ones are skipped (said).
 fn candidates(d: SsoDeps, out: &mut Printer, session: &SsoSession) -> Vec<(Origin, Token)> {
     let mut found = Vec::new();
     match d.tokens.own(session) {
@@ -163,7 +163,9 @@ fn candidates(d: SsoDeps, out: &mut Printer, session: &SsoSession) -> Vec<(Origi
     match d.tokens.cli(session) {
         Ok(Some(t)) => found.push((Origin::AwsCli, t)),
         Ok(None) => {}
-        Err(e) => out.verbose(&format!("cannot read the AWS CLI's SSO token: {e}")),
+        // A file rolecall does not own that cannot be read (a FIFO, a device, a huge file)
+        // is said, not only with -v: otherwise the sign-in it asks for is a riddle.
+        Err(e) => out.note(&format!("skipped the AWS CLI's SSO token: {e}")),
     }
     found
 }
@@ -354,18 +356,23 @@ fn code_flow(
         &pkce_challenge(verifier.expose()),
         &session.scopes,
     );
+    let entry = callback.entry(&url).map_err(failed)?;
     out.note(&format!(
-        "sign in to {} in the browser; if it does not open, open {url}",
+        "sign in to {} in the browser; if it does not open, open {entry}",
         session.describe()
     ));
-    open_browser(d, out, &url, options);
+    open_browser(d, out, &entry, options);
     let code = callback.wait(&state, LOGIN_TIMEOUT).map_err(|e| {
         ExecuteError::SsoLoginFailed(match e {
-            CallbackError::TimedOut => format!(
-                "no sign-in arrived within {} s; run the login again (or with --use-device-code)",
-                LOGIN_TIMEOUT.as_secs()
+            CallbackError::TimedOut { refused } => format!(
+                "no sign-in arrived within {} s{}; run the login again (or with --use-device-code)",
+                LOGIN_TIMEOUT.as_secs(),
+                if refused.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} sent requests that were refused)", refused.join(", "))
+                }
             ),
-            CallbackError::WrongState => "the sign-in answer did not carry this login's state (another tab, or a forged request); run the login again".into(),
             CallbackError::Denied(why) => format!("the sign-in was refused ({why})"),
             CallbackError::Failed(why) => why,
             CallbackError::Interrupted => return ExecuteError::Interrupted,

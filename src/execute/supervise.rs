@@ -75,11 +75,20 @@ pub fn supervise(
     let window = window(s, lifetime, out);
     let mut next = refresh_time(&current, window);
     let mut retry = FIRST_RETRY;
+    // Why the last refresh failed, and whether the endpoint already answers that the
+    // session expired.
+    let mut last_error: Option<String> = None;
+    let mut said_expired = false;
     loop {
         if let Some(code) = child.poll() {
             return code;
         }
         let now = walk.clock.now();
+        // An expired session is never served, even between two tries of a refresh.
+        if !said_expired && current.expiration.is_some_and(|x| x <= now) {
+            endpoint.set(expired(s, last_error.as_deref()));
+            said_expired = true;
+        }
         if now >= next {
             match refresh(walk, s, out) {
                 Ok(fresh) => {
@@ -90,12 +99,18 @@ pub fn supervise(
                     endpoint.set(Served::of(&fresh));
                     current = fresh;
                     retry = FIRST_RETRY;
+                    (last_error, said_expired) = (None, false);
                     // A session that is already inside the window (a short one, a window as
                     // long as the session) is looked at again after a moment, not at once.
                     next = refresh_time(&current, window).max(now + Duration::seconds(1));
                 }
                 Err(e) => {
-                    failed(endpoint, s, &current, now, retry, &e, out);
+                    failed(s, &current, now, retry, &e, out);
+                    last_error = Some(e.to_string());
+                    if current.expiration.is_some_and(|x| x <= now) {
+                        endpoint.set(expired(s, last_error.as_deref()));
+                        said_expired = true;
+                    }
                     next = now + retry;
                     retry = std::cmp::min(retry * 2, MAX_RETRY);
                 }
@@ -125,9 +140,19 @@ fn window(s: &Supervision, lifetime: u32, out: &mut Printer) -> Duration {
     quarter
 }
 
-/// A refresh failed: said on stderr; once the session has expired the endpoint answers why.
+/// What the endpoint answers once the session has expired: why there is no new one.
+fn expired(s: &Supervision, why: Option<&str>) -> Served {
+    let profile = &s.plan.profile;
+    Served::Failed(match why {
+        Some(e) => {
+            format!("the session of profile {profile} expired and could not be refreshed: {e}")
+        }
+        None => format!("the session of profile {profile} expired and is being refreshed"),
+    })
+}
+
+/// A refresh failed: said on stderr (the endpoint answers why once the session has expired).
 fn failed(
-    endpoint: &dyn Endpoint,
     s: &Supervision,
     current: &Credentials,
     now: OffsetDateTime,
@@ -146,11 +171,6 @@ fn failed(
             format!("still serving the current one, next try in {next} s")
         }
     ));
-    if expired {
-        endpoint.set(Served::Failed(format!(
-            "the session of profile {profile} expired and could not be refreshed: {e}"
-        )));
-    }
 }
 
 fn refresh_time(credentials: &Credentials, window: Duration) -> OffsetDateTime {

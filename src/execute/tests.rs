@@ -537,6 +537,120 @@ fn the_server_refreshes_once_per_session_within_the_window_without_real_waits() 
 }
 
 #[test]
+fn an_expired_session_is_never_served_between_two_tries_of_a_refresh() {
+    use crate::execute::supervise::{supervise, Supervision};
+    let h = Harness::new();
+    let p = plan_of(CONFIG, CREDS, "a", &[("USER", "maria")], NOW);
+    let clock = FixedClock::at(NOW);
+    h.sts.now.set(Some(NOW));
+    let (tokens, sso) = (
+        crate::testing::MemoryTokens::default(),
+        crate::testing::FakeSso::default(),
+    );
+    let deps = Deps {
+        sts: &h.sts,
+        sources: &h.sources,
+        store: &h.store,
+        clock: &clock,
+        mfa: &h.prompt,
+        keys: &h.keys,
+        sso: crate::execute::sso::SsoDeps {
+            api: &sso,
+            tokens: &tokens,
+            authorize: &crate::testing::NoAuthorize,
+            clock: &clock,
+            may_sign_in: false,
+        },
+    };
+    let mut err = Vec::new();
+    let mut out = Printer::new(&mut err, Verbosity::Normal);
+    // Refreshed 10 s before the end: the try fails, the next is 30 s later, 20 s after the
+    // session has expired.
+    let policy = CachePolicy {
+        mode: CacheMode::Use,
+        refresh_window: Some(Duration::seconds(10)),
+    };
+    let first = execute(&p, deps, &mut out, policy, &MfaToken::default()).unwrap();
+    let expires = first.expiration.unwrap();
+    *h.sts.fail.borrow_mut() = Some(StsError::new(
+        crate::ports::sts::StsErrorKind::Unreachable,
+        "AssumeRole",
+        "connection refused",
+    ));
+    let endpoint = Recorded::default();
+    let s = Supervision {
+        plan: &p,
+        keys: None,
+        policy,
+    };
+    let mut child = Until {
+        clock: &clock,
+        sts: &h.sts,
+        until: expires + Duration::seconds(25),
+    };
+    supervise(deps, &endpoint, &s, first, &mut child, &mut out);
+    let served = endpoint.0.borrow().clone();
+    assert_eq!(served.len(), 2, "{served:?}");
+    assert!(
+        served[0].starts_with("failed: the session of profile a expired")
+            && served[0].contains("connection refused"),
+        "{served:?}"
+    );
+    assert_eq!(served[1], "ASIA2", "then the refreshed one: {served:?}");
+}
+
+#[test]
+fn long_term_keys_from_a_credential_process_are_never_cached_and_get_a_session() {
+    let mut h = Harness::new();
+    h.sources.process_long_term = true;
+    h.sources.process_expiry = Some(NOW + Duration::weeks(3760));
+    let c = h.run("proc", CacheMode::Use, None).unwrap();
+    assert!(c.session_token.is_some(), "a session, not the keys");
+    assert_ne!(c.access_key_id, "AKIAPROCESSKEYS00001");
+    assert_eq!(
+        h.calls(),
+        [(
+            "GetSessionToken",
+            "AKIAPROCESSKEYS00001".to_string(),
+            String::new()
+        )]
+    );
+    let p = plan_of(CONFIG, CREDS, "proc", &[("USER", "maria")], NOW);
+    let Source::Process { cache_key, .. } = &p.source else {
+        panic!("{:?}", p.source)
+    };
+    assert!(
+        h.store.get(cache_key).unwrap().is_none(),
+        "the long-term keys are not cached"
+    );
+    // The session is cached: the next run neither runs the process nor calls STS.
+    h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(h.sources.uses.borrow().len(), 1);
+    assert_eq!(h.calls().len(), 1);
+    // A process that answers a session still passes it on as it is.
+    let mut h = Harness::new();
+    h.sources.process_expiry = Some(NOW + Duration::hours(1));
+    let c = h.run("proc", CacheMode::Use, None).unwrap();
+    assert_eq!(c.access_key_id, "ASIA-make-creds");
+    assert!(h.calls().is_empty(), "{:?}", h.calls());
+}
+
+#[test]
+fn a_credential_process_session_is_cached_for_at_most_twelve_hours() {
+    let mut h = Harness::new();
+    h.sources.process_expiry = Some(NOW + Duration::weeks(3760));
+    let c = h.run("proc", CacheMode::Use, None).unwrap();
+    let latest = NOW + Duration::hours(12) + Duration::minutes(5);
+    assert_eq!(c.expiration, Some(latest), "what is exported");
+    let p = plan_of(CONFIG, CREDS, "proc", &[("USER", "maria")], NOW);
+    let Source::Process { cache_key, .. } = &p.source else {
+        panic!()
+    };
+    let stored = h.store.get(cache_key).unwrap().unwrap();
+    assert_eq!(stored.expiration, Some(latest), "what is cached");
+}
+
+#[test]
 fn a_refresh_window_longer_than_the_session_refreshes_once_per_session_with_a_warning() {
     use crate::execute::supervise::{supervise, Supervision};
     let h = Harness::new();

@@ -104,8 +104,11 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
     } = Steps::of_roles(roles, &source, &endpoint, inputs)?;
     check_sso_endpoints(&source, inputs.settings.allow_http)?;
     notes.extend(stored_keys_note(&source, profiles));
-    if steps.is_empty() && source.long_term() && !inputs.overrides.no_session {
-        steps.push(keys_session(top, &identity, &endpoint, inputs)?);
+    // Long-term keys never reach a shell or a child: a session of them instead, also when a
+    // credential_process may answer keys (the step is then skipped for a session).
+    let maybe = source.may_be_long_term();
+    if steps.is_empty() && (source.long_term() || maybe) && !inputs.overrides.no_session {
+        steps.push(keys_session(top, &identity, &endpoint, inputs, maybe)?);
     }
     if !steps.is_empty() {
         check_sts_endpoint(&endpoint, inputs.settings.allow_http)?;

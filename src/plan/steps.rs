@@ -132,6 +132,7 @@ impl Steps {
                 mfa: Some(mfa),
                 duration_seconds: mfa_seconds,
                 cache_key: key,
+                only_for_long_term_keys: false,
             }));
         } else {
             call_mfa = Some(mfa);
@@ -201,6 +202,7 @@ pub fn keys_session(
     identity: &str,
     endpoint: &StsEndpoint,
     inputs: &Inputs,
+    only_for_long_term_keys: bool,
 ) -> Result<Step, ConfigError> {
     let serial = resolve::mfa_serial(top)?;
     let duration_seconds = inputs
@@ -216,6 +218,7 @@ pub fn keys_session(
         }),
         duration_seconds,
         cache_key: session_token_key(identity, serial.unwrap_or(""), duration_seconds, endpoint),
+        only_for_long_term_keys,
     }))
 }
 

@@ -43,21 +43,30 @@ impl KeyStore for NoKeys {
 /// A profile's long-term keys in the user's own files (`~/.aws/credentials` or `config`): the
 /// two key lines of the profile's own section, which `keys import` removes and `keys rotate`
 /// replaces, byte for byte, leaving everything else as it was.
+/// A file rewritten by [`KeyFiles`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewritten {
+    pub path: std::path::PathBuf,
+    /// Other names (hard links) of the file, which still hold what it held before.
+    pub other_links: u64,
+}
+
 pub trait KeyFiles {
     /// The file that holds both of the profile's keys in its own section (not split between
     /// the files, not from an `include_profile`): the one place rolecall edits.
     fn locate(&self, profile: &str) -> Result<std::path::PathBuf, KeyFileError>;
-    /// Removes the profile's key lines, if the file still holds `keys`.
-    fn remove(&self, profile: &str, keys: &Credentials)
-        -> Result<std::path::PathBuf, KeyFileError>;
-    /// Replaces `old` with `new` in the profile's key lines. The files are read back: unless
-    /// the profile then has `new`, whole, the file is put back as it was.
+    /// Removes the profile's key lines, if the file still holds `keys`. The read, the check
+    /// and the rename happen under one exclusive lock that every rolecall takes.
+    fn remove(&self, profile: &str, keys: &Credentials) -> Result<Rewritten, KeyFileError>;
+    /// Replaces `old` with `new` in the profile's key lines, under the same lock; the file
+    /// loses every permission of group and others. The files are read back: unless the
+    /// profile then has `new`, whole, the file is put back as it was.
     fn replace(
         &self,
         profile: &str,
         old: &Credentials,
         new: &Credentials,
-    ) -> Result<std::path::PathBuf, KeyFileError>;
+    ) -> Result<Rewritten, KeyFileError>;
 }
 
 /// Why a profile's keys could not be edited in the files.

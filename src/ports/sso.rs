@@ -210,8 +210,10 @@ pub trait SsoTokens {
 /// How a browser login ended at the callback.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CallbackError {
-    TimedOut,
-    WrongState,
+    /// No sign-in in time; the requests that were refused on the way (another user's), named.
+    TimedOut {
+        refused: Vec<String>,
+    },
     /// Ctrl-C.
     Interrupted,
     /// The authorization server sent `error=…` (access_denied, say).
@@ -223,7 +225,11 @@ pub enum CallbackError {
 pub trait Callback {
     /// `http://127.0.0.1:PORT/oauth/callback`.
     fn redirect_uri(&self) -> String;
-    /// Waits for the one request with `state`; its `code`.
+    /// The one-shot loopback address the browser opens instead of `authorize_url`, which it
+    /// redirects to once: `state` and the challenge stay out of the browser's argv.
+    fn entry(&mut self, authorize_url: &str) -> Result<String, String>;
+    /// Waits for the one request of this user that carries `state` (others are answered and
+    /// ignored); its `code`.
     fn wait(&mut self, state: &str, timeout: Duration) -> Result<Secret, CallbackError>;
 }
 

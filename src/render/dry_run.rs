@@ -89,13 +89,16 @@ impl<'a> View<'a> {
         self.plan.steps.len() - self.start
     }
 
-    /// Whether a step the run would call STS for has a session outside the index, which the
-    /// run uses if it is still fresh.
+    /// Whether a step the run would call STS for may be skipped: it has a session outside the
+    /// index, which the run uses if it is still fresh, or it is made only if a
+    /// `credential_process` answers long-term keys.
     fn maybe_cached(&self) -> bool {
-        self.facts.policy.mode == CacheMode::Use
-            && self.plan.steps[self.start..]
-                .iter()
-                .any(|s| self.facts.unindexed.contains(s.cache_key()))
+        self.plan.steps[self.start..].iter().any(|s| {
+            let unindexed = self.facts.policy.mode == CacheMode::Use
+                && self.facts.unindexed.contains(s.cache_key());
+            let conditional = matches!(s, Step::GetSessionToken(g) if g.only_for_long_term_keys);
+            unindexed || conditional
+        })
     }
 
     /// `profile "p": 2 STS calls (region, endpoint)`.
@@ -222,6 +225,10 @@ impl<'a> View<'a> {
                     Some(mfa) => format!(
                         "GetSessionToken with MFA {} for {}",
                         mfa.serial,
+                        duration(Some(g.duration_seconds))
+                    ),
+                    None if g.only_for_long_term_keys => format!(
+                        "GetSessionToken for {}, only if credential_process answers long-term keys (a session instead of them; --no-session passes them)",
                         duration(Some(g.duration_seconds))
                     ),
                     None => format!(

@@ -38,6 +38,10 @@ pub struct FakeSts {
     pub poison: Cell<bool>,
     /// Key ids GetCallerIdentity refuses (a new key IAM has not made usable yet).
     pub unknown_keys: RefCell<Vec<String>>,
+    /// A file whose text each GetCallerIdentity records in `seen` (what is stored while a
+    /// key is checked).
+    pub watch: RefCell<Option<std::path::PathBuf>>,
+    pub seen: RefCell<Vec<String>>,
 }
 
 impl FakeSts {
@@ -126,6 +130,10 @@ impl Sts for FakeSts {
             code: None,
             request: None,
         });
+        if let Some(path) = self.watch.borrow().as_ref() {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            self.seen.borrow_mut().push(text);
+        }
         if self.unknown_keys.borrow().contains(&caller.access_key_id) {
             return Err(StsError::new(
                 crate::ports::sts::StsErrorKind::Rejected,
@@ -142,6 +150,8 @@ impl Sts for FakeSts {
 pub struct FakeSources {
     pub uses: RefCell<Vec<String>>,
     pub process_expiry: Option<OffsetDateTime>,
+    /// `credential_process` answers long-term keys (`AKIA…`, no session token).
+    pub process_long_term: bool,
 }
 
 impl FakeSources {
@@ -166,6 +176,10 @@ impl Sources for FakeSources {
     fn process(&self, command: &str, _chain: &str) -> Result<Credentials, SourceError> {
         let mut c = self.used(command);
         c.expiration = self.process_expiry;
+        if self.process_long_term {
+            c.access_key_id = "AKIAPROCESSKEYS00001".into();
+            c.session_token = None;
+        }
         Ok(c)
     }
     fn mfa_process(&self, command: &str) -> Result<String, SourceError> {

@@ -103,8 +103,17 @@ fn aws_vaults_short_flags_and_what_duration_cannot_do() {
     );
     let (_, _, stderr) = w.run(&["export", "--dry-run", "-d", "2h", "p"]);
     assert!(
-        stderr.contains("--duration has no effect for profile \"p\""),
+        stderr.contains("--duration applies to profile \"p\" only if its credential_process answers long-term keys"),
         "{stderr}"
+    );
+    w.write_config("[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n[profile s]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = R\n");
+    let (_, _, stderr) = w.run(&["export", "--dry-run", "-d", "2h", "s"]);
+    assert!(
+        stderr.contains("--duration has no effect for profile \"s\""),
+        "{stderr}"
+    );
+    w.write_config(
+        "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\n",
     );
     // --server serves sessions only.
     let (outcome, _, _) = w.run(&["exec", "--server", "-n", "default", "--", "true"]);
@@ -157,8 +166,9 @@ fn dry_run_says_what_exec_server_console_and_a_process_hand_out() {
     assert!(err.contains("then GetFederationToken for 2h 00m"), "{err}");
     let (_, out, _) = w.run(&["export", "--dry-run", "p"]);
     assert!(
-        out.contains("sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION")
-            && out.contains("set when the process answers with a session"),
+        out.contains("at most 1 STS call")
+            && out.contains("only if credential_process answers long-term keys")
+            && out.contains("sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION"),
         "{out}"
     );
     assert_eq!(w.calls(), 0, "a dry run calls nothing");

@@ -234,3 +234,53 @@ fn console_errors_are_one_line_with_stdout_empty() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[test]
+#[ignore = "needs root: plays another user (setpriv); ./scripts/test runs it as root"]
+fn another_user_who_reads_the_browsers_argv_gets_no_sign_in() {
+    assert_root();
+    let sb = Sandbox::new();
+    role_setup(&sb, "prod", "");
+    let signin = SignInStandIn::start(&sb, None);
+    let (browser, record) = browser(&sb);
+    // The browser's argv is world-readable: another user takes the address first, then the
+    // real browser asks for it.
+    let thief = sb.home().join("thief.txt");
+    let wrapper = sb.home().join("browser-after-thief");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n{} -s -D - -o /dev/null --max-time 5 \"$1\" > {} 2>&1\nexec {browser} \"$1\"\n",
+            as_nobody(&which("curl").display().to_string()),
+            thief.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let out = sb.rolecall_env(
+        &["console", "prod"],
+        &[
+            ("AWS_ENDPOINT_URL_SIGNIN", &signin.url),
+            ("BROWSER", &wrapper.display().to_string()),
+        ],
+    );
+    let stolen = std::fs::read_to_string(&thief).unwrap_or_default();
+    assert!(
+        !stolen.contains("SigninToken") && !stolen.contains(" 302"),
+        "another user got the redirect: {stolen}"
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let seen: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert!(
+        seen["landed"]
+            .as_str()
+            .unwrap_or("")
+            .contains("SigninToken="),
+        "the user's own browser still signs in: {seen}"
+    );
+}

@@ -418,3 +418,68 @@ fn keys_split_between_the_files_are_refused_before_iam_is_touched() {
     assert!(stderr(&out).contains("cleartext"), "{}", stderr(&out));
     assert_eq!(sb.access_keys(&user), before);
 }
+
+#[test]
+fn an_import_waits_for_another_rolecalls_rewrite_of_the_file_and_keeps_its_change() {
+    let sb = Sandbox::new();
+    let path = sb.home().join(".aws/credentials");
+    let id = fresh_key_id("LCK1");
+    sb.write_credentials(&format!(
+        "[a]\naws_access_key_id = {id}\naws_secret_access_key = secret-a\n"
+    ));
+    // Another rolecall's rewrite in progress: it holds the lock, has read the file and will
+    // rename its edit (a new section) over it.
+    let lock = std::fs::File::open(sb.home().join(".aws")).unwrap();
+    lock.lock().unwrap();
+    let read = std::fs::read_to_string(&path).unwrap();
+    let child = sb
+        .command(BIN)
+        .args(["keys", "import", "a"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::fs::write(&path, format!("{read}\n[c]\nregion = eu-west-1\n")).unwrap();
+    drop(lock);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !text.contains(&id) && !text.contains("secret-a"),
+        "the import said moved, yet the file keeps the keys:\n{text}"
+    );
+    assert!(text.contains("[c]"), "the other change was lost:\n{text}");
+}
+
+#[test]
+fn stored_keys_are_found_through_any_spelling_of_home() {
+    let sb = Sandbox::new();
+    let keys = sb.user(&unique("spelluser"));
+    sb.write_credentials("");
+    sb.write_config("[profile spelled]\nregion = eu-west-1\n");
+    let out = add_from_env(&sb, "spelled", &keys);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The same home through a symbolic link, as on machines whose /home is a link.
+    let link = sb.home().with_file_name(unique("homelink"));
+    std::os::unix::fs::symlink(sb.home(), &link).unwrap();
+    let out = sb.rolecall_env(
+        &["export", "--no-session", "--format", "json", "spelled"],
+        &[("HOME", link.to_str().unwrap())],
+    );
+    let _ = std::fs::remove_file(&link);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&keys.id), "{}", stdout(&out));
+    // Another state directory has no index of them: the error advises no plaintext keys.
+    let other = sb.home().join("other-state");
+    let out = sb.rolecall_env(
+        &["export", "spelled"],
+        &[("XDG_STATE_HOME", other.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("rolecall keys add spelled") && !err.contains("to the credentials file"),
+        "{err}"
+    );
+}

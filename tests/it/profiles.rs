@@ -495,14 +495,26 @@ fn credential_process_is_a_root_source_cached_by_its_expiry() {
     );
     let ours_runs = || std::fs::read_to_string(&runs).unwrap().lines().count();
     let after_first = ours_runs(); // rolecall once, the AWS CLI once
-    let out = sb.rolecall(&["export", "tool"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains(&keys.id));
+                                   // Long-term keys (with an Expiration of 2099) are never cached, and plain export hands
+                                   // out a GetSessionToken session of them, as for a keys profile; that session is cached.
+    for _ in 0..2 {
+        let out = sb.rolecall(&["export", "tool"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(!stdout(&out).contains(&keys.id), "{}", stdout(&out));
+        assert!(!stdout(&out).contains(&keys.secret));
+        assert!(
+            stdout(&out).contains("AWS_SESSION_TOKEN="),
+            "{}",
+            stdout(&out)
+        );
+    }
     assert_eq!(
         ours_runs(),
-        after_first,
-        "cached: the process did not run again"
+        after_first + 1,
+        "the keys were not cached, the session was"
     );
+    let out = sb.rolecall(&["export", "--no-session", "tool"]);
+    assert!(stdout(&out).contains(&keys.id), "--no-session passes them");
     let bad = sb.home().join("bad");
     executable(&bad, "#!/bin/sh\necho '{\"Version\": 2}'\n");
     sb.write_config(&format!(

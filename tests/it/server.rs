@@ -309,3 +309,78 @@ fn the_command_uses_the_endpoint_whatever_default_holds() {
         }
     }
 }
+
+#[test]
+#[ignore = "needs root: plays another user (setpriv); ./scripts/test runs it as root"]
+fn another_users_connection_flood_neither_starves_the_command_nor_spins() {
+    assert_root();
+    let (sb, _, _) = server_sandbox("");
+    // Another user opens as many idle connections as it can; meanwhile the command asks for
+    // its credentials, and rolecall's CPU time over three seconds is measured.
+    let flood = "import socket, sys, time\nport = int(sys.argv[1])\nheld = []\nfor _ in range(1000):\n    try:\n        held.append(socket.create_connection(('127.0.0.1', port), timeout=1))\n    except OSError:\n        time.sleep(0.01)\ntime.sleep(20)\n";
+    let script = format!(
+        "port=${{AWS_CONTAINER_CREDENTIALS_FULL_URI#http://127.0.0.1:}}; port=${{port%%/*}}\n\
+         {nobody} -c \"$FLOOD\" \"$port\" >/dev/null 2>&1 &\n\
+         sleep 3\n\
+         t0=$(awk '{{print $14+$15}}' /proc/$PPID/stat)\n\
+         code=$({curl} -s -o /dev/null -w '%{{http_code}}' --max-time 5 -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\")\n\
+         sleep 3\n\
+         t1=$(awk '{{print $14+$15}}' /proc/$PPID/stat)\n\
+         kill $! 2>/dev/null\n\
+         echo \"$code $((t1 - t0))\"\n",
+        nobody = as_nobody("/usr/bin/python3"),
+        curl = which("curl").display()
+    );
+    let out = sb
+        .command(which("sh"))
+        .args([
+            "-c",
+            &format!("ulimit -n 256; exec {BIN} exec --server prod -- sh -c \"$SCRIPT\""),
+        ])
+        .env("SCRIPT", &script)
+        .env("FLOOD", flood)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut fields = text.split_whitespace();
+    assert_eq!(
+        fields.next(),
+        Some("200"),
+        "the command was answered: {text}"
+    );
+    let ticks: u64 = fields.next().unwrap().parse().unwrap();
+    // Clock ticks are 1/100 s: more than half a second of CPU in three is a busy loop.
+    assert!(ticks < 50, "rolecall used {ticks} ticks of CPU in 3 s");
+}
+
+#[test]
+fn what_the_command_leaves_running_ends_with_the_endpoint() {
+    let (sb, _, _) = server_sandbox("");
+    // The command starts a background process that keeps the endpoint's address and token
+    // (and ignores SIGTERM), then exits.
+    let out = sb.rolecall(&[
+        "exec",
+        "--server",
+        "prod",
+        "--",
+        "sh",
+        "-c",
+        "(trap '' TERM; exec sleep 60) >/dev/null 2>&1 & echo $!",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pid = stdout(&out).trim().to_string();
+    assert!(!pid.is_empty());
+    let alive = || std::path::Path::new(&format!("/proc/{pid}")).exists();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while alive() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let left = alive();
+    if left {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status();
+    }
+    assert!(!left, "the background process {pid} outlived the endpoint");
+}

@@ -690,3 +690,32 @@ fn an_output_file_cut_short_applies_nothing() {
         }
     }
 }
+
+#[test]
+fn use_under_set_x_traces_no_secret_and_keeps_the_trace_on() {
+    let sb = hostile_sandbox();
+    sb.write_credentials(
+        "[keys]\naws_access_key_id = AKIATRACE0000001\naws_secret_access_key = tr4ce-secret\n",
+    );
+    sb.write_config("[profile keys]\nregion = eu-north-1\n");
+    let script = "eval \"$(rolecall init SHELL)\" || exit 9\nset -x\nrolecall use --no-session keys || exit 8\ncase $- in *x*) echo traced ;; esac\nset +x\necho \"$AWS_SECRET_ACCESS_KEY\"\n";
+    for (shell, init, pre) in [
+        ("bash", "bash", vec![]),
+        ("zsh", "zsh", vec![]),
+        ("dash", "sh", vec![]),
+        ("busybox", "sh", vec!["sh".to_string()]),
+    ] {
+        let out = run_shell(&sb, shell, &pre, &script.replace("SHELL", init));
+        assert_eq!(
+            stdout(&out),
+            "traced\ntr4ce-secret\n",
+            "{shell}: {}",
+            stderr(&out)
+        );
+        assert!(
+            !stderr(&out).contains("tr4ce-secret"),
+            "{shell} traced the secret: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -339,12 +339,17 @@ fn login_with_the_browser_keeps_the_token_in_the_keychain_only() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(out.stdout.is_empty(), "nothing on stdout");
     assert!(
-        stderr(&out).contains("/authorize?response_type=code"),
-        "the URL is on stderr: {}",
+        stderr(&out).contains("if it does not open, open http://127.0.0.1:"),
+        "the one-shot address is on stderr: {}",
         stderr(&out)
     );
     let visit: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    let argv = visit["argv"].to_string();
+    assert!(
+        !argv.contains("state=") && !argv.contains("code_challenge"),
+        "nothing of the login in the browser's argv: {argv}"
+    );
     assert_eq!(visit["status"], 200, "{visit}");
     assert!(
         visit["landed"]
@@ -406,30 +411,29 @@ fn login_with_the_browser_keeps_the_token_in_the_keychain_only() {
 
 #[test]
 fn a_failed_login_exits_4_and_stores_nothing() {
-    for mode in ["deny", "wrong_state"] {
-        let (mut sb, stand_in, _) = sso_sandbox(login_state(mode));
-        let (command, _) = browser(&sb);
-        sb.extra_env.push(("BROWSER".into(), command));
-        let out = sb.rolecall(&["sso", "login", "dev"]);
-        assert_eq!(out.status.code(), Some(4), "{mode}: {}", stderr(&out));
-        assert!(out.stdout.is_empty());
-        let err = stderr(&out);
-        assert!(
-            err.lines()
-                .last()
-                .unwrap()
-                .starts_with("rolecall: SSO login failed"),
-            "{err}"
-        );
-        assert_eq!(stand_in.count_grant("authorization_code"), 0);
-        let out = sb.rolecall(&["export", "dev"]);
-        assert_eq!(
-            out.status.code(),
-            Some(4),
-            "nothing was stored: {}",
-            stderr(&out)
-        );
-    }
+    let mode = "deny";
+    let (mut sb, stand_in, _) = sso_sandbox(login_state(mode));
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let out = sb.rolecall(&["sso", "login", "dev"]);
+    assert_eq!(out.status.code(), Some(4), "{mode}: {}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .last()
+            .unwrap()
+            .starts_with("rolecall: SSO login failed"),
+        "{err}"
+    );
+    assert_eq!(stand_in.count_grant("authorization_code"), 0);
+    let out = sb.rolecall(&["export", "dev"]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "nothing was stored: {}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -647,7 +651,7 @@ fn export_on_a_terminal_signs_in_on_stderr_and_keeps_stdout_for_eval() {
     let screen = stdout(&out);
     assert!(out.status.success(), "{screen}{}", stderr(&out));
     assert!(
-        screen.contains("needs a sign-in") && screen.contains("/authorize?"),
+        screen.contains("needs a sign-in") && screen.contains("open http://127.0.0.1:"),
         "{screen}"
     );
     let exported: serde_json::Value =
@@ -686,4 +690,146 @@ fn legacy_profiles_use_the_start_urls_cache_file_and_sign_in_with_the_device_cod
     assert_eq!(visit["kind"], "device", "{visit}");
     let out = sb.rolecall(&["export", "--no-cache", "--format", "json", "old"]);
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Waits for a file to exist (a stand-in browser's record), at most 20 s.
+fn wait_for(path: &std::path::Path) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !path.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn an_answer_with_another_state_is_ignored_and_the_login_goes_on() {
+    let (mut sb, stand_in, _) = sso_sandbox(login_state("wrong_state"));
+    let (command, record) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let mut child = sb
+        .command(BIN)
+        .args(["sso", "login", "dev"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(&record);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "a wrong state ended the login"
+    );
+    let visit: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(visit["status"], 400, "{visit}");
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal(),
+        Some(2),
+        "Ctrl-C ends it: {}",
+        stderr(&out)
+    );
+    assert_eq!(stand_in.count_grant("authorization_code"), 0);
+    let out = sb.rolecall(&["export", "dev"]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "nothing stored: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+#[ignore = "needs root: plays another user (setpriv); ./scripts/test runs it as root"]
+fn another_user_cannot_end_or_hijack_a_browser_login() {
+    assert_root();
+    let (mut sb, stand_in, _) = sso_sandbox(login_state("approve"));
+    let (command, record) = browser(&sb);
+    // Before the real browser goes, another user reads its argv (world-readable), asks for
+    // the address it was given and sends the callback a forged code with whatever state the
+    // argv shows.
+    let thief = sb.home().join("thief.txt");
+    let wrapper = sb.home().join("browser-after-thief");
+    let curl = as_nobody(&format!("{} -s -i --max-time 5", which("curl").display()));
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nu=\"$1\"\n\
+             cb=$(printf '%s' \"$u\" | sed -n 's/.*redirect_uri=http%3A%2F%2F127\\.0\\.0\\.1%3A\\([0-9]*\\).*/\\1/p')\n\
+             [ -n \"$cb\" ] || cb=$(printf '%s' \"$u\" | sed -n 's#^http://127\\.0\\.0\\.1:\\([0-9]*\\)/.*#\\1#p')\n\
+             st=$(printf '%s' \"$u\" | sed -n 's/.*[?&]state=\\([^&]*\\).*/\\1/p')\n\
+             {{ {curl} \"$u\"; echo; {curl} \"http://127.0.0.1:$cb/oauth/callback?code=forged&state=${{st:-guess}}\"; }} > {thief} 2>&1\n\
+             exec {command} \"$u\"\n",
+            thief = thief.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    sb.extra_env
+        .push(("BROWSER".into(), wrapper.display().to_string()));
+    let out = sb.rolecall(&["sso", "login", "dev"]);
+    let stolen = std::fs::read_to_string(&thief).unwrap_or_default();
+    assert!(
+        !stolen.contains("Signed in") && !stolen.contains("Location:"),
+        "another user was answered: {stolen}"
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let visit: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(visit["status"], 200, "{visit}");
+    assert_eq!(stand_in.count_grant("authorization_code"), 1);
+}
+
+#[test]
+fn the_aws_cli_token_file_must_be_a_small_regular_file() {
+    let later = now() + 3600;
+    let (sb, _stand_in, _) = sso_sandbox(cli_state(later));
+    let path = write_cli_token(&sb, "cli-token", later, Some("cli-refresh"));
+    // A FIFO would block for ever, /dev/zero never ends, a huge file fills memory.
+    std::fs::remove_file(&path).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap()
+        .success());
+    let mut cases = vec![("a FIFO", "not a regular file")];
+    let run = |what: &str, needle: &str| {
+        let start = std::time::Instant::now();
+        let out = sb
+            .command("timeout")
+            .args(["20", BIN, "export", "dev"])
+            .output()
+            .unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{what}: took {:?}",
+            start.elapsed()
+        );
+        assert_ne!(out.status.code(), Some(0), "{what}");
+        assert_ne!(out.status.code(), Some(124), "{what}: still reading");
+        assert!(stderr(&out).contains(needle), "{what}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    };
+    run(cases[0].0, cases[0].1);
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+    cases.push(("/dev/zero", "not a regular file"));
+    run(cases[1].0, cases[1].1);
+    std::fs::remove_file(&path).unwrap();
+    let big = std::fs::File::create(&path).unwrap();
+    big.set_len(300 << 20).unwrap();
+    drop(big);
+    run("a 300 MB file", "larger than");
 }

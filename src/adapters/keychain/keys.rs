@@ -46,15 +46,38 @@ impl KeychainKeys {
     }
 }
 
-/// `NS:`, from the state directory's path.
+/// `NS:`, this state directory's name space, recorded in the directory itself
+/// (`keys/.namespace`) the first time it is needed, so that every spelling of its path (a
+/// `HOME` reached through a symbolic link, a relative `..`) finds the same keys. The value
+/// recorded is the one earlier versions derived from the path, so keys stored before stay.
 pub(super) fn namespace(state: &StateDir) -> String {
+    let recorded = |state: &StateDir| {
+        let path = state.root().join("keys").join(NAMESPACE_FILE);
+        let bytes = crate::adapters::files::read_regular(&path, 64).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let valid = text.len() == 9
+            && text.ends_with(':')
+            && text[..8].bytes().all(|b| b.is_ascii_hexdigit());
+        valid.then_some(text)
+    };
+    if let Some(ns) = recorded(state) {
+        return ns;
+    }
     use sha2::{Digest, Sha256};
     let hash = Sha256::digest(state.root().to_string_lossy().as_bytes());
-    format!(
+    let derived = format!(
         "{:02x}{:02x}{:02x}{:02x}:",
         hash[0], hash[1], hash[2], hash[3]
-    )
+    );
+    // Another process may record its own at the same time: the one on disk wins.
+    match state.write_atomic("keys", NAMESPACE_FILE, derived.as_bytes()) {
+        Ok(()) => recorded(state).unwrap_or(derived),
+        Err(_) => derived,
+    }
 }
+
+/// The file in `STATE/keys/` that records the name space (the index skips dot files).
+const NAMESPACE_FILE: &str = ".namespace";
 
 /// The index file of a profile: a digest, since a profile name may hold any character.
 fn index_name(profile: &str) -> String {
@@ -175,5 +198,23 @@ impl KeyStore for KeychainKeys {
                 self.state.root().display()
             ))),
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_of_the_state_directory_has_one_name_space() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("home");
+        std::fs::create_dir(&real).unwrap();
+        std::os::unix::fs::symlink(&real, tmp.path().join("link")).unwrap();
+        let state = |home: &str| StateDir::at(tmp.path().join(home).join(".local/state/rolecall"));
+        let first = namespace(&state("home"));
+        assert_eq!(namespace(&state("link")), first, "HOME through a link");
+        assert_eq!(namespace(&state("link/../home")), first);
+        assert_eq!(namespace(&state("home")), first, "and it stays");
     }
 }

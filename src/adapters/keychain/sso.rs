@@ -136,10 +136,15 @@ impl SsoStore {
         session: &SsoSession,
     ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, StoreError> {
         let path = self.cli_path(session);
-        let bytes = match std::fs::read(&path) {
+        let bytes = match crate::adapters::files::read_regular(&path, MAX_CLI_TOKEN_FILE) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StoreError(format!("cannot read {}: {e}", path.display()))),
+            Err(e) => {
+                return Err(StoreError(format!(
+                    "cannot read the AWS CLI's token file {}: {e}; remove it and sign in again",
+                    path.display()
+                )))
+            }
         };
         serde_json::from_slice(&bytes).map(Some).map_err(|_| {
             StoreError(format!(
@@ -149,6 +154,9 @@ impl SsoStore {
         })
     }
 }
+
+/// The largest AWS CLI token file read (one is a few KiB).
+const MAX_CLI_TOKEN_FILE: u64 = 256 << 10;
 
 impl SsoTokens for SsoStore {
     fn own(&self, session: &SsoSession) -> Result<Option<Token>, StoreError> {

@@ -222,15 +222,19 @@ fn make_private_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
-        match fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-        {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
+        // Only a directory made here may be chmod-ed: one that was there (a shared 1777
+        // directory, /tmp through ROLECALL_STATE_DIR) is refused unless already private.
+        let existed = fs::symlink_metadata(dir).is_ok();
+        let created = !existed
+            && match fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+            {
+                Ok(()) => true,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
+                Err(e) => return Err(e),
+            };
         let meta = fs::symlink_metadata(dir)?;
         if meta.file_type().is_symlink() {
             return Err(io::Error::other(
@@ -246,8 +250,13 @@ fn make_private_dir(dir: &Path) -> io::Result<()> {
                 meta.uid()
             )));
         }
-        let mode = meta.permissions().mode() & 0o777;
+        let mode = meta.permissions().mode() & 0o7777;
         if mode != 0o700 {
+            if !created {
+                return Err(io::Error::other(format!(
+                    "it already exists with mode {mode:o}, and rolecall changes the mode only of a directory it created; use a directory only you can use (mode 700) or set ROLECALL_STATE_DIR to a new path"
+                )));
+            }
             fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
         }
         Ok(())
@@ -343,9 +352,7 @@ mod tests {
     fn directories_and_files_are_private_whatever_the_umask() {
         use std::os::unix::fs::PermissionsExt;
         let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().join("state");
-        std::fs::create_dir(&root).unwrap();
-        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let root = tmp.path().join("new/state");
         let state = StateDir::at(&root);
         state.index_put("aa11", label("prod"), 1).unwrap();
         let _lock = state
@@ -362,6 +369,31 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn a_directory_that_was_there_is_never_chmod_ed() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        // A shared directory (as /tmp through ROLECALL_STATE_DIR), and one only a bit open.
+        for mode in [0o1777, 0o755] {
+            let root = tmp.path().join(format!("shared-{mode:o}"));
+            std::fs::create_dir(&root).unwrap();
+            std::fs::set_permissions(&root, std::fs::Permissions::from_mode(mode)).unwrap();
+            let e = StateDir::at(&root).check().unwrap_err();
+            assert!(
+                e.0.contains("changes the mode only of a directory it created"),
+                "{e}"
+            );
+            let now = std::fs::metadata(&root).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(now, mode, "left as it was");
+        }
+        // A private one that was there is used as it is.
+        let root = tmp.path().join("mine");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700)).unwrap();
+        StateDir::at(&root).check().unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn symbolic_links_are_refused_not_followed() {
         let tmp = tempfile::tempdir().unwrap();
         let elsewhere = tmp.path().join("elsewhere");
@@ -372,7 +404,13 @@ mod tests {
         // A planted lock-file link is not followed either.
         let state = StateDir::at(tmp.path().join("real"));
         state.check().unwrap();
-        std::fs::create_dir_all(tmp.path().join("real/locks")).unwrap();
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .mode(0o700)
+                .create(tmp.path().join("real/locks"))
+                .unwrap();
+        }
         let target = tmp.path().join("target");
         std::fs::write(&target, b"keep").unwrap();
         std::os::unix::fs::symlink(&target, tmp.path().join("real/locks/k.lock")).unwrap();
@@ -397,7 +435,7 @@ mod tests {
     #[test]
     fn a_waiting_process_says_so_once_after_a_second() {
         let tmp = tempfile::tempdir().unwrap();
-        let state = StateDir::at(tmp.path());
+        let state = StateDir::at(tmp.path().join("state"));
         let _held = state.lock("k", Duration::ZERO, &mut || {}).unwrap();
         let mut told = 0;
         let _ = state.lock("k", Duration::from_millis(1500), &mut || told += 1);
@@ -410,7 +448,7 @@ mod tests {
     #[test]
     fn a_held_lock_makes_others_wait_then_give_up() {
         let tmp = tempfile::tempdir().unwrap();
-        let state = StateDir::at(tmp.path());
+        let state = StateDir::at(tmp.path().join("state"));
         let held = state.lock("k1", Duration::ZERO, &mut || {}).unwrap();
         assert!(held.is_some());
         let start = Instant::now();

@@ -1,6 +1,11 @@
 //! The browser side of an SSO login: the browser itself, and the one-shot callback on
 //! `http://127.0.0.1:PORT/oauth/callback` that the authorization server redirects to. Ctrl-C
 //! while waiting ends the login (exit 130) with nothing stored.
+//!
+//! The browser is given `http://127.0.0.1:PORT/<random>`, which redirects once to the
+//! authorize URL, so `state` and the PKCE challenge are in no process's argv. Only
+//! connections of this user are answered (the peer's uid, where the OS tells it); a callback
+//! with another `state` is answered and ignored, so a forged request cannot end the login.
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -8,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::adapters::loopback::{same, Peer};
 use crate::domain::sso::base64url;
 use crate::domain::{Secret, Vars};
 use crate::ports::sso::{Authorize, Callback, CallbackError};
@@ -65,6 +71,8 @@ impl Authorize for SystemAuthorize {
         Ok(Box::new(Loopback {
             listener,
             port,
+            entry: None,
+            refused: Vec::new(),
             interrupted: self.interrupted.clone(),
             _watch: self.watch(),
         }))
@@ -97,6 +105,10 @@ impl Authorize for SystemAuthorize {
 struct Loopback {
     listener: TcpListener,
     port: u16,
+    /// The one-shot path and the authorize URL it redirects to, until it has been used.
+    entry: Option<(String, String)>,
+    /// Who was refused (another user's connections).
+    refused: Vec<String>,
     interrupted: Arc<AtomicBool>,
     _watch: Option<Watch>,
 }
@@ -109,6 +121,21 @@ fn page(stream: &mut TcpStream, status: &str, text: &str) {
         stream,
         "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n{body}",
         body.len()
+    );
+    let _ = stream.flush();
+}
+
+fn redirect(stream: &mut TcpStream, location: &str) {
+    if location.chars().any(char::is_control) {
+        return page(
+            stream,
+            "500 Internal Server Error",
+            "The sign-in address is not usable.",
+        );
+    }
+    let _ = write!(
+        stream,
+        "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n"
     );
     let _ = stream.flush();
 }
@@ -169,6 +196,16 @@ impl Callback for Loopback {
         format!("http://127.0.0.1:{}{PATH}", self.port)
     }
 
+    fn entry(&mut self, authorize_url: &str) -> Result<String, String> {
+        let mut bytes = [0u8; 32];
+        getrandom::getrandom(&mut bytes)
+            .map_err(|e| format!("no random numbers for the sign-in: {e}"))?;
+        let path = format!("/{}", base64url(&bytes));
+        let address = format!("http://127.0.0.1:{}{path}", self.port);
+        self.entry = Some((path, authorize_url.to_string()));
+        Ok(address)
+    }
+
     fn wait(&mut self, state: &str, timeout: Duration) -> Result<Secret, CallbackError> {
         let deadline = Instant::now() + timeout;
         loop {
@@ -176,22 +213,43 @@ impl Callback for Loopback {
                 return Err(CallbackError::Interrupted);
             }
             if Instant::now() >= deadline {
-                return Err(CallbackError::TimedOut);
+                self.refused.dedup();
+                return Err(CallbackError::TimedOut {
+                    refused: std::mem::take(&mut self.refused),
+                });
             }
-            let mut stream = match self.listener.accept() {
-                Ok((s, _)) => s,
+            let (mut stream, remote) = match self.listener.accept() {
+                Ok(accepted) => accepted,
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     std::thread::sleep(Duration::from_millis(25));
                     continue;
                 }
-                Err(e) => return Err(CallbackError::Failed(e.to_string())),
+                // Out of descriptors, say, because of a flood: wait, the browser may come.
+                Err(_) => {
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
             };
+            let peer = stream
+                .local_addr()
+                .map(|local| Peer::of(local, remote))
+                .unwrap_or(Peer::Other(None));
+            if peer != Peer::Ours {
+                self.refused.push(peer.describe());
+                continue;
+            }
             let Some(line) = request_line(&mut stream, deadline, &self.interrupted) else {
                 continue;
             };
             let mut parts = line.split_whitespace();
             let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
             let (path, query) = target.split_once('?').unwrap_or((target, ""));
+            if method == "GET" && self.entry.as_ref().is_some_and(|(p, _)| p == path) {
+                if let Some((_, location)) = self.entry.take() {
+                    redirect(&mut stream, &location);
+                }
+                continue;
+            }
             if method != "GET" || path != PATH {
                 page(&mut stream, "404 Not Found", "Not found.");
                 continue;
@@ -202,13 +260,14 @@ impl Callback for Loopback {
                 .map(|(k, v)| (decode(k), decode(v)))
                 .collect();
             let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-            if get("state") != Some(state) {
+            if !get("state").is_some_and(|s| same(s.as_bytes(), state.as_bytes())) {
+                // Not this login's answer (an old tab, or a forged request): the login goes on.
                 page(
                     &mut stream,
                     "400 Bad Request",
-                    "This sign-in answer is not for the waiting rolecall. Run the login again.",
+                    "This sign-in answer is not for the waiting rolecall.",
                 );
-                return Err(CallbackError::WrongState);
+                continue;
             }
             if let Some(error) = get("error") {
                 let why = match get("error_description") {

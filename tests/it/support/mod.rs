@@ -399,3 +399,11 @@ pub fn assert_root() {
         "this test needs root; run it as root (./scripts/test does when it can)"
     );
 }
+
+/// A shell line that runs `command` as uid/gid 65534 (nobody) with no groups.
+pub fn as_nobody(command: &str) -> String {
+    format!(
+        "{} --reuid=65534 --regid=65534 --clear-groups {command}",
+        which("setpriv").display()
+    )
+}

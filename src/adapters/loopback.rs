@@ -1,0 +1,141 @@
+//! What every loopback listener of rolecall shares (the console's one-shot redirect, the SSO
+//! sign-in's callback, the `exec --server` endpoint): who is on the other end of a connection
+//! to 127.0.0.1, and a comparison of secrets that takes the same time wherever they differ.
+//!
+//! Any local user can connect to 127.0.0.1, and a loopback address given to the browser is in
+//! its argv (`/proc/PID/cmdline` is world-readable), so each connection's owner is checked
+//! where the OS tells it: on Linux, `/proc/net/tcp` names the uid that owns the peer's socket.
+//! Elsewhere the owner is unknown and the connection is taken (the random path and token
+//! remain the only guard).
+
+use std::net::SocketAddr;
+
+/// Who owns the other end of a loopback connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
+    /// This process's effective uid, or an OS that does not say.
+    Ours,
+    /// Another uid, or (on Linux) an owner that could not be found: refuse.
+    Other(Option<u32>),
+}
+
+impl Peer {
+    /// The peer of a connection whose local end is `local` and remote end is `remote`.
+    pub fn of(local: SocketAddr, remote: SocketAddr) -> Peer {
+        #[cfg(target_os = "linux")]
+        {
+            let me = rustix::process::geteuid().as_raw();
+            match owner(local, remote) {
+                Some(uid) if uid == me => Peer::Ours,
+                other => Peer::Other(other),
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (local, remote);
+            Peer::Ours
+        }
+    }
+
+    /// How an error names a refused peer: "another user (uid 65534)".
+    pub fn describe(self) -> String {
+        match self {
+            Peer::Ours => "this user".into(),
+            Peer::Other(Some(uid)) => format!("another user (uid {uid})"),
+            Peer::Other(None) => "a process whose owner could not be found".into(),
+        }
+    }
+}
+
+/// The uid owning the socket at `remote` that is connected to `local`, from the kernel's
+/// table of TCP sockets.
+#[cfg(target_os = "linux")]
+fn owner(local: SocketAddr, remote: SocketAddr) -> Option<u32> {
+    let table = match remote {
+        SocketAddr::V4(_) => "/proc/net/tcp",
+        SocketAddr::V6(_) => "/proc/net/tcp6",
+    };
+    let text = std::fs::read_to_string(table).ok()?;
+    owner_in(&text, local, remote)
+}
+
+/// The address as the kernel's table writes it: the address's bytes as a native-endian
+/// number per 32 bits, in hex, then the port.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn table_address(address: SocketAddr) -> String {
+    let words: Vec<String> = match address {
+        SocketAddr::V4(a) => vec![format!("{:08X}", u32::from_ne_bytes(a.ip().octets()))],
+        SocketAddr::V6(a) => a
+            .ip()
+            .octets()
+            .chunks(4)
+            .map(|c| format!("{:08X}", u32::from_ne_bytes([c[0], c[1], c[2], c[3]])))
+            .collect(),
+    };
+    format!("{}:{:04X}", words.concat(), address.port())
+}
+
+/// The uid column of the row whose own address is `remote` and whose peer is `local` (rows of
+/// sockets without an owner, such as TIME_WAIT, have inode 0 and are skipped).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn owner_in(table: &str, local: SocketAddr, remote: SocketAddr) -> Option<u32> {
+    let (mine, theirs) = (table_address(local), table_address(remote));
+    table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (own, peer, uid, inode) = (
+            fields.get(1)?,
+            fields.get(2)?,
+            fields.get(7)?,
+            fields.get(9)?,
+        );
+        (own.eq_ignore_ascii_case(&theirs) && peer.eq_ignore_ascii_case(&mine) && *inode != "0")
+            .then(|| uid.parse().ok())
+            .flatten()
+    })
+}
+
+/// Equal without an early exit on the first differing byte.
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same(b"abc", b"abc"));
+        assert!(!same(b"abc", b"abd"));
+        assert!(!same(b"abc", b"abcd"));
+    }
+
+    #[test]
+    fn the_owner_is_the_row_of_the_peers_socket() {
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let remote: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        let (l, r) = (table_address(local), table_address(remote));
+        if cfg!(target_endian = "little") {
+            assert_eq!(l, "0100007F:1F90");
+        }
+        let table = format!(
+            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+             0: {l} 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 100 1 0\n\
+             1: {r} {l} 06 00000000:00000000 00:00000000 00000000     0        0 0 1 0\n\
+             2: {l} {r} 01 00000000:00000000 00:00000000 00000000     0        0 101 1 0\n\
+             3: {r} {l} 01 00000000:00000000 00:00000000 00000000 65534        0 102 1 0\n"
+        );
+        assert_eq!(owner_in(&table, local, remote), Some(65534));
+        assert_eq!(owner_in(&table, remote, local), Some(0));
+        let elsewhere: SocketAddr = "127.0.0.1:40001".parse().unwrap();
+        assert_eq!(owner_in(&table, local, elsewhere), None);
+    }
+
+    #[test]
+    fn a_connection_of_this_process_is_ours() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (stream, remote) = listener.accept().unwrap();
+        assert_eq!(Peer::of(stream.local_addr().unwrap(), remote), Peer::Ours);
+    }
+}
