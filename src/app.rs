@@ -36,6 +36,15 @@ pub fn main() -> ExitCode {
             .var(crate::commands::completions::COMPLETE_VAR)
             .complete();
     }
+    // `exec --server`'s warden between rolecall and the command (Linux).
+    #[cfg(target_os = "linux")]
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == crate::adapters::warden::ARG)
+    {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().skip(2).collect();
+        return crate::adapters::warden::main(&args);
+    }
     let cli = match Cli::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e, &std::env::args_os().collect::<Vec<_>>()),

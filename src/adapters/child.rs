@@ -20,7 +20,7 @@ fn command(request: &ExecRequest) -> Command {
 }
 
 /// The exit code and message for a command that could not be started.
-fn start_failure(request: &ExecRequest, error: &io::Error) -> (u8, String) {
+pub(super) fn start_failure(request: &ExecRequest, error: &io::Error) -> (u8, String) {
     let name = request.program.to_string_lossy();
     let is_path = name.contains('/') || name.contains(std::path::MAIN_SEPARATOR);
     if is_path && std::path::Path::new(&request.program).is_dir() {
@@ -100,9 +100,18 @@ impl Supervised {
         #[cfg(target_os = "linux")]
         let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
         super::memory::release_for_child();
-        let child = command(request)
-            .spawn()
-            .map_err(|e| start_failure(request, &e))?;
+        // On Linux the command runs under a warden that ends it, and what it leaves running,
+        // if rolecall dies (even by SIGKILL); it reports a command that cannot start itself.
+        #[cfg(target_os = "linux")]
+        let mut command = super::warden::command(request).map_err(|e| {
+            (
+                exit::FAILURE,
+                format!("cannot find rolecall's own program: {e}"),
+            )
+        })?;
+        #[cfg(not(target_os = "linux"))]
+        let mut command = command(request);
+        let child = command.spawn().map_err(|e| start_failure(request, &e))?;
         Ok(Self { child, signals })
     }
 }
@@ -134,7 +143,7 @@ fn children() -> Vec<rustix::process::Pid> {
 
 /// Ends every process the command left behind (SIGTERM, then SIGKILL), and reaps them.
 #[cfg(target_os = "linux")]
-fn end_leftovers() {
+pub(super) fn end_leftovers() {
     use rustix::process::{kill_process, waitpid, Signal, WaitOptions};
     for signal in [Signal::TERM, Signal::KILL] {
         let until = std::time::Instant::now() + LEFTOVER_GRACE;
@@ -165,7 +174,6 @@ impl crate::ports::server::Supervisee for Supervised {
     /// Passes on the signals that came; the command's exit status once it has ended (128 + N
     /// when signal N ended it).
     fn poll(&mut self) -> Option<u8> {
-        use std::os::unix::process::ExitStatusExt;
         for signal in self.signals.pending() {
             if signal == signal_hook::consts::SIGINT {
                 continue; // the terminal sent it to the command as well
@@ -179,10 +187,17 @@ impl crate::ports::server::Supervisee for Supervised {
         let status = self.child.try_wait().ok().flatten()?;
         #[cfg(target_os = "linux")]
         end_leftovers();
-        Some(match (status.code(), status.signal()) {
-            (Some(code), _) => u8::try_from(code).unwrap_or(exit::FAILURE),
-            (None, Some(signal)) => u8::try_from(128 + signal).unwrap_or(exit::FAILURE),
-            (None, None) => exit::FAILURE,
-        })
+        Some(status_code(status))
+    }
+}
+
+/// A command's exit status as rolecall's: its code, or 128 + N when signal N ended it.
+#[cfg(unix)]
+pub(super) fn status_code(status: std::process::ExitStatus) -> u8 {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => u8::try_from(code).unwrap_or(exit::FAILURE),
+        (None, Some(signal)) => u8::try_from(128 + signal).unwrap_or(exit::FAILURE),
+        (None, None) => exit::FAILURE,
     }
 }

@@ -37,6 +37,39 @@ impl Peer {
         }
     }
 
+    /// The peers of many connections (`(local, remote)` each), from one reading of the
+    /// kernel's table: what a listener under a flood of connections uses, so that its cost
+    /// per connection does not grow with the flood.
+    pub fn of_all(connections: &[(SocketAddr, SocketAddr)]) -> Vec<Peer> {
+        #[cfg(target_os = "linux")]
+        {
+            let me = rustix::process::geteuid().as_raw();
+            let mut tables: [Option<std::collections::HashMap<(String, String), u32>>; 2] =
+                [None, None];
+            connections
+                .iter()
+                .map(|&(local, remote)| {
+                    let (at, path) = match remote {
+                        SocketAddr::V4(_) => (0, "/proc/net/tcp"),
+                        SocketAddr::V6(_) => (1, "/proc/net/tcp6"),
+                    };
+                    let table = tables[at].get_or_insert_with(|| {
+                        owners(&std::fs::read_to_string(path).unwrap_or_default())
+                    });
+                    let key = (table_address(remote), table_address(local));
+                    match table.get(&key) {
+                        Some(&uid) if uid == me => Peer::Ours,
+                        other => Peer::Other(other.copied()),
+                    }
+                })
+                .collect()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            vec![Peer::Ours; connections.len()]
+        }
+    }
+
     /// How an error names a refused peer: "another user (uid 65534)".
     pub fn describe(self) -> String {
         match self {
@@ -94,6 +127,30 @@ fn owner_in(table: &str, local: SocketAddr, remote: SocketAddr) -> Option<u32> {
     })
 }
 
+/// (own address, peer address) → owner's uid, for every socket of the table that has an owner
+/// (addresses uppercase, as `table_address` writes them).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn owners(table: &str) -> std::collections::HashMap<(String, String), u32> {
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (own, peer, uid, inode) = (
+                fields.get(1)?,
+                fields.get(2)?,
+                fields.get(7)?,
+                fields.get(9)?,
+            );
+            (*inode != "0").then_some(())?;
+            Some((
+                (own.to_ascii_uppercase(), peer.to_ascii_uppercase()),
+                uid.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
 /// Equal without an early exit on the first differing byte.
 pub fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
@@ -129,6 +186,9 @@ mod tests {
         assert_eq!(owner_in(&table, remote, local), Some(0));
         let elsewhere: SocketAddr = "127.0.0.1:40001".parse().unwrap();
         assert_eq!(owner_in(&table, local, elsewhere), None);
+        let all = owners(&table);
+        assert_eq!(all.get(&(r.clone(), l.clone())), Some(&65534));
+        assert_eq!(all.len(), 3, "the TIME_WAIT row has no owner");
     }
 
     #[test]
@@ -136,6 +196,8 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (stream, remote) = listener.accept().unwrap();
-        assert_eq!(Peer::of(stream.local_addr().unwrap(), remote), Peer::Ours);
+        let local = stream.local_addr().unwrap();
+        assert_eq!(Peer::of(local, remote), Peer::Ours);
+        assert_eq!(Peer::of_all(&[(local, remote)]), [Peer::Ours]);
     }
 }

@@ -17,3 +17,5 @@ pub mod prompt;
 pub mod server;
 pub mod sources;
 pub mod terminal;
+#[cfg(target_os = "linux")]
+pub mod warden;

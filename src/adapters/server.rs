@@ -89,6 +89,8 @@ impl Drop for CredentialServer {
 
 /// At most this many connections are served at once (an SDK opens one or a few).
 const MAX_CONNECTIONS: usize = 64;
+/// The most connections taken from the listener, and classified, at once.
+const MAX_BATCH: usize = 256;
 /// A connection lasts at most this long, and waits at most `IDLE` for a request's header.
 const CONNECTION_LIFE: Duration = Duration::from_secs(10);
 const IDLE: Duration = Duration::from_secs(2);
@@ -109,7 +111,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let open = Arc::new(AtomicUsize::new(0));
     while !shared.stop.load(Ordering::SeqCst) {
         let accepted = tokio::time::timeout(Duration::from_millis(100), listener.accept()).await;
-        let (stream, remote) = match accepted {
+        let first = match accepted {
             Ok(Ok(accepted)) => accepted,
             Ok(Err(_)) => {
                 // Out of descriptors, say: wait for connections to end instead of spinning.
@@ -118,34 +120,50 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
             }
             Err(_) => continue,
         };
-        // Only the command's user: another user's connection is closed at once, so a flood
-        // of them holds nothing.
-        let ours = stream
-            .local_addr()
-            .is_ok_and(|local| Peer::of(local, remote) == Peer::Ours);
-        if !ours || open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
-            continue;
+        // Every connection waiting now, classified with one reading of the kernel's table.
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match tokio::time::timeout(Duration::ZERO, listener.accept()).await {
+                Ok(Ok(accepted)) => batch.push(accepted),
+                _ => break,
+            }
         }
-        open.fetch_add(1, Ordering::SeqCst);
-        let slot = Slot(open.clone());
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            let _slot = slot;
-            let service =
-                hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
-                    let response = answer(&request, &shared);
-                    async move { Ok::<_, Infallible>(response) }
-                });
-            let _ = tokio::time::timeout(
-                CONNECTION_LIFE,
-                hyper::server::conn::http1::Builder::new()
-                    .timer(hyper_util::rt::TokioTimer::new())
-                    .header_read_timeout(IDLE)
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
-            )
-            .await;
-        });
+        let pairs: Vec<_> = batch
+            .iter()
+            .filter_map(|(stream, remote)| Some((stream.local_addr().ok()?, *remote)))
+            .collect();
+        let peers = Peer::of_all(&pairs);
+        for ((stream, _), peer) in batch.into_iter().zip(peers) {
+            // Only the command's user: another user's connection is closed at once, so a
+            // flood of them holds nothing.
+            if peer != Peer::Ours || open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+                continue;
+            }
+            take(stream, &open, &shared);
+        }
     }
+}
+
+/// Serves one connection of the command's user in a task of its own, within its limits.
+fn take(stream: tokio::net::TcpStream, open: &Arc<AtomicUsize>, shared: &Arc<Shared>) {
+    open.fetch_add(1, Ordering::SeqCst);
+    let slot = Slot(open.clone());
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        let _slot = slot;
+        let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+            let response = answer(&request, &shared);
+            async move { Ok::<_, Infallible>(response) }
+        });
+        let _ = tokio::time::timeout(
+            CONNECTION_LIFE,
+            hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(IDLE)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+        )
+        .await;
+    });
 }
 
 fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {

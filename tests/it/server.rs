@@ -148,11 +148,19 @@ fn signals_are_passed_on_and_a_signal_death_is_128_plus_n() {
 fn ten_clients_through_refreshes_see_no_error_and_the_port_closes_after() {
     let (sb, _, arn) = server_sandbox("duration_seconds = 900\n");
     // A refresh about every two seconds.
-    let out = serve(
-        &sb,
-        "prod",
-        "server_load.py",
-        &["6"],
+    let script = support_dir().join("server_load.py");
+    let py = python().display().to_string();
+    let out = sb.rolecall_env(
+        &[
+            "exec",
+            "-v",
+            "--server",
+            "prod",
+            "--",
+            &py,
+            script.to_str().unwrap(),
+            "6",
+        ],
         &[("ROLECALL_REFRESH_WINDOW", "898")],
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -161,8 +169,15 @@ fn ten_clients_through_refreshes_see_no_error_and_the_port_closes_after() {
     let keys = r["keys"].as_array().unwrap().len();
     assert!(keys >= 2, "the clients saw refreshed sessions: {r}");
     // One AssumeRole per refresh, however many clients ask: the endpoint serves from memory.
+    let refreshes = stderr(&out)
+        .matches("refreshed the session of profile")
+        .count();
     let calls = moto().count("AssumeRole", &format!("RoleArn={arn}"));
-    assert!(calls <= keys + 1, "{calls} calls for {keys} sessions");
+    assert!(
+        calls <= refreshes + 1,
+        "{calls} calls for the first session and {refreshes} refreshes"
+    );
+    assert!(refreshes < 10, "no refresh loop: {refreshes} in 6 s");
     // The port is closed once the command has ended.
     let uri = r["uri"].as_str().unwrap();
     let port = uri.rsplit(':').next().unwrap().split('/').next().unwrap();
@@ -316,16 +331,18 @@ fn another_users_connection_flood_neither_starves_the_command_nor_spins() {
     assert_root();
     let (sb, _, _) = server_sandbox("");
     // Another user opens as many idle connections as it can; meanwhile the command asks for
-    // its credentials, and rolecall's CPU time over three seconds is measured.
+    // its credentials, and rolecall's CPU time over three seconds is measured (rolecall is the
+    // parent of the command's warden).
     let flood = "import socket, sys, time\nport = int(sys.argv[1])\nheld = []\nfor _ in range(1000):\n    try:\n        held.append(socket.create_connection(('127.0.0.1', port), timeout=1))\n    except OSError:\n        time.sleep(0.01)\ntime.sleep(20)\n";
     let script = format!(
         "port=${{AWS_CONTAINER_CREDENTIALS_FULL_URI#http://127.0.0.1:}}; port=${{port%%/*}}\n\
          {nobody} -c \"$FLOOD\" \"$port\" >/dev/null 2>&1 &\n\
          sleep 3\n\
-         t0=$(awk '{{print $14+$15}}' /proc/$PPID/stat)\n\
+         rc=$(awk '{{print $4}}' /proc/$PPID/stat)\n\
+         t0=$(awk '{{print $14+$15}}' /proc/$rc/stat)\n\
          code=$({curl} -s -o /dev/null -w '%{{http_code}}' --max-time 5 -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\")\n\
          sleep 3\n\
-         t1=$(awk '{{print $14+$15}}' /proc/$PPID/stat)\n\
+         t1=$(awk '{{print $14+$15}}' /proc/$rc/stat)\n\
          kill $! 2>/dev/null\n\
          echo \"$code $((t1 - t0))\"\n",
         nobody = as_nobody("/usr/bin/python3"),
@@ -383,4 +400,59 @@ fn what_the_command_leaves_running_ends_with_the_endpoint() {
             .status();
     }
     assert!(!left, "the background process {pid} outlived the endpoint");
+}
+
+#[test]
+fn a_killed_rolecall_takes_the_command_and_what_it_left_running_with_it() {
+    let (sb, _, _) = server_sandbox("");
+    let pids = sb.home().join("pids");
+    // The command starts a background process, records both, and waits.
+    let line = format!(
+        "sleep 300 & echo $! > {0}.bg; echo $$ > {0}.fg; wait",
+        pids.display()
+    );
+    let mut rolecall = sb
+        .command(BIN)
+        .args(["exec", "--server", "prod", "--", "sh", "-c", &line])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let read = |ext: &str| -> Option<i32> {
+        std::fs::read_to_string(format!("{}.{ext}", pids.display()))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (fg, bg) = loop {
+        if let (Some(fg), Some(bg)) = (read("fg"), read("bg")) {
+            break (fg, bg);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let alive = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            !s.rsplit_once(')')
+                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+        })
+    };
+    assert!(alive(fg) && alive(bg));
+    rolecall.kill().unwrap(); // SIGKILL: rolecall can do nothing about it
+    rolecall.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while (alive(fg) || alive(bg)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!alive(fg), "the command outlived rolecall");
+    assert!(
+        !alive(bg),
+        "the command's background process outlived rolecall"
+    );
 }
