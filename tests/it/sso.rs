@@ -610,10 +610,19 @@ fn one_login_at_a_time_and_the_second_uses_the_first_token() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let mut said = Vec::new();
     for child in [first, second] {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
+        said.push(stderr(&out));
     }
+    assert!(
+        said[1].contains(
+            "another rolecall is signing in to sso-session \"corp\"; waiting for it to finish"
+        ),
+        "the second says it waits: {}",
+        said[1]
+    );
     assert_eq!(
         std::fs::read_to_string(&count).unwrap().lines().count(),
         1,
