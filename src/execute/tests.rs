@@ -451,6 +451,46 @@ impl crate::ports::server::Supervisee for Until<'_> {
     }
 }
 
+/// What the tests of the refresh loop share: the harness, a clock that moves on when the loop
+/// sleeps, and SSO fakes that are never used.
+struct Supervising {
+    h: Harness,
+    clock: FixedClock,
+    tokens: crate::testing::MemoryTokens,
+    sso: crate::testing::FakeSso,
+}
+
+impl Supervising {
+    fn new() -> Self {
+        let h = Harness::new();
+        h.sts.now.set(Some(NOW));
+        Self {
+            h,
+            clock: FixedClock::at(NOW),
+            tokens: Default::default(),
+            sso: Default::default(),
+        }
+    }
+
+    fn deps(&self) -> Deps<'_> {
+        Deps {
+            sts: &self.h.sts,
+            sources: &self.h.sources,
+            store: &self.h.store,
+            clock: &self.clock,
+            mfa: &self.h.prompt,
+            keys: &self.h.keys,
+            sso: crate::execute::sso::SsoDeps {
+                api: &self.sso,
+                tokens: &self.tokens,
+                authorize: &crate::testing::NoAuthorize,
+                clock: &self.clock,
+                may_sign_in: false,
+            },
+        }
+    }
+}
+
 #[derive(Default)]
 struct Recorded(std::cell::RefCell<Vec<String>>);
 
@@ -469,29 +509,10 @@ impl crate::ports::server::Endpoint for Recorded {
 #[test]
 fn the_server_refreshes_once_per_session_within_the_window_without_real_waits() {
     use crate::execute::supervise::{supervise, Supervision};
-    let h = Harness::new();
+    let w = Supervising::new();
+    let (h, clock) = (&w.h, &w.clock);
     let p = plan_of(CONFIG, CREDS, "a", &[("USER", "maria")], NOW);
-    let clock = FixedClock::at(NOW);
-    h.sts.now.set(Some(NOW));
-    let (tokens, sso) = (
-        crate::testing::MemoryTokens::default(),
-        crate::testing::FakeSso::default(),
-    );
-    let deps = Deps {
-        sts: &h.sts,
-        sources: &h.sources,
-        store: &h.store,
-        clock: &clock,
-        mfa: &h.prompt,
-        keys: &h.keys,
-        sso: crate::execute::sso::SsoDeps {
-            api: &sso,
-            tokens: &tokens,
-            authorize: &crate::testing::NoAuthorize,
-            clock: &clock,
-            may_sign_in: false,
-        },
-    };
+    let deps = w.deps();
     let mut err = Vec::new();
     let mut out = Printer::new(&mut err, Verbosity::Normal);
     let policy = CachePolicy::new(CacheMode::Use);
@@ -503,7 +524,7 @@ fn the_server_refreshes_once_per_session_within_the_window_without_real_waits() 
         policy,
     };
     let mut child = Until {
-        clock: &clock,
+        clock,
         sts: &h.sts,
         until: NOW + Duration::minutes(150),
     };
@@ -522,7 +543,7 @@ fn the_server_refreshes_once_per_session_within_the_window_without_real_waits() 
         "connection refused",
     ));
     let mut child = Until {
-        clock: &clock,
+        clock,
         sts: &h.sts,
         until: clock.now() + Duration::minutes(40),
     };
@@ -539,29 +560,10 @@ fn the_server_refreshes_once_per_session_within_the_window_without_real_waits() 
 #[test]
 fn an_expired_session_is_never_served_between_two_tries_of_a_refresh() {
     use crate::execute::supervise::{supervise, Supervision};
-    let h = Harness::new();
+    let w = Supervising::new();
+    let (h, clock) = (&w.h, &w.clock);
     let p = plan_of(CONFIG, CREDS, "a", &[("USER", "maria")], NOW);
-    let clock = FixedClock::at(NOW);
-    h.sts.now.set(Some(NOW));
-    let (tokens, sso) = (
-        crate::testing::MemoryTokens::default(),
-        crate::testing::FakeSso::default(),
-    );
-    let deps = Deps {
-        sts: &h.sts,
-        sources: &h.sources,
-        store: &h.store,
-        clock: &clock,
-        mfa: &h.prompt,
-        keys: &h.keys,
-        sso: crate::execute::sso::SsoDeps {
-            api: &sso,
-            tokens: &tokens,
-            authorize: &crate::testing::NoAuthorize,
-            clock: &clock,
-            may_sign_in: false,
-        },
-    };
+    let deps = w.deps();
     let mut err = Vec::new();
     let mut out = Printer::new(&mut err, Verbosity::Normal);
     // Refreshed 10 s before the end: the try fails, the next is 30 s later, 20 s after the
@@ -584,7 +586,7 @@ fn an_expired_session_is_never_served_between_two_tries_of_a_refresh() {
         policy,
     };
     let mut child = Until {
-        clock: &clock,
+        clock,
         sts: &h.sts,
         until: expires + Duration::seconds(25),
     };
@@ -653,29 +655,10 @@ fn a_credential_process_session_is_cached_for_at_most_twelve_hours() {
 #[test]
 fn a_refresh_window_longer_than_the_session_refreshes_once_per_session_with_a_warning() {
     use crate::execute::supervise::{supervise, Supervision};
-    let h = Harness::new();
+    let w = Supervising::new();
+    let (h, clock) = (&w.h, &w.clock);
     let p = plan_of(CONFIG, CREDS, "a", &[("USER", "maria")], NOW);
-    let clock = FixedClock::at(NOW);
-    h.sts.now.set(Some(NOW));
-    let (tokens, sso) = (
-        crate::testing::MemoryTokens::default(),
-        crate::testing::FakeSso::default(),
-    );
-    let deps = Deps {
-        sts: &h.sts,
-        sources: &h.sources,
-        store: &h.store,
-        clock: &clock,
-        mfa: &h.prompt,
-        keys: &h.keys,
-        sso: crate::execute::sso::SsoDeps {
-            api: &sso,
-            tokens: &tokens,
-            authorize: &crate::testing::NoAuthorize,
-            clock: &clock,
-            may_sign_in: false,
-        },
-    };
+    let deps = w.deps();
     let mut err = Vec::new();
     let mut out = Printer::new(&mut err, Verbosity::Normal);
     let policy = CachePolicy {
@@ -689,7 +672,7 @@ fn a_refresh_window_longer_than_the_session_refreshes_once_per_session_with_a_wa
         policy,
     };
     let mut child = Until {
-        clock: &clock,
+        clock,
         sts: &h.sts,
         until: NOW + Duration::minutes(150),
     };
