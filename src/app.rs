@@ -119,6 +119,7 @@ pub fn main() -> ExitCode {
             keys: keys.as_ref(),
             iam: &iam,
             key_files: &crate::adapters::keyfile::UserFiles { vars: &vars },
+            policy_files: &crate::adapters::policy::SystemPolicyFiles { vars: &vars },
             ask: &crate::adapters::terminal::prompt::TerminalAsk,
             stored: Default::default(),
             sso: &sso,

@@ -162,6 +162,20 @@ pub struct CredentialArgs {
     #[arg(long, short = 'n')]
     pub no_session: bool,
 
+    /// A managed policy that scopes the role's session down (repeatable, at most 10 with the
+    /// profile's policy_arns): the session may do only what the role and these allow
+    #[arg(long, value_name = "ARN")]
+    pub policy_arn: Vec<String>,
+
+    /// An inline session policy that scopes the role's session down: a JSON file, or JSON
+    /// itself (at most 2048 characters); replaces the profile's policy
+    #[arg(long, value_name = "FILE|JSON")]
+    pub policy: Option<String>,
+
+    /// Scope the role's session down to reading (the ReadOnlyAccess managed policy)
+    #[arg(long)]
+    pub read_only: bool,
+
     #[command(flatten)]
     pub chatter: Chatter,
 }
@@ -219,7 +233,7 @@ pub struct ExportArgs {
     pub format: Option<ExportFormat>,
 
     /// Print statements that remove every variable rolecall sets, instead of setting them
-    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run", "duration", "region", "no_session"])]
+    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run", "duration", "region", "no_session", "policy_arn", "policy", "read_only"])]
     pub unset: bool,
 }
 
@@ -250,7 +264,7 @@ pub struct UseArgs {
     pub credentials: CredentialArgs,
 
     /// Remove the credentials rolecall set from the current shell
-    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run", "duration", "region", "no_session"])]
+    #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run", "duration", "region", "no_session", "policy_arn", "policy", "read_only"])]
     pub unset: bool,
 
     /// The shell the `rolecall init` function runs in (it sets ROLECALL_SHELL_FUNCTION itself,

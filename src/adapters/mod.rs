@@ -13,6 +13,7 @@ pub mod keyfile;
 pub mod login;
 pub mod loopback;
 pub mod memory;
+pub mod policy;
 pub mod prompt;
 pub mod server;
 pub mod sources;

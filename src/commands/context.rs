@@ -40,6 +40,8 @@ pub struct Context<'a> {
     /// Long-term keys in the keychain (`rolecall keys`).
     pub keys: &'a dyn KeyStore,
     pub iam: &'a dyn Iam,
+    /// Session policy documents named by path (`policy`, `--policy`).
+    pub policy_files: &'a dyn crate::ports::policy::PolicyFiles,
     /// Long-term keys in the user's own files (`keys import`, `keys rotate`).
     pub key_files: &'a dyn crate::ports::keys::KeyFiles,
     /// Questions to the person at the terminal (`rolecall keys add`, confirmations).

@@ -224,6 +224,7 @@ mod tests {
             overrides: &Default::default(),
             identity: &crate::ports::identity::Anonymous,
             stored_keys: &Default::default(),
+            policies: &crate::ports::policy::NoPolicyFiles,
         };
         let plan_r = plan(&profiles, "r", &inputs).unwrap();
         let plan_e = plan(&profiles, "e", &inputs).unwrap();

@@ -25,6 +25,7 @@ pub fn inputs<'c>(ctx: &'c Context, overrides: &'c Overrides) -> Inputs<'c> {
         overrides,
         identity: ctx.identity,
         stored_keys: ctx.stored_keys(),
+        policies: ctx.policy_files,
     }
 }
 
@@ -248,6 +249,9 @@ pub fn obtain(
         duration_seconds: args.duration,
         region: args.region.clone(),
         no_session: args.no_session,
+        policy_arns: args.policy_arn.clone(),
+        policy: args.policy.clone(),
+        read_only: args.read_only,
     };
     let plan = plan(&profiles, &name, &inputs(ctx, &overrides)).map_err(|e| match e {
         ConfigError::ProfileNotFound { name: missing, .. } if missing == name => {

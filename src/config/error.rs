@@ -107,6 +107,10 @@ pub enum ConfigError {
         profile: String,
         unknown: String,
     },
+    #[error("profile \"{profile}\": cannot read its session policy: {why}")]
+    PolicyFile { profile: String, why: String },
+    #[error("profile \"{profile}\" gets its credentials from {from}, whose call takes no session policy; scope a role assumed with it instead (a profile with role_arn and source_profile = {profile})")]
+    Unscopable { profile: String, from: String },
     #[error("{config} has no [sso-session {name}] section{known}")]
     UnknownSsoSession {
         config: String,

@@ -29,6 +29,8 @@ pub const ROLECALL: &[&str] = &[
     "ignore_configured_endpoint_urls",
     "services",
     "session_tags",
+    "policy_arns",
+    "policy",
     "transitive_session_tags",
     "source_identity",
     "include_profile",

@@ -306,6 +306,8 @@ pub struct AssumeRole {
     pub mfa: Option<Mfa>,
     /// Session tags and the source identity sent with the call.
     pub tags: SessionTags,
+    /// The session policy sent with the call.
+    pub policy: SessionPolicy,
     /// For a role assumed directly with a `credential_process` result, whose kind is known
     /// only at run time: what to ask for if that result turns out to be a session.
     pub if_caller_is_session: Option<ChainedCap>,
@@ -321,7 +323,44 @@ pub struct WebIdentity {
     pub session_name: String,
     pub token_file: String,
     pub duration_seconds: Option<u32>,
+    /// The session policy sent with the call.
+    pub policy: SessionPolicy,
     pub cache_key: String,
+}
+
+/// A session policy sent with a role's call (`PolicyArns`, `Policy`): the session may do only
+/// what both the role and these allow.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Managed policies' ARNs (STS takes at most 10).
+    pub arns: Vec<String>,
+    /// An inline policy document (JSON, without white space).
+    pub document: Option<String>,
+}
+
+impl SessionPolicy {
+    pub fn is_empty(&self) -> bool {
+        self.arns.is_empty() && self.document.is_none()
+    }
+
+    /// `, scoped by ReadOnlyAccess and an inline policy (120 characters)`, for people.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self
+            .arns
+            .iter()
+            .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
+            .collect();
+        if let Some(d) = &self.document {
+            parts.push(format!(
+                "an inline policy ({} characters)",
+                d.chars().count()
+            ));
+        }
+        match parts.is_empty() {
+            true => String::new(),
+            false => format!(", scoped by {}", parts.join(" and ")),
+        }
+    }
 }
 
 /// A duration capped at the role-chaining limit, and the note that says why.

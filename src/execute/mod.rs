@@ -407,6 +407,7 @@ impl Run<'_, '_, '_> {
             mfa_serial: role.mfa.as_ref().map(|m| m.serial.clone()),
             mfa_code,
             tags: role.tags.clone(),
+            policy: role.policy.clone(),
         };
         let caller = Self::need_caller(caller)?;
         self.deps
@@ -450,6 +451,7 @@ impl Run<'_, '_, '_> {
             session_name: w.session_name.clone(),
             token,
             duration_seconds: w.duration_seconds,
+            policy: w.policy.clone(),
         };
         self.deps
             .sts

@@ -2,6 +2,7 @@
 //! validated, with its duration (chained steps capped), session name and cache key. No I/O.
 
 mod endpoint;
+mod policy;
 mod resolve;
 mod source;
 mod sso_target;
@@ -39,6 +40,8 @@ pub struct Inputs<'a> {
     pub identity: &'a dyn CallerIdentity,
     /// The profiles whose long-term keys are in the keychain, by key id.
     pub stored_keys: &'a StoredKeys,
+    /// Where the session policy documents named by path are read.
+    pub policies: &'a dyn crate::ports::policy::PolicyFiles,
 }
 
 impl<'a> Inputs<'a> {
@@ -53,6 +56,7 @@ impl<'a> Inputs<'a> {
             overrides: &NO_OVERRIDES,
             identity: &Anonymous,
             stored_keys: &NO_STORED_KEYS,
+            policies: &crate::ports::policy::NoPolicyFiles,
         }
     }
 }
@@ -67,6 +71,19 @@ pub struct Overrides {
     /// `--no-session`: a profile of long-term keys hands out the keys themselves, not a
     /// GetSessionToken session of them.
     pub no_session: bool,
+    /// `--policy-arn`: managed session policies for the role asked for.
+    pub policy_arns: Vec<String>,
+    /// `--policy`: an inline session policy (JSON) or a file of one, for the role asked for.
+    pub policy: Option<String>,
+    /// `--read-only`: the ReadOnlyAccess managed policy as a session policy.
+    pub read_only: bool,
+}
+
+impl Overrides {
+    /// Whether the run asks for a session policy.
+    pub fn scoped(&self) -> bool {
+        !self.policy_arns.is_empty() || self.policy.is_some() || self.read_only
+    }
 }
 
 /// No per-run overrides.
@@ -74,6 +91,9 @@ pub static NO_OVERRIDES: Overrides = Overrides {
     duration_seconds: None,
     region: None,
     no_session: false,
+    policy_arns: Vec::new(),
+    policy: None,
+    read_only: false,
 };
 
 /// The profiles of the runs this one is a `credential_process` of (`ROLECALL_CHAIN`).
@@ -109,6 +129,17 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
     let maybe = source.may_be_long_term();
     if steps.is_empty() && (source.long_term() || maybe) && !inputs.overrides.no_session {
         steps.push(keys_session(top, &identity, &endpoint, inputs, maybe)?);
+    }
+    let scoped = steps.iter().any(|s| match s {
+        crate::domain::plan::Step::AssumeRole(a) => !a.policy.is_empty(),
+        crate::domain::plan::Step::AssumeRoleWithWebIdentity(w) => !w.policy.is_empty(),
+        crate::domain::plan::Step::GetSessionToken(_) => false,
+    });
+    if inputs.overrides.scoped() && !scoped {
+        return Err(ConfigError::Unscopable {
+            profile: name.to_string(),
+            from: source.describe(),
+        });
     }
     if !steps.is_empty() {
         check_sts_endpoint(&endpoint, inputs.settings.allow_http)?;

@@ -57,6 +57,8 @@ pub struct RoleSettings {
     /// Set for the first role of a web identity chain.
     pub web_identity_token_file: Option<String>,
     pub tags: SessionTags,
+    /// `policy_arns` and `policy`, as written.
+    pub policy: super::policy::RawPolicy,
 }
 
 /// Walks `source_profile` links down to the root credentials, returning the roles to assume
@@ -508,6 +510,10 @@ pub fn role_settings(profile: Profile<'_>, role_arn: &str) -> Result<RoleSetting
         mfa_serial: mfa_serial.map(str::to_string),
         mfa_process: profile.get("mfa_process").map(str::to_string),
         web_identity_token_file: None,
+        policy: super::policy::RawPolicy {
+            arns: profile.get("policy_arns").map(str::to_string),
+            document: profile.get("policy").map(str::to_string),
+        },
     })
 }
 

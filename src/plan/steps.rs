@@ -2,12 +2,13 @@
 //! where each MFA code goes, the chained-duration caps, the session of long-term keys, and
 //! every step's cache key.
 
+use super::policy;
 use super::resolve::{self, RoleSettings};
 use super::{default_session_name, digest, Inputs};
 use crate::config::{ConfigError, Profile};
 use crate::domain::plan::{
-    chained_cap_note, AssumeRole, ChainedCap, GetSessionToken, Mfa, Source, Step, StsEndpoint,
-    WebIdentity, CHAINED_MAX_SECONDS, DEFAULT_KEYS_SESSION_SECONDS,
+    chained_cap_note, AssumeRole, ChainedCap, GetSessionToken, Mfa, SessionPolicy, Source, Step,
+    StsEndpoint, WebIdentity, CHAINED_MAX_SECONDS, DEFAULT_KEYS_SESSION_SECONDS,
 };
 
 /// The steps as they are built, and who calls the next one.
@@ -51,8 +52,15 @@ impl Steps {
                 .session_name
                 .clone()
                 .unwrap_or_else(|| default_session.clone());
+            let policy = policy::of_role(
+                &role.profile,
+                &role.policy,
+                &role.role_arn,
+                index == last,
+                inputs,
+            )?;
             if let Some(token_file) = role.web_identity_token_file.take() {
-                built.web_identity(role, session_name, token_file, endpoint, inputs);
+                built.web_identity(role, session_name, token_file, policy, endpoint, inputs);
                 continue;
             }
             let long_term_caller = index == 0 && source.long_term();
@@ -64,7 +72,13 @@ impl Steps {
             let if_caller_is_session = (index == 0 && matches!(source, Source::Process { .. }))
                 .then(|| process_cap(&role))
                 .flatten();
-            built.assume_role(role, session_name, call_mfa, if_caller_is_session, endpoint);
+            let call = Call {
+                session_name,
+                mfa: call_mfa,
+                if_caller_is_session,
+                policy,
+            };
+            built.assume_role(role, call, endpoint);
         }
         Ok(built)
     }
@@ -81,25 +95,33 @@ impl Steps {
         role: RoleSettings,
         session_name: String,
         token_file: String,
+        policy: SessionPolicy,
         endpoint: &StsEndpoint,
         inputs: &Inputs,
     ) {
-        let key = digest(&[
+        let token = inputs.identity.token(&token_file);
+        let mut parts = vec![
             "AssumeRoleWithWebIdentity",
             &self.identity,
             &role.role_arn,
             &token_file,
-            &inputs.identity.token(&token_file),
+            &token,
             role.session_name.as_deref().unwrap_or(""),
-            &opt(role.duration_seconds),
-            endpoint.url.as_deref().unwrap_or(""),
-        ]);
+        ];
+        let (duration, policy_text) = (opt(role.duration_seconds), policy_key(&policy));
+        parts.extend([duration.as_str(), endpoint.url.as_deref().unwrap_or("")]);
+        // Only when there is one, so that the sessions without a policy keep their keys.
+        if !policy.is_empty() {
+            parts.push(&policy_text);
+        }
+        let key = digest(&parts);
         self.push(Step::AssumeRoleWithWebIdentity(WebIdentity {
             profile: role.profile,
             role_arn: role.role_arn,
             session_name,
             token_file,
             duration_seconds: role.duration_seconds,
+            policy,
             cache_key: key,
         }));
     }
@@ -152,27 +174,39 @@ impl Steps {
     }
 
     /// Adds the `AssumeRole` step of `role`, with the MFA code it carries, if any.
-    fn assume_role(
-        &mut self,
-        role: RoleSettings,
-        session_name: String,
-        mfa: Option<Mfa>,
-        if_caller_is_session: Option<ChainedCap>,
-        endpoint: &StsEndpoint,
-    ) {
-        let key = cache_key(&self.identity, &role, endpoint);
+    fn assume_role(&mut self, role: RoleSettings, call: Call, endpoint: &StsEndpoint) {
+        let key = cache_key(&self.identity, &role, &call.policy, endpoint);
         self.push(Step::AssumeRole(AssumeRole {
             profile: role.profile,
             role_arn: role.role_arn,
-            session_name,
+            session_name: call.session_name,
             external_id: role.external_id,
             duration_seconds: role.duration_seconds,
-            mfa,
+            mfa: call.mfa,
             tags: role.tags,
-            if_caller_is_session,
+            policy: call.policy,
+            if_caller_is_session: call.if_caller_is_session,
             cache_key: key,
         }));
     }
+}
+
+/// What a role's `AssumeRole` carries besides the profile's settings.
+struct Call {
+    session_name: String,
+    /// The MFA code of this call itself (not covered by an MFA session).
+    mfa: Option<Mfa>,
+    if_caller_is_session: Option<ChainedCap>,
+    policy: SessionPolicy,
+}
+
+/// A session policy in a cache key: the managed policies and the document.
+fn policy_key(policy: &SessionPolicy) -> String {
+    format!(
+        "policy:{}|{}",
+        policy.arns.join(","),
+        policy.document.as_deref().unwrap_or("")
+    )
 }
 
 /// What identifies the source's credentials as the first caller; every instance, task and
@@ -255,7 +289,12 @@ fn session_token_key(
 }
 
 /// A digest of everything that changes what STS would hand out for a role step.
-fn cache_key(source_identity: &str, role: &RoleSettings, endpoint: &StsEndpoint) -> String {
+fn cache_key(
+    source_identity: &str,
+    role: &RoleSettings,
+    policy: &SessionPolicy,
+    endpoint: &StsEndpoint,
+) -> String {
     let mut parts = vec![
         source_identity.to_string(),
         role.role_arn.clone(),
@@ -268,6 +307,10 @@ fn cache_key(source_identity: &str, role: &RoleSettings, endpoint: &StsEndpoint)
     // Only when there are tags, so that the sessions of profiles without them keep their keys.
     if !role.tags.is_empty() {
         parts.push(role.tags.key_text());
+    }
+    // Likewise the session policy: a scoped session is never the unscoped one.
+    if !policy.is_empty() {
+        parts.push(policy_key(policy));
     }
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     digest(&parts)

@@ -46,6 +46,7 @@ fn try_plan_keys(
             overrides,
             identity: &crate::ports::identity::Anonymous,
             stored_keys: &stored,
+            policies: &crate::ports::policy::NoPolicyFiles,
         },
     )
 }
@@ -54,6 +55,9 @@ const NO_SESSION: Overrides = Overrides {
     duration_seconds: None,
     region: None,
     no_session: true,
+    policy_arns: Vec::new(),
+    policy: None,
+    read_only: false,
 };
 
 fn roles(plan: &Plan) -> Vec<&AssumeRole> {
@@ -823,6 +827,7 @@ fn sources_that_are_not_keys_are_keyed_by_who_the_caller_is() {
                 overrides: &Overrides::default(),
                 identity: &Caller(caller),
                 stored_keys: &Default::default(),
+                policies: &crate::ports::policy::NoPolicyFiles,
             },
         )
         .unwrap();

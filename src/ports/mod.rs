@@ -9,6 +9,7 @@ pub mod identity;
 pub mod keys;
 pub mod mfa;
 pub mod picker;
+pub mod policy;
 pub mod server;
 pub mod sources;
 pub mod sso;

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::domain::exit;
-use crate::domain::plan::{SessionTags, StsEndpoint};
+use crate::domain::plan::{SessionPolicy, SessionTags, StsEndpoint};
 use crate::domain::{Credentials, Secret};
 
 /// How long one attempt may take to connect.
@@ -53,6 +53,7 @@ pub struct AssumeRoleRequest {
     pub mfa_serial: Option<String>,
     pub mfa_code: Option<Secret>,
     pub tags: SessionTags,
+    pub policy: SessionPolicy,
 }
 
 /// A `GetSessionToken` request with MFA.
@@ -71,6 +72,7 @@ pub struct WebIdentityRequest {
     pub session_name: String,
     pub token: Secret,
     pub duration_seconds: Option<u32>,
+    pub policy: SessionPolicy,
 }
 
 /// The STS operations rolecall uses. Implementations must not retry an MFA code themselves

@@ -254,16 +254,17 @@ impl<'a> View<'a> {
                         .as_deref()
                         .map(|s| format!(", source identity {s}"))
                         .unwrap_or_default()
-                ),
+                ) + &a.policy.describe(),
                 a.mfa.as_ref(),
             ),
             Step::AssumeRoleWithWebIdentity(w) => (
                 format!(
-                    "AssumeRoleWithWebIdentity {} as {} with the token in {} for {}",
+                    "AssumeRoleWithWebIdentity {} as {} with the token in {} for {}{}",
                     w.role_arn,
                     self.session_name(i, &w.session_name),
                     w.token_file,
-                    duration(w.duration_seconds)
+                    duration(w.duration_seconds),
+                    w.policy.describe()
                 ),
                 None,
             ),

@@ -173,3 +173,75 @@ fn dry_run_says_what_exec_server_console_and_a_process_hand_out() {
     );
     assert_eq!(w.calls(), 0, "a dry run calls nothing");
 }
+
+#[test]
+fn session_policies_are_sent_shown_and_cached_apart() {
+    let w = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deny.json");
+    std::fs::write(
+        &file,
+        "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Deny\", \"Action\": \"s3:*\", \"Resource\": \"*\"}]\n}\n",
+    )
+    .unwrap();
+    w.write_config(&format!("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\n[profile scoped]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\npolicy_arns = arn:aws:iam::111111111111:policy/Team\npolicy = {}\n", file.display()));
+    let sent = |i: usize| w.sts.calls.borrow()[i].request.clone().unwrap().policy;
+    // --read-only: the ReadOnlyAccess managed policy, in the role's partition.
+    assert!(w.run(&["export", "--read-only", "a"]).0.is_ok());
+    assert_eq!(sent(0).arns, ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+    assert_eq!(sent(0).document, None);
+    // The unscoped profile is another session, and each is then served from the cache.
+    assert!(w.run(&["export", "a"]).0.is_ok());
+    assert!(sent(1).is_empty());
+    assert!(w.run(&["export", "--read-only", "a"]).0.is_ok());
+    assert!(w.run(&["export", "a"]).0.is_ok());
+    assert_eq!(w.calls(), 2, "one session each");
+    // The profile's own: its managed policy and its file, without white space.
+    assert!(w.run(&["export", "scoped"]).0.is_ok());
+    assert_eq!(sent(2).arns, ["arn:aws:iam::111111111111:policy/Team"]);
+    assert_eq!(
+        sent(2).document.as_deref(),
+        Some("{\"Statement\":[{\"Action\":\"s3:*\",\"Effect\":\"Deny\",\"Resource\":\"*\"}],\"Version\":\"2012-10-17\"}")
+    );
+    let (_, out, _) = w.run(&[
+        "export",
+        "--dry-run",
+        "--policy-arn",
+        "arn:aws:iam::aws:policy/ViewOnlyAccess",
+        "scoped",
+    ]);
+    assert!(
+        out.contains("scoped by Team and ViewOnlyAccess and an inline policy (87 characters)"),
+        "{out}"
+    );
+    // STS's limits and the sources that take no policy, before any call.
+    let many: Vec<String> = (0..11)
+        .flat_map(|i| {
+            [
+                "--policy-arn".to_string(),
+                format!("arn:aws:iam::aws:policy/P{i}"),
+            ]
+        })
+        .collect();
+    let mut line = vec!["export"];
+    line.extend(many.iter().map(String::as_str));
+    line.push("a");
+    let e = w.run(&line).0.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("at most 10 managed session policies"),
+        "{e}"
+    );
+    let e = w
+        .run(&["export", "--policy", "{not json", "a"])
+        .0
+        .unwrap_err();
+    assert!(e.to_string().contains("not valid JSON"), "{e}");
+    let e = w.run(&["export", "--read-only", "default"]).0.unwrap_err();
+    assert_eq!(e.exit_code(), crate::domain::exit::CONFIG);
+    assert!(
+        e.to_string().contains("whose call takes no session policy"),
+        "{e}"
+    );
+    assert_eq!(w.calls(), 3);
+}

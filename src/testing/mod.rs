@@ -45,6 +45,7 @@ pub fn plan_of(
         overrides: &Default::default(),
         identity: &crate::ports::identity::Anonymous,
         stored_keys: &Default::default(),
+        policies: &crate::ports::policy::NoPolicyFiles,
     };
     plan(&profiles, name, &inputs).expect("the fixture plans")
 }

@@ -90,6 +90,7 @@ impl World {
             keys: &self.keys,
             iam: &self.iam,
             key_files: &crate::adapters::keyfile::UserFiles { vars: &self.vars },
+            policy_files: &crate::adapters::policy::SystemPolicyFiles { vars: &self.vars },
             ask: &self.ask,
             stored: Default::default(),
             sso: &self.sso,

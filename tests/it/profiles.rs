@@ -739,3 +739,17 @@ fn a_new_token_at_the_same_path_is_a_new_caller() {
     assert_ne!(second, first, "never the first caller's session");
     assert_eq!(calls(), 2);
 }
+
+#[test]
+fn a_read_only_session_policy_reaches_sts_and_the_scoped_session_is_cached_apart() {
+    let sb = Sandbox::new();
+    let (_, arn) = role_setup(&sb, "prod", "");
+    let scoped = |out: &Output| assert!(out.status.success(), "{}", stderr(out));
+    scoped(&sb.rolecall(&["export", "--read-only", "prod"]));
+    let read_only = "PolicyArns.member.1.arn=arn:aws:iam::aws:policy/ReadOnlyAccess";
+    assert_eq!(moto().count("AssumeRole", read_only), 1, "sent to STS");
+    scoped(&sb.rolecall(&["export", "prod"]));
+    scoped(&sb.rolecall(&["export", "--read-only", "prod"]));
+    let all = moto().count("AssumeRole", &format!("RoleArn={arn}"));
+    assert_eq!(all, 2, "one scoped session, one unscoped, each cached");
+}
