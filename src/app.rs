@@ -100,6 +100,15 @@ pub fn main() -> ExitCode {
         vars.clone(),
         crate::adapters::terminal::prompt::person(),
     );
+    let audit: Box<dyn crate::ports::audit::AuditLog> = match settings.audit {
+        true => Box::new(crate::adapters::audit::FileAudit {
+            state: crate::adapters::keychain::StateDir::locate(
+                settings.state_dir.as_deref(),
+                &vars,
+            ),
+        }),
+        false => Box::new(crate::ports::audit::NoAudit),
+    };
     let outcome = {
         let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
         let mut ctx = Context {
@@ -120,6 +129,7 @@ pub fn main() -> ExitCode {
             iam: &iam,
             key_files: &crate::adapters::keyfile::UserFiles { vars: &vars },
             policy_files: &crate::adapters::policy::SystemPolicyFiles { vars: &vars },
+            audit: audit.as_ref(),
             ask: &crate::adapters::terminal::prompt::TerminalAsk,
             stored: Default::default(),
             sso: &sso,

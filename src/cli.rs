@@ -63,9 +63,11 @@ impl Cli {
             Command::ClearCache(a) => Some(&a.chatter),
             Command::Keys(a) => a.command.chatter(),
             Command::Sso(a) => Some(a.command.chatter()),
-            Command::List(_) | Command::Init(_) | Command::Completions(_) | Command::Doctor(_) => {
-                None
-            }
+            Command::List(_)
+            | Command::Init(_)
+            | Command::Completions(_)
+            | Command::Doctor(_)
+            | Command::Log(_) => None,
         };
         let quiet = self.chatter.quiet || own.is_some_and(|c| c.quiet);
         let verbose = self
@@ -101,6 +103,8 @@ pub enum Command {
     Init(InitArgs),
     /// Print a shell completion script (profile names complete from your config)
     Completions(CompletionsArgs),
+    /// Show the audit trail: every credential rolecall handed out (never a secret)
+    Log(LogArgs),
     /// Open the AWS console in the browser, signed in as the profile's role
     #[command(
         after_help = "The browser gets a one-shot http://127.0.0.1 address that redirects once to the sign-in URL, so the sign-in token is in no process's arguments.",
@@ -335,6 +339,33 @@ pub struct ConsoleArgs {
     /// https:// URL on the partition's console
     #[arg(long, value_name = "SERVICE|URL")]
     pub destination: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only this profile's records
+    #[arg(add = ArgValueCandidates::new(profile_candidates))]
+    pub profile: Option<String>,
+
+    /// Only the records of this last stretch of time: 30m, 12h, 2d (at most 400d)
+    #[arg(long, value_name = "DURATION", value_parser = since)]
+    pub since: Option<time::Duration>,
+
+    /// One JSON record a line, as the log keeps them
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--since`: minutes, hours or days back.
+fn since(text: &str) -> Result<time::Duration, String> {
+    let max = time::Duration::days(400);
+    let days = text.trim().strip_suffix('d').map(|n| n.parse::<i64>());
+    match days {
+        Some(Ok(n)) if n >= 0 && time::Duration::days(n) <= max => Ok(time::Duration::days(n)),
+        Some(_) => Err("not a number of days up to 400d".into()),
+        None => crate::domain::text::parse_duration(text, max)
+            .map_err(|_| "not a duration; use 30m, 12h or 2d".into()),
+    }
 }
 
 #[derive(Debug, Args)]

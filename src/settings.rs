@@ -78,6 +78,8 @@ pub struct Settings {
     pub state_dir: Option<PathBuf>,
     /// `ROLECALL_ALLOW_HTTP=1`: a plain-HTTP endpoint off this machine is accepted (a lab).
     pub allow_http: bool,
+    /// `ROLECALL_AUDIT=off`: no audit trail.
+    pub audit: bool,
     /// `ROLECALL_PROCESS_TIMEOUT`: the limit of one helper program (`credential_process`,
     /// `mfa_process`, a graphical prompt).
     pub process_timeout: Result<Duration, SettingError>,
@@ -130,6 +132,9 @@ impl Settings {
             keyring_choice: knob(vars, "ROLECALL_KEYRING", (), keyring_choice),
             state_dir: vars.non_empty("ROLECALL_STATE_DIR").map(PathBuf::from),
             allow_http: vars.non_empty("ROLECALL_ALLOW_HTTP") == Some("1"),
+            audit: !vars
+                .non_empty("ROLECALL_AUDIT")
+                .is_some_and(|v| v.eq_ignore_ascii_case("off")),
             process_timeout: knob(
                 vars,
                 "ROLECALL_PROCESS_TIMEOUT",

@@ -1,6 +1,7 @@
 //! The real world, one port each: AWS over the network, the OS keychain, the terminal, the
 //! child process, the system clock and the local credential sources.
 
+pub mod audit;
 pub mod aws;
 pub mod child;
 pub mod clock;

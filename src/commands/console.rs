@@ -22,6 +22,8 @@ pub fn run(mut args: ConsoleArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let purpose = Purpose {
         plan_to: PlanTo::Stderr,
         hands_out: Hands::Console(asked),
+        command: "console",
+        run: None,
     };
     let (plan, credentials) = match obtain(&args.credentials, ctx, purpose)? {
         Obtained::Credentials(plan, credentials) => (plan, credentials),

@@ -40,6 +40,8 @@ pub struct Context<'a> {
     /// Long-term keys in the keychain (`rolecall keys`).
     pub keys: &'a dyn KeyStore,
     pub iam: &'a dyn Iam,
+    /// The audit trail: a record of every credential handed out.
+    pub audit: &'a dyn crate::ports::audit::AuditLog,
     /// Session policy documents named by path (`policy`, `--policy`).
     pub policy_files: &'a dyn crate::ports::policy::PolicyFiles,
     /// Long-term keys in the user's own files (`keys import`, `keys rotate`).

@@ -21,6 +21,14 @@ pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
             true => Hands::Endpoint,
             false => Hands::Variables,
         },
+        command: match args.server {
+            true => "exec --server",
+            false => "exec",
+        },
+        run: args.command.first().map(|p| {
+            let name = std::path::Path::new(p).file_name().unwrap_or(p.as_os_str());
+            name.to_string_lossy().into_owned()
+        }),
     };
     let (plan, credentials) = match obtain(&args.credentials, ctx, purpose)? {
         Obtained::Credentials(plan, credentials) => (plan, credentials),

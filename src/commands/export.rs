@@ -19,7 +19,7 @@ pub fn run(args: ExportArgs, ctx: &mut Context) -> Result<Outcome, Error> {
             .or_else(|| ctx.vars.non_empty("SHELL").and_then(Format::for_shell))
             .unwrap_or(Format::Sh),
     };
-    if let Some(text) = statements(&args.credentials, args.unset, format, ctx)? {
+    if let Some(text) = statements(&args.credentials, args.unset, format, "export", ctx)? {
         write_out(ctx, text.as_bytes())?;
     }
     Ok(Outcome::Done)

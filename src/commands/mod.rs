@@ -11,6 +11,7 @@ mod export;
 pub mod init;
 mod keys;
 mod list;
+mod log;
 mod obtain;
 pub mod sso;
 pub mod use_;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Use(args) => use_::run(args, ctx),
         Command::Init(args) => init::run(args, ctx),
         Command::Completions(args) => completions::run(args, ctx),
+        Command::Log(args) => log::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx),
         Command::Console(args) => console::run(args, ctx),
         Command::Keys(args) => keys::run(args, ctx),
@@ -44,10 +46,10 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
 /// other knob is checked where it is read.
 fn check_settings(command: &Command, settings: &crate::settings::Settings) -> Result<(), Error> {
     use Command::*;
-    let uses_store = !matches!(command, Init(_) | Completions(_) | Doctor(_));
+    let uses_store = !matches!(command, Init(_) | Completions(_) | Doctor(_) | Log(_));
     let uses_aws = !matches!(
         command,
-        Init(_) | Completions(_) | Doctor(_) | List(_) | ClearCache(_)
+        Init(_) | Completions(_) | Doctor(_) | List(_) | ClearCache(_) | Log(_)
     );
     if uses_store {
         settings.keyring_choice.clone()?;

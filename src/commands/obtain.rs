@@ -4,6 +4,7 @@
 use super::{write_out, Context};
 use crate::cli::CredentialArgs;
 use crate::config::{keys, ConfigError, Profiles};
+use crate::domain::audit::AuditEntry;
 use crate::domain::env;
 use crate::domain::freshness::{CacheMode, CachePolicy};
 use crate::domain::plan::{Plan, Source};
@@ -124,20 +125,15 @@ pub enum Hands {
     Console(Option<u32>),
 }
 
-/// Where `--dry-run` goes and what it says the credentials are for.
-#[derive(Clone, Copy)]
+/// Where `--dry-run` goes, what it says the credentials are for, and the command the audit
+/// trail names.
+#[derive(Clone)]
 pub struct Purpose {
     pub plan_to: PlanTo,
     pub hands_out: Hands,
-}
-
-impl From<PlanTo> for Purpose {
-    fn from(plan_to: PlanTo) -> Self {
-        Purpose {
-            plan_to,
-            hands_out: Hands::Variables,
-        }
-    }
+    pub command: &'static str,
+    /// The program `exec` runs (its name only: arguments may hold secrets).
+    pub run: Option<String>,
 }
 
 /// From the config alone: a `credential_process` that runs rolecall for a profile of its own
@@ -236,13 +232,28 @@ fn misspelt(profiles: &Profiles, name: &str, error: ConfigError) -> ConfigError 
     }
 }
 
+/// Appends the audit trail's record of credentials handed out; a log that cannot be written is
+/// a note, never a failed run.
+fn audit(ctx: &mut Context, purpose: &Purpose, plan: &Plan, credentials: &Credentials) {
+    let (now, pid) = (ctx.clock.now(), std::process::id());
+    let mut entry = AuditEntry::of(purpose.command, plan, credentials, now, pid);
+    if purpose.command.starts_with("exec") {
+        entry.run = purpose.run.clone();
+        entry.cwd = std::env::current_dir()
+            .ok()
+            .map(|d| d.display().to_string());
+    }
+    if let Err(e) = ctx.audit.record(&entry) {
+        ctx.note(&e);
+    }
+}
+
 /// Loads the configuration, plans, and runs the plan (or explains it).
 pub fn obtain(
     args: &CredentialArgs,
     ctx: &mut Context,
-    purpose: impl Into<Purpose>,
+    purpose: Purpose,
 ) -> Result<Obtained, Error> {
-    let purpose = purpose.into();
     let profiles = ctx.profiles()?;
     let (name, from) = profile_name(args, &profiles, ctx)?;
     let overrides = Overrides {
@@ -291,6 +302,7 @@ pub fn obtain(
     let token = MfaToken::new(args.mfa_token.clone());
     let deps = ctx.deps();
     let credentials = execute(&plan, deps, &mut ctx.err, policy, &token)?;
+    audit(ctx, &purpose, &plan, &credentials);
     Ok(Obtained::Credentials(Box::new(plan), credentials))
 }
 
@@ -399,6 +411,7 @@ pub fn statements(
     credentials: &CredentialArgs,
     unset: bool,
     format: Format,
+    command: &'static str,
     ctx: &mut Context,
 ) -> Result<Option<String>, Error> {
     let changes = if unset {
@@ -422,7 +435,13 @@ pub fn statements(
             Format::Cmd | Format::Json => PlanTo::Stderr,
             _ => PlanTo::Stdout,
         };
-        match obtain(credentials, ctx, plan_to)? {
+        let purpose = Purpose {
+            plan_to,
+            hands_out: Hands::Variables,
+            command,
+            run: None,
+        };
+        match obtain(credentials, ctx, purpose)? {
             Obtained::Credentials(plan, creds) => {
                 let changes = env::changes(&creds, &plan.target(), ctx.vars);
                 match format {

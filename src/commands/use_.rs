@@ -23,7 +23,7 @@ pub fn run(args: UseArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         UseShell::Fish => Format::Fish,
         UseShell::Powershell => Format::PowerShell,
     };
-    if let Some(text) = statements(&args.credentials, args.unset, format, ctx)? {
+    if let Some(text) = statements(&args.credentials, args.unset, format, "use", ctx)? {
         write_out(ctx, format!("{MARKER}{text}").as_bytes())?;
     }
     Ok(Outcome::Done)

@@ -2,6 +2,7 @@
 //! crate, does I/O (but for `Vars::from_process`, the one reader of the process environment)
 //! or reads the clock.
 
+pub mod audit;
 pub mod console;
 pub mod env;
 pub mod exit;

@@ -52,6 +52,9 @@ impl Steps {
                 .session_name
                 .clone()
                 .unwrap_or_else(|| default_session.clone());
+            if role.tags.source_identity.as_deref() == Some("auto") {
+                role.tags.source_identity = Some(login_identity(inputs));
+            }
             let policy = policy::of_role(
                 &role.profile,
                 &role.policy,
@@ -188,6 +191,23 @@ impl Steps {
             if_caller_is_session: call.if_caller_is_session,
             cache_key: key,
         }));
+    }
+}
+
+/// `source_identity = auto`: the login name, in STS's alphabet (2 to 64 characters of
+/// A-Z a-z 0-9 and `+=,.@_-`), so that CloudTrail names the person behind every session.
+fn login_identity(inputs: &Inputs) -> String {
+    let name: String = inputs
+        .vars
+        .user()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(*c))
+        .take(64)
+        .collect();
+    match name.len() {
+        0 | 1 => "rolecall-user".into(),
+        _ => name,
     }
 }
 

@@ -2,6 +2,7 @@
 //! types. Real implementations live in `adapters/`, fakes in `testing/`.
 
 pub mod ask;
+pub mod audit;
 pub mod clock;
 pub mod console;
 pub mod iam;

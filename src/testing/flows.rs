@@ -245,3 +245,40 @@ fn session_policies_are_sent_shown_and_cached_apart() {
     );
     assert_eq!(w.calls(), 3);
 }
+
+#[test]
+fn every_credential_handed_out_is_recorded_without_a_secret() {
+    let w = World::new();
+    w.write_config("[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = default\nsource_identity = auto\n");
+    assert!(w.run(&["export", "a"]).0.is_ok());
+    assert!(w.run(&["exec", "a", "--", "/usr/bin/env"]).0.is_ok());
+    assert!(w.run(&["export", "--dry-run", "a"]).0.is_ok());
+    let lines = w.audit.0.borrow().clone();
+    assert_eq!(lines.len(), 2, "a dry run hands nothing out: {lines:?}");
+    let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(first["command"], "export");
+    assert_eq!(first["role_arn"], "arn:aws:iam::111111111111:role/a");
+    assert_eq!(first["account"], "111111111111");
+    assert_eq!(first["source_identity"], "maria", "auto is the login name");
+    let second: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+    assert_eq!(second["command"], "exec");
+    assert_eq!(second["run"], "env");
+    assert!(second["cwd"].as_str().is_some());
+    for line in &lines {
+        assert!(
+            !line.contains("secret") && !line.contains("token"),
+            "{line}"
+        );
+    }
+    // STS got the login name as the source identity.
+    let request = w.sts.calls.borrow()[0].request.clone().unwrap();
+    assert_eq!(request.tags.source_identity.as_deref(), Some("maria"));
+    let (_, out, _) = w.run(&["log", "a"]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.contains("export") && out.contains("ran env in"),
+        "{out}"
+    );
+    let (_, out, _) = w.run(&["log", "--json", "--since", "1h", "b"]);
+    assert!(out.is_empty(), "{out}");
+}

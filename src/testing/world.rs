@@ -23,6 +23,7 @@ pub struct World {
     pub ask: super::ScriptedAsk,
     pub sso: super::FakeSso,
     pub tokens: super::MemoryTokens,
+    pub audit: MemoryAudit,
     _dir: tempfile::TempDir,
     vars: Vars,
 }
@@ -57,6 +58,7 @@ impl World {
             ask: Default::default(),
             sso: Default::default(),
             tokens: Default::default(),
+            audit: Default::default(),
         }
     }
 
@@ -91,6 +93,7 @@ impl World {
             iam: &self.iam,
             key_files: &crate::adapters::keyfile::UserFiles { vars: &self.vars },
             policy_files: &crate::adapters::policy::SystemPolicyFiles { vars: &self.vars },
+            audit: &self.audit,
             ask: &self.ask,
             stored: Default::default(),
             sso: &self.sso,
@@ -117,5 +120,24 @@ impl World {
 
     pub fn calls(&self) -> usize {
         self.sts.calls.borrow().len()
+    }
+}
+
+/// An audit log in memory: the lines as they would be appended.
+#[derive(Default)]
+pub struct MemoryAudit(pub std::cell::RefCell<Vec<String>>);
+
+impl crate::ports::audit::AuditLog for MemoryAudit {
+    fn record(&self, entry: &crate::domain::audit::AuditEntry) -> Result<(), String> {
+        self.0
+            .borrow_mut()
+            .push(entry.line().trim_end().to_string());
+        Ok(())
+    }
+    fn lines(&self) -> Result<Vec<String>, String> {
+        Ok(self.0.borrow().clone())
+    }
+    fn describe(&self) -> String {
+        "memory".into()
     }
 }

@@ -753,3 +753,34 @@ fn a_read_only_session_policy_reaches_sts_and_the_scoped_session_is_cached_apart
     let all = moto().count("AssumeRole", &format!("RoleArn={arn}"));
     assert_eq!(all, 2, "one scoped session, one unscoped, each cached");
 }
+
+#[test]
+fn the_audit_log_records_what_was_handed_out_privately_and_without_a_secret() {
+    let sb = Sandbox::new();
+    let (keys, _) = role_setup(&sb, "prod", "");
+    let out = sb.rolecall(&["export", "prod"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let exported = stdout(&out);
+    let out = sb.rolecall(&["exec", "prod", "--", "true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb.rolecall_env(&["export", "prod"], &[("ROLECALL_AUDIT", "off")]);
+    assert!(out.status.success());
+    let log = sb.home().join(".local/state/rolecall/audit/audit.log");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(!text.contains(&keys.secret));
+    for (name, value) in parse_exports(&exported) {
+        if name == "AWS_SECRET_ACCESS_KEY"
+            || name == "AWS_SESSION_TOKEN"
+            || name == "AWS_ACCESS_KEY_ID"
+        {
+            assert!(!text.contains(&value), "{name} in the log");
+        }
+    }
+    let out = sb.rolecall(&["log", "--json", "prod"]);
+    assert_eq!(stdout(&out), text, "log --json prints the records as kept");
+    let out = sb.rolecall(&["log", "--since", "1h"]);
+    assert!(stdout(&out).contains("ran true in"), "{}", stdout(&out));
+}

@@ -61,7 +61,7 @@ impl StateDir {
     }
 
     /// The directory `name` under the root, created private (0700) if needed.
-    pub(super) fn private_dir(&self, name: &str) -> Result<PathBuf, StoreError> {
+    pub(crate) fn private_dir(&self, name: &str) -> Result<PathBuf, StoreError> {
         let dir = self.root.join(name);
         for d in [&self.root, &dir] {
             make_private_dir(d).map_err(|e| {
