@@ -6,7 +6,6 @@ use super::obtain::{obtain, Hands, Obtained, PlanTo, Purpose};
 use super::{write_out, Context};
 use crate::cli::ConsoleArgs;
 use crate::domain::console::{destination, login_url, Partition};
-use crate::domain::plan::Step;
 use crate::domain::text::{plain_http_off_loopback, redact_url};
 use crate::domain::{Outcome, Secret};
 use crate::error::Error;
@@ -29,11 +28,7 @@ pub fn run(mut args: ConsoleArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         Obtained::Credentials(plan, credentials) => (plan, credentials),
         Obtained::Explained => return Ok(Outcome::Done),
     };
-    let role_arn = plan.steps.iter().rev().find_map(|s| match s {
-        Step::AssumeRole(a) => Some(a.role_arn.as_str()),
-        Step::AssumeRoleWithWebIdentity(w) => Some(w.role_arn.as_str()),
-        Step::GetSessionToken(_) => None,
-    });
+    let role_arn = plan.role_arn();
     let region = plan.region.as_deref();
     let partition = Partition::of(role_arn, region);
     let landing = destination(partition, region, args.destination.as_deref())

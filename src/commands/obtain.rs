@@ -404,6 +404,25 @@ pub fn isolated_region(ctx: &Context) -> Option<Option<String>> {
     Some(default.get("region").map(str::to_string))
 }
 
+/// What `--unset` prints in `format`.
+fn unset_changes(format: Format, ctx: &Context) -> Result<Vec<env::Change>, Error> {
+    Ok(match format {
+        Format::Json => {
+            return Err(Error::Usage(
+                "--unset has nothing to print as credential_process JSON; use a shell format (sh, fish, powershell, cmd) or dotenv".into(),
+            ))
+        }
+        // A dotenv file cannot remove a variable: it empties those for which empty means
+        // unset, and leaves out the others (an empty AWS_PROFILE breaks every AWS tool).
+        Format::Dotenv => env::EMPTY_IS_UNSET
+            .iter()
+            .map(|name| env::Change::Set(name, String::new()))
+            .collect(),
+        Format::Cmd => env::unset_all(ctx.vars),
+        _ => env::unset_and_restore(ctx.vars),
+    })
+}
+
 /// The whole text that sets (or with `unset`, removes) the profile's variables in `format`,
 /// rendered before anything is written so that a failure leaves stdout empty. `None`: the
 /// plan was explained on stdout instead (`--dry-run`).
@@ -415,21 +434,7 @@ pub fn statements(
     ctx: &mut Context,
 ) -> Result<Option<String>, Error> {
     let changes = if unset {
-        match format {
-            Format::Json => {
-                return Err(Error::Usage(
-                    "--unset has nothing to print as credential_process JSON; use a shell format (sh, fish, powershell, cmd) or dotenv".into(),
-                ))
-            }
-            // A dotenv file cannot remove a variable: it empties those for which empty means
-            // unset, and leaves out the others (an empty AWS_PROFILE breaks every AWS tool).
-            Format::Dotenv => env::EMPTY_IS_UNSET
-                .iter()
-                .map(|name| env::Change::Set(name, String::new()))
-                .collect(),
-            Format::Cmd => env::unset_all(ctx.vars),
-            _ => env::unset_and_restore(ctx.vars),
-        }
+        unset_changes(format, ctx)?
     } else {
         let plan_to = match format {
             Format::Cmd | Format::Json => PlanTo::Stderr,

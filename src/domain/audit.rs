@@ -139,7 +139,7 @@ mod tests {
         );
         assert!(line.contains("\"source_identity\":\"maria\""), "{line}");
         let lines = vec![line.trim().to_string(), "{broken".into()];
-        assert_eq!(select(&lines, Some("prod"), None), [e.clone()]);
+        assert_eq!(select(&lines, Some("prod"), None), std::slice::from_ref(&e));
         assert!(select(&lines, Some("dev"), None).is_empty());
         assert!(select(&lines, None, Some(datetime!(2026-11-22 10:01 UTC))).is_empty());
     }

@@ -45,6 +45,15 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The ARN of the role the plan ends with, if it ends with one.
+    pub fn role_arn(&self) -> Option<&str> {
+        self.steps.iter().rev().find_map(|s| match s {
+            Step::AssumeRole(a) => Some(a.role_arn.as_str()),
+            Step::AssumeRoleWithWebIdentity(w) => Some(w.role_arn.as_str()),
+            Step::GetSessionToken(_) => None,
+        })
+    }
+
     /// What the credentials are for, as `env::changes` takes it.
     pub fn target(&self) -> super::env::Target<'_> {
         super::env::Target {

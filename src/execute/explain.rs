@@ -162,11 +162,7 @@ fn handed_out(r: &Explain, now: time::OffsetDateTime) -> (Vec<Change>, Vec<Strin
 /// browser.
 fn console_lines(r: &Explain, asked: Option<u32>) -> Vec<String> {
     let plan = r.plan;
-    let role_arn = plan.steps.iter().rev().find_map(|s| match s {
-        Step::AssumeRole(a) => Some(a.role_arn.as_str()),
-        Step::AssumeRoleWithWebIdentity(w) => Some(w.role_arn.as_str()),
-        Step::GetSessionToken(_) => None,
-    });
+    let role_arn = plan.role_arn();
     let partition = Partition::of(role_arn, plan.region.as_deref());
     let federation = partition.federation_url(r.vars.non_empty("AWS_ENDPOINT_URL_SIGNIN"));
     let federation = redact_url(&federation);
