@@ -130,6 +130,12 @@ pub fn main() -> ExitCode {
             key_files: &crate::adapters::keyfile::UserFiles { vars: &vars },
             policy_files: &crate::adapters::policy::SystemPolicyFiles { vars: &vars },
             audit: audit.as_ref(),
+            projects: &crate::adapters::project::SystemProjects {
+                state: crate::adapters::keychain::StateDir::locate(
+                    settings.state_dir.as_deref(),
+                    &vars,
+                ),
+            },
             ask: &crate::adapters::terminal::prompt::TerminalAsk,
             stored: Default::default(),
             sso: &sso,

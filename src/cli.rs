@@ -67,7 +67,9 @@ impl Cli {
             | Command::Init(_)
             | Command::Completions(_)
             | Command::Doctor(_)
-            | Command::Log(_) => None,
+            | Command::Log(_)
+            | Command::Allow(_)
+            | Command::Deny(_) => None,
         };
         let quiet = self.chatter.quiet || own.is_some_and(|c| c.quiet);
         let verbose = self
@@ -105,6 +107,11 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Show the audit trail: every credential rolecall handed out (never a secret)
     Log(LogArgs),
+    /// Use the .rolecall file of this directory (or DIR): its profile for exec, export, use and
+    /// console when none is named, until the file changes
+    Allow(ProjectArgs),
+    /// Stop using the .rolecall file of this directory (or DIR)
+    Deny(ProjectArgs),
     /// Open the AWS console in the browser, signed in as the profile's role
     #[command(
         after_help = "The browser gets a one-shot http://127.0.0.1 address that redirects once to the sign-in URL, so the sign-in token is in no process's arguments.",
@@ -339,6 +346,12 @@ pub struct ConsoleArgs {
     /// https:// URL on the partition's console
     #[arg(long, value_name = "SERVICE|URL")]
     pub destination: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProjectArgs {
+    /// The directory of the .rolecall file (default: the working directory)
+    pub dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

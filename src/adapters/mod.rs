@@ -15,6 +15,7 @@ pub mod login;
 pub mod loopback;
 pub mod memory;
 pub mod policy;
+pub mod project;
 pub mod prompt;
 pub mod server;
 pub mod sources;

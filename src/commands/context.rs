@@ -40,6 +40,8 @@ pub struct Context<'a> {
     /// Long-term keys in the keychain (`rolecall keys`).
     pub keys: &'a dyn KeyStore,
     pub iam: &'a dyn Iam,
+    /// The `.rolecall` files of project directories, and those the user allowed.
+    pub projects: &'a dyn crate::ports::project::Projects,
     /// The audit trail: a record of every credential handed out.
     pub audit: &'a dyn crate::ports::audit::AuditLog,
     /// Session policy documents named by path (`policy`, `--policy`).

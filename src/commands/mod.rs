@@ -1,10 +1,12 @@
 //! One thin file per command, behind the one dispatch `match`; `obtain.rs` is what the
 //! credential commands share (profile choice → plan → execute or explain).
 
+mod allow;
 pub(crate) mod clear_cache;
 pub mod completions;
 mod console;
 pub mod context;
+mod deny;
 mod doctor;
 mod exec;
 mod export;
@@ -34,6 +36,8 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Init(args) => init::run(args, ctx),
         Command::Completions(args) => completions::run(args, ctx),
         Command::Log(args) => log::run(args, ctx),
+        Command::Allow(args) => allow::run(args, ctx),
+        Command::Deny(args) => deny::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx),
         Command::Console(args) => console::run(args, ctx),
         Command::Keys(args) => keys::run(args, ctx),
@@ -46,11 +50,13 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
 /// other knob is checked where it is read.
 fn check_settings(command: &Command, settings: &crate::settings::Settings) -> Result<(), Error> {
     use Command::*;
-    let uses_store = !matches!(command, Init(_) | Completions(_) | Doctor(_) | Log(_));
-    let uses_aws = !matches!(
-        command,
-        Init(_) | Completions(_) | Doctor(_) | List(_) | ClearCache(_) | Log(_)
-    );
+    let local = matches!(command, Log(_) | Allow(_) | Deny(_));
+    let uses_store = !local && !matches!(command, Init(_) | Completions(_) | Doctor(_));
+    let uses_aws = !local
+        && !matches!(
+            command,
+            Init(_) | Completions(_) | Doctor(_) | List(_) | ClearCache(_)
+        );
     if uses_store {
         settings.keyring_choice.clone()?;
     }

@@ -8,6 +8,7 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::env;
 use crate::domain::freshness::{CacheMode, CachePolicy};
 use crate::domain::plan::{Plan, Source};
+use crate::domain::project::{self, ProjectFile};
 use crate::domain::Credentials;
 use crate::error::Error;
 use crate::execute::explain::{self, Explain, ExplainDeps, HandsOut};
@@ -73,18 +74,53 @@ fn profile_name(
     args: &CredentialArgs,
     profiles: &Profiles,
     ctx: &Context,
-) -> Result<(String, &'static str), Error> {
+) -> Result<(String, &'static str, Option<ProjectFile>), Error> {
     if let Some(name) = args.profile.as_ref().filter(|p| !p.is_empty()) {
-        return Ok((name.clone(), ""));
+        return Ok((name.clone(), "", None));
     }
     for variable in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"] {
         if ctx.vars.is_not_utf8(variable) {
             return Err(ConfigError::NotUtf8(variable).into());
         }
         if let Some(name) = ctx.vars.non_empty(variable) {
-            return Ok((name.to_string(), variable));
+            return Ok((name.to_string(), variable, None));
         }
     }
+    if let Some(project) = project_file(ctx)? {
+        return Ok((
+            project.profile.clone(),
+            "the .rolecall file here",
+            Some(project),
+        ));
+    }
+    picked(profiles, ctx)
+}
+
+/// The allowed `.rolecall` file of the working directory or a parent; one that is new or
+/// changed since it was allowed is refused until `rolecall allow` is run there.
+fn project_file(ctx: &Context) -> Result<Option<ProjectFile>, Error> {
+    let Some(found) = ctx.projects.find(None).map_err(Error::Usage)? else {
+        return Ok(None);
+    };
+    let dir = found
+        .path
+        .parent()
+        .unwrap_or(&found.path)
+        .display()
+        .to_string();
+    if ctx.projects.allowed(&found.path) != Some(project::digest(&found.bytes)) {
+        return Err(ConfigError::ProjectNotAllowed { dir }.into());
+    }
+    let text = String::from_utf8_lossy(&found.bytes);
+    let file = project::parse(&text).map_err(|why| ConfigError::ProjectFile { dir, why })?;
+    Ok(Some(file))
+}
+
+/// A profile picked on the terminal, when nothing names one.
+fn picked(
+    profiles: &Profiles,
+    ctx: &Context,
+) -> Result<(String, &'static str, Option<ProjectFile>), Error> {
     if profiles.no_files {
         return Err(profiles.no_files_error().into());
     }
@@ -93,7 +129,7 @@ fn profile_name(
         return Err(Error::Config(ConfigError::NoProfile));
     }
     match ctx.picker.pick(&names) {
-        Ok(Some(i)) => Ok((names[i].to_string(), "")),
+        Ok(Some(i)) => Ok((names[i].to_string(), "", None)),
         Ok(None) => Err(Error::Usage("no profile picked".into())),
         Err(_) => Err(Error::Config(ConfigError::NoProfile)),
     }
@@ -255,10 +291,10 @@ pub fn obtain(
     purpose: Purpose,
 ) -> Result<Obtained, Error> {
     let profiles = ctx.profiles()?;
-    let (name, from) = profile_name(args, &profiles, ctx)?;
+    let (name, from, project) = profile_name(args, &profiles, ctx)?;
     let overrides = Overrides {
-        duration_seconds: args.duration,
-        region: args.region.clone(),
+        duration_seconds: args.duration.or(project.as_ref().and_then(|p| p.duration)),
+        region: args.region.clone().or(project.and_then(|p| p.region)),
         no_session: args.no_session,
         policy_arns: args.policy_arn.clone(),
         policy: args.policy.clone(),

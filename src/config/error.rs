@@ -107,6 +107,10 @@ pub enum ConfigError {
         profile: String,
         unknown: String,
     },
+    #[error("the .rolecall file in {dir} is new or changed since it was last allowed; read it, then run \"rolecall allow\" there to use it (or name a profile)")]
+    ProjectNotAllowed { dir: String },
+    #[error("the .rolecall file in {dir} cannot be used: {why}")]
+    ProjectFile { dir: String, why: String },
     #[error("profile \"{profile}\": cannot read its session policy: {why}")]
     PolicyFile { profile: String, why: String },
     #[error("profile \"{profile}\" gets its credentials from {from}, whose call takes no session policy; scope a role assumed with it instead (a profile with role_arn and source_profile = {profile})")]

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod outcome;
 pub mod plan;
 pub mod process_json;
+pub mod project;
 pub mod secret;
 pub mod setting;
 pub mod sso;

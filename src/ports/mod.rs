@@ -11,6 +11,7 @@ pub mod keys;
 pub mod mfa;
 pub mod picker;
 pub mod policy;
+pub mod project;
 pub mod server;
 pub mod sources;
 pub mod sso;

@@ -94,6 +94,7 @@ impl World {
             key_files: &crate::adapters::keyfile::UserFiles { vars: &self.vars },
             policy_files: &crate::adapters::policy::SystemPolicyFiles { vars: &self.vars },
             audit: &self.audit,
+            projects: &crate::ports::project::NoProjects,
             ask: &self.ask,
             stored: Default::default(),
             sso: &self.sso,

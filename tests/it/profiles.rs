@@ -784,3 +784,100 @@ fn the_audit_log_records_what_was_handed_out_privately_and_without_a_secret() {
     let out = sb.rolecall(&["log", "--since", "1h"]);
     assert!(stdout(&out).contains("ran true in"), "{}", stdout(&out));
 }
+
+#[test]
+fn a_rolecall_file_names_the_profile_only_once_allowed_and_as_it_was_allowed() {
+    let sb = Sandbox::new();
+    role_setup(&sb, "prod", "");
+    let project = sb.home().join("work/project");
+    let deep = project.join("src/deep");
+    std::fs::create_dir_all(&deep).unwrap();
+    let file = project.join(".rolecall");
+    std::fs::write(&file, "prod\nregion = eu-central-1\n").unwrap();
+    let export_in = |dir: &Path| {
+        sb.command(BIN)
+            .arg("export")
+            .current_dir(dir)
+            .output()
+            .unwrap()
+    };
+    // Not allowed yet: refused with one line, nothing printed.
+    let out = export_in(&deep);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("run \"rolecall allow\" there"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sb
+        .command(BIN)
+        .args(["allow"])
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // From a subdirectory: the parent's file, its profile and region.
+    let out = export_in(&deep);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let vars = parse_exports(&stdout(&out));
+    let get = |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    assert_eq!(get("ROLECALL_PROFILE").as_deref(), Some("prod"));
+    assert_eq!(get("AWS_REGION").as_deref(), Some("eu-central-1"));
+    // An edit, however small, needs a new allow.
+    std::fs::write(&file, "prod\nregion = eu-west-1\n").unwrap();
+    assert_eq!(export_in(&deep).status.code(), Some(3));
+    sb.command(BIN)
+        .args(["allow"])
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    assert!(export_in(&deep).status.success());
+    let out = sb
+        .command(BIN)
+        .args(["deny", project.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(export_in(&deep).status.code(), Some(3));
+    // A hostile name is a name, never run; a link and a huge file are refused.
+    let marker = sb.home().join("ran");
+    std::fs::write(&file, format!("prod'; touch {}; '\n", marker.display())).unwrap();
+    sb.command(BIN)
+        .args(["allow"])
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    let out = export_in(&deep);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(!marker.exists());
+    std::fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink(sb.home().join(".aws/config"), &file).unwrap();
+    let out = sb
+        .command(BIN)
+        .args(["allow"])
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    std::fs::remove_file(&file).unwrap();
+    std::fs::write(&file, "prod\n".repeat(2000)).unwrap();
+    let out = sb
+        .command(BIN)
+        .args(["allow"])
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // A profile on the command line needs no file.
+    std::fs::remove_file(&file).unwrap();
+    assert!(sb
+        .command(BIN)
+        .args(["export", "prod"])
+        .current_dir(&deep)
+        .output()
+        .unwrap()
+        .status
+        .success());
+}
