@@ -79,4 +79,13 @@ impl AuditLog for FileAudit {
     fn describe(&self) -> String {
         self.path().display().to_string()
     }
+
+    fn recorder(&self) -> Option<crate::ports::audit::Recorder> {
+        let log = FileAudit {
+            state: self.state.clone(),
+        };
+        Some(std::sync::Arc::new(move |entry: &AuditEntry| {
+            let _ = log.record(entry);
+        }))
+    }
 }

@@ -19,11 +19,19 @@ pub use crate::ports::server::Served;
 
 struct Shared {
     served: Mutex<Served>,
+    /// Counts the sessions served: a connection records its first answer of each.
+    version: std::sync::atomic::AtomicU64,
+    /// Records an answer: the client's port, the access key id and the expiration served.
+    on_served: Option<OnServed>,
     token: Secret,
     path: String,
     hosts: [String; 2],
     stop: AtomicBool,
 }
+
+/// What the endpoint calls when a connection first gets a session: the client's port, the
+/// access key id and the session's expiration (never the secret).
+pub type OnServed = Box<dyn Fn(u16, &str, &str) + Send + Sync>;
 
 pub struct CredentialServer {
     pub url: String,
@@ -41,7 +49,7 @@ fn random_hex() -> std::io::Result<String> {
 impl CredentialServer {
     /// Binds 127.0.0.1 on a random port (close-on-exec, so the command does not inherit the
     /// socket) and starts answering with `initial`.
-    pub fn start(initial: Served) -> std::io::Result<Self> {
+    pub fn start(initial: Served, on_served: Option<OnServed>) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
@@ -49,6 +57,8 @@ impl CredentialServer {
         let token = Secret::new(random_hex()?);
         let shared = Arc::new(Shared {
             served: Mutex::new(initial),
+            version: std::sync::atomic::AtomicU64::new(0),
+            on_served,
             token: Secret::new(token.expose()),
             path: path.clone(),
             hosts: [format!("127.0.0.1:{port}"), format!("localhost:{port}")],
@@ -68,6 +78,7 @@ impl CredentialServer {
     }
 
     fn replace(&self, served: Served) {
+        self.shared.version.fetch_add(1, Ordering::SeqCst);
         *self.shared.served.lock().unwrap_or_else(|p| p.into_inner()) = served;
     }
 }
@@ -133,26 +144,28 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
             .filter_map(|(stream, remote)| Some((stream.local_addr().ok()?, *remote)))
             .collect();
         let peers = Peer::of_all(&pairs);
-        for ((stream, _), peer) in batch.into_iter().zip(peers) {
+        for ((stream, remote), peer) in batch.into_iter().zip(peers) {
             // Only the command's user: another user's connection is closed at once, so a
             // flood of them holds nothing.
             if peer != Peer::Ours || open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
                 continue;
             }
-            take(stream, &open, &shared);
+            take(stream, remote.port(), &open, &shared);
         }
     }
 }
 
 /// Serves one connection of the command's user in a task of its own, within its limits.
-fn take(stream: tokio::net::TcpStream, open: &Arc<AtomicUsize>, shared: &Arc<Shared>) {
+fn take(stream: tokio::net::TcpStream, client: u16, open: &Arc<AtomicUsize>, shared: &Arc<Shared>) {
     open.fetch_add(1, Ordering::SeqCst);
     let slot = Slot(open.clone());
     let shared = shared.clone();
+    // The version of the session this connection last got (none yet).
+    let seen = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
     tokio::spawn(async move {
         let _slot = slot;
         let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
-            let response = answer(&request, &shared);
+            let response = answer(&request, &shared, client, &seen);
             async move { Ok::<_, Infallible>(response) }
         });
         let _ = tokio::time::timeout(
@@ -189,7 +202,12 @@ fn refusal(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
     )
 }
 
-fn answer(request: &Request<hyper::body::Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
+fn answer(
+    request: &Request<hyper::body::Incoming>,
+    shared: &Shared,
+    client: u16,
+    seen: &std::sync::atomic::AtomicU64,
+) -> Response<Full<Bytes>> {
     let host = request
         .headers()
         .get(header::HOST)
@@ -219,8 +237,24 @@ fn answer(request: &Request<hyper::body::Incoming>, shared: &Shared) -> Response
     if !same(given.as_bytes(), shared.token.expose().as_bytes()) {
         return refusal(StatusCode::FORBIDDEN, "the authorization token is wrong");
     }
+    let version = shared.version.load(Ordering::SeqCst);
     match &*shared.served.lock().unwrap_or_else(|p| p.into_inner()) {
-        Served::Credentials(body) => json(StatusCode::OK, body.expose().to_string()),
+        Served::Credentials(body) => {
+            if seen.swap(version, Ordering::SeqCst) != version {
+                record(shared, client, body);
+            }
+            json(StatusCode::OK, body.expose().to_string())
+        }
         Served::Failed(reason) => refusal(StatusCode::SERVICE_UNAVAILABLE, reason),
     }
+}
+
+/// The audit record of a session a connection got for the first time.
+fn record(shared: &Shared, client: u16, body: &Secret) {
+    let Some(on_served) = &shared.on_served else {
+        return;
+    };
+    let served: serde_json::Value = serde_json::from_str(body.expose()).unwrap_or_default();
+    let field = |k: &str| served[k].as_str().unwrap_or("").to_string();
+    on_served(client, &field("AccessKeyId"), &field("Expiration"));
 }

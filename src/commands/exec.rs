@@ -64,7 +64,7 @@ fn serve(
     use crate::adapters::server::{CredentialServer, Served};
     use crate::execute::supervise::{first_session, supervise, Supervision};
     let (current, keys) = first_session(ctx.deps(), plan, credentials)?;
-    let server = CredentialServer::start(Served::of(&current))
+    let server = CredentialServer::start(Served::of(&current), on_served(plan, ctx))
         .map_err(|e| Error::Usage(format!("cannot serve credentials on 127.0.0.1: {e}")))?;
     let mut exec = exec_request(plan, &current, args.command, ctx)?;
     exec.changes = env::for_endpoint(exec.changes, &server.url, server.token.expose());
@@ -105,4 +105,40 @@ fn isolate(changes: Vec<env::Change>, ctx: &mut Context) -> Vec<env::Change> {
         env::NULL_DEVICE
     ));
     env::without_shared_files(changes, region.as_deref(), ctx.vars)
+}
+
+/// The audit record of each session a connection of the command gets: the plan's role, the
+/// client's port, the key's last four characters and the expiry.
+#[cfg(unix)]
+fn on_served(
+    plan: &crate::domain::plan::Plan,
+    ctx: &Context,
+) -> Option<crate::adapters::server::OnServed> {
+    let recorder = ctx.audit.recorder()?;
+    let placeholder = crate::domain::Credentials {
+        access_key_id: String::new(),
+        secret_access_key: crate::domain::Secret::new(""),
+        session_token: None,
+        expiration: None,
+    };
+    let (now, pid) = (ctx.clock.now(), std::process::id());
+    let base =
+        crate::domain::audit::AuditEntry::of("exec --server request", plan, &placeholder, now, pid);
+    Some(Box::new(move |client, key_id, expiration| {
+        let mut entry = base.clone();
+        #[allow(clippy::disallowed_methods)] // the request's own time, on the server's thread
+        let now = time::OffsetDateTime::now_utc();
+        entry.time = crate::domain::text::timestamp(now);
+        entry.key = key_id
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        entry.expiration = (!expiration.is_empty()).then(|| expiration.to_string());
+        entry.client = Some(format!("127.0.0.1:{client}"));
+        recorder(&entry);
+    }))
 }

@@ -31,6 +31,9 @@ pub struct AuditEntry {
     pub run: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cwd: Option<String>,
+    /// The client of a credential endpoint (`exec --server`): its address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     pub pid: u32,
 }
 
@@ -72,6 +75,7 @@ impl AuditEntry {
             expiration: credentials.expiration.map(timestamp),
             run: None,
             cwd: None,
+            client: None,
             pid,
         }
     }

@@ -10,7 +10,14 @@ pub trait AuditLog {
     fn lines(&self) -> Result<Vec<String>, String>;
     /// Where the log is, for people.
     fn describe(&self) -> String;
+    /// A recorder another thread can use (a server's requests); `None` records nothing.
+    fn recorder(&self) -> Option<Recorder> {
+        None
+    }
 }
+
+/// Appends a record from any thread; failures are dropped (the request is answered anyway).
+pub type Recorder = std::sync::Arc<dyn Fn(&AuditEntry) + Send + Sync>;
 
 /// `ROLECALL_AUDIT=off`: nothing is recorded.
 pub struct NoAudit;

@@ -456,3 +456,34 @@ fn a_killed_rolecall_takes_the_command_and_what_it_left_running_with_it() {
         "the command's background process outlived rolecall"
     );
 }
+
+#[test]
+fn each_connection_of_the_command_is_in_the_audit_log_once_per_session() {
+    let (sb, _, _) = server_sandbox("");
+    // Two requests on one keep-alive connection, then one on a second connection.
+    let child = "import http.client, os, urllib.parse\n\
+        url = urllib.parse.urlparse(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'])\n\
+        auth = {'Authorization': os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN']}\n\
+        for n in (2, 1):\n\
+        \x20   c = http.client.HTTPConnection(url.hostname, url.port)\n\
+        \x20   for _ in range(n):\n\
+        \x20       c.request('GET', url.path, headers=auth)\n\
+        \x20       assert c.getresponse().read()\n\
+        \x20   c.close()\n";
+    let py = python().display().to_string();
+    let out = sb.rolecall(&["exec", "--server", "prod", "--", &py, "-c", child]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb.rolecall(&["log", "--json", "prod"]);
+    let requests: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|r: &serde_json::Value| r["command"] == "exec --server request")
+        .collect();
+    assert_eq!(requests.len(), 2, "{}", stdout(&out));
+    assert_ne!(requests[0]["client"], requests[1]["client"]);
+    assert!(requests[0]["client"]
+        .as_str()
+        .unwrap()
+        .starts_with("127.0.0.1:"));
+    assert_eq!(requests[0]["key"].as_str().unwrap().len(), 4);
+}
