@@ -278,6 +278,11 @@ pub struct UseArgs {
     #[arg(long, conflicts_with_all = ["profile", "no_cache", "mfa_token", "dry_run", "duration", "region", "no_session", "policy_arn", "policy", "read_only"])]
     pub unset: bool,
 
+    /// Switch to the profile of the allowed .rolecall file here, if it is not the shell's
+    /// already; nothing otherwise (the `init --on-cd` hook)
+    #[arg(long, conflicts_with_all = ["profile", "unset"])]
+    pub project: bool,
+
     /// The shell the `rolecall init` function runs in (it sets ROLECALL_SHELL_FUNCTION itself,
     /// so that no argument of the user's is disturbed)
     #[arg(
@@ -303,6 +308,11 @@ pub struct InitArgs {
     /// The shell to print the function for (add its output to that shell's startup file)
     #[arg(value_enum)]
     pub shell: InitShell,
+
+    /// Also switch to the profile of an allowed .rolecall file on every change of directory
+    /// (bash, zsh, fish)
+    #[arg(long)]
+    pub on_cd: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -89,3 +89,46 @@ impl AuditLog for FileAudit {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_log_is_rotated_and_both_parts_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = crate::adapters::keychain::StateDir::at(dir.path().join("state"));
+        let log = FileAudit { state };
+        let plan = crate::testing::plan_of(
+            "[profile p]\nrole_arn = arn:aws:iam::123456789012:role/p\nsource_profile = default\n",
+            "[default]\naws_access_key_id = AKIAROOT\naws_secret_access_key = s\n",
+            "p",
+            &[],
+            crate::testing::NOW,
+        );
+        let credentials = crate::domain::Credentials {
+            access_key_id: "ASIA0001".into(),
+            secret_access_key: crate::domain::Secret::new("s"),
+            session_token: None,
+            expiration: None,
+        };
+        let entry = AuditEntry::of("export", &plan, &credentials, crate::testing::NOW, 1);
+        log.record(&entry).unwrap();
+        // Full: the next record starts a new log, the old one kept as audit.log.1.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(log.path())
+            .unwrap()
+            .set_len(MAX_BYTES)
+            .unwrap();
+        log.record(&entry).unwrap();
+        assert_eq!(std::fs::metadata(log.rotated()).unwrap().len(), MAX_BYTES);
+        assert_eq!(std::fs::read_to_string(log.path()).unwrap(), entry.line());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(log.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

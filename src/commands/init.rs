@@ -130,8 +130,48 @@ pub fn script(shell: InitShell) -> &'static str {
     }
 }
 
+/// The `--on-cd` hooks: on a change of directory, `rolecall use --project` (through the
+/// function), which switches only to an allowed `.rolecall` file's profile.
+const ON_CD_BASH: &str = r##"# On a change of directory: the allowed .rolecall file's profile (rolecall allow).
+__rolecall_cd() {
+    [ "$PWD" = "${__rolecall_pwd-}" ] && return
+    __rolecall_pwd=$PWD
+    rolecall use --project
+}
+case ";${PROMPT_COMMAND-};" in
+    *";__rolecall_cd;"*) ;;
+    *) PROMPT_COMMAND="__rolecall_cd${PROMPT_COMMAND:+;$PROMPT_COMMAND}" ;;
+esac
+"##;
+
+const ON_CD_ZSH: &str = r##"# On a change of directory: the allowed .rolecall file's profile (rolecall allow).
+__rolecall_cd() { rolecall use --project }
+autoload -Uz add-zsh-hook
+add-zsh-hook chpwd __rolecall_cd
+__rolecall_cd
+"##;
+
+const ON_CD_FISH: &str = r##"# On a change of directory: the allowed .rolecall file's profile (rolecall allow).
+function __rolecall_cd --on-variable PWD
+    rolecall use --project
+end
+__rolecall_cd
+"##;
+
 pub fn run(args: InitArgs, ctx: &mut Context) -> Result<Outcome, Error> {
-    write_out(ctx, script(args.shell).as_bytes())?;
+    let hook = match (args.on_cd, args.shell) {
+        (false, _) => "",
+        (true, InitShell::Bash) => ON_CD_BASH,
+        (true, InitShell::Zsh) => ON_CD_ZSH,
+        (true, InitShell::Fish) => ON_CD_FISH,
+        (true, other) => {
+            return Err(Error::Usage(format!(
+                "--on-cd is for bash, zsh and fish; {} has no hook on a change of directory that rolecall uses",
+                format!("{other:?}").to_lowercase()
+            )))
+        }
+    };
+    write_out(ctx, format!("{}{hook}", script(args.shell)).as_bytes())?;
     Ok(Outcome::Done)
 }
 

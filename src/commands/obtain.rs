@@ -98,7 +98,7 @@ fn profile_name(
 
 /// The allowed `.rolecall` file of the working directory or a parent; one that is new or
 /// changed since it was allowed is refused until `rolecall allow` is run there.
-fn project_file(ctx: &Context) -> Result<Option<ProjectFile>, Error> {
+pub fn project_file(ctx: &Context) -> Result<Option<ProjectFile>, Error> {
     let Some(found) = ctx.projects.find(None).map_err(Error::Usage)? else {
         return Ok(None);
     };

@@ -2,7 +2,7 @@
 //! passes `--shell`; without it (no function installed) this says how to install one, because
 //! a program cannot change its parent shell's environment.
 
-use super::obtain::statements;
+use super::obtain::{project_file, statements};
 use super::write_out;
 use super::Context;
 use crate::cli::{UseArgs, UseShell};
@@ -23,10 +23,38 @@ pub fn run(args: UseArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         UseShell::Fish => Format::Fish,
         UseShell::Powershell => Format::PowerShell,
     };
-    if let Some(text) = statements(&args.credentials, args.unset, format, "use", ctx)? {
+    let mut credentials = args.credentials;
+    if args.project {
+        // The hook's switch: only to an allowed file's profile the shell does not have yet.
+        let Some(file) = project_profile(ctx)? else {
+            return Ok(Outcome::Done);
+        };
+        credentials.profile = Some(file.profile);
+        credentials.region = credentials.region.or(file.region);
+        credentials.duration = credentials.duration.or(file.duration);
+    }
+    if let Some(text) = statements(&credentials, args.unset, format, "use", ctx)? {
         write_out(ctx, format!("{MARKER}{text}").as_bytes())?;
     }
     Ok(Outcome::Done)
+}
+
+/// The profile of the allowed `.rolecall` file here, unless the shell has it already; a file
+/// that is not allowed is one note, and no switch.
+fn project_profile(
+    ctx: &mut Context,
+) -> Result<Option<crate::domain::project::ProjectFile>, Error> {
+    match project_file(ctx) {
+        Ok(Some(file)) if ctx.vars.non_empty("ROLECALL_PROFILE") != Some(&file.profile) => {
+            Ok(Some(file))
+        }
+        Ok(_) => Ok(None),
+        Err(Error::Config(e)) => {
+            ctx.note(&e.to_string());
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn not_installed(ctx: &Context) -> Error {

@@ -719,3 +719,44 @@ fn use_under_set_x_traces_no_secret_and_keeps_the_trace_on() {
         );
     }
 }
+
+#[test]
+fn the_on_cd_hook_switches_to_an_allowed_project_profile_in_bash_zsh_and_fish() {
+    let sb = Sandbox::new();
+    role_setup(&sb, "prod", "");
+    let project = sb.home().join("project");
+    std::fs::create_dir_all(project.join("src")).unwrap();
+    let other = sb.home().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(project.join(".rolecall"), "prod\nregion = eu-central-1\n").unwrap();
+    std::fs::write(other.join(".rolecall"), "prod\n").unwrap();
+    let allow = sb
+        .command(BIN)
+        .arg("allow")
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    assert!(allow.status.success(), "{}", stderr(&allow));
+    let (p, o) = (project.display(), other.display());
+    let cases = [
+        // bash runs the hook from PROMPT_COMMAND, which a script has no prompt for: call it.
+        ("bash", format!("eval \"$(rolecall init bash --on-cd)\"\ncase $PROMPT_COMMAND in *__rolecall_cd*) ;; *) exit 9 ;; esac\ncd {o}; __rolecall_cd\necho \"[${{ROLECALL_PROFILE-none}}]\"\ncd {p}/src; __rolecall_cd\necho \"[$ROLECALL_PROFILE][$AWS_REGION]\"\n")),
+        ("zsh", format!("eval \"$(rolecall init zsh --on-cd)\"\ncd {o}\necho \"[${{ROLECALL_PROFILE-none}}]\"\ncd {p}/src\necho \"[$ROLECALL_PROFILE][$AWS_REGION]\"\n")),
+        ("fish", format!("rolecall init fish --on-cd | source\ncd {o}\nset -q ROLECALL_PROFILE; or set ROLECALL_PROFILE none\necho \"[$ROLECALL_PROFILE]\"\nset -e ROLECALL_PROFILE\ncd {p}/src\necho \"[$ROLECALL_PROFILE][$AWS_REGION]\"\n")),
+    ];
+    for (shell, script) in cases {
+        let out = run_shell(&sb, shell, &[], &script);
+        assert_eq!(
+            stdout(&out),
+            "[none]\n[prod][eu-central-1]\n",
+            "{shell}: {}",
+            stderr(&out)
+        );
+        // The file that was never allowed is said, not used.
+        assert!(
+            stderr(&out).contains("run \"rolecall allow\" there"),
+            "{shell}: {}",
+            stderr(&out)
+        );
+    }
+}
