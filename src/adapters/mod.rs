@@ -14,6 +14,8 @@ pub mod login;
 pub mod loopback;
 pub mod memory;
 pub mod prompt;
+// `exec --server` supervises its command with Unix signals; elsewhere it says it is not available.
+#[cfg(unix)]
 pub mod server;
 pub mod sources;
 pub mod terminal;

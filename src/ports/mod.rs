@@ -9,6 +9,8 @@ pub mod identity;
 pub mod keys;
 pub mod mfa;
 pub mod picker;
+// `exec --server` supervises its command with Unix signals; elsewhere it says it is not available.
+#[cfg(unix)]
 pub mod server;
 pub mod sources;
 pub mod sso;
