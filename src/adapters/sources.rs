@@ -173,6 +173,7 @@ fn run(
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
     fn process_commands_are_split_without_a_shell() {
         let run = |c: &str, k: &str| run(c, k, Duration::from_secs(10), 1024, None);

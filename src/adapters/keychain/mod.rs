@@ -10,6 +10,8 @@ pub mod codec;
 mod kernel;
 pub mod keys;
 mod none;
+#[cfg(all(test, any(target_os = "macos", windows)))]
+mod platform_test;
 pub mod sessions;
 pub mod sso;
 pub mod statedir;
