@@ -170,10 +170,10 @@ fn run(
 }
 
 #[cfg(test)]
+#[cfg(unix)] // they run sh and printf
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn process_commands_are_split_without_a_shell() {
         let run = |c: &str, k: &str| run(c, k, Duration::from_secs(10), 1024, None);
