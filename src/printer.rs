@@ -45,6 +45,7 @@ impl<'a> Printer<'a> {
     }
 
     /// An error line: shown whatever the verbosity.
+    #[cfg_attr(not(unix), allow(dead_code, reason = "only exec --server prints one"))]
     pub fn error(&mut self, message: &str) {
         say(self.out, message);
     }

@@ -30,8 +30,8 @@ pub fn protect() {
 }
 
 /// Puts the core-size limit back for the command `exec` is about to become.
+#[cfg(unix)]
 pub fn release_for_child() {
-    #[cfg(unix)]
     if let Some(old) = SAVED_CORE.get() {
         let _ = rustix::process::setrlimit(rustix::process::Resource::Core, *old);
     }

@@ -17,6 +17,8 @@ pub mod memory;
 pub mod policy;
 pub mod project;
 pub mod prompt;
+// `exec --server` supervises its command with Unix signals; elsewhere it says it is not available.
+#[cfg(unix)]
 pub mod server;
 pub mod sources;
 pub mod terminal;

@@ -170,6 +170,7 @@ fn run(
 }
 
 #[cfg(test)]
+#[cfg(unix)] // they run sh and printf
 mod tests {
     use super::*;
 

@@ -1,10 +1,14 @@
 //! `rolecall exec`: run a command with the credentials in its environment, or (`--server`)
 //! with an ECS-style credential endpoint that rolecall, staying its parent, keeps fresh.
 
-use super::obtain::{exec_request, isolated_region, obtain, Hands, Obtained, PlanTo, Purpose};
+#[cfg(unix)]
+use super::obtain::isolated_region;
+use super::obtain::{exec_request, obtain, Hands, Obtained, PlanTo, Purpose};
 use super::Context;
 use crate::cli::ExecArgs;
+#[cfg(unix)]
 use crate::domain::env;
+#[cfg(unix)]
 use crate::domain::freshness::{CacheMode, CachePolicy};
 use crate::domain::Outcome;
 use crate::error::Error;
@@ -96,6 +100,7 @@ fn serve(
 /// A `[default]` profile with credentials of its own (keys, SSO, a role, a process) is what
 /// every SDK and the AWS CLI use before the container endpoint, since `AWS_PROFILE` is unset:
 /// then the command gets no shared files at all, so it can only use the endpoint.
+#[cfg(unix)]
 fn isolate(changes: Vec<env::Change>, ctx: &mut Context) -> Vec<env::Change> {
     let Some(region) = isolated_region(ctx) else {
         return changes;

@@ -12,6 +12,8 @@ pub mod rotate;
 pub mod signout;
 pub mod sso;
 pub mod sso_view;
+// `exec --server` supervises its command with Unix signals; elsewhere it says it is not available.
+#[cfg(unix)]
 pub mod supervise;
 
 use time::{Duration, OffsetDateTime};

@@ -438,12 +438,14 @@ fn unusable_answers_are_refused_before_caching_and_overlong_ones_capped() {
 
 /// A command that runs until the clock reaches `until`; STS answers count from the clock's
 /// time, as the real one's do.
+#[cfg(unix)]
 struct Until<'a> {
     clock: &'a FixedClock,
     sts: &'a FakeSts,
     until: OffsetDateTime,
 }
 
+#[cfg(unix)]
 impl crate::ports::server::Supervisee for Until<'_> {
     fn poll(&mut self) -> Option<u8> {
         self.sts.now.set(Some(self.clock.now()));
@@ -453,6 +455,7 @@ impl crate::ports::server::Supervisee for Until<'_> {
 
 /// What the tests of the refresh loop share: the harness, a clock that moves on when the loop
 /// sleeps, and SSO fakes that are never used.
+#[cfg(unix)]
 struct Supervising {
     h: Harness,
     clock: FixedClock,
@@ -460,6 +463,7 @@ struct Supervising {
     sso: crate::testing::FakeSso,
 }
 
+#[cfg(unix)]
 impl Supervising {
     fn new() -> Self {
         let h = Harness::new();
@@ -491,9 +495,11 @@ impl Supervising {
     }
 }
 
+#[cfg(unix)]
 #[derive(Default)]
 struct Recorded(std::cell::RefCell<Vec<String>>);
 
+#[cfg(unix)]
 impl crate::ports::server::Endpoint for Recorded {
     fn set(&self, served: crate::ports::server::Served) {
         self.0.borrow_mut().push(match served {
@@ -506,6 +512,7 @@ impl crate::ports::server::Endpoint for Recorded {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn the_server_refreshes_once_per_session_within_the_window_without_real_waits() {
     use crate::execute::supervise::{supervise, Supervision};
@@ -557,6 +564,7 @@ fn the_server_refreshes_once_per_session_within_the_window_without_real_waits() 
     assert_eq!(endpoint.0.borrow().last().unwrap(), "ASIA5");
 }
 
+#[cfg(unix)]
 #[test]
 fn an_expired_session_is_never_served_between_two_tries_of_a_refresh() {
     use crate::execute::supervise::{supervise, Supervision};
@@ -652,6 +660,7 @@ fn a_credential_process_session_is_cached_for_at_most_twelve_hours() {
     assert_eq!(stored.expiration, Some(latest), "what is cached");
 }
 
+#[cfg(unix)]
 #[test]
 fn a_refresh_window_longer_than_the_session_refreshes_once_per_session_with_a_warning() {
     use crate::execute::supervise::{supervise, Supervision};

@@ -12,6 +12,8 @@ pub mod mfa;
 pub mod picker;
 pub mod policy;
 pub mod project;
+// `exec --server` supervises its command with Unix signals; elsewhere it says it is not available.
+#[cfg(unix)]
 pub mod server;
 pub mod sources;
 pub mod sso;

@@ -1,5 +1,8 @@
 //! The one integration-test binary: the built `rolecall` against one moto server, the real
 //! keychains and the real shells. Missing parts fail the run: `./scripts/test` installs them.
+//! Unix only (POSIX shells, file modes, signals); Windows runs the unit tests and the smoke test
+//! of the Credential Manager (`src/adapters/keychain/platform_test.rs`).
+#![cfg(unix)]
 #![allow(clippy::disallowed_methods)]
 
 mod support;

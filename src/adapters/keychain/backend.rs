@@ -14,10 +14,24 @@ use crate::ports::store::StoreError;
 pub const SERVICE: &str = "rolecall";
 /// How long one keychain operation may take before rolecall gives up on the keychain (a
 /// locked collection may wait for an unlock prompt that never comes on a headless machine).
+#[cfg_attr(
+    windows,
+    allow(
+        dead_code,
+        reason = "the Credential Manager never prompts, so nothing waits"
+    )
+)]
 pub const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long one keychain operation on long-term keys may take: enough for the person to
 /// answer an unlock prompt.
+#[cfg_attr(
+    windows,
+    allow(
+        dead_code,
+        reason = "the Credential Manager never prompts, so nothing waits"
+    )
+)]
 pub const KEYS_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Raw secret storage: bytes under a key.
@@ -28,6 +42,10 @@ pub trait Backend: Send + Sync {
     fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// Whether the backend can be reached at all (a Secret Service without a D-Bus session
     /// cannot); one that can be reached may still fail a call.
+    #[cfg_attr(
+        not(target_os = "linux"),
+        allow(dead_code, reason = "only the Linux layers ask")
+    )]
     fn reachable(&self) -> bool {
         true
     }

@@ -10,6 +10,8 @@ pub mod codec;
 mod kernel;
 pub mod keys;
 mod none;
+#[cfg(all(test, any(target_os = "macos", windows)))]
+mod platform_test;
 pub mod sessions;
 pub mod sso;
 pub mod statedir;
@@ -158,7 +160,7 @@ mod platform {
 
     fn keychain() -> Result<Box<dyn Backend>, StoreError> {
         let store = apple_native_keyring_store::keychain::Store::new()
-            .map_err(|e| StoreError(format!("macOS keychain: {}", e.to_string())))?;
+            .map_err(|e| StoreError(format!("macOS keychain: {e}")))?;
         Ok(Box::new(Keychain::new(
             "macOS Keychain",
             store,
@@ -169,7 +171,7 @@ mod platform {
 
     fn keychain_keys<const SSO: bool>() -> Result<Box<dyn Backend>, StoreError> {
         let store = apple_native_keyring_store::keychain::Store::new()
-            .map_err(|e| StoreError(format!("macOS keychain: {}", e.to_string())))?;
+            .map_err(|e| StoreError(format!("macOS keychain: {e}")))?;
         Ok(Box::new(
             Keychain::new("macOS Keychain", store, None, false)
                 .with_service(super::durable_service(SSO)),
@@ -207,7 +209,7 @@ mod platform {
 
     fn credential_manager() -> Result<Box<dyn Backend>, StoreError> {
         let store = windows_native_keyring_store::Store::new()
-            .map_err(|e| StoreError(format!("credential manager: {}", e.to_string())))?;
+            .map_err(|e| StoreError(format!("credential manager: {e}")))?;
         Ok(Box::new(Keychain::new(
             "Windows Credential Manager",
             store,
@@ -218,7 +220,7 @@ mod platform {
 
     fn credential_manager_keys<const SSO: bool>() -> Result<Box<dyn Backend>, StoreError> {
         let store = windows_native_keyring_store::Store::new()
-            .map_err(|e| StoreError(format!("credential manager: {}", e.to_string())))?;
+            .map_err(|e| StoreError(format!("credential manager: {e}")))?;
         Ok(Box::new(
             Keychain::new("Windows Credential Manager", store, Some(MAX_BLOB), false)
                 .with_service(super::durable_service(SSO)),

@@ -418,6 +418,22 @@ mod tests {
         assert_eq!(std::fs::read(&target).unwrap(), b"keep");
     }
 
+    #[cfg(windows)]
+    #[test]
+    fn on_windows_the_state_directory_is_in_local_app_data() {
+        let vars = Vars::from_pairs([("HOME", r"C:\Users\u"), ("LOCALAPPDATA", r"D:\Local")]);
+        assert_eq!(
+            StateDir::locate(None, &vars).root(),
+            Path::new(r"D:\Local\rolecall")
+        );
+        let vars = Vars::from_pairs([("HOME", r"C:\Users\u"), ("XDG_STATE_HOME", r"C:\x")]);
+        assert_eq!(
+            StateDir::locate(None, &vars).root(),
+            Path::new(r"C:\Users\u\AppData\Local\rolecall")
+        );
+    }
+
+    #[cfg(not(windows))]
     #[test]
     fn a_relative_xdg_state_home_is_ignored() {
         let vars = Vars::from_pairs([("HOME", "/home/u"), ("XDG_STATE_HOME", "state")]);

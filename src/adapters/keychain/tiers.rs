@@ -12,12 +12,26 @@ use crate::ports::store::StoreError;
 /// Runs keychain calls on a helper thread with a time limit, so a keychain waiting for an
 /// unlock prompt cannot hang rolecall. After one call times out, every later call of the run
 /// fails at once: a locked keychain costs one wait, not one per cache step.
+#[cfg_attr(
+    windows,
+    allow(
+        dead_code,
+        reason = "the Credential Manager never prompts, so nothing waits"
+    )
+)]
 pub struct Bounded<B> {
     inner: Arc<B>,
     timeout: Duration,
     gave_up: Mutex<Option<StoreError>>,
 }
 
+#[cfg_attr(
+    windows,
+    allow(
+        dead_code,
+        reason = "the Credential Manager never prompts, so nothing waits"
+    )
+)]
 impl<B: Backend + 'static> Bounded<B> {
     pub fn new(inner: B, timeout: Duration) -> Self {
         Self {
@@ -151,12 +165,20 @@ impl Backend for Lazy {
 /// A fast first layer (the kernel keyring) in front of a durable one (the Secret Service).
 /// Reads try the fast layer first and copy durable hits into it; writes go to both. A failing
 /// durable layer is reported once and the fast one carries on; a failing fast layer is silent.
+#[cfg_attr(
+    not(target_os = "linux"),
+    allow(dead_code, reason = "only Linux stacks two keychains")
+)]
 pub struct Layered {
     pub fast: Box<dyn Backend>,
     pub durable: Box<dyn Backend>,
     problems: Mutex<Vec<String>>,
 }
 
+#[cfg_attr(
+    not(target_os = "linux"),
+    allow(dead_code, reason = "only Linux stacks two keychains")
+)]
 impl Layered {
     pub fn new(fast: Box<dyn Backend>, durable: Box<dyn Backend>) -> Self {
         Self {

@@ -1,5 +1,5 @@
-//! Opening a URL in the user's browser: `$BROWSER` (a `:`-separated list, tried in order
-//! until one starts; `%s` is the URL), else the platform's opener (xdg-open, open, the URL
+//! Opening a URL in the user's browser: `$BROWSER` (a list like `PATH`'s, `:`-separated, `;` on
+//! Windows, tried in order until one starts; `%s` is the URL), else the platform's opener (xdg-open, open, the URL
 //! handler on Windows).
 
 use std::process::{Command, Stdio};
@@ -12,7 +12,9 @@ pub fn open(url: &str, vars: &Vars) -> Result<(), String> {
         return start(&platform_opener(url));
     };
     let mut failures = Vec::new();
-    for entry in list.split(':').filter(|e| !e.trim().is_empty()) {
+    // Windows paths hold `:` (`C:\...`), so there the list is `;`-separated, like its `PATH`.
+    let separator = if cfg!(windows) { ';' } else { ':' };
+    for entry in list.split(separator).filter(|e| !e.trim().is_empty()) {
         let Some(mut words) = shlex::split(entry).filter(|w| !w.is_empty()) else {
             failures.push(format!("BROWSER entry {entry:?} is not a command"));
             continue;
@@ -61,6 +63,7 @@ fn start(words: &[String]) -> Result<(), String> {
 }
 
 #[cfg(test)]
+#[cfg(unix)] // the stand-in browser is a shell script
 mod tests {
     use super::*;
 

@@ -7,9 +7,11 @@
 pub struct InterruptGuard;
 
 /// Whether rolecall is the parent of a running command (`exec --server`).
+#[cfg(unix)]
 static SUPERVISING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// From now on signals are the supervisor's business, not a prompt's.
+#[cfg(unix)]
 pub fn supervising() {
     SUPERVISING.store(true, std::sync::atomic::Ordering::SeqCst);
 }

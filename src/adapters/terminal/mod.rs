@@ -9,7 +9,9 @@ pub mod prompt;
 pub mod shell;
 pub mod spinner;
 
-pub use interrupt::{die_of_interrupt, supervising};
+pub use interrupt::die_of_interrupt;
+#[cfg(unix)]
+pub use interrupt::supervising;
 pub use picker::FuzzyPicker;
 pub use prompt::TerminalPrompt;
 pub use spinner::Spinning;

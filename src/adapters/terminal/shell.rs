@@ -2,6 +2,14 @@
 //! run a command for the shell (`timeout`, `xargs`, `sudo`…). That shell evaluates
 //! `eval "$(rolecall export p)"`, whatever the login shell in `$SHELL` is. Linux only (`/proc`).
 
+#![cfg_attr(
+    not(target_os = "linux"),
+    allow(
+        dead_code,
+        reason = "only Linux can read a parent process; the search is tested everywhere"
+    )
+)]
+
 use crate::render::Format;
 
 /// Programs that run a command on a shell's behalf without being a shell.
