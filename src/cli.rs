@@ -63,9 +63,11 @@ impl Cli {
             Command::ClearCache(a) => Some(&a.chatter),
             Command::Keys(a) => a.command.chatter(),
             Command::Sso(a) => Some(a.command.chatter()),
-            Command::List(_) | Command::Init(_) | Command::Completions(_) | Command::Doctor(_) => {
-                None
-            }
+            Command::List(_)
+            | Command::Init(_)
+            | Command::Completions(_)
+            | Command::Doctor(_)
+            | Command::Lock(_) => None,
         };
         let quiet = self.chatter.quiet || own.is_some_and(|c| c.quiet);
         let verbose = self
@@ -126,6 +128,11 @@ pub enum Command {
         after_help = "exec, export and use sign in by themselves on a terminal when an SSO profile has no usable token."
     )]
     Sso(SsoArgs),
+    /// Lock the encrypted file store now: the next run that needs it asks for the passphrase
+    #[command(
+        after_help = "The file store (ROLECALL_KEYRING=file) stays unlocked for ROLECALL_FILE_UNLOCK_TTL (default 8h) in this login session's kernel keyring."
+    )]
+    Lock(LockArgs),
 }
 
 /// What `exec` and `export` share: which profile, and how to get its credentials.
@@ -322,6 +329,9 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "SERVICE|URL")]
     pub destination: Option<String>,
 }
+
+#[derive(Debug, Args)]
+pub struct LockArgs {}
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {

@@ -11,6 +11,7 @@ mod export;
 pub mod init;
 mod keys;
 mod list;
+mod lock;
 mod obtain;
 pub mod sso;
 pub mod use_;
@@ -24,6 +25,14 @@ use crate::error::Error;
 /// Runs a parsed command line.
 pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
     check_settings(&cli.command, ctx.settings)?;
+    let outcome = dispatch(cli, ctx);
+    if let Some(notice) = ctx.vault.notice() {
+        ctx.note(&notice);
+    }
+    outcome
+}
+
+fn dispatch(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
     match cli.command {
         Command::Exec(args) => exec::run(args, ctx),
         Command::Export(args) => export::run(args, ctx),
@@ -36,6 +45,7 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Console(args) => console::run(args, ctx),
         Command::Keys(args) => keys::run(args, ctx),
         Command::Sso(args) => sso::run(args, ctx),
+        Command::Lock(args) => lock::run(args, ctx),
     }
 }
 
@@ -45,9 +55,12 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
 fn check_settings(command: &Command, settings: &crate::settings::Settings) -> Result<(), Error> {
     use Command::*;
     let uses_store = !matches!(command, Init(_) | Completions(_) | Doctor(_));
+    if matches!(command, Lock(_)) {
+        settings.file_unlock_ttl.clone()?;
+    }
     let uses_aws = !matches!(
         command,
-        Init(_) | Completions(_) | Doctor(_) | List(_) | ClearCache(_)
+        Init(_) | Completions(_) | Doctor(_) | List(_) | ClearCache(_) | Lock(_)
     );
     if uses_store {
         settings.keyring_choice.clone()?;

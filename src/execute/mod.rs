@@ -7,6 +7,7 @@ mod error;
 pub mod explain;
 pub mod forget;
 pub mod import;
+pub mod lock;
 mod mfa;
 pub mod rotate;
 pub mod signout;

@@ -16,6 +16,11 @@ pub trait KeyStore {
     fn put(&self, profile: &str, keys: &Credentials) -> Result<(), StoreError>;
     /// Deletes the keys of `profile` from the keychain and the index.
     fn remove(&self, profile: &str) -> Result<(), StoreError>;
+    /// Which store holds `profile`'s keys, and whether it can be used now without asking
+    /// anyone (else why not, and the fix); `None` when it has none here.
+    fn whereabouts(&self, _profile: &str) -> Option<(String, Result<(), String>)> {
+        None
+    }
 }
 
 /// No keychain for keys (`ROLECALL_KEYRING=none`, or a platform without one): nothing is

@@ -14,3 +14,4 @@ pub mod sources;
 pub mod sso;
 pub mod store;
 pub mod sts;
+pub mod vault;

@@ -95,6 +95,7 @@ impl World {
             sso: &self.sso,
             sso_tokens: &self.tokens,
             authorize: &super::NoAuthorize,
+            vault: &super::keys::NoVault,
         };
         let outcome = crate::run(cli, &mut ctx);
         (

@@ -8,6 +8,7 @@ mod basics;
 mod cache;
 mod console;
 mod doctor;
+mod filestore;
 mod hardening;
 mod keys;
 mod layers;

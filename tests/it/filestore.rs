@@ -1,0 +1,309 @@
+//! The `file` store without D-Bus (SSH, WSL, containers): keys and tokens in one encrypted
+//! file, unlocked once per login session, never handed to a child.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Output;
+
+use crate::support::*;
+
+const PASS: &str = "correct horse battery staple 7f3a";
+
+/// `rolecall ARGS` as over SSH: no D-Bus session, no display, with more variables.
+fn headless(sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> Output {
+    sb.command(BIN)
+        .args(args)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("DISPLAY")
+        .env_remove("ROLECALL_KEYRING")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "{}", stderr(out));
+    stdout(out)
+}
+
+fn store_path(sb: &Sandbox) -> std::path::PathBuf {
+    sb.home().join(".local/share/rolecall/secrets.json")
+}
+
+/// A passphrase command that counts its runs in `HOME/asked`.
+fn counting_command(sb: &Sandbox) -> String {
+    let script = sb.home().join("pass.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho run >> \"$HOME/asked\"\nenv > \"$HOME/pass-env\"\nprintf '%s\\n' '{PASS}'\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
+    script.display().to_string()
+}
+
+fn asked(sb: &Sandbox) -> usize {
+    std::fs::read_to_string(sb.home().join("asked"))
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn without_dbus_keys_are_imported_into_the_file_store_and_chains_work() {
+    let sb = Sandbox::new();
+    let (keys, arn) = role_setup(&sb, "prod", "");
+    let env = [("ROLECALL_FILE_PASSPHRASE", PASS)];
+    let out = headless(&sb, &["keys", "import", "default"], &env);
+    ok(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("no D-Bus session") && err.contains("secrets.json"),
+        "the automatic choice is said: {err}"
+    );
+    let credentials = std::fs::read_to_string(sb.home().join(".aws/credentials")).unwrap();
+    assert!(!credentials.contains(&keys.secret), "{credentials}");
+    // The file and its directory are private, and hold no key in the clear.
+    let path = store_path(&sb);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(path.parent().unwrap()), 0o700);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains(&keys.secret) && !text.contains(&keys.id));
+    assert!(text.contains("BEGIN AGE ENCRYPTED FILE"), "{text}");
+    // The notice is said once.
+    let out = headless(&sb, &["export", "--format", "json", "prod"], &env);
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert!(v["SessionToken"].as_str().is_some(), "{v}");
+    assert!(
+        !stderr(&out).contains("no D-Bus session"),
+        "{}",
+        stderr(&out)
+    );
+    // exec through the chain; the child sees the session, never the passphrase, in its
+    // environment or in any process's arguments.
+    let dump =
+        "env; for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < \"$f\" 2>/dev/null; echo; done";
+    let out = headless(&sb, &["exec", "prod", "--", "sh", "-c", dump], &env);
+    let seen = ok(&out);
+    assert!(seen.contains("AWS_SESSION_TOKEN="), "{seen}");
+    assert!(!seen.contains(PASS), "the passphrase reached a child");
+    assert!(!seen.contains("ROLECALL_FILE_PASSPHRASE="), "{seen}");
+    let who = sb.whoami_with(&parse_exports(&ok(&headless(
+        &sb,
+        &["export", "prod"],
+        &env,
+    ))));
+    let role = arn.rsplit('/').next().unwrap();
+    assert!(who.contains(&format!("assumed-role/{role}/")), "{who}");
+    // doctor: the keys of default (and prod's chain) are in the file store, usable now.
+    let out = headless(&sb, &["doctor"], &env);
+    let report = ok(&out);
+    assert!(
+        report.contains("profile \"prod\" (keys of \"default\"): the file store"),
+        "{report}"
+    );
+}
+
+#[test]
+fn the_passphrase_is_asked_once_per_login_session_until_locked() {
+    let sb = Sandbox::new();
+    let (keys, _) = role_setup(&sb, "prod", "");
+    let command = counting_command(&sb);
+    let env = [
+        ("ROLECALL_KEYRING", "file"),
+        ("ROLECALL_FILE_PASSPHRASE_COMMAND", command.as_str()),
+        ("AWS_ACCESS_KEY_ID", keys.id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", keys.secret.as_str()),
+    ];
+    ok(&headless(
+        &sb,
+        &["keys", "add", "vault", "--from-env"],
+        &env,
+    ));
+    assert_eq!(asked(&sb), 1, "asked to create the file");
+    let env = &env[..2];
+    // A second process (and a third) within the TTL ask nothing.
+    ok(&headless(&sb, &["export", "--no-session", "vault"], env));
+    ok(&headless(&sb, &["export", "--no-session", "vault"], env));
+    assert_eq!(asked(&sb), 1);
+    // The command never saw the passphrase variable.
+    let pass_env = std::fs::read_to_string(sb.home().join("pass-env")).unwrap();
+    assert!(
+        !pass_env.contains("ROLECALL_FILE_PASSPHRASE="),
+        "{pass_env}"
+    );
+    let out = headless(&sb, &["lock"], env);
+    ok(&out);
+    assert!(stderr(&out).contains("locked"), "{}", stderr(&out));
+    let out = headless(&sb, &["doctor"], &[("ROLECALL_KEYRING", "file")]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "locked, no way to unlock: {}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("is locked"), "{}", stdout(&out));
+    ok(&headless(&sb, &["export", "--no-session", "vault"], env));
+    assert_eq!(asked(&sb), 2, "asked again after lock");
+    // A warm run of a session made from the keys reads nothing from the store.
+    ok(&headless(&sb, &["lock"], env));
+    ok(&headless(&sb, &["export", "vault"], env));
+    assert_eq!(asked(&sb), 3, "the cold session needed the keys");
+    ok(&headless(&sb, &["lock"], env));
+    ok(&headless(&sb, &["export", "vault"], env));
+    assert_eq!(asked(&sb), 3, "the warm run did not unlock the store");
+}
+
+#[test]
+fn a_wrong_passphrase_or_a_truncated_file_is_one_line_and_changes_nothing() {
+    let sb = Sandbox::new();
+    let (keys, _) = role_setup(&sb, "prod", "");
+    let add = |profile: &str, pass: &str| {
+        headless(
+            &sb,
+            &["keys", "add", profile, "--from-env"],
+            &[
+                ("ROLECALL_KEYRING", "file"),
+                ("ROLECALL_FILE_PASSPHRASE", pass),
+                ("ROLECALL_FILE_UNLOCK_TTL", "0"),
+                ("AWS_ACCESS_KEY_ID", keys.id.as_str()),
+                ("AWS_SECRET_ACCESS_KEY", keys.secret.as_str()),
+            ],
+        )
+    };
+    ok(&add("one", PASS));
+    let path = store_path(&sb);
+    let before = std::fs::read(&path).unwrap();
+    let out = add("two", "not the passphrase");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("wrong passphrase") && err.lines().count() == 1,
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before, "nothing changed");
+    let out = headless(
+        &sb,
+        &["export", "--no-session", "one"],
+        &[
+            ("ROLECALL_KEYRING", "file"),
+            ("ROLECALL_FILE_PASSPHRASE", "not the passphrase"),
+            ("ROLECALL_FILE_UNLOCK_TTL", "0"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("wrong passphrase"),
+        "{}",
+        stderr(&out)
+    );
+    // Truncated: named, and never written over.
+    let truncated = &before[..before.len() * 2 / 3];
+    std::fs::write(&path, truncated).unwrap();
+    let out = add("three", PASS);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&path.display().to_string()) && err.contains("corrupt or truncated"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), truncated);
+}
+
+#[test]
+fn two_concurrent_writers_keep_each_others_keys() {
+    let sb = Sandbox::new();
+    let env = |id: &'static str| {
+        vec![
+            ("ROLECALL_KEYRING", "file"),
+            ("ROLECALL_FILE_PASSPHRASE", PASS),
+            ("AWS_ACCESS_KEY_ID", id),
+            ("AWS_SECRET_ACCESS_KEY", "s3cret"),
+        ]
+    };
+    ok(&headless(
+        &sb,
+        &["keys", "add", "seed", "--from-env"],
+        &env("AKIAIOSFODNN7EXAMPL0"),
+    ));
+    let ids = ["AKIAIOSFODNN7EXAMPL1", "AKIAIOSFODNN7EXAMPL2"];
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            sb.command(BIN)
+                .args(["keys", "add", &format!("p{i}"), "--from-env"])
+                .env_remove("DBUS_SESSION_BUS_ADDRESS")
+                .envs(env(ids[i % 2]))
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    for i in 0..8 {
+        let out = headless(
+            &sb,
+            &[
+                "export",
+                "--no-session",
+                "--format",
+                "json",
+                &format!("p{i}"),
+            ],
+            &env(ids[0]),
+        );
+        let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+        assert_eq!(v["AccessKeyId"], ids[i % 2], "p{i}");
+    }
+}
+
+#[test]
+fn keys_are_never_stored_where_they_would_vanish() {
+    let sb = Sandbox::new();
+    for choice in ["keyutils", "none"] {
+        let out = headless(
+            &sb,
+            &["keys", "add", "p", "--from-env"],
+            &[
+                ("ROLECALL_KEYRING", choice),
+                ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+                ("AWS_SECRET_ACCESS_KEY", "s3cret"),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("ROLECALL_KEYRING=file") && err.contains("secret-service"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    sb.write_credentials(
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s3cret\n",
+    );
+    let before = std::fs::read(sb.home().join(".aws/credentials")).unwrap();
+    let out = headless(
+        &sb,
+        &["keys", "import", "default"],
+        &[("ROLECALL_KEYRING", "none")],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ROLECALL_KEYRING=file"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(sb.home().join(".aws/credentials")).unwrap(),
+        before
+    );
+    assert!(!store_path(&sb).exists());
+}
