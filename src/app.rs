@@ -104,6 +104,11 @@ pub fn main() -> ExitCode {
         durable == crate::adapters::keychain::Durable::File { auto: true },
     );
     let keys = crate::adapters::keychain::open_keys(&settings, &vars, &vault);
+    let stores = crate::adapters::keychain::SystemStores {
+        settings: settings.clone(),
+        vars: vars.clone(),
+        vault: vault.clone(),
+    };
     let file_vault = crate::adapters::keychain::filestore::FileVault {
         vault: vault.clone(),
         in_use: matches!(durable, crate::adapters::keychain::Durable::File { .. }),
@@ -140,6 +145,7 @@ pub fn main() -> ExitCode {
             sso_tokens: &sso_tokens,
             authorize: &authorize,
             vault: &file_vault,
+            stores: &stores,
         };
         crate::run(cli, &mut ctx)
     };

@@ -9,6 +9,7 @@ pub mod forget;
 pub mod import;
 pub mod lock;
 mod mfa;
+pub mod migrate;
 pub mod rotate;
 pub mod signout;
 pub mod sso;

@@ -21,6 +21,20 @@ pub trait KeyStore {
     fn whereabouts(&self, _profile: &str) -> Option<(String, Result<(), String>)> {
         None
     }
+    /// Whether this store holds `profile`'s keys (the index names it here).
+    fn holds(&self, profile: &str) -> bool {
+        self.index().key_id(profile).is_some()
+    }
+    /// Deletes the secret only, the index staying (a move to another store rewrote it).
+    fn forget_secret(&self, profile: &str) -> Result<(), StoreError> {
+        self.remove(profile)
+    }
+}
+
+/// The durable stores by name, each alone (for `keys migrate`): the file store
+/// (`file: true`) or the OS keychain, its keys and its SSO tokens.
+pub trait Stores {
+    fn open(&self, file: bool) -> (Box<dyn KeyStore>, Box<dyn crate::ports::sso::SsoTokens>);
 }
 
 /// No keychain for keys (`ROLECALL_KEYRING=none`, or a platform without one): nothing is

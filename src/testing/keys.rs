@@ -193,3 +193,12 @@ impl crate::ports::vault::Vault for NoVault {
         Ok(false)
     }
 }
+
+impl crate::ports::keys::Stores for NoVault {
+    fn open(&self, _file: bool) -> (Box<dyn KeyStore>, Box<dyn crate::ports::sso::SsoTokens>) {
+        (
+            Box::new(crate::ports::keys::NoKeys("no stores in tests".into())),
+            Box::new(super::MemoryTokens::default()),
+        )
+    }
+}

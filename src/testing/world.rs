@@ -23,6 +23,8 @@ pub struct World {
     pub ask: super::ScriptedAsk,
     pub sso: super::FakeSso,
     pub tokens: super::MemoryTokens,
+    /// A real key store to use instead of `keys` (the file store, say).
+    pub real_keys: Option<Box<dyn crate::ports::keys::KeyStore>>,
     _dir: tempfile::TempDir,
     vars: Vars,
 }
@@ -57,7 +59,13 @@ impl World {
             ask: Default::default(),
             sso: Default::default(),
             tokens: Default::default(),
+            real_keys: None,
         }
+    }
+
+    /// The temporary home of the world.
+    pub fn home(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     /// Runs one command line: its outcome, stdout and stderr.
@@ -87,7 +95,7 @@ impl World {
             picker: &NoPicker,
             identity: &crate::ports::identity::Anonymous,
             signin: &crate::testing::fakes::NoSignIn,
-            keys: &self.keys,
+            keys: self.real_keys.as_deref().unwrap_or(&self.keys),
             iam: &self.iam,
             key_files: &crate::adapters::keyfile::UserFiles { vars: &self.vars },
             ask: &self.ask,
@@ -96,6 +104,7 @@ impl World {
             sso_tokens: &self.tokens,
             authorize: &super::NoAuthorize,
             vault: &super::keys::NoVault,
+            stores: &super::keys::NoVault,
         };
         let outcome = crate::run(cli, &mut ctx);
         (

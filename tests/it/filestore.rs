@@ -307,3 +307,91 @@ fn keys_are_never_stored_where_they_would_vanish() {
     );
     assert!(!store_path(&sb).exists());
 }
+
+/// The Secret Service item of `profile`'s keys in this sandbox (`secret-tool lookup`).
+fn keychain_item(sb: &Sandbox, profile: &str) -> String {
+    let ns =
+        std::fs::read_to_string(sb.home().join(".local/state/rolecall/keys/.namespace")).unwrap();
+    let out = sb
+        .command(which("secret-tool"))
+        .args([
+            "lookup",
+            "service",
+            "rolecall-keys",
+            "username",
+            &format!("{ns}{profile}"),
+        ])
+        .output()
+        .unwrap();
+    stdout(&out)
+}
+
+#[test]
+fn keys_migrate_moves_keys_between_the_secret_service_and_the_file_store() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "no D-Bus session: run the suite through scripts/with-keyring"
+    );
+    let sb = Sandbox::new();
+    let user = unique("migrator");
+    let keys = sb.user(&user);
+    let with_dbus = |args: &[&str], env: &[(&str, &str)]| {
+        sb.command(BIN)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let pass = [("ROLECALL_FILE_PASSPHRASE", PASS)];
+    ok(&with_dbus(
+        &["keys", "add", "vault", "--from-env"],
+        &[
+            ("ROLECALL_KEYRING", "secret-service"),
+            ("AWS_ACCESS_KEY_ID", keys.id.as_str()),
+            ("AWS_SECRET_ACCESS_KEY", keys.secret.as_str()),
+        ],
+    ));
+    assert!(keychain_item(&sb, "vault").contains(&keys.id));
+    // Over SSH the keys are in a Secret Service that cannot be reached: doctor says so.
+    let out = headless(&sb, &["doctor"], &pass);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Secret Service cannot be reached")
+            && stdout(&out).contains("keys migrate --to file"),
+        "{}",
+        stdout(&out)
+    );
+    // Moved on the desktop; then over SSH they are there.
+    let out = with_dbus(&["keys", "migrate", "--to", "file"], &pass);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("moved the keys of 1 profiles (vault)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(keychain_item(&sb, "vault"), "", "the old copy is gone");
+    let out = headless(
+        &sb,
+        &["export", "--no-session", "--format", "json", "vault"],
+        &pass,
+    );
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(v["AccessKeyId"], keys.id.as_str());
+    let out = headless(&sb, &["doctor"], &pass);
+    assert!(
+        stdout(&out).contains("profile \"vault\": the file store"),
+        "{}",
+        stdout(&out)
+    );
+    // And back.
+    let out = with_dbus(&["keys", "migrate", "--to", "secret-service"], &pass);
+    ok(&out);
+    assert!(keychain_item(&sb, "vault").contains(&keys.id));
+    let out = with_dbus(
+        &["export", "--no-session", "--format", "json", "vault"],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(v["AccessKeyId"], keys.id.as_str());
+}

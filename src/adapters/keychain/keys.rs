@@ -258,6 +258,15 @@ impl KeyStore for KeychainKeys {
         Ok(())
     }
 
+    fn holds(&self, profile: &str) -> bool {
+        self.index_file(profile)
+            .is_some_and(|f| Kind::of(f.store.as_deref()) == self.kind)
+    }
+
+    fn forget_secret(&self, profile: &str) -> Result<(), StoreError> {
+        self.backend.delete(&self.entry(profile))
+    }
+
     fn whereabouts(&self, profile: &str) -> Option<(String, Result<(), String>)> {
         self.index_file(profile)?;
         let holder = self.holder(profile);

@@ -183,6 +183,43 @@ pub fn open_keys(
     }
 }
 
+/// The durable stores by name, for `keys migrate`.
+pub struct SystemStores {
+    pub settings: Settings,
+    pub vars: Vars,
+    pub vault: Arc<filestore::Vault>,
+}
+
+impl crate::ports::keys::Stores for SystemStores {
+    fn open(&self, file: bool) -> (Box<dyn KeyStore>, Box<dyn crate::ports::sso::SsoTokens>) {
+        let state = StateDir::locate(self.settings.state_dir.as_deref(), &self.vars);
+        let backend = |service: &'static str| -> Result<Box<dyn backend::Backend>, String> {
+            match file {
+                true => Ok(Box::new(filestore::FileBackend::new(
+                    self.vault.clone(),
+                    service,
+                ))),
+                false if service == sso::SSO_SERVICE => platform::durable_keys::<true>("auto"),
+                false => platform::durable_keys::<false>("auto"),
+            }
+        };
+        let kind = match file {
+            true => keys::Kind::File,
+            false => keys::Kind::Keychain,
+        };
+        let keys: Box<dyn KeyStore> = match backend(keys::KEYS_SERVICE) {
+            Ok(b) => Box::new(keys::KeychainKeys::new(b, kind, state.clone())),
+            Err(why) => Box::new(NoKeys(why)),
+        };
+        let tokens = sso::SsoStore::new(
+            backend(sso::SSO_SERVICE),
+            state,
+            self.vars.home().join(".aws").join("sso").join("cache"),
+        );
+        (keys, Box::new(tokens))
+    }
+}
+
 /// Why `what` cannot be kept with `ROLECALL_KEYRING=choice`, and which stores can.
 fn nowhere(choice: &str, what: &str) -> String {
     let store = match choice {
