@@ -395,3 +395,36 @@ fn keys_migrate_moves_keys_between_the_secret_service_and_the_file_store() {
     let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
     assert_eq!(v["AccessKeyId"], keys.id.as_str());
 }
+
+#[test]
+fn the_terminal_asks_for_the_passphrase_hidden_and_twice_for_a_new_store() {
+    let sb = Sandbox::new();
+    let script = format!(
+        "set timeout 30\n\
+         spawn {BIN} keys add typed\n\
+         expect \"Access key ID: \"\nsend \"AKIAIOSFODNN7TYPED0\\r\"\n\
+         expect \"Secret access key: \"\nsend \"TopSecretTyped/xyz\\r\"\n\
+         expect \"New passphrase for \"\nexpect \": \"\nsend \"typed passphrase 1\\r\"\n\
+         expect \"The same passphrase again: \"\nsend \"typed passphrase 1\\r\"\n\
+         expect eof\n\
+         spawn {BIN} lock\nexpect eof\n\
+         spawn {BIN} export --no-session --format json typed\n\
+         expect \"Passphrase for \"\nexpect \": \"\nsend \"typed passphrase 1\\r\"\n\
+         expect eof\ncatch wait result\nexit [lindex $result 3]\n"
+    );
+    let out = sb
+        .command(which("expect"))
+        .args(["-c", &script])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("ROLECALL_KEYRING", "file")
+        .output()
+        .unwrap();
+    let screen = stdout(&out);
+    assert!(out.status.success(), "{screen}{}", stderr(&out));
+    assert!(!screen.contains("typed passphrase 1"), "echoed: {screen}");
+    assert!(
+        screen.contains("\"AccessKeyId\": \"AKIAIOSFODNN7TYPED0\""),
+        "{screen}"
+    );
+    assert!(store_path(&sb).exists());
+}
