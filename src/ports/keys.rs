@@ -21,6 +21,11 @@ pub trait KeyStore {
     fn whereabouts(&self, _profile: &str) -> Option<(String, Result<(), String>)> {
         None
     }
+    /// Which kind of store holds `profile`'s keys, from the index alone: `keychain` or
+    /// `file-store`; `None` without keys.
+    fn kind_of(&self, profile: &str) -> Option<&'static str> {
+        self.index().key_id(profile).map(|_| "keychain")
+    }
     /// Whether this store holds `profile`'s keys (the index names it here).
     fn holds(&self, profile: &str) -> bool {
         self.index().key_id(profile).is_some()

@@ -134,6 +134,10 @@ fn the_passphrase_is_asked_once_per_login_session_until_locked() {
         !pass_env.contains("ROLECALL_FILE_PASSPHRASE="),
         "{pass_env}"
     );
+    let out = headless(&sb, &["list", "--json"], env);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&ok(&out)).unwrap();
+    let vault = rows.iter().find(|r| r["profile"] == "vault").unwrap();
+    assert_eq!(vault["keys"], "file-store", "{vault}");
     let out = headless(&sb, &["lock"], env);
     ok(&out);
     assert!(stderr(&out).contains("locked"), "{}", stderr(&out));

@@ -258,6 +258,14 @@ impl KeyStore for KeychainKeys {
         Ok(())
     }
 
+    fn kind_of(&self, profile: &str) -> Option<&'static str> {
+        self.index_file(profile)
+            .map(|f| match Kind::of(f.store.as_deref()) {
+                Kind::Keychain => "keychain",
+                Kind::File => "file-store",
+            })
+    }
+
     fn holds(&self, profile: &str) -> bool {
         self.index_file(profile)
             .is_some_and(|f| Kind::of(f.store.as_deref()) == self.kind)
