@@ -432,3 +432,37 @@ fn the_terminal_asks_for_the_passphrase_hidden_and_twice_for_a_new_store() {
     );
     assert!(store_path(&sb).exists());
 }
+
+#[test]
+fn rotate_list_and_remove_work_on_keys_in_the_file_store() {
+    let sb = Sandbox::new();
+    let user = unique("filerot");
+    let old = sb.user(&user);
+    let env = [("ROLECALL_FILE_PASSPHRASE", PASS)];
+    let mut add = env.to_vec();
+    add.extend([
+        ("AWS_ACCESS_KEY_ID", old.id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", old.secret.as_str()),
+    ]);
+    ok(&headless(&sb, &["keys", "add", "rot", "--from-env"], &add));
+    ok(&headless(&sb, &["exec", "rot", "--", "true"], &env));
+    ok(&headless(&sb, &["keys", "rotate", "rot"], &env));
+    let now = sb.access_keys(&user);
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_ne!(now[0], old.id);
+    assert_eq!(
+        ok(&headless(&sb, &["keys", "list"], &env)),
+        format!("rot\t{}\n", now[0])
+    );
+    let out = headless(
+        &sb,
+        &["export", "--no-session", "--format", "json", "rot"],
+        &env,
+    );
+    assert!(ok(&out).contains(&now[0]));
+    ok(&headless(&sb, &["clear-cache"], &env));
+    ok(&headless(&sb, &["keys", "remove", "rot", "--yes"], &env));
+    assert_eq!(ok(&headless(&sb, &["keys", "list"], &env)), "");
+    let out = headless(&sb, &["export", "--no-session", "rot"], &env);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
