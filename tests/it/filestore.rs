@@ -466,3 +466,31 @@ fn rotate_list_and_remove_work_on_keys_in_the_file_store() {
     let out = headless(&sb, &["export", "--no-session", "rot"], &env);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
 }
+
+#[test]
+#[ignore = "needs root: gives the store to another user (chown); ./scripts/test runs it as root"]
+fn a_store_or_directory_of_another_user_is_refused() {
+    assert_root();
+    let sb = Sandbox::new();
+    let env = [
+        ("ROLECALL_KEYRING", "file"),
+        ("ROLECALL_FILE_PASSPHRASE", PASS),
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "s3cret"),
+    ];
+    ok(&headless(&sb, &["keys", "add", "p", "--from-env"], &env));
+    let path = store_path(&sb);
+    for target in [path.clone(), path.parent().unwrap().to_path_buf()] {
+        std::os::unix::fs::chown(&target, Some(65534), Some(65534)).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let out = headless(&sb, &["keys", "add", "q", "--from-env"], &env);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("uid 65534, not to you"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        std::os::unix::fs::chown(&target, Some(0), Some(0)).unwrap();
+    }
+}
