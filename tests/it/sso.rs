@@ -895,4 +895,23 @@ fn without_dbus_the_sign_in_is_kept_in_the_file_store() {
     let out = headless(&["sso", "login", "dev"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stand_in.count("RegisterClient"), 1);
+    // Moved to the Secret Service, the sign-in is used there with no new login.
+    let logins = stand_in.count_grant("authorization_code");
+    let out = sb.rolecall(&["keys", "migrate", "--to", "secret-service"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("and 1 SSO sign-ins"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sb.rolecall(&["export", "--format", "json", "dev", "--no-cache"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stand_in.count_grant("authorization_code"), logins);
+    let out = headless(&["export", "--no-cache", "dev"]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "gone from the file store: {}",
+        stderr(&out)
+    );
 }
