@@ -494,3 +494,29 @@ fn a_store_or_directory_of_another_user_is_refused() {
         std::os::unix::fs::chown(&target, Some(0), Some(0)).unwrap();
     }
 }
+
+#[test]
+fn the_unlocked_key_times_out_after_the_ttl() {
+    let sb = Sandbox::new();
+    let command = counting_command(&sb);
+    let env = [
+        ("ROLECALL_KEYRING", "file"),
+        ("ROLECALL_FILE_PASSPHRASE_COMMAND", command.as_str()),
+        ("ROLECALL_FILE_UNLOCK_TTL", "1"),
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "s3cret"),
+    ];
+    ok(&headless(
+        &sb,
+        &["keys", "add", "vault", "--from-env"],
+        &env,
+    ));
+    assert_eq!(asked(&sb), 1);
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    ok(&headless(
+        &sb,
+        &["export", "--no-session", "vault"],
+        &env[..3],
+    ));
+    assert_eq!(asked(&sb), 2, "the kernel dropped the key after a second");
+}
