@@ -50,6 +50,11 @@ pub fn main() -> ExitCode {
         Err(e) => return usage_error(e, &std::env::args_os().collect::<Vec<_>>()),
     };
     let mut vars = Vars::from_process();
+    // The file store's passphrase is for rolecall alone: no program it starts (exec's command,
+    // a credential_process, a browser, the passphrase command) inherits it. `Vars` holds the
+    // one copy; nothing else runs yet, so changing the process environment races nothing.
+    #[allow(clippy::disallowed_methods)]
+    std::env::remove_var("ROLECALL_FILE_PASSPHRASE");
     if vars.user().is_none() {
         // A container or cron job without USER/LOGNAME: the session name still names who.
         vars.or_insert("USER", crate::adapters::login::login_name);
@@ -92,10 +97,25 @@ pub fn main() -> ExitCode {
     );
     let store = crate::adapters::keychain::open(&settings, &vars)
         .unwrap_or_else(|_| Box::new(crate::adapters::keychain::NoStore));
-    let keys = crate::adapters::keychain::open_keys(&settings, &vars);
+    let durable = crate::adapters::keychain::Durable::of(&settings, &vars);
+    let vault = crate::adapters::keychain::vault(
+        &settings,
+        &vars,
+        durable == crate::adapters::keychain::Durable::File { auto: true },
+    );
+    let keys = crate::adapters::keychain::open_keys(&settings, &vars, &vault);
+    let stores = crate::adapters::keychain::SystemStores {
+        settings: settings.clone(),
+        vars: vars.clone(),
+        vault: vault.clone(),
+    };
+    let file_vault = crate::adapters::keychain::filestore::FileVault {
+        vault: vault.clone(),
+        in_use: matches!(durable, crate::adapters::keychain::Durable::File { .. }),
+    };
     let iam = crate::adapters::aws::iam::SdkIam::new(aws.clone(), timeouts);
     let sso = crate::adapters::aws::sso::SdkSso::new(aws.clone(), timeouts);
-    let sso_tokens = crate::adapters::keychain::open_sso(&settings, &vars);
+    let sso_tokens = crate::adapters::keychain::open_sso(&settings, &vars, &vault);
     let authorize = crate::adapters::terminal::authorize::SystemAuthorize::new(
         vars.clone(),
         crate::adapters::terminal::prompt::person(),
@@ -141,6 +161,8 @@ pub fn main() -> ExitCode {
             sso: &sso,
             sso_tokens: &sso_tokens,
             authorize: &authorize,
+            vault: &file_vault,
+            stores: &stores,
         };
         crate::run(cli, &mut ctx)
     };

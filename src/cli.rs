@@ -69,7 +69,8 @@ impl Cli {
             | Command::Doctor(_)
             | Command::Log(_)
             | Command::Allow(_)
-            | Command::Deny(_) => None,
+            | Command::Deny(_)
+            | Command::Lock(_) => None,
         };
         let quiet = self.chatter.quiet || own.is_some_and(|c| c.quiet);
         let verbose = self
@@ -137,6 +138,11 @@ pub enum Command {
         after_help = "exec, export and use sign in by themselves on a terminal when an SSO profile has no usable token."
     )]
     Sso(SsoArgs),
+    /// Lock the encrypted file store now: the next run that needs it asks for the passphrase
+    #[command(
+        after_help = "The file store (ROLECALL_KEYRING=file) stays unlocked for ROLECALL_FILE_UNLOCK_TTL (default 8h) in this login session's kernel keyring."
+    )]
+    Lock(LockArgs),
 }
 
 /// What `exec` and `export` share: which profile, and how to get its credentials.
@@ -390,6 +396,9 @@ fn since(text: &str) -> Result<time::Duration, String> {
             .map_err(|_| "not a duration; use 30m, 12h or 2d".into()),
     }
 }
+
+#[derive(Debug, Args)]
+pub struct LockArgs {}
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {

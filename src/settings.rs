@@ -24,6 +24,11 @@ pub const MAX_PROCESS_TIMEOUT: Duration = Duration::hours(1);
 /// some helpers wait for a push approval on a phone.
 pub const DEFAULT_PROCESS_TIMEOUT: Duration = Duration::minutes(2);
 
+/// How long the file store stays unlocked unless `ROLECALL_FILE_UNLOCK_TTL` says.
+pub const DEFAULT_FILE_UNLOCK_TTL: Duration = Duration::hours(8);
+/// The longest `ROLECALL_FILE_UNLOCK_TTL`: a week.
+pub const MAX_FILE_UNLOCK_TTL: Duration = Duration::hours(168);
+
 /// Where an MFA code is asked for when neither `--mfa-token` nor `mfa_process` gives one
 /// (`ROLECALL_MFA_PROMPT`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +90,8 @@ pub struct Settings {
     pub process_timeout: Result<Duration, SettingError>,
     /// `ROLECALL_MFA_PROMPT`: where an MFA code is asked for.
     pub mfa_prompt: Result<PromptChoice, SettingError>,
+    /// `ROLECALL_FILE_UNLOCK_TTL`: how long the file store's key stays unlocked (0: not kept).
+    pub file_unlock_ttl: Result<Duration, SettingError>,
 }
 
 impl Default for Settings {
@@ -103,6 +110,7 @@ impl Settings {
             self.keyring_choice.as_ref().err(),
             self.process_timeout.as_ref().err(),
             self.mfa_prompt.as_ref().err(),
+            self.file_unlock_ttl.as_ref().err(),
         ]
         .into_iter()
         .flatten()
@@ -147,6 +155,12 @@ impl Settings {
                 PromptChoice::Auto,
                 PromptChoice::parse,
             ),
+            file_unlock_ttl: knob(
+                vars,
+                "ROLECALL_FILE_UNLOCK_TTL",
+                DEFAULT_FILE_UNLOCK_TTL,
+                file_unlock_ttl,
+            ),
         }
     }
 }
@@ -182,13 +196,13 @@ fn error(
 
 /// The names `ROLECALL_KEYRING` accepts on this platform.
 #[cfg(target_os = "linux")]
-pub const KEYRING_CHOICES: &str = "auto, secret-service, keyutils, none";
+pub const KEYRING_CHOICES: &str = "auto, secret-service, keyutils, file, none";
 #[cfg(target_os = "macos")]
-pub const KEYRING_CHOICES: &str = "auto, keychain, none";
+pub const KEYRING_CHOICES: &str = "auto, keychain, file, none";
 #[cfg(windows)]
-pub const KEYRING_CHOICES: &str = "auto, credential-manager, none";
+pub const KEYRING_CHOICES: &str = "auto, credential-manager, file, none";
 #[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
-pub const KEYRING_CHOICES: &str = "none";
+pub const KEYRING_CHOICES: &str = "file, none";
 
 fn keyring_choice(text: &str) -> Result<(), SettingError> {
     if KEYRING_CHOICES.split(", ").any(|c| c == text) {
@@ -199,6 +213,17 @@ fn keyring_choice(text: &str) -> Result<(), SettingError> {
         value: text.to_string(),
         problem: format!("is not one of {KEYRING_CHOICES}"),
         fix: "unset it or pick one",
+    })
+}
+
+fn file_unlock_ttl(text: &str) -> Result<Duration, SettingError> {
+    parse_duration(text, MAX_FILE_UNLOCK_TTL).map_err(|e| {
+        error(
+            "ROLECALL_FILE_UNLOCK_TTL",
+            text,
+            e,
+            "use seconds or a number with s, m or h, up to 168h (for example 8h; 0 keeps it locked)",
+        )
     })
 }
 
@@ -275,6 +300,24 @@ mod tests {
         assert_eq!(s.state_dir, None);
         assert_eq!(s.process_timeout, Ok(Duration::minutes(2)));
         assert_eq!(s.mfa_prompt, Ok(PromptChoice::Auto));
+        assert_eq!(s.file_unlock_ttl, Ok(Duration::hours(8)));
+    }
+
+    #[test]
+    fn the_file_store_knobs() {
+        assert_eq!(with("ROLECALL_KEYRING", "file").keyring_choice, Ok(()));
+        assert_eq!(
+            with("ROLECALL_FILE_UNLOCK_TTL", "30m").file_unlock_ttl,
+            Ok(Duration::minutes(30))
+        );
+        assert_eq!(
+            with("ROLECALL_FILE_UNLOCK_TTL", "0").file_unlock_ttl,
+            Ok(Duration::ZERO)
+        );
+        let e = with("ROLECALL_FILE_UNLOCK_TTL", "200h")
+            .file_unlock_ttl
+            .unwrap_err();
+        assert!(e.to_string().contains("168h"), "{e}");
     }
 
     #[test]

@@ -32,6 +32,21 @@ pub enum KeysCommand {
     Rotate(KeysRotateArgs),
     /// List the profiles whose keys are in the keychain (key ids only, never secrets)
     List(KeysListArgs),
+    /// Move every stored key and SSO sign-in to the file store or the keychain
+    #[command(
+        after_help = "Each key is read back from its new store before the old copy is deleted. The SSO tokens and client registrations moved are those of the sessions your profiles use."
+    )]
+    Migrate(KeysMigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysMigrateArgs {
+    /// Where to: the encrypted file store, or the OS keychain (secret-service on Linux)
+    #[arg(long, value_name = "STORE", value_parser = ["file", "secret-service", "keychain", "credential-manager"])]
+    pub to: String,
+
+    #[command(flatten)]
+    pub chatter: Chatter,
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +116,7 @@ impl KeysCommand {
             KeysCommand::Import(a) => Some(&a.chatter),
             KeysCommand::Remove(a) => Some(&a.chatter),
             KeysCommand::Rotate(a) => Some(&a.chatter),
+            KeysCommand::Migrate(a) => Some(&a.chatter),
             KeysCommand::List(_) => None,
         }
     }

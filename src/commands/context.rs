@@ -54,6 +54,10 @@ pub struct Context<'a> {
     pub sso: &'a dyn crate::ports::sso::Sso,
     pub sso_tokens: &'a dyn crate::ports::sso::SsoTokens,
     pub authorize: &'a dyn crate::ports::sso::Authorize,
+    /// The encrypted file store (`ROLECALL_KEYRING=file`): its state, `rolecall lock`.
+    pub vault: &'a dyn crate::ports::vault::Vault,
+    /// The durable stores by name (`keys migrate`).
+    pub stores: &'a dyn crate::ports::keys::Stores,
     /// The key index, read once per run.
     pub stored: std::cell::OnceCell<StoredKeys>,
 }

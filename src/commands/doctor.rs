@@ -20,6 +20,11 @@ struct Report {
     profiles: Vec<ProfileFact>,
     warnings: Vec<Warning>,
     stores: Vec<StoreFact>,
+    /// Where the long-term keys of each profile that needs them are, and whether that store
+    /// can be used now.
+    keys: Vec<KeyFact>,
+    /// The encrypted file store, when this run keeps keys and tokens there.
+    file_store: Option<StoreFact>,
     /// Each IAM Identity Center session a profile signs in through, and its token's state.
     sso: Vec<SsoFact>,
     /// The shell the `rolecall init` function runs in, when this run came through it.
@@ -64,6 +69,16 @@ struct SsoFact {
 }
 
 #[derive(Serialize)]
+struct KeyFact {
+    profile: String,
+    /// The profile whose stored keys the chain starts from.
+    keys_of: String,
+    store: String,
+    ok: bool,
+    problem: Option<String>,
+}
+
+#[derive(Serialize)]
 struct StoreFact {
     name: String,
     ok: bool,
@@ -89,6 +104,7 @@ pub fn run(args: DoctorArgs, ctx: &mut Context) -> Result<Outcome, Error> {
                 &mut report,
             );
             failed |= check_profiles(&profiles, ctx, &mut report);
+            failed |= key_stores(&profiles, ctx, &mut report);
             sso_tokens(&profiles, ctx, &mut report);
         }
         Err(error) => {
@@ -99,6 +115,7 @@ pub fn run(args: DoctorArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         }
     }
     failed |= check_stores(ctx, &mut report);
+    failed |= file_store(ctx, &mut report);
     for problem in ctx.settings.problems() {
         report.warnings.push(Warning {
             profile: None,
@@ -336,6 +353,69 @@ fn check_stores(ctx: &Context, report: &mut Report) -> bool {
     !keeper_works || support_fails
 }
 
+/// Where the stored keys of every profile that needs them are, and whether that store can be
+/// used now (reached, unlocked); true when one cannot.
+fn key_stores(profiles: &Profiles, ctx: &Context, report: &mut Report) -> bool {
+    let inputs = inputs(ctx, &NO_OVERRIDES);
+    let mut failed = false;
+    type Whereabouts = (String, Result<(), String>);
+    let mut seen: Vec<(String, Whereabouts)> = Vec::new();
+    for name in profiles.names() {
+        let Ok(p) = plan(profiles, name, &inputs) else {
+            continue;
+        };
+        let crate::domain::plan::Source::Stored { profile: root, .. } = &p.source else {
+            continue;
+        };
+        if !seen.iter().any(|(r, _)| r == root) {
+            let Some(found) = ctx.keys.whereabouts(root) else {
+                continue;
+            };
+            seen.push((root.clone(), found));
+        }
+        let Some((_, (store, ready))) = seen.iter().find(|(r, _)| r == root) else {
+            continue;
+        };
+        failed |= ready.is_err();
+        report.keys.push(KeyFact {
+            profile: printable(name).into_owned(),
+            keys_of: printable(root).into_owned(),
+            store: printable(store).into_owned(),
+            ok: ready.is_ok(),
+            problem: ready.clone().err().map(|e| printable(&e).into_owned()),
+        });
+    }
+    failed
+}
+
+/// The file store, when this run keeps keys and tokens there: true when it cannot be read.
+fn file_store(ctx: &Context, report: &mut Report) -> bool {
+    use crate::ports::vault::VaultState;
+    if !ctx.vault.in_use() {
+        return false;
+    }
+    let (state, problem) = match ctx.vault.state() {
+        VaultState::Missing => (
+            "not created yet (the first keys add or sso login creates it)",
+            None,
+        ),
+        VaultState::Unlocked => ("unlocked", None),
+        VaultState::Unattended => ("opens with ROLECALL_FILE_PASSPHRASE(_COMMAND)", None),
+        VaultState::Locked => (
+            "locked (the next command that needs it asks for the passphrase)",
+            None,
+        ),
+        VaultState::Broken(why) => ("", Some(printable(&why).into_owned())),
+    };
+    let failed = problem.is_some();
+    report.file_store = Some(StoreFact {
+        name: format!("{}: {state}", printable(&ctx.vault.describe())),
+        ok: !failed,
+        problem,
+    });
+    failed
+}
+
 /// The token state of every SSO session the profiles use (no keychain access, no request).
 fn sso_tokens(profiles: &Profiles, ctx: &Context, report: &mut Report) {
     let inputs = inputs(ctx, &NO_OVERRIDES);
@@ -397,8 +477,39 @@ fn render(report: &Report) -> String {
             let _ = writeln!(t, "  {}: {}", s.session, s.token);
         }
     }
+    render_keys(report, &mut t);
     render_store_and_shell(report, &mut t);
     t
+}
+
+/// Where the keys are and whether each store can be used now.
+fn render_keys(report: &Report, t: &mut String) {
+    use std::fmt::Write;
+    if report.keys.is_empty() && report.file_store.is_none() {
+        return;
+    }
+    let _ = writeln!(t, "\nLong-term keys and SSO tokens");
+    if let Some(f) = &report.file_store {
+        let _ = match &f.problem {
+            Some(p) => writeln!(t, "  PROBLEM: {p}"),
+            None => writeln!(t, "  {}", f.name),
+        };
+    }
+    for k in &report.keys {
+        let whose = match k.profile == k.keys_of {
+            true => String::new(),
+            false => format!(" (keys of \"{}\")", k.keys_of),
+        };
+        let state = match &k.problem {
+            Some(p) => format!("PROBLEM: {p}"),
+            None => "usable now".to_string(),
+        };
+        let _ = writeln!(
+            t,
+            "  profile \"{}\"{whose}: {}: {state}",
+            k.profile, k.store
+        );
+    }
 }
 
 /// The profiles and whether each can work.

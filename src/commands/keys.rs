@@ -4,8 +4,8 @@
 use super::obtain::{every_plan, forget_keys_of, inputs, NO_OVERRIDES};
 use super::{write_out, Context};
 use crate::cli::{
-    KeysAddArgs, KeysArgs, KeysCommand, KeysImportArgs, KeysListArgs, KeysRemoveArgs,
-    KeysRotateArgs,
+    KeysAddArgs, KeysArgs, KeysCommand, KeysImportArgs, KeysListArgs, KeysMigrateArgs,
+    KeysRemoveArgs, KeysRotateArgs,
 };
 use crate::config::Profiles;
 use crate::domain::keys::{key_problem, other_tools_hint};
@@ -13,6 +13,7 @@ use crate::domain::plan::Plan;
 use crate::domain::{key_hint, printable, Credentials, Outcome, Secret};
 use crate::error::Error;
 use crate::execute::import::{self, ImportDeps};
+use crate::execute::migrate::MigrateDeps;
 use crate::execute::rotate::{self, RotateDeps, Rotation};
 use crate::execute::MfaToken;
 use crate::plan::{check_endpoint, iam_endpoint, plan, Overrides};
@@ -24,7 +25,43 @@ pub fn run(args: KeysArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         KeysCommand::Remove(a) => remove(a, ctx),
         KeysCommand::Rotate(a) => rotate(a, ctx),
         KeysCommand::List(a) => list(a, ctx),
+        KeysCommand::Migrate(a) => migrate(a, ctx),
     }
+}
+
+fn migrate(args: KeysMigrateArgs, ctx: &mut Context) -> Result<Outcome, Error> {
+    let to_file = args.to == "file";
+    let (from, from_tokens) = ctx.stores.open(!to_file);
+    let (to, to_tokens) = ctx.stores.open(to_file);
+    let mut sessions = Vec::new();
+    if let Ok(profiles) = ctx.profiles() {
+        for p in every_plan(ctx, &profiles) {
+            if let crate::domain::plan::Source::Sso { role, .. } = &p.source {
+                if !sessions.contains(&role.session) {
+                    sessions.push(role.session.clone());
+                }
+            }
+        }
+    }
+    let d = MigrateDeps {
+        from: from.as_ref(),
+        to: to.as_ref(),
+        from_tokens: from_tokens.as_ref(),
+        to_tokens: to_tokens.as_ref(),
+    };
+    let done =
+        crate::execute::migrate::migrate(d, &sessions).map_err(|e| Error::Keys(e.to_string()))?;
+    ctx.note(&format!(
+        "moved the keys of {} profiles{} and {} SSO sign-ins into {}",
+        done.keys.len(),
+        match done.keys.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", printable(&done.keys.join(", "))),
+        },
+        done.tokens,
+        to.describe()
+    ));
+    Ok(Outcome::Done)
 }
 
 /// A profile name rolecall can keep keys under: printable, and not empty.
@@ -541,6 +578,87 @@ mod flows {
         let (outcome, _, _) = w.run(&["export", "--no-session", "vault"]);
         assert!(outcome.is_ok());
         assert_eq!(w.keys.reads.get(), 2);
+    }
+
+    /// The benchmark's warm run: a session chained from keys in the file store is served
+    /// without reading (or unlocking) the store.
+    #[cfg(unix)]
+    #[test]
+    fn a_warm_run_never_reads_the_file_store() {
+        use crate::adapters::keychain::backend::Backend;
+        use crate::adapters::keychain::filestore::{FileBackend, NoCache, Passphrase, Vault};
+        use crate::adapters::keychain::keys::{KeychainKeys, Kind, KEYS_SERVICE};
+        use crate::adapters::keychain::StateDir;
+        use crate::ports::store::StoreError;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+
+        struct Pass;
+        impl Passphrase for Pass {
+            fn get(
+                &self,
+                _: &std::path::Path,
+                _: bool,
+            ) -> Result<age::secrecy::SecretString, StoreError> {
+                Ok("pw".to_string().into())
+            }
+            fn unattended(&self) -> bool {
+                true
+            }
+        }
+        /// Counts the reads of the file store.
+        struct Counting(FileBackend, Arc<AtomicUsize>);
+        impl Backend for Counting {
+            fn name(&self) -> String {
+                self.0.name()
+            }
+            fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+                self.1.fetch_add(1, Ordering::SeqCst);
+                self.0.get(key)
+            }
+            fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError> {
+                self.0.set(key, label, bytes)
+            }
+            fn delete(&self, key: &str) -> Result<(), StoreError> {
+                self.0.delete(key)
+            }
+        }
+
+        let mut w = World::new();
+        let reads = Arc::new(AtomicUsize::new(0));
+        let vault = Vault::for_tests(w.home().join("data"), Box::new(Pass), Box::new(NoCache));
+        let keys = KeychainKeys::new(
+            Box::new(Counting(
+                FileBackend::new(vault, KEYS_SERVICE),
+                reads.clone(),
+            )),
+            Kind::File,
+            StateDir::at(w.home().join("state")),
+        );
+        crate::ports::keys::KeyStore::put(
+            &keys,
+            "vault",
+            &crate::domain::Credentials {
+                access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+                secret_access_key: crate::domain::Secret::new("s3cret"),
+                session_token: None,
+                expiration: None,
+            },
+        )
+        .unwrap();
+        w.real_keys = Some(Box::new(keys));
+        for _ in 0..3 {
+            let (outcome, stdout, stderr) = w.run(&["export", "--format", "json", "vault"]);
+            assert!(outcome.is_ok(), "{stderr}");
+            assert!(stdout.contains("SessionToken"), "{stdout}");
+        }
+        // put read the old entry once; the cold run once; the warm runs never.
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            2,
+            "only the cold run read the store"
+        );
+        assert_eq!(w.calls(), 1, "one GetSessionToken");
     }
 
     #[test]

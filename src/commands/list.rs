@@ -29,7 +29,8 @@ struct Row {
     sso_account_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sso_role_name: Option<String>,
-    /// Where a profile's long-term keys live: `keychain` or `file`.
+    /// Where a profile's long-term keys live: `keychain`, `file-store` (the encrypted file
+    /// store) or `file` (the credentials file).
     #[serde(skip_serializing_if = "Option::is_none")]
     keys: Option<&'static str>,
     /// Why the profile cannot work, if it cannot (a cycle, a missing source, an invalid value).
@@ -138,7 +139,13 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let entries = ctx.cached_index();
     let indexed: HashSet<String> = entries.iter().map(|e| e.profile.clone()).collect();
     let index: HashMap<String, i64> = entries.into_iter().map(|e| (e.key, e.expiration)).collect();
-    let rows = rows(&profiles, &inputs(ctx, &NO_OVERRIDES), &index, &indexed);
+    let mut rows = rows(&profiles, &inputs(ctx, &NO_OVERRIDES), &index, &indexed);
+    for row in rows.iter_mut().filter(|r| r.keys == Some("keychain")) {
+        if let Some(kind) = ctx.keys.kind_of(&row.profile) {
+            row.keys = Some(kind);
+            row.source = Some(kind.to_string());
+        }
+    }
     let text = if args.json {
         let mut t = serde_json::to_string_pretty(&rows).unwrap_or_default();
         t.push('\n');

@@ -13,6 +13,7 @@ mod export;
 pub mod init;
 mod keys;
 mod list;
+mod lock;
 mod log;
 mod obtain;
 pub mod sso;
@@ -27,6 +28,14 @@ use crate::error::Error;
 /// Runs a parsed command line.
 pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
     check_settings(&cli.command, ctx.settings)?;
+    let outcome = dispatch(cli, ctx);
+    if let Some(notice) = ctx.vault.notice() {
+        ctx.note(&notice);
+    }
+    outcome
+}
+
+fn dispatch(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
     match cli.command {
         Command::Exec(args) => exec::run(args, ctx),
         Command::Export(args) => export::run(args, ctx),
@@ -42,6 +51,7 @@ pub fn run(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Console(args) => console::run(args, ctx),
         Command::Keys(args) => keys::run(args, ctx),
         Command::Sso(args) => sso::run(args, ctx),
+        Command::Lock(args) => lock::run(args, ctx),
     }
 }
 
@@ -52,10 +62,13 @@ fn check_settings(command: &Command, settings: &crate::settings::Settings) -> Re
     use Command::*;
     let local = matches!(command, Log(_) | Allow(_) | Deny(_));
     let uses_store = !local && !matches!(command, Init(_) | Completions(_) | Doctor(_));
+    if matches!(command, Lock(_)) {
+        settings.file_unlock_ttl.clone()?;
+    }
     let uses_aws = !local
         && !matches!(
             command,
-            Init(_) | Completions(_) | Doctor(_) | List(_) | ClearCache(_)
+            Init(_) | Completions(_) | Doctor(_) | List(_) | ClearCache(_) | Lock(_)
         );
     if uses_store {
         settings.keyring_choice.clone()?;

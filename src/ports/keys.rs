@@ -16,6 +16,30 @@ pub trait KeyStore {
     fn put(&self, profile: &str, keys: &Credentials) -> Result<(), StoreError>;
     /// Deletes the keys of `profile` from the keychain and the index.
     fn remove(&self, profile: &str) -> Result<(), StoreError>;
+    /// Which store holds `profile`'s keys, and whether it can be used now without asking
+    /// anyone (else why not, and the fix); `None` when it has none here.
+    fn whereabouts(&self, _profile: &str) -> Option<(String, Result<(), String>)> {
+        None
+    }
+    /// Which kind of store holds `profile`'s keys, from the index alone: `keychain` or
+    /// `file-store`; `None` without keys.
+    fn kind_of(&self, profile: &str) -> Option<&'static str> {
+        self.index().key_id(profile).map(|_| "keychain")
+    }
+    /// Whether this store holds `profile`'s keys (the index names it here).
+    fn holds(&self, profile: &str) -> bool {
+        self.index().key_id(profile).is_some()
+    }
+    /// Deletes the secret only, the index staying (a move to another store rewrote it).
+    fn forget_secret(&self, profile: &str) -> Result<(), StoreError> {
+        self.remove(profile)
+    }
+}
+
+/// The durable stores by name, each alone (for `keys migrate`): the file store
+/// (`file: true`) or the OS keychain, its keys and its SSO tokens.
+pub trait Stores {
+    fn open(&self, file: bool) -> (Box<dyn KeyStore>, Box<dyn crate::ports::sso::SsoTokens>);
 }
 
 /// No keychain for keys (`ROLECALL_KEYRING=none`, or a platform without one): nothing is

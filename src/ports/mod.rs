@@ -19,3 +19,4 @@ pub mod sources;
 pub mod sso;
 pub mod store;
 pub mod sts;
+pub mod vault;

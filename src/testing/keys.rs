@@ -175,3 +175,30 @@ impl Ask for ScriptedAsk {
         Ok(self.next()? == "y")
     }
 }
+
+/// No file store in use.
+pub struct NoVault;
+
+impl crate::ports::vault::Vault for NoVault {
+    fn describe(&self) -> String {
+        "the file store (unused)".into()
+    }
+    fn in_use(&self) -> bool {
+        false
+    }
+    fn state(&self) -> crate::ports::vault::VaultState {
+        crate::ports::vault::VaultState::Missing
+    }
+    fn lock(&self) -> Result<bool, crate::ports::store::StoreError> {
+        Ok(false)
+    }
+}
+
+impl crate::ports::keys::Stores for NoVault {
+    fn open(&self, _file: bool) -> (Box<dyn KeyStore>, Box<dyn crate::ports::sso::SsoTokens>) {
+        (
+            Box::new(crate::ports::keys::NoKeys("no stores in tests".into())),
+            Box::new(super::MemoryTokens::default()),
+        )
+    }
+}

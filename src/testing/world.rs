@@ -24,6 +24,8 @@ pub struct World {
     pub sso: super::FakeSso,
     pub tokens: super::MemoryTokens,
     pub audit: MemoryAudit,
+    /// A real key store to use instead of `keys` (the file store, say).
+    pub real_keys: Option<Box<dyn crate::ports::keys::KeyStore>>,
     _dir: tempfile::TempDir,
     vars: Vars,
 }
@@ -59,7 +61,13 @@ impl World {
             sso: Default::default(),
             tokens: Default::default(),
             audit: Default::default(),
+            real_keys: None,
         }
+    }
+
+    /// The temporary home of the world.
+    pub fn home(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     /// Runs one command line: its outcome, stdout and stderr.
@@ -89,7 +97,7 @@ impl World {
             picker: &NoPicker,
             identity: &crate::ports::identity::Anonymous,
             signin: &crate::testing::fakes::NoSignIn,
-            keys: &self.keys,
+            keys: self.real_keys.as_deref().unwrap_or(&self.keys),
             iam: &self.iam,
             key_files: &crate::adapters::keyfile::UserFiles { vars: &self.vars },
             policy_files: &crate::adapters::policy::SystemPolicyFiles { vars: &self.vars },
@@ -100,6 +108,8 @@ impl World {
             sso: &self.sso,
             sso_tokens: &self.tokens,
             authorize: &super::NoAuthorize,
+            vault: &super::keys::NoVault,
+            stores: &super::keys::NoVault,
         };
         let outcome = crate::run(cli, &mut ctx);
         (

@@ -453,7 +453,7 @@ fn no_cache_and_refresh_window() {
     assert!(stderr(&out).contains("ROLECALL_REFRESH_WINDOW"));
     let out = export(&sb, &["prod"], &[("ROLECALL_KEYRING", "plaintext")]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("is not one of auto, secret-service, keyutils, none"));
+    assert!(stderr(&out).contains("is not one of auto, secret-service, keyutils, file, none"));
 }
 
 #[test]

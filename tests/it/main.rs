@@ -11,6 +11,7 @@ mod basics;
 mod cache;
 mod console;
 mod doctor;
+mod filestore;
 mod hardening;
 mod keys;
 mod layers;

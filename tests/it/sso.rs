@@ -842,3 +842,76 @@ fn the_aws_cli_token_file_must_be_a_small_regular_file() {
     drop(big);
     run("a 300 MB file", "larger than");
 }
+
+#[test]
+fn without_dbus_the_sign_in_is_kept_in_the_file_store() {
+    let (mut sb, stand_in, role) = sso_sandbox(login_state("approve"));
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    sb.extra_env.push((
+        "ROLECALL_FILE_PASSPHRASE".into(),
+        "a passphrase for the sso test".into(),
+    ));
+    let headless = |args: &[&str]| {
+        sb.command(BIN)
+            .args(args)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("ROLECALL_KEYRING")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = headless(&["sso", "login", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("file store"), "{}", stderr(&out));
+    let store = sb.home().join(".local/share/rolecall/secrets.json");
+    assert!(store.exists());
+    assert!(
+        !sb.home().join(".aws/sso").exists(),
+        "no token file written"
+    );
+    let out = headless(&["export", "--format", "json", "admin"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(sb
+        .whoami_with(&exports(&out))
+        .contains(&format!("assumed-role/{role}/")));
+    for args in [&["list"][..], &["clear-cache"][..], &["doctor"][..]] {
+        let out = headless(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+    let out = headless(&["export", "--format", "json", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stand_in.count("RegisterClient"), 1);
+    let out = headless(&["sso", "logout", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = headless(&["export", "dev"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    // The registration stays for the next sign-in, in the file store.
+    let out = headless(&["sso", "login", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stand_in.count("RegisterClient"), 1);
+    // Moved to the Secret Service, the sign-in is used there with no new login.
+    let logins = stand_in.count_grant("authorization_code");
+    let out = sb.rolecall(&["keys", "migrate", "--to", "secret-service"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("and 1 SSO sign-ins"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sb.rolecall(&["export", "--format", "json", "dev", "--no-cache"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stand_in.count_grant("authorization_code"), logins);
+    let out = headless(&["export", "--no-cache", "dev"]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "gone from the file store: {}",
+        stderr(&out)
+    );
+}

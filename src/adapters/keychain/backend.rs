@@ -49,6 +49,17 @@ pub trait Backend: Send + Sync {
     fn reachable(&self) -> bool {
         true
     }
+    /// Whether it can be used now without asking anyone: else why not, with the fix.
+    fn ready(&self) -> Result<(), String> {
+        if self.reachable() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} cannot be reached here (no D-Bus session?); use rolecall where it can, or move the keys with \"rolecall keys migrate --to file\" there",
+                self.name()
+            ))
+        }
+    }
     /// Each layer's name, and whether it stores, returns and deletes an entry.
     fn check(&self) -> Vec<(String, Result<(), StoreError>)> {
         vec![(self.name(), probe(self))]

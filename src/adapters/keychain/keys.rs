@@ -19,6 +19,32 @@ pub const KEYS_SERVICE: &str = "rolecall-keys";
 struct IndexFile {
     profile: String,
     access_key_id: String,
+    /// Where the secret is: `file` for the file store; absent for the OS keychain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    store: Option<String>,
+}
+
+/// Which durable store holds a profile's secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Keychain,
+    File,
+}
+
+impl Kind {
+    fn recorded(self) -> Option<String> {
+        match self {
+            Kind::Keychain => None,
+            Kind::File => Some("file".into()),
+        }
+    }
+
+    fn of(recorded: Option<&str>) -> Self {
+        match recorded {
+            Some("file") => Kind::File,
+            _ => Kind::Keychain,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -30,13 +56,47 @@ struct Stored {
 }
 
 pub struct KeychainKeys {
+    /// Where new keys go.
     backend: Box<dyn Backend>,
+    kind: Kind,
+    /// The other durable store, for keys the index records there.
+    other: Option<Box<dyn Backend>>,
     state: StateDir,
 }
 
 impl KeychainKeys {
-    pub fn new(backend: Box<dyn Backend>, state: StateDir) -> Self {
-        Self { backend, state }
+    pub fn new(backend: Box<dyn Backend>, kind: Kind, state: StateDir) -> Self {
+        Self {
+            backend,
+            kind,
+            other: None,
+            state,
+        }
+    }
+
+    pub fn with_other(mut self, other: Box<dyn Backend>) -> Self {
+        self.other = Some(other);
+        self
+    }
+
+    /// The index file of `profile`, if it has one.
+    fn index_file(&self, profile: &str) -> Option<IndexFile> {
+        let path = self.state.root().join("keys").join(index_name(profile));
+        let bytes = std::fs::read(path).ok()?;
+        serde_json::from_slice::<IndexFile>(&bytes)
+            .ok()
+            .filter(|f| f.profile == profile)
+    }
+
+    /// The store that holds `profile`'s keys, as the index records it.
+    fn holder(&self, profile: &str) -> &dyn Backend {
+        let kind = self
+            .index_file(profile)
+            .map_or(self.kind, |f| Kind::of(f.store.as_deref()));
+        match &self.other {
+            Some(other) if kind != self.kind => other.as_ref(),
+            _ => self.backend.as_ref(),
+        }
     }
 
     /// The keychain entry's name: the profile, after this state directory's name space (so
@@ -120,7 +180,8 @@ impl KeyStore for KeychainKeys {
     }
 
     fn get(&self, profile: &str) -> Result<Option<Credentials>, StoreError> {
-        let Some(mut bytes) = self.backend.get(&self.entry(profile))? else {
+        let holder = self.holder(profile);
+        let Some(mut bytes) = holder.get(&self.entry(profile))? else {
             return Ok(None);
         };
         let parsed = serde_json::from_slice::<Stored>(&bytes);
@@ -138,7 +199,7 @@ impl KeyStore for KeychainKeys {
             }
             Err(_) => Err(StoreError(format!(
                 "{}: the keys stored for profile \"{profile}\" are malformed; add them again with \"rolecall keys add {profile}\"",
-                self.backend.name()
+                holder.name()
             ))),
         }
     }
@@ -158,9 +219,14 @@ impl KeyStore for KeychainKeys {
         );
         bytes.zeroize();
         set?;
+        let moved_from = self
+            .index_file(profile)
+            .map(|f| Kind::of(f.store.as_deref()))
+            .filter(|k| *k != self.kind);
         let index = serde_json::to_vec(&IndexFile {
             profile: profile.to_string(),
             access_key_id: keys.access_key_id.clone(),
+            store: self.kind.recorded(),
         })
         .map_err(|e| StoreError(e.to_string()))?;
         if let Err(e) = self
@@ -185,11 +251,38 @@ impl KeyStore for KeychainKeys {
         if let Some(old) = previous.as_mut() {
             old.zeroize();
         }
+        // Stored here now: a copy the other store held is no longer the one in use.
+        if let (Some(_), Some(other)) = (moved_from, &self.other) {
+            let _ = other.delete(&self.entry(profile));
+        }
         Ok(())
     }
 
+    fn kind_of(&self, profile: &str) -> Option<&'static str> {
+        self.index_file(profile)
+            .map(|f| match Kind::of(f.store.as_deref()) {
+                Kind::Keychain => "keychain",
+                Kind::File => "file-store",
+            })
+    }
+
+    fn holds(&self, profile: &str) -> bool {
+        self.index_file(profile)
+            .is_some_and(|f| Kind::of(f.store.as_deref()) == self.kind)
+    }
+
+    fn forget_secret(&self, profile: &str) -> Result<(), StoreError> {
+        self.backend.delete(&self.entry(profile))
+    }
+
+    fn whereabouts(&self, profile: &str) -> Option<(String, Result<(), String>)> {
+        self.index_file(profile)?;
+        let holder = self.holder(profile);
+        Some((holder.name(), holder.ready()))
+    }
+
     fn remove(&self, profile: &str) -> Result<(), StoreError> {
-        self.backend.delete(&self.entry(profile))?;
+        self.holder(profile).delete(&self.entry(profile))?;
         match std::fs::remove_file(self.state.root().join("keys").join(index_name(profile))) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -3,9 +3,14 @@
 //! Linux: the kernel keyring (keyutils) as a fast first layer in front of the Secret Service
 //! (gnome-keyring, KWallet…); either alone when the other is missing. macOS: the login
 //! Keychain. Windows: the Credential Manager. `ROLECALL_KEYRING` picks one explicitly.
+//!
+//! What must outlive a reboot (long-term keys, SSO tokens) goes to the durable keychain, or
+//! to the encrypted file store (`filestore.rs`) with `ROLECALL_KEYRING=file`, and with `auto`
+//! on Linux when there is no D-Bus session (SSH, WSL, containers) to reach a Secret Service.
 
 pub mod backend;
 pub mod codec;
+pub mod filestore;
 #[cfg(target_os = "linux")]
 mod kernel;
 pub mod keys;
@@ -16,9 +21,13 @@ pub mod sessions;
 pub mod sso;
 pub mod statedir;
 pub mod tiers;
+#[cfg(target_os = "linux")]
+mod unlock;
 
 pub use none::NoStore;
 pub use statedir::StateDir;
+
+use std::sync::Arc;
 
 use crate::domain::Vars;
 use crate::ports::keys::{KeyStore, NoKeys};
@@ -31,10 +40,12 @@ pub const CHOICES: &str = platform::CHOICES;
 /// Opens the session store `ROLECALL_KEYRING` names (default `auto`). Cheap: keychains are
 /// connected on first use.
 pub fn open(settings: &Settings, vars: &Vars) -> Result<Box<dyn SessionStore>, StoreError> {
-    let choice = settings.keyring.as_str();
-    if choice == "none" {
-        return Ok(Box::new(NoStore));
-    }
+    let choice = match settings.keyring.as_str() {
+        "none" => return Ok(Box::new(NoStore)),
+        // Sessions stay where they are fast and forgotten at logout: the kernel keyring.
+        "file" => platform::FILE_SESSIONS,
+        other => other,
+    };
     let state = StateDir::locate(settings.state_dir.as_deref(), vars);
     match platform::backend(choice) {
         Some(backend) => Ok(Box::new(sessions::KeychainSessions::new(backend, state))),
@@ -53,13 +64,85 @@ fn durable_service(sso: bool) -> &'static str {
     }
 }
 
+/// Where this run keeps what must outlive a reboot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durable {
+    /// The OS keychain (the Secret Service on Linux).
+    Keychain,
+    /// The encrypted file store; `auto`: chosen because no Secret Service can be reached.
+    File { auto: bool },
+    /// `ROLECALL_KEYRING=none` or `keyutils`: nowhere durable (storing says why).
+    Nowhere,
+}
+
+impl Durable {
+    pub fn of(settings: &Settings, vars: &Vars) -> Self {
+        match settings.keyring.as_str() {
+            "file" => Durable::File { auto: false },
+            "none" | "keyutils" => Durable::Nowhere,
+            "auto" if cfg!(target_os = "linux") && !dbus_session(vars) => {
+                Durable::File { auto: true }
+            }
+            _ => Durable::Keychain,
+        }
+    }
+}
+
+/// Whether a D-Bus session bus can be reached (where a Secret Service would be): its address
+/// in `DBUS_SESSION_BUS_ADDRESS`, or the per-user bus socket `$XDG_RUNTIME_DIR/bus`.
+fn dbus_session(vars: &Vars) -> bool {
+    vars.non_empty("DBUS_SESSION_BUS_ADDRESS").is_some()
+        || vars
+            .non_empty("XDG_RUNTIME_DIR")
+            .is_some_and(|d| std::path::Path::new(d).join("bus").exists())
+}
+
+/// The file store of this user, with its passphrase sources and its unlock cache.
+pub fn vault(settings: &Settings, vars: &Vars, auto: bool) -> Arc<filestore::Vault> {
+    let limit = settings
+        .process_timeout
+        .clone()
+        .unwrap_or(crate::settings::DEFAULT_PROCESS_TIMEOUT)
+        .unsigned_abs();
+    let ttl = settings
+        .file_unlock_ttl
+        .clone()
+        .unwrap_or(crate::settings::DEFAULT_FILE_UNLOCK_TTL)
+        .whole_seconds()
+        .max(0) as u64;
+    #[cfg(target_os = "linux")]
+    let cache: Box<dyn filestore::UnlockCache> = match ttl {
+        0 => Box::new(filestore::NoCache),
+        ttl => Box::new(unlock::SessionKeyring::new(ttl)),
+    };
+    #[cfg(not(target_os = "linux"))]
+    let cache: Box<dyn filestore::UnlockCache> = {
+        let _ = ttl;
+        Box::new(filestore::NoCache)
+    };
+    let notice = auto.then(|| StateDir::locate(settings.state_dir.as_deref(), vars));
+    filestore::Vault::new(
+        filestore::data_dir(vars),
+        Box::new(filestore::SystemPassphrase {
+            vars: vars.clone(),
+            limit,
+        }),
+        cache,
+        notice,
+    )
+}
+
 /// Opens the store of SSO tokens and client registrations: the durable keychain (a refresh
-/// token lives for months), the AWS CLI's cache files beside it.
-pub fn open_sso(settings: &Settings, vars: &Vars) -> sso::SsoStore {
+/// token lives for months) or the file store, the AWS CLI's cache files beside it.
+pub fn open_sso(settings: &Settings, vars: &Vars, vault: &Arc<filestore::Vault>) -> sso::SsoStore {
     let state = StateDir::locate(settings.state_dir.as_deref(), vars);
-    let backend = match settings.keyring.as_str() {
-        "none" => Err("ROLECALL_KEYRING=none keeps nothing in a keychain, so rolecall's own SSO tokens cannot be kept; unset it, or sign in with aws sso login".to_string()),
-        choice => platform::durable_keys::<true>(choice),
+    let backend = match Durable::of(settings, vars) {
+        Durable::File { .. } => Ok(Box::new(filestore::FileBackend::new(
+            vault.clone(),
+            sso::SSO_SERVICE,
+        )) as Box<dyn backend::Backend>),
+        Durable::Nowhere => Err(nowhere(&settings.keyring, "rolecall's own SSO tokens")),
+        Durable::Keychain => platform::durable_keys::<true>(&settings.keyring),
     };
     sso::SsoStore::new(
         backend,
@@ -68,20 +151,86 @@ pub fn open_sso(settings: &Settings, vars: &Vars) -> sso::SsoStore {
     )
 }
 
-/// Opens the store of long-term keys: the durable keychain `ROLECALL_KEYRING` allows, with
-/// its index in the state directory. Never the kernel keyring, which forgets at logout.
-pub fn open_keys(settings: &Settings, vars: &Vars) -> Box<dyn KeyStore> {
-    let choice = settings.keyring.as_str();
-    if choice == "none" {
-        return Box::new(NoKeys(
-            "ROLECALL_KEYRING=none keeps nothing in a keychain, so long-term keys cannot be stored; unset it".into(),
-        ));
-    }
+/// Opens the store of long-term keys: the durable keychain `ROLECALL_KEYRING` allows, or the
+/// file store, with its index in the state directory. Never the kernel keyring, which forgets
+/// at logout. Keys the index records in the other durable store are read from there.
+pub fn open_keys(
+    settings: &Settings,
+    vars: &Vars,
+    vault: &Arc<filestore::Vault>,
+) -> Box<dyn KeyStore> {
     let state = StateDir::locate(settings.state_dir.as_deref(), vars);
-    match platform::durable_keys::<false>(choice) {
-        Ok(backend) => Box::new(keys::KeychainKeys::new(backend, state)),
-        Err(why) => Box::new(NoKeys(why)),
+    let file = || {
+        Box::new(filestore::FileBackend::new(
+            vault.clone(),
+            keys::KEYS_SERVICE,
+        )) as Box<dyn backend::Backend>
+    };
+    let keychain = || platform::durable_keys::<false>("auto");
+    match Durable::of(settings, vars) {
+        Durable::File { .. } => {
+            let store = keys::KeychainKeys::new(file(), keys::Kind::File, state);
+            Box::new(match keychain() {
+                Ok(other) => store.with_other(other),
+                Err(_) => store,
+            })
+        }
+        Durable::Keychain => match keychain() {
+            Ok(backend) => Box::new(
+                keys::KeychainKeys::new(backend, keys::Kind::Keychain, state).with_other(file()),
+            ),
+            Err(why) => Box::new(NoKeys(why)),
+        },
+        Durable::Nowhere => Box::new(NoKeys(nowhere(&settings.keyring, "long-term keys"))),
     }
+}
+
+/// The durable stores by name, for `keys migrate`.
+pub struct SystemStores {
+    pub settings: Settings,
+    pub vars: Vars,
+    pub vault: Arc<filestore::Vault>,
+}
+
+impl crate::ports::keys::Stores for SystemStores {
+    fn open(&self, file: bool) -> (Box<dyn KeyStore>, Box<dyn crate::ports::sso::SsoTokens>) {
+        let state = StateDir::locate(self.settings.state_dir.as_deref(), &self.vars);
+        let backend = |service: &'static str| -> Result<Box<dyn backend::Backend>, String> {
+            match file {
+                true => Ok(Box::new(filestore::FileBackend::new(
+                    self.vault.clone(),
+                    service,
+                ))),
+                false if service == sso::SSO_SERVICE => platform::durable_keys::<true>("auto"),
+                false => platform::durable_keys::<false>("auto"),
+            }
+        };
+        let kind = match file {
+            true => keys::Kind::File,
+            false => keys::Kind::Keychain,
+        };
+        let keys: Box<dyn KeyStore> = match backend(keys::KEYS_SERVICE) {
+            Ok(b) => Box::new(keys::KeychainKeys::new(b, kind, state.clone())),
+            Err(why) => Box::new(NoKeys(why)),
+        };
+        let tokens = sso::SsoStore::new(
+            backend(sso::SSO_SERVICE),
+            state,
+            self.vars.home().join(".aws").join("sso").join("cache"),
+        );
+        (keys, Box::new(tokens))
+    }
+}
+
+/// Why `what` cannot be kept with `ROLECALL_KEYRING=choice`, and which stores can.
+fn nowhere(choice: &str, what: &str) -> String {
+    let store = match choice {
+        "none" => "keeps nothing",
+        _ => "is the kernel keyring, which forgets everything at logout",
+    };
+    format!(
+        "ROLECALL_KEYRING={choice} {store}, so {what} are not kept there; use ROLECALL_KEYRING=file (an encrypted file) or secret-service (with a Secret Service running)"
+    )
 }
 
 #[cfg(target_os = "linux")]
@@ -90,7 +239,9 @@ mod platform {
     use super::tiers::{Bounded, Layered, Lazy};
     use crate::ports::store::StoreError;
 
-    pub const CHOICES: &str = "auto, secret-service, keyutils, none";
+    pub const CHOICES: &str = crate::settings::KEYRING_CHOICES;
+    /// The session store of `ROLECALL_KEYRING=file`.
+    pub const FILE_SESSIONS: &str = "keyutils";
 
     fn keyutils() -> Result<Box<dyn Backend>, StoreError> {
         super::kernel::KernelKeyring::open()
@@ -131,9 +282,7 @@ mod platform {
                 Lazy::new("Secret Service", secret_service_keys::<SSO>),
                 KEYS_TIMEOUT,
             ))),
-            _ => Err(format!(
-                "ROLECALL_KEYRING={choice} is the kernel keyring, which forgets everything at logout, so long-term keys are not kept there; use ROLECALL_KEYRING=auto or secret-service with a Secret Service running"
-            )),
+            _ => Err(super::nowhere(choice, "long-term keys")),
         }
     }
 
@@ -156,7 +305,8 @@ mod platform {
     use super::tiers::{Bounded, Lazy};
     use crate::ports::store::StoreError;
 
-    pub const CHOICES: &str = "auto, keychain, none";
+    pub const CHOICES: &str = crate::settings::KEYRING_CHOICES;
+    pub const FILE_SESSIONS: &str = "auto";
 
     fn keychain() -> Result<Box<dyn Backend>, StoreError> {
         let store = apple_native_keyring_store::keychain::Store::new()
@@ -202,7 +352,8 @@ mod platform {
     use super::tiers::Lazy;
     use crate::ports::store::StoreError;
 
-    pub const CHOICES: &str = "auto, credential-manager, none";
+    pub const CHOICES: &str = crate::settings::KEYRING_CHOICES;
+    pub const FILE_SESSIONS: &str = "auto";
     /// The Credential Manager's limit for one credential blob, in bytes. Sessions are stored
     /// as compact UTF-8 bytes (not UTF-16 text) and split over several credentials if needed.
     const MAX_BLOB: usize = 2560;
@@ -249,7 +400,8 @@ mod platform {
 mod platform {
     use super::backend::Backend;
 
-    pub const CHOICES: &str = "none";
+    pub const CHOICES: &str = crate::settings::KEYRING_CHOICES;
+    pub const FILE_SESSIONS: &str = "none";
 
     pub fn backend(_choice: &str) -> Option<Box<dyn Backend>> {
         None
