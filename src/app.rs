@@ -72,7 +72,7 @@ pub fn main() -> ExitCode {
         Ok(limit) => Timeouts::within(limit.unsigned_abs()),
         Err(_) => Timeouts::default(),
     };
-    let aws = Rc::new(Aws::default());
+    let aws = Rc::new(Aws::new(&vars));
     let real_sts = SdkSts::new(aws.clone(), timeouts);
     let sts = Spinning {
         inner: &real_sts,

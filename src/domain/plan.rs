@@ -78,6 +78,8 @@ impl Plan {
 pub struct StsEndpoint {
     pub region: String,
     pub url: Option<String>,
+    /// The profile's `ca_bundle` (`AWS_CA_BUNDLE` wins over it where the call is made).
+    pub ca_bundle: Option<String>,
 }
 
 /// The root credentials a chain starts from.

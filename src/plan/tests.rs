@@ -93,7 +93,8 @@ fn seed_marketingadmin_with_source_profile() {
         p.endpoint,
         StsEndpoint {
             region: "us-east-1".into(),
-            url: None
+            url: None,
+            ca_bundle: None,
         }
     );
 }

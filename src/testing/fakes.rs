@@ -255,6 +255,7 @@ impl crate::ports::console::SignIn for NoSignIn {
     fn signin_token(
         &self,
         url: &str,
+        _: Option<&str>,
         _: &crate::domain::Secret,
         _: Option<u32>,
     ) -> Result<crate::domain::Secret, crate::ports::console::SignInError> {

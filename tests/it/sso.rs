@@ -842,3 +842,33 @@ fn the_aws_cli_token_file_must_be_a_small_regular_file() {
     drop(big);
     run("a 300 MB file", "larger than");
 }
+
+#[test]
+fn sign_in_and_role_credentials_go_through_the_proxy() {
+    let (mut sb, stand_in, _) = sso_sandbox(login_state("approve"));
+    let proxy = crate::support::net::Proxy::start(sb.home(), None);
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    for (k, v) in [
+        ("HTTP_PROXY", proxy.url()),
+        ("NO_PROXY", String::new()),
+        ("no_proxy", String::new()),
+    ] {
+        sb.extra_env.push((k.into(), v));
+    }
+    let out = sb.rolecall(&["sso", "login", "dev", "--use-device-code"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb.rolecall(&["export", "--format", "json", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let through = proxy.requests();
+    for call in [
+        format!("POST {}/client/register", stand_in.url),
+        format!("POST {}/token", stand_in.url),
+        format!("GET {}/federation/credentials", stand_in.url),
+    ] {
+        assert!(
+            through.iter().any(|r| r.starts_with(&call)),
+            "{call}: {through:?}"
+        );
+    }
+}
