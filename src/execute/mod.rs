@@ -20,7 +20,7 @@ pub use error::ExecuteError;
 pub use mfa::MfaToken;
 
 use crate::domain::freshness::{resume_point, CacheMode, CachePolicy};
-use crate::domain::plan::{Mfa, Plan, Source, Step};
+use crate::domain::plan::{Mfa, Plan, Source, Step, TokenFrom};
 use crate::domain::text::{human, redact_url};
 use crate::domain::{Credentials, Secret};
 use crate::ports::clock::Clock;
@@ -440,10 +440,13 @@ impl Run<'_, '_, '_> {
         w: &crate::domain::plan::WebIdentity,
         at: &str,
     ) -> Result<Credentials, ExecuteError> {
-        let token = self.deps.sources.web_identity_token(&w.token_file)?;
+        let token = match &w.token {
+            TokenFrom::File(path) => self.deps.sources.web_identity_token(path)?,
+            TokenFrom::Process(command) => self.deps.sources.web_identity_token_process(command)?,
+        };
         self.out.verbose(&format!(
-            "STS AssumeRoleWithWebIdentity {} as {} with the token in {} ({at})",
-            w.role_arn, w.session_name, w.token_file
+            "STS AssumeRoleWithWebIdentity {} as {} with {} ({at})",
+            w.role_arn, w.session_name, w.token
         ));
         let request = WebIdentityRequest {
             role_arn: w.role_arn.clone(),

@@ -7,7 +7,7 @@ use super::{default_session_name, digest, Inputs};
 use crate::config::{ConfigError, Profile};
 use crate::domain::plan::{
     chained_cap_note, AssumeRole, ChainedCap, GetSessionToken, Mfa, Source, Step, StsEndpoint,
-    WebIdentity, CHAINED_MAX_SECONDS, DEFAULT_KEYS_SESSION_SECONDS,
+    TokenFrom, WebIdentity, CHAINED_MAX_SECONDS, DEFAULT_KEYS_SESSION_SECONDS,
 };
 
 /// The steps as they are built, and who calls the next one.
@@ -51,8 +51,8 @@ impl Steps {
                 .session_name
                 .clone()
                 .unwrap_or_else(|| default_session.clone());
-            if let Some(token_file) = role.web_identity_token_file.take() {
-                built.web_identity(role, session_name, token_file, endpoint, inputs);
+            if let Some(token) = role.web_identity_token.take() {
+                built.web_identity(role, session_name, token, endpoint, inputs);
                 continue;
             }
             let long_term_caller = index == 0 && source.long_term();
@@ -80,16 +80,25 @@ impl Steps {
         &mut self,
         role: RoleSettings,
         session_name: String,
-        token_file: String,
+        token: TokenFrom,
         endpoint: &StsEndpoint,
         inputs: &Inputs,
     ) {
+        // A file's token is known by its contents; a command's by the command and what its
+        // answer may depend on (the working directory and the environment).
+        let (source, contents) = match &token {
+            TokenFrom::File(path) => (path.clone(), inputs.identity.token(path)),
+            TokenFrom::Process(command) => (
+                format!("process:{command}"),
+                inputs.identity.process_context(),
+            ),
+        };
         let key = digest(&[
             "AssumeRoleWithWebIdentity",
             &self.identity,
             &role.role_arn,
-            &token_file,
-            &inputs.identity.token(&token_file),
+            &source,
+            &contents,
             role.session_name.as_deref().unwrap_or(""),
             &opt(role.duration_seconds),
             endpoint.url.as_deref().unwrap_or(""),
@@ -98,7 +107,7 @@ impl Steps {
             profile: role.profile,
             role_arn: role.role_arn,
             session_name,
-            token_file,
+            token,
             duration_seconds: role.duration_seconds,
             cache_key: key,
         }));

@@ -190,6 +190,10 @@ impl Sources for FakeSources {
         self.uses.borrow_mut().push(path.to_string());
         Ok(Secret::new("jwt-token"))
     }
+    fn web_identity_token_process(&self, command: &str) -> Result<Secret, SourceError> {
+        self.uses.borrow_mut().push(command.to_string());
+        Ok(Secret::new("jwt-from-process"))
+    }
 }
 
 /// Answers every prompt with 111111 and counts them.

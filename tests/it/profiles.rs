@@ -739,3 +739,35 @@ fn a_new_token_at_the_same_path_is_a_new_caller() {
     assert_ne!(second, first, "never the first caller's session");
     assert_eq!(calls(), 2);
 }
+
+#[test]
+fn web_identity_token_process_of_aws_vault_gives_the_printed_token() {
+    let sb = Sandbox::new();
+    let arn = sb.role(&unique("TokenProcessRole"));
+    let token = format!("eyJhbGciOiJIUzI1NiJ9.{}.c2ln", unique("proc"));
+    sb.write_credentials("");
+    sb.write_config(&format!(
+        "[profile vault-web]\nrole_arn = {arn}\nweb_identity_token_process = sh -c 'printf \"%s\\n\" {token}'\nrole_session_name = from-process\n"
+    ));
+    let ours = identity(&rolecall_identity(&sb, &["vault-web"], &[]));
+    assert!(ours.ends_with("/from-process"), "{ours}");
+    assert_eq!(
+        moto().count(
+            "AssumeRoleWithWebIdentity",
+            &format!("WebIdentityToken={token}")
+        ),
+        1
+    );
+    // A command that prints nothing is one line naming the key.
+    sb.write_config(&format!(
+        "[profile vault-web]\nrole_arn = {arn}\nweb_identity_token_process = true\n"
+    ));
+    let out = sb.rolecall(&["export", "--no-cache", "vault-web"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("web_identity_token_process \"true\" printed no token"),
+        "{err}"
+    );
+}

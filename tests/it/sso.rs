@@ -872,3 +872,36 @@ fn sign_in_and_role_credentials_go_through_the_proxy() {
         );
     }
 }
+
+#[test]
+fn granted_sso_populate_profiles_work_without_granted_and_doctor_names_the_dependency() {
+    let later = now() + 3600;
+    let (sb, _stand_in, _) = sso_sandbox(cli_state(later));
+    let url = "https://granted.awsapps.com/start";
+    sb.write_config(&format!(
+        "[profile gdev]\ngranted_sso_start_url = {url}\ngranted_sso_region = us-east-1\ngranted_sso_account_id = {ACCOUNT}\ngranted_sso_role_name = ReadOnly\ncommon_fate_generated_from = aws-sso\ncredential_process = granted credential-process --profile gdev\n\n[profile broken-tool]\ncredential_process = no-such-credential-tool --json\n"
+    ));
+    let dir = sb.home().join(".aws/sso/cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    let token = serde_json::json!({"startUrl": url, "region": "us-east-1", "accessToken": "cli-token", "expiresAt": iso(later)});
+    std::fs::write(dir.join(format!("{}.json", sha1(url))), token.to_string()).unwrap();
+    let out = sb.rolecall(&["export", "--format", "json", "gdev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(sb
+        .whoami_with(&exports(&out))
+        .contains("assumed-role/ReadOnly/"));
+
+    let out = sb.rolecall(&["doctor"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("its credential_process runs granted, which is not installed")
+            && text.contains("rolecall reads its granted_sso_* keys itself"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "its credential_process runs no-such-credential-tool, which is not installed"
+        ),
+        "{text}"
+    );
+}
