@@ -99,6 +99,7 @@ pub fn main() -> ExitCode {
     let authorize = crate::adapters::terminal::authorize::SystemAuthorize::new(
         vars.clone(),
         crate::adapters::terminal::prompt::person(),
+        terminal.stderr,
     );
     let outcome = {
         let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());

@@ -48,7 +48,8 @@ pub struct SsoLoginArgs {
     #[arg(long)]
     pub use_device_code: bool,
 
-    /// Do not start a browser; open the printed URL yourself
+    /// Do not start a browser: the device-code flow, with the URL and code printed for a
+    /// browser anywhere
     #[arg(long)]
     pub no_browser: bool,
 }

@@ -239,6 +239,17 @@ pub trait Authorize {
     fn listen(&self) -> Result<Box<dyn Callback>, String>;
     /// Whether a person can be asked to sign in (a terminal): else a missing token is an error.
     fn interactive(&self) -> bool;
+    /// Whether a browser on this machine can be started, and so reach a loopback callback:
+    /// not in an SSH session without a display, nor where nothing can open a URL.
+    fn browser_here(&self) -> bool {
+        true
+    }
+    /// Shows a sign-in instruction on the controlling terminal when stderr reaches no person
+    /// (rolecall run as a `credential_process`, whose stderr the caller keeps); false when it
+    /// did not, so the caller prints it on stderr as usual.
+    fn tell(&self, _text: &str) -> bool {
+        false
+    }
     /// Waits between device-flow polls (a test may wait less).
     fn sleep(&self, duration: Duration) {
         std::thread::sleep(duration);

@@ -2,7 +2,7 @@
 //! (support/sso.py, proven with boto3 by support/sso_check.py), a stand-in browser, moto for
 //! the role chained from an SSO profile, and boto3 reading the token file rolecall refreshed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -904,4 +904,98 @@ fn granted_sso_populate_profiles_work_without_granted_and_doctor_names_the_depen
         ),
         "{text}"
     );
+}
+
+#[test]
+fn over_ssh_without_a_display_the_login_uses_the_device_code_and_says_how_to_cancel() {
+    let mut state = login_state("approve");
+    state["deviceAutoApprove"] = true.into();
+    let (mut sb, stand_in, _) = sso_sandbox(state);
+    sb.extra_env.push((
+        "SSH_CONNECTION".into(),
+        "127.0.0.1 50000 127.0.0.1 22".into(),
+    ));
+    let out = sb.rolecall(&["sso", "login", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("and enter the code"), "{err}");
+    assert!(
+        err.contains("for the code to be approved (Ctrl-C to cancel)"),
+        "{err}"
+    );
+    assert_eq!(
+        stand_in.count_grant("urn:ietf:params:oauth:grant-type:device_code"),
+        1
+    );
+    assert_eq!(stand_in.count_grant("authorization_code"), 0);
+    // With a browser named, the same session gets the loopback callback (PKCE).
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let out = sb.rolecall(&["sso", "login", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("for the browser to come back to this machine (Ctrl-C to cancel)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stand_in.count_grant("authorization_code"), 1);
+    // --no-browser: the device code, whatever the machine has.
+    let out = sb.rolecall(&["sso", "login", "dev", "--no-browser"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stand_in.count_grant("urn:ietf:params:oauth:grant-type:device_code"),
+        2
+    );
+}
+
+/// The AWS CLI (PyPI) with a profile that runs rolecall as its credential_process.
+fn via_rolecall(sb: &Sandbox) {
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    sb.write_config(&format!(
+        "{config}\n[profile via-rolecall]\ncredential_process = rolecall export --format process dev\nregion = us-east-1\n"
+    ));
+}
+
+#[test]
+fn as_the_aws_clis_credential_process_the_sign_in_is_on_the_terminal() {
+    let (mut sb, _stand_in, _) = sso_sandbox(login_state("approve"));
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    via_rolecall(&sb);
+    let aws = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");
+    let t = crate::ux::Tmux::start(
+        &sb,
+        &format!(
+            "{} sts get-caller-identity --profile via-rolecall --query Arn --output text 2>{}; echo \"exit=$?\"; sleep 30",
+            aws.display(),
+            sb.home().join("aws.err").display()
+        ),
+    );
+    let screen = t.wait_for("exit=");
+    let err = std::fs::read_to_string(sb.home().join("aws.err")).unwrap_or_default();
+    let err: String = err.lines().rev().take(25).collect::<Vec<_>>().join("\n");
+    assert!(screen.contains("exit=0"), "{screen}\n{err}");
+    assert!(
+        screen.contains("needs a sign-in to") && screen.contains("Ctrl-C to cancel"),
+        "{screen}"
+    );
+    assert!(screen.contains("assumed-role/ReadOnly/"), "{screen}");
+}
+
+#[test]
+fn without_a_terminal_a_credential_process_fails_at_once_naming_the_login() {
+    let (sb, stand_in, _) = sso_sandbox(login_state("approve"));
+    via_rolecall(&sb);
+    let started = std::time::Instant::now();
+    let out = sb
+        .command(Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws"))
+        .args(["sts", "get-caller-identity", "--profile", "via-rolecall"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let err = stderr(&out);
+    assert!(err.contains("rolecall sso login dev"), "{err}");
+    assert_eq!(stand_in.requests().len(), 0);
 }
