@@ -47,6 +47,8 @@ pub struct LoginOptions {
     pub no_browser: bool,
     /// Log in even when a fresh token is there (`rolecall sso login`).
     pub force: bool,
+    /// Also write the token as the AWS CLI's cache file (`sso login --aws-cache`).
+    pub aws_cache: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -273,6 +275,17 @@ pub fn login(
             session.describe()
         ))
     })?;
+    if options.aws_cache {
+        let path = d.tokens.write_cli(session, &token).map_err(|e| {
+            ExecuteError::SsoLoginFailed(format!(
+                "signed in to {} and kept the token, but the AWS CLI's cache file could not be written: {e}",
+                session.describe()
+            ))
+        })?;
+        out.note(&format!(
+            "wrote the AWS CLI's token cache {path}: the AWS CLI and the SDKs see this sign-in too"
+        ));
+    }
     drop(lock);
     out.note(&format!(
         "signed in to {}; the token lasts until {}",

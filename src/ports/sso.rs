@@ -183,6 +183,10 @@ pub trait SsoTokens {
     fn cli(&self, session: &SsoSession) -> Result<Option<Token>, StoreError>;
     /// Writes a refreshed token back into the AWS CLI's file, every other field kept.
     fn put_cli(&self, session: &SsoSession, token: &Token) -> Result<(), StoreError>;
+    /// Writes a new sign-in's token as the AWS CLI's file for the session (created if need
+    /// be, other fields of an existing one kept), so the AWS CLI and every SDK see it; returns
+    /// the file's path.
+    fn write_cli(&self, session: &SsoSession, token: &Token) -> Result<String, StoreError>;
     /// Deletes the AWS CLI's file for the session; whether there was one.
     fn remove_cli(&self, session: &SsoSession) -> Result<bool, StoreError>;
     /// The client registration for the session, its scopes and the flow (`code`, `device`).

@@ -999,3 +999,94 @@ fn without_a_terminal_a_credential_process_fails_at_once_naming_the_login() {
     assert!(err.contains("rolecall sso login dev"), "{err}");
     assert_eq!(stand_in.requests().len(), 0);
 }
+
+/// The PyPI AWS CLI's caller identity with `--profile profile`, in `sb`.
+fn aws_cli_arn(sb: &Sandbox, profile: &str) -> std::process::Output {
+    sb.command(Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws"))
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ])
+        .args(["--profile", profile])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn aws_cache_lets_the_aws_cli_see_the_sign_in_and_credential_process_profiles_route_through_rolecall(
+) {
+    let (mut sb, _stand_in, _) = sso_sandbox(login_state("approve"));
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let cache = sb.home().join(".aws/sso/cache");
+    let file = cache.join(format!("{}.json", sha1("corp")));
+
+    // Without --aws-cache only rolecall has the token: the AWS CLI has none.
+    let out = sb.rolecall(&["sso", "login", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!file.exists());
+    assert!(!aws_cli_arn(&sb, "dev").status.success());
+
+    // sso profiles --credential-process: profiles any tool reads through rolecall.
+    let out = sb.rolecall(&["sso", "profiles", "dev", "--credential-process"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("[profile dev-account-admin]\ncredential_process = rolecall export --format process dev-account-admin-sso\nregion = us-east-1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[profile dev-account-admin-sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\n"),
+        "{text}"
+    );
+    let config = sb.home().join(".aws/config");
+    let before = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{before}\n{text}")).unwrap();
+    let out = aws_cli_arn(&sb, "dev-account-admin");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("assumed-role/Admin/"),
+        "{}",
+        stdout(&out)
+    );
+    let again = sb.rolecall(&["sso", "profiles", "dev", "--credential-process"]);
+    assert_eq!(stdout(&again), "", "nothing new the second time");
+
+    // --aws-cache: the AWS CLI's own file, private, read by the AWS CLI itself.
+    let out = sb.rolecall(&["sso", "login", "dev", "--aws-cache"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("wrote the AWS CLI's token cache"),
+        "{}",
+        stderr(&out)
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let token: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for field in [
+        "startUrl",
+        "region",
+        "accessToken",
+        "expiresAt",
+        "clientId",
+        "clientSecret",
+        "registrationExpiresAt",
+        "refreshToken",
+    ] {
+        assert!(token[field].is_string(), "{field}: {token}");
+    }
+    let out = aws_cli_arn(&sb, "dev");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("assumed-role/ReadOnly/"),
+        "{}",
+        stdout(&out)
+    );
+}
