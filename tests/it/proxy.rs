@@ -95,6 +95,16 @@ fn proxy_credentials_come_from_the_url_and_are_never_printed() {
     let err = stderr(&out);
     assert!(!err.contains("wrongpassword"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "through the proxy http://…@127.0.0.1:{}",
+            proxy.port
+        )) || err.contains(&format!(
+            "the proxy http://…@127.0.0.1:{} refused",
+            proxy.port
+        )),
+        "{err}"
+    );
 }
 
 #[test]

@@ -106,7 +106,9 @@ fn sso_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    if let SdkError::ServiceError(service) = &error {
+    let proxy_refused = proxy.is_some()
+        && matches!(&error, SdkError::ServiceError(s) if s.raw().status().as_u16() == 407);
+    if let (SdkError::ServiceError(service), false) = (&error, proxy_refused) {
         let e = service.err();
         let code = e.code().unwrap_or("");
         let status = service.raw().status().as_u16();

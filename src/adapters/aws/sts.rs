@@ -250,6 +250,27 @@ pub(super) fn sdk_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    let through = proxy
+        .as_ref()
+        .map(|p| format!(" through the proxy {p}"))
+        .unwrap_or_default();
+    let status = match &error {
+        SdkError::ServiceError(answer) => Some(answer.raw().status().as_u16()),
+        SdkError::ResponseError(response) => Some(response.raw().status().as_u16()),
+        _ => None,
+    };
+    if let (Some(p), Some(407)) = (&proxy, status) {
+        let mut e = StsError::new(
+            StsErrorKind::Unreachable,
+            operation,
+            format!(
+                "the proxy {p} refused the request to {url} (HTTP 407: it wants other credentials)"
+            ),
+        );
+        e.advice = Some("check the user and password in the proxy URL (HTTPS_PROXY or HTTP_PROXY, percent-encoded)".into());
+        e.service = service;
+        return e;
+    }
     let mut e = match &error {
         SdkError::ServiceError(answer) => {
             let e = answer.err();
@@ -270,7 +291,7 @@ where
             let message = match (e.message(), &code) {
                 (Some(m), _) => one_line(m),
                 (None, None) => format!(
-                    "{url} answered HTTP {} with something that is not an {service} response",
+                    "{url}{through} answered HTTP {} with something that is not an {service} response",
                     answer.raw().status().as_u16()
                 ),
                 (None, Some(_)) => String::new(),
@@ -303,9 +324,6 @@ where
                     super::Cause::Answer(text) => text,
                 }
             };
-            let through = proxy
-                .map(|p| format!(" through the proxy {p}"))
-                .unwrap_or_default();
             let mut e = StsError::new(
                 StsErrorKind::Unreachable,
                 operation,
@@ -324,7 +342,7 @@ where
             StsErrorKind::BadAnswer,
             operation,
             format!(
-                "{url} answered HTTP {} with something that is not an {service} response ({})",
+                "{url}{through} answered HTTP {} with something that is not an {service} response ({})",
                 response.raw().status().as_u16(),
                 source_chain(&error)
             ),
