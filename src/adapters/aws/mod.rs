@@ -72,7 +72,12 @@ impl Aws {
         if let Some(client) = self.clients.borrow().get(&key) {
             return Ok(client.clone());
         }
-        let tls = self.net.tls(&self.vars, ca_bundle)?;
+        // A plain-HTTP endpoint reads no bundle, as botocore does: a bad one fails only TLS.
+        let tls = if https {
+            self.net.tls(&self.vars, ca_bundle)?
+        } else {
+            tls::TlsContext::default()
+        };
         let proxy = self.net.proxy_config(https)?;
         let client = aws_smithy_http_client::Builder::new().build_with_connector_fn(
             move |settings, components| {
@@ -100,7 +105,11 @@ impl Aws {
         ca_bundle: Option<&str>,
     ) -> Result<aws_smithy_http_client::Connector, String> {
         let https = !endpoint.to_ascii_lowercase().starts_with("http://");
-        let tls = self.net.tls(&self.vars, ca_bundle)?;
+        let tls = if https {
+            self.net.tls(&self.vars, ca_bundle)?
+        } else {
+            tls::TlsContext::default()
+        };
         Ok(aws_smithy_http_client::Connector::builder()
             .proxy_config(self.net.proxy_config(https)?)
             .tls_provider(rustls())
