@@ -593,7 +593,7 @@ impl Run<'_, '_, '_> {
         }
         let out = &mut self.out;
         let mut waiting = || {
-            out.note("waiting for another rolecall that is fetching this session (it may be at an MFA prompt)");
+            out.note("waiting for another rolecall that is fetching this session (it may be at an MFA prompt; Ctrl-C to stop)");
         };
         match self.deps.store.lock(key, &mut waiting) {
             Ok(Some(lock)) => Lock::Held(lock),

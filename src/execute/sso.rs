@@ -83,7 +83,7 @@ pub fn token(
     }
     if found.iter().any(|(_, t)| t.refreshable(now)) {
         let mut waiting = || {
-            out.note("waiting for another rolecall that is refreshing this SSO token");
+            out.note("waiting for another rolecall that is refreshing this SSO token (up to 1 minute; Ctrl-C to stop)");
         };
         let _lock = d
             .tokens
