@@ -136,7 +136,7 @@ fn an_unreachable_proxy_is_one_line_naming_it_without_its_password() {
 }
 
 #[test]
-fn a_private_ca_is_trusted_only_with_the_bundle() {
+fn a_private_ca_is_trusted_only_through_the_bundle_or_the_system_store() {
     let sb = Sandbox::new();
     let tls = TlsMoto::start(sb.home());
     let ca = tls.ca.display().to_string();
@@ -153,6 +153,14 @@ fn a_private_ca_is_trusted_only_with_the_bundle() {
         &sb,
         "private",
         &[("AWS_ENDPOINT_URL", &tls.url), ("AWS_CA_BUNDLE", &ca)],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The system's roots count too (rustls-native-certs reads SSL_CERT_FILE as the store).
+    let out = export(
+        &sb,
+        "private",
+        &[("AWS_ENDPOINT_URL", &tls.url), ("SSL_CERT_FILE", &ca)],
     );
     assert!(out.status.success(), "{}", stderr(&out));
 
