@@ -771,3 +771,39 @@ fn web_identity_token_process_of_aws_vault_gives_the_printed_token() {
         "{err}"
     );
 }
+
+#[test]
+fn the_container_endpoint_is_never_proxied_while_sts_is() {
+    let sb = Sandbox::new();
+    let keys = user_setup(&sb);
+    let ecs = platform::ecs(&keys.id, &keys.secret, "Bearer task-secret");
+    let arn = sb.role(&unique("proxiedtask"));
+    sb.write_config(&format!(
+        "[profile task]\nrole_arn = {arn}\ncredential_source = EcsContainer\n"
+    ));
+    let proxy = crate::support::net::Proxy::start(sb.home(), None);
+    let full_uri = format!("{}/creds", ecs.url);
+    let out = sb.rolecall_env(
+        &["export", "task"],
+        &[
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", full_uri.as_str()),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer task-secret"),
+            ("HTTP_PROXY", &proxy.url()),
+            ("NO_PROXY", ""),
+            ("no_proxy", ""),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ecs.seen.lock().unwrap().len(), 1);
+    let through = proxy.requests();
+    assert!(
+        through
+            .iter()
+            .any(|r| r.starts_with(&format!("POST {}/", moto().url))),
+        "STS through the proxy: {through:?}"
+    );
+    assert!(
+        !through.iter().any(|r| r.contains(&ecs.url)),
+        "the container endpoint directly: {through:?}"
+    );
+}
