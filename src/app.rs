@@ -77,7 +77,7 @@ pub fn main() -> ExitCode {
         Ok(limit) => Timeouts::within(limit.unsigned_abs()),
         Err(_) => Timeouts::default(),
     };
-    let aws = Rc::new(Aws::default());
+    let aws = Rc::new(Aws::new(&vars));
     let real_sts = SdkSts::new(aws.clone(), timeouts);
     let sts = Spinning {
         inner: &real_sts,
@@ -119,6 +119,7 @@ pub fn main() -> ExitCode {
     let authorize = crate::adapters::terminal::authorize::SystemAuthorize::new(
         vars.clone(),
         crate::adapters::terminal::prompt::person(),
+        terminal.stderr,
     );
     let audit: Box<dyn crate::ports::audit::AuditLog> = match settings.audit {
         true => Box::new(crate::adapters::audit::FileAudit {

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Empty, Full};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::{Request, Response, StatusCode};
 
@@ -50,6 +50,7 @@ impl SignIn for SystemSignIn {
     fn signin_token(
         &self,
         federation_url: &str,
+        ca_bundle: Option<&str>,
         session: &Secret,
         duration_seconds: Option<u32>,
     ) -> Result<Secret, SignInError> {
@@ -64,25 +65,26 @@ impl SignIn for SystemSignIn {
             "{federation_url}?Action=getSigninToken{duration}&Session={}",
             encode(session.expose())
         ));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
-            .map_err(|e| unreachable(federation_url, e))?
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let client: hyper_util::client::legacy::Client<_, Empty<Bytes>> =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build(https);
-        let uri: hyper::Uri = request_url
-            .expose()
-            .parse()
-            .map_err(|_| unreachable(federation_url, "not a valid URL"))?;
+        let connector = self
+            .aws
+            .connector(federation_url, ca_bundle)
+            .map_err(|e| unreachable(federation_url, e))?;
+        let request =
+            aws_smithy_runtime_api::client::orchestrator::HttpRequest::get(request_url.expose())
+                .map_err(|_| unreachable(federation_url, "not a valid URL"))?;
+        let proxy = self.aws.proxy_for(federation_url);
         let (status, body) = rt.block_on(async {
             let call = async {
-                let response = client
-                    .get(uri)
-                    .await
-                    .map_err(|e| unreachable(federation_url, super::aws::cause_text(&e)))?;
+                use aws_smithy_runtime_api::client::http::HttpConnector;
+                let response = connector.call(request).await.map_err(|e| {
+                    let why = super::aws::cause_text(&e);
+                    match &proxy {
+                        Some(p) => {
+                            unreachable(federation_url, format!("through the proxy {p}: {why}"))
+                        }
+                        None => unreachable(federation_url, why),
+                    }
+                })?;
                 let status = response.status();
                 let body = http_body_util::Limited::new(response.into_body(), MAX_ANSWER)
                     .collect()

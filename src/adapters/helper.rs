@@ -156,3 +156,36 @@ mod tests {
         );
     }
 }
+/// The program a helper command line (`credential_process`, `mfa_process`,
+/// `web_identity_token_process`) would run, split as rolecall splits it (no shell), and
+/// whether it is there: a path is looked at as it is, a bare name on `PATH`.
+pub fn program_of(command: &str, vars: &crate::domain::Vars) -> Option<(String, bool)> {
+    let first = shlex::split(command)?.into_iter().find(|w| !w.is_empty())?;
+    let found = if first.contains('/') {
+        is_executable(&vars.expand_home(&first))
+    } else {
+        find_program(&first, vars).is_some()
+    };
+    Some((first, found))
+}
+
+/// `program` on the `PATH` of `vars`.
+pub fn find_program(program: &str, vars: &crate::domain::Vars) -> Option<std::path::PathBuf> {
+    let path = vars.non_empty("PATH")?;
+    std::env::split_paths(path)
+        .map(|dir| dir.join(program))
+        .find(|p| is_executable(p))
+}
+
+/// An executable regular file.
+pub fn is_executable(path: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}

@@ -51,10 +51,7 @@ impl ChosenPrompt {
     }
 
     fn on_path(&self, program: &str) -> Option<PathBuf> {
-        let path = self.vars.non_empty("PATH")?;
-        std::env::split_paths(path)
-            .map(|dir| dir.join(program))
-            .find(|p| is_executable(p))
+        helper::find_program(program, &self.vars)
     }
 
     fn ask(&self, gui: Gui, serial: &str) -> Result<String, MfaError> {
@@ -156,18 +153,6 @@ fn markup_escape(text: &str) -> String {
 
 fn applescript_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-fn is_executable(path: &std::path::Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        path.is_file()
-    }
 }
 
 #[cfg(test)]

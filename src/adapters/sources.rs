@@ -130,6 +130,27 @@ impl Sources for SystemSources {
         }
         Ok(Secret::new(token))
     }
+
+    fn web_identity_token_process(&self, command: &str) -> Result<Secret, SourceError> {
+        self.token_process(command)
+    }
+}
+
+impl SystemSources {
+    /// aws-vault's `web_identity_token_process`: bounded like `credential_process`.
+    fn token_process(&self, command: &str) -> Result<Secret, SourceError> {
+        let key = "web_identity_token_process";
+        let output = run(command, key, self.limit()?, MAX_TOKEN_BYTES as usize, None)?;
+        let text = String::from_utf8(output)
+            .map_err(|_| SourceError::failed(format!("{key} {command:?} printed no UTF-8 text")))?;
+        let token = text.trim();
+        if token.is_empty() {
+            return Err(SourceError::failed(format!(
+                "{key} {command:?} printed no token"
+            )));
+        }
+        Ok(Secret::new(token))
+    }
 }
 
 /// A token file's text: a regular file of at most [`MAX_TOKEN_BYTES`] (a FIFO or a device

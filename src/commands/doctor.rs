@@ -240,11 +240,52 @@ fn check_profiles(profiles: &Profiles, ctx: &Context, report: &mut Report) -> bo
             });
         }
         file_warnings(profiles, profile, &shown, &mut seen, report);
+        failed |= missing_programs(profile, &shown, ctx, report);
         if ctx.stored_keys().key_id(name).is_some() {
             keychain_only(profiles, profile, &shown, report);
         }
     }
     failed
+}
+
+/// Helper programs the profile names that are not installed: a `credential_process` of
+/// granted (which rolecall reads as the SSO profile it describes) still breaks every other
+/// tool. True when rolecall itself would need the missing program.
+fn missing_programs(
+    profile: crate::config::Profile<'_>,
+    shown: &str,
+    ctx: &Context,
+    report: &mut Report,
+) -> bool {
+    let mut needed = false;
+    for key in [
+        "credential_process",
+        "mfa_process",
+        "web_identity_token_process",
+    ] {
+        let Some(command) = profile.get(key) else {
+            continue;
+        };
+        let Some((program, false)) = crate::adapters::helper::program_of(command, ctx.vars) else {
+            continue;
+        };
+        let granted = key == "credential_process" && profile.get("granted_sso_start_url").is_some();
+        needed |= !granted;
+        report.warnings.push(Warning {
+            profile: Some(shown.to_string()),
+            kind: "missing-program",
+            message: format!(
+                "its {key} runs {}, which is not installed (not found on PATH){}; install it, or route the profile through rolecall: {key} = rolecall export --format process {shown}",
+                printable(&program),
+                if granted {
+                    " (rolecall reads its granted_sso_* keys itself, but the AWS CLI and the SDKs run it)"
+                } else {
+                    ""
+                }
+            ),
+        });
+    }
+    needed
 }
 
 /// Keys only in the keychain: the AWS CLI and the SDKs find none, unless the profile routes

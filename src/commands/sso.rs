@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::obtain::{every_plan, inputs, NO_OVERRIDES};
 use super::{write_out, Context};
-use crate::cli::{SsoArgs, SsoCommand, SsoLoginArgs, SsoTargetArgs};
+use crate::cli::{SsoArgs, SsoCommand, SsoLoginArgs, SsoProfilesArgs, SsoTargetArgs};
 use crate::config::Profiles;
 use crate::domain::{printable, Outcome};
 use crate::error::Error;
@@ -40,6 +40,7 @@ fn run_login(args: SsoLoginArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         device_code: args.use_device_code,
         no_browser: args.no_browser,
         force: true,
+        aws_cache: args.aws_cache,
     };
     let d = ctx.sso_deps();
     login(d, &mut ctx.err, &t.session, &t.endpoints, options)?;
@@ -99,9 +100,54 @@ fn configured(profiles: &Profiles, t: &SsoTarget, account: &str, role: &str) -> 
     })
 }
 
-/// One config block per account and role the config does not have yet, named so that no two
-/// profiles share a name: appending the output twice adds nothing the second time.
-fn blocks(found: &[(Account, Vec<String>)], t: &SsoTarget, profiles: &Profiles) -> String {
+/// The SSO profile of `role` in `account`.
+fn sso_block(name: &str, account: &Account, role: &str, t: &SsoTarget) -> String {
+    let mut text = format!("[profile {name}]\n");
+    match &t.session.name {
+        Some(s) => text.push_str(&format!("sso_session = {s}\n")),
+        None => text.push_str(&format!(
+            "sso_start_url = {}\nsso_region = {}\n",
+            t.session.start_url, t.session.region
+        )),
+    }
+    text.push_str(&format!(
+        "sso_account_id = {}\nsso_role_name = {}\nregion = {}\n\n",
+        account.id,
+        printable(role),
+        t.session.region
+    ));
+    text
+}
+
+/// A profile any tool reads through rolecall, for the SSO profile `sso`.
+fn process_block(name: &str, sso: &str, region: &str) -> String {
+    format!(
+        "[profile {name}]\ncredential_process = rolecall export --format process {sso}\nregion = {region}\n\n"
+    )
+}
+
+/// A name no profile has yet (`base`, else `base-2`, …), taken.
+fn free_name(base: &str, taken: &mut HashSet<String>, suffix: &str) -> String {
+    let mut name = base.to_string();
+    let mut n = 2;
+    while taken.contains(&name) || taken.contains(&format!("{name}{suffix}")) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    taken.insert(name.clone());
+    taken.insert(format!("{name}{suffix}"));
+    name
+}
+
+/// One config block per account and role the config does not have yet (two with
+/// `--credential-process`), named so that no two profiles share a name: appending the output
+/// twice adds nothing the second time.
+fn blocks(
+    found: &[(Account, Vec<String>)],
+    t: &SsoTarget,
+    profiles: &Profiles,
+    via_rolecall: bool,
+) -> String {
     let mut taken: HashSet<String> = profiles.names().map(str::to_string).collect();
     let mut text = String::new();
     for (account, roles) in found {
@@ -115,37 +161,26 @@ fn blocks(found: &[(Account, Vec<String>)], t: &SsoTarget, profiles: &Profiles) 
                 &account.name
             };
             let base = profile_name(shown, role);
-            let mut name = base.clone();
-            let mut n = 2;
-            while !taken.insert(name.clone()) {
-                name = format!("{base}-{n}");
-                n += 1;
+            if via_rolecall {
+                let name = free_name(&base, &mut taken, "-sso");
+                let sso = format!("{name}-sso");
+                text.push_str(&process_block(&name, &sso, &t.session.region));
+                text.push_str(&sso_block(&sso, account, role, t));
+            } else {
+                let name = free_name(&base, &mut taken, "");
+                text.push_str(&sso_block(&name, account, role, t));
             }
-            text.push_str(&format!("[profile {name}]\n"));
-            match &t.session.name {
-                Some(s) => text.push_str(&format!("sso_session = {s}\n")),
-                None => text.push_str(&format!(
-                    "sso_start_url = {}\nsso_region = {}\n",
-                    t.session.start_url, t.session.region
-                )),
-            }
-            text.push_str(&format!(
-                "sso_account_id = {}\nsso_role_name = {}\nregion = {}\n\n",
-                account.id,
-                printable(role),
-                t.session.region
-            ));
         }
     }
     text
 }
 
-fn profiles(args: SsoTargetArgs, ctx: &mut Context) -> Result<Outcome, Error> {
+fn profiles(args: SsoProfilesArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let profiles = ctx.profiles()?;
-    let t = target(&args, &profiles, ctx)?;
+    let t = target(&args.target, &profiles, ctx)?;
     let d = ctx.sso_deps();
     let found = roles(d, &mut ctx.err, &t.session, &t.endpoints, &t.hint_name)?;
-    let text = blocks(&found, &t, &profiles);
+    let text = blocks(&found, &t, &profiles, args.credential_process);
     write_out(ctx, text.as_bytes())?;
     if text.is_empty() {
         ctx.note(&match found.iter().all(|(_, roles)| roles.is_empty()) {

@@ -19,6 +19,7 @@ pub const ROLECALL: &[&str] = &[
     "role_session_name",
     "duration_seconds",
     "web_identity_token_file",
+    "web_identity_token_process",
     "region",
     "output",
     "cli_pager",

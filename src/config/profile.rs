@@ -21,6 +21,7 @@ impl<'a> Profile<'a> {
         "credential_source",
         "credential_process",
         "web_identity_token_file",
+        "web_identity_token_process",
         "sso_session",
         "sso_start_url",
         "sso_account_id",
@@ -47,6 +48,9 @@ impl<'a> Profile<'a> {
             if p.get("web_identity_token_file").is_some() {
                 return ("web identity", Some("token file".into()));
             }
+            if p.get("web_identity_token_process").is_some() {
+                return ("web identity", Some("web_identity_token_process".into()));
+            }
             return ("role", None);
         }
         if let Some(session) = p.get("sso_session") {
@@ -54,6 +58,9 @@ impl<'a> Profile<'a> {
         }
         if let Some(url) = p.get("sso_start_url") {
             return ("sso", Some(url.to_string()));
+        }
+        if let Some(url) = p.get("granted_sso_start_url") {
+            return ("sso", Some(format!("{url} (granted)")));
         }
         if p.get("aws_access_key_id").is_some() {
             return ("keys", Some("credentials file".into()));

@@ -87,6 +87,8 @@ impl Plan {
 pub struct StsEndpoint {
     pub region: String,
     pub url: Option<String>,
+    /// The profile's `ca_bundle` (`AWS_CA_BUNDLE` wins over it where the call is made).
+    pub ca_bundle: Option<String>,
 }
 
 /// The root credentials a chain starts from.
@@ -324,13 +326,31 @@ pub struct AssumeRole {
     pub cache_key: String,
 }
 
-/// `sts:AssumeRoleWithWebIdentity` with a token file.
+/// Where a web identity token comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenFrom {
+    /// `web_identity_token_file` (or `AWS_WEB_IDENTITY_TOKEN_FILE`): a file read at each call.
+    File(String),
+    /// aws-vault's `web_identity_token_process`: a command that prints the token.
+    Process(String),
+}
+
+impl std::fmt::Display for TokenFrom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenFrom::File(path) => write!(f, "the token in {path}"),
+            TokenFrom::Process(_) => f.write_str("the token web_identity_token_process prints"),
+        }
+    }
+}
+
+/// `sts:AssumeRoleWithWebIdentity` with a token from a file or a command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebIdentity {
     pub profile: String,
     pub role_arn: String,
     pub session_name: String,
-    pub token_file: String,
+    pub token: TokenFrom,
     pub duration_seconds: Option<u32>,
     /// The session policy sent with the call.
     pub policy: SessionPolicy,

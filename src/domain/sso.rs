@@ -55,6 +55,8 @@ pub struct SsoEndpoints {
     pub region: String,
     pub portal: Option<String>,
     pub oidc: Option<String>,
+    /// The profile's `ca_bundle` (`AWS_CA_BUNDLE` wins over it where the call is made).
+    pub ca_bundle: Option<String>,
 }
 
 impl SsoEndpoints {

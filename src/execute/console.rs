@@ -46,7 +46,11 @@ pub fn signin_token(
     out: &mut Printer,
 ) -> Result<Secret, ConsoleError> {
     let (session, duration) = session(d, r, out)?;
-    match d.signin.signin_token(r.federation_url, &session, duration) {
+    let bundle = r.plan.endpoint.ca_bundle.as_deref();
+    match d
+        .signin
+        .signin_token(r.federation_url, bundle, &session, duration)
+    {
         Err(SignInError::Refused { .. }) if duration.is_some() => {
             // A chained role session allows at most one hour: without SessionDuration the
             // console session lasts as long as the role session does.
@@ -54,7 +58,8 @@ pub fn signin_token(
                 "the sign-in endpoint refused SessionDuration={} (a role assumed with another role's session allows at most 1h); signed in for the rest of the role session instead",
                 duration.unwrap_or_default()
             ));
-            Ok(d.signin.signin_token(r.federation_url, &session, None)?)
+            Ok(d.signin
+                .signin_token(r.federation_url, bundle, &session, None)?)
         }
         other => Ok(other?),
     }

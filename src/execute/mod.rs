@@ -24,7 +24,7 @@ pub use error::ExecuteError;
 pub use mfa::MfaToken;
 
 use crate::domain::freshness::{resume_point, CacheMode, CachePolicy};
-use crate::domain::plan::{Mfa, Plan, Source, Step};
+use crate::domain::plan::{Mfa, Plan, Source, Step, TokenFrom};
 use crate::domain::text::{human, redact_url};
 use crate::domain::{Credentials, Secret};
 use crate::ports::clock::Clock;
@@ -445,10 +445,13 @@ impl Run<'_, '_, '_> {
         w: &crate::domain::plan::WebIdentity,
         at: &str,
     ) -> Result<Credentials, ExecuteError> {
-        let token = self.deps.sources.web_identity_token(&w.token_file)?;
+        let token = match &w.token {
+            TokenFrom::File(path) => self.deps.sources.web_identity_token(path)?,
+            TokenFrom::Process(command) => self.deps.sources.web_identity_token_process(command)?,
+        };
         self.out.verbose(&format!(
-            "STS AssumeRoleWithWebIdentity {} as {} with the token in {} ({at})",
-            w.role_arn, w.session_name, w.token_file
+            "STS AssumeRoleWithWebIdentity {} as {} with {} ({at})",
+            w.role_arn, w.session_name, w.token
         ));
         let request = WebIdentityRequest {
             role_arn: w.role_arn.clone(),
@@ -596,7 +599,7 @@ impl Run<'_, '_, '_> {
         }
         let out = &mut self.out;
         let mut waiting = || {
-            out.note("waiting for another rolecall that is fetching this session (it may be at an MFA prompt)");
+            out.note("waiting for another rolecall that is fetching this session (it may be at an MFA prompt; Ctrl-C to stop)");
         };
         match self.deps.store.lock(key, &mut waiting) {
             Ok(Some(lock)) => Lock::Held(lock),

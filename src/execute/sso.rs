@@ -47,6 +47,8 @@ pub struct LoginOptions {
     pub no_browser: bool,
     /// Log in even when a fresh token is there (`rolecall sso login`).
     pub force: bool,
+    /// Also write the token as the AWS CLI's cache file (`sso login --aws-cache`).
+    pub aws_cache: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -81,7 +83,7 @@ pub fn token(
     }
     if found.iter().any(|(_, t)| t.refreshable(now)) {
         let mut waiting = || {
-            out.note("waiting for another rolecall that is refreshing this SSO token");
+            out.note("waiting for another rolecall that is refreshing this SSO token (up to 1 minute; Ctrl-C to stop)");
         };
         let _lock = d
             .tokens
@@ -138,10 +140,14 @@ pub fn token(
             session.login_hint(profile)
         )));
     }
-    out.note(&format!(
-        "profile \"{profile}\" needs a sign-in to {}",
-        session.describe()
-    ));
+    instruct(
+        d,
+        out,
+        &format!(
+            "profile \"{profile}\" needs a sign-in to {}",
+            session.describe()
+        ),
+    );
     login(d, out, session, endpoints, LoginOptions::default()).map(|t| t.access_token)
 }
 
@@ -241,6 +247,17 @@ pub fn login(
         out.verbose("a legacy SSO profile (no sso_session): the device-code flow");
         options.device_code = true;
     }
+    // The loopback callback needs a browser on this machine: without one (an SSH session
+    // without a display, nothing to open a URL with, or --no-browser), the device code.
+    if !options.device_code && options.no_browser {
+        out.verbose("--no-browser: the device-code flow, for a browser anywhere");
+        options.device_code = true;
+    }
+    if !options.device_code && !d.authorize.browser_here() {
+        out.verbose("no browser can be started here (an SSH session without a display, or no opener): the device-code flow");
+        options.device_code = true;
+        options.no_browser = true;
+    }
     let flow = if options.device_code {
         "device"
     } else {
@@ -258,6 +275,17 @@ pub fn login(
             session.describe()
         ))
     })?;
+    if options.aws_cache {
+        let path = d.tokens.write_cli(session, &token).map_err(|e| {
+            ExecuteError::SsoLoginFailed(format!(
+                "signed in to {} and kept the token, but the AWS CLI's cache file could not be written: {e}",
+                session.describe()
+            ))
+        })?;
+        out.note(&format!(
+            "wrote the AWS CLI's token cache {path}: the AWS CLI and the SDKs see this sign-in too"
+        ));
+    }
     drop(lock);
     out.note(&format!(
         "signed in to {}; the token lasts until {}",
@@ -331,7 +359,14 @@ fn open_browser(d: SsoDeps, out: &mut Printer, url: &str, options: LoginOptions)
         return;
     }
     if let Err(e) = d.authorize.open(url) {
-        out.note(&format!("{e}; open the URL above yourself"));
+        instruct(d, out, &format!("{e}; open the URL above yourself"));
+    }
+}
+
+/// A sign-in instruction: on stderr, or on the terminal when stderr reaches no person.
+fn instruct(d: SsoDeps, out: &mut Printer, text: &str) {
+    if !d.authorize.tell(text) {
+        out.note(text);
     }
 }
 
@@ -357,11 +392,23 @@ fn code_flow(
         &session.scopes,
     );
     let entry = callback.entry(&url).map_err(failed)?;
-    out.note(&format!(
-        "sign in to {} in the browser; if it does not open, open {entry}",
-        session.describe()
-    ));
+    instruct(
+        d,
+        out,
+        &format!(
+            "sign in to {} in the browser; if it does not open, open {entry}",
+            session.describe()
+        ),
+    );
     open_browser(d, out, &entry, options);
+    instruct(
+        d,
+        out,
+        &format!(
+            "waiting up to {} minutes for the browser to come back to this machine (Ctrl-C to cancel)",
+            LOGIN_TIMEOUT.as_secs() / 60
+        ),
+    );
     let code = callback.wait(&state, LOGIN_TIMEOUT).map_err(|e| {
         ExecuteError::SsoLoginFailed(match e {
             CallbackError::TimedOut { refused } => format!(
@@ -410,13 +457,25 @@ fn device_flow(
         .verification_uri_complete
         .clone()
         .unwrap_or_else(|| auth.verification_uri.clone());
-    out.note(&format!(
-        "to sign in to {}, open {} and enter the code {} (or open {url})",
-        session.describe(),
-        auth.verification_uri,
-        auth.user_code
-    ));
+    instruct(
+        d,
+        out,
+        &format!(
+            "to sign in to {}, open {} and enter the code {} (or open {url})",
+            session.describe(),
+            auth.verification_uri,
+            auth.user_code
+        ),
+    );
     open_browser(d, out, &url, options);
+    instruct(
+        d,
+        out,
+        &format!(
+            "waiting up to {} minutes for the code to be approved (Ctrl-C to cancel)",
+            auth.expires_in.div_ceil(60)
+        ),
+    );
     let deadline: OffsetDateTime = d.clock.now() + Duration::seconds(auth.expires_in as i64);
     let mut interval = auth.interval.max(1);
     loop {

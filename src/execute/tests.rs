@@ -14,6 +14,7 @@ const CONFIG: &str = "\
 [profile ec2b]\nrole_arn = arn:aws:iam::111111111111:role/ec2b\nsource_profile = ec2\n\
 [profile ecs]\nrole_arn = arn:aws:iam::111111111111:role/ecs\ncredential_source = EcsContainer\n\
 [profile web]\nrole_arn = arn:aws:iam::111111111111:role/web\nweb_identity_token_file = /token\n\
+[profile webproc]\nrole_arn = arn:aws:iam::111111111111:role/webproc\nweb_identity_token_process = oidc-token --audience sts\n\
 [profile proc]\ncredential_process = make-creds\n\
 [profile procrole]\nrole_arn = arn:aws:iam::111111111111:role/pr\nsource_profile = proc\nduration_seconds = 7200\n";
 const CREDS: &str = "[default]\naws_access_key_id = AKIAROOT\naws_secret_access_key = rootsecret\n[temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = tempsecret\naws_session_token = temptoken\n";
@@ -287,6 +288,27 @@ fn web_identity_reads_the_token_file() {
     );
     h.run("web", CacheMode::Use, None).unwrap();
     assert_eq!(h.calls().len(), 1, "cached");
+}
+
+#[test]
+fn web_identity_token_process_prints_the_token() {
+    let mut h = Harness::new();
+    h.run("webproc", CacheMode::Use, None).unwrap();
+    assert_eq!(
+        h.sources.uses.borrow().as_slice(),
+        ["oidc-token --audience sts"]
+    );
+    assert_eq!(
+        h.calls(),
+        vec![call(
+            "AssumeRoleWithWebIdentity",
+            "jwt-from-process",
+            "arn:aws:iam::111111111111:role/webproc"
+        )]
+    );
+    h.run("webproc", CacheMode::Use, None).unwrap();
+    assert_eq!(h.calls().len(), 1, "cached");
+    assert_eq!(h.sources.uses.borrow().len(), 1, "not run again");
 }
 
 #[test]

@@ -160,7 +160,11 @@ fn sts_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEn
             })
             .or_else(|| profile.get("endpoint_url").map(str::to_string))
     };
-    StsEndpoint { region, url }
+    StsEndpoint {
+        region,
+        url,
+        ca_bundle: profile.get("ca_bundle").map(str::to_string),
+    }
 }
 
 /// Where the SSO portal and OIDC APIs are, as the SDKs find them: `AWS_ENDPOINT_URL_SSO` /
@@ -198,6 +202,7 @@ pub fn sso_endpoints(
         region: region.to_string(),
         portal: find("AWS_ENDPOINT_URL_SSO", "sso"),
         oidc: find("AWS_ENDPOINT_URL_SSO_OIDC", "sso_oidc"),
+        ca_bundle: profile.and_then(|p| p.get("ca_bundle")).map(str::to_string),
     }
 }
 
@@ -240,5 +245,6 @@ pub fn iam_endpoint(
     StsEndpoint {
         region: region.to_string(),
         url,
+        ca_bundle: profile.and_then(|p| p.get("ca_bundle")).map(str::to_string),
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::config::{ConfigError, Profile, Profiles};
 use crate::domain::keys::StoredKeys;
-use crate::domain::plan::SessionTags;
+use crate::domain::plan::{SessionTags, TokenFrom};
 use crate::domain::sso::{SsoSession, DEFAULT_SCOPE};
 use crate::domain::{Credentials, Secret, Vars};
 
@@ -55,7 +55,7 @@ pub struct RoleSettings {
     pub mfa_serial: Option<String>,
     pub mfa_process: Option<String>,
     /// Set for the first role of a web identity chain.
-    pub web_identity_token_file: Option<String>,
+    pub web_identity_token: Option<TokenFrom>,
     pub tags: SessionTags,
     /// `policy_arns` and `policy`, as written.
     pub policy: super::policy::RawPolicy,
@@ -135,14 +135,19 @@ pub fn resolve(
                 roles.push(role);
                 break credential_source(name, kind, vars)?;
             }
-            (None, None) => match profile.get("web_identity_token_file") {
-                Some(file) => {
-                    role.web_identity_token_file = Some(file.to_string());
-                    roles.push(role);
-                    break Root::WebIdentity;
-                }
-                None => return Err(ConfigError::NoRoleSource(name.into())),
-            },
+            (None, None) => {
+                let token = match (
+                    profile.get("web_identity_token_file"),
+                    profile.get("web_identity_token_process"),
+                ) {
+                    (Some(file), _) => TokenFrom::File(file.to_string()),
+                    (None, Some(command)) => TokenFrom::Process(command.to_string()),
+                    (None, None) => return Err(ConfigError::NoRoleSource(name.into())),
+                };
+                role.web_identity_token = Some(token);
+                roles.push(role);
+                break Root::WebIdentity;
+            }
         }
     };
     roles.reverse();
@@ -202,7 +207,7 @@ fn environment_web_identity(
         }));
     }
     Some(role_settings(profile, arn).map(|mut role| {
-        role.web_identity_token_file = Some(file.to_string());
+        role.web_identity_token = Some(TokenFrom::File(file.to_string()));
         role.session_name = session_name.map(str::to_string);
         role.mfa_serial = None;
         role
@@ -279,7 +284,9 @@ pub fn session_section<'a>(
 /// legacy `sso_start_url` + `sso_region` in the profile. `None`: not an SSO profile.
 pub fn sso_source(profiles: &Profiles, profile: Profile<'_>) -> Result<Option<Root>, ConfigError> {
     let name = profile.name;
-    let own = |key: &'static str| profile.get(key);
+    // `granted sso populate` writes the same values under its own names (beside a
+    // `credential_process` that runs granted): read them as the SSO profile they describe.
+    let own = |key: &'static str| profile.get(key).or_else(|| profile.get(granted_key(key)?));
     let session = match own("sso_session") {
         Some(session_name) => session_section(profiles, name, session_name, &own)?,
         None => {
@@ -307,7 +314,16 @@ pub fn sso_source(profiles: &Profiles, profile: Profile<'_>) -> Result<Option<Ro
                 name: None,
                 start_url: url.trim().to_string(),
                 region: region.trim().to_string(),
-                scopes: Vec::new(),
+                scopes: profile
+                    .get("granted_sso_registration_scopes")
+                    .map(|s| {
+                        s.split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         }
     };
@@ -369,6 +385,17 @@ pub fn sso_source(profiles: &Profiles, profile: Profile<'_>) -> Result<Option<Ro
         account_id: account_id.to_string(),
         role_name: role_name.to_string(),
     }))
+}
+
+/// granted's name for an SSO key of the AWS CLI (`granted_sso_start_url` for `sso_start_url`).
+pub fn granted_key(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "sso_start_url" => "granted_sso_start_url",
+        "sso_region" => "granted_sso_region",
+        "sso_account_id" => "granted_sso_account_id",
+        "sso_role_name" => "granted_sso_role_name",
+        _ => return None,
+    })
 }
 
 /// The profile's keys in the keychain, else its static keys in the files, if it has any.
@@ -509,7 +536,7 @@ pub fn role_settings(profile: Profile<'_>, role_arn: &str) -> Result<RoleSetting
         duration_seconds,
         mfa_serial: mfa_serial.map(str::to_string),
         mfa_process: profile.get("mfa_process").map(str::to_string),
-        web_identity_token_file: None,
+        web_identity_token: None,
         policy: super::policy::RawPolicy {
             arns: profile.get("policy_arns").map(str::to_string),
             document: profile.get("policy").map(str::to_string),

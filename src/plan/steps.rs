@@ -8,7 +8,7 @@ use super::{default_session_name, digest, Inputs};
 use crate::config::{ConfigError, Profile};
 use crate::domain::plan::{
     chained_cap_note, AssumeRole, ChainedCap, GetSessionToken, Mfa, SessionPolicy, Source, Step,
-    StsEndpoint, WebIdentity, CHAINED_MAX_SECONDS, DEFAULT_KEYS_SESSION_SECONDS,
+    StsEndpoint, TokenFrom, WebIdentity, CHAINED_MAX_SECONDS, DEFAULT_KEYS_SESSION_SECONDS,
 };
 
 /// The steps as they are built, and who calls the next one.
@@ -62,8 +62,8 @@ impl Steps {
                 index == last,
                 inputs,
             )?;
-            if let Some(token_file) = role.web_identity_token_file.take() {
-                built.web_identity(role, session_name, token_file, policy, endpoint, inputs);
+            if let Some(token) = role.web_identity_token.take() {
+                built.web_identity(role, session_name, token, policy, endpoint, inputs);
                 continue;
             }
             let long_term_caller = index == 0 && source.long_term();
@@ -97,18 +97,26 @@ impl Steps {
         &mut self,
         role: RoleSettings,
         session_name: String,
-        token_file: String,
+        token: TokenFrom,
         policy: SessionPolicy,
         endpoint: &StsEndpoint,
         inputs: &Inputs,
     ) {
-        let token = inputs.identity.token(&token_file);
+        // A file's token is known by its contents; a command's by the command and what its
+        // answer may depend on (the working directory and the environment).
+        let (source, contents) = match &token {
+            TokenFrom::File(path) => (path.clone(), inputs.identity.token(path)),
+            TokenFrom::Process(command) => (
+                format!("process:{command}"),
+                inputs.identity.process_context(),
+            ),
+        };
         let mut parts = vec![
             "AssumeRoleWithWebIdentity",
             &self.identity,
             &role.role_arn,
-            &token_file,
-            &token,
+            &source,
+            &contents,
             role.session_name.as_deref().unwrap_or(""),
         ];
         let (duration, policy_text) = (opt(role.duration_seconds), policy_key(&policy));
@@ -122,7 +130,7 @@ impl Steps {
             profile: role.profile,
             role_arn: role.role_arn,
             session_name,
-            token_file,
+            token,
             duration_seconds: role.duration_seconds,
             policy,
             cache_key: key,

@@ -1,5 +1,7 @@
 use super::*;
-use crate::domain::plan::{AssumeRole, Mfa, Step, StsEndpoint, DEFAULT_MFA_SESSION_SECONDS};
+use crate::domain::plan::{
+    AssumeRole, Mfa, Step, StsEndpoint, TokenFrom, DEFAULT_MFA_SESSION_SECONDS,
+};
 use time::macros::datetime;
 
 const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
@@ -97,7 +99,8 @@ fn seed_marketingadmin_with_source_profile() {
         p.endpoint,
         StsEndpoint {
             region: "us-east-1".into(),
-            url: None
+            url: None,
+            ca_bundle: None,
         }
     );
 }
@@ -644,7 +647,7 @@ fn web_identity_from_the_profile_and_chained() {
     assert!(matches!(p.source, Source::WebIdentity));
     match &p.steps[..] {
         [Step::AssumeRoleWithWebIdentity(w)] => {
-            assert_eq!(w.token_file, "/var/run/token");
+            assert_eq!(w.token, TokenFrom::File("/var/run/token".into()));
             assert_eq!(w.session_name, "ci-run");
         }
         other => panic!("{other:?}"),
@@ -855,5 +858,47 @@ fn sso_endpoints_in_cleartext_off_this_machine_are_refused() {
     assert!(
         try_plan_with(config, "", "s", &v).is_ok(),
         "loopback is fine"
+    );
+}
+
+#[test]
+fn a_profile_of_granted_sso_populate_is_read_as_its_sso_role_not_run() {
+    let config = "[profile granted-dev]\ngranted_sso_start_url = https://corp.awsapps.com/start\ngranted_sso_region = eu-west-1\ngranted_sso_account_id = 111122223333\ngranted_sso_role_name = ReadOnly\ngranted_sso_registration_scopes = sso:account:access\ncommon_fate_generated_from = aws-sso\ncredential_process = granted credential-process --profile granted-dev\nregion = eu-west-1\n";
+    let p = try_plan(config, "granted-dev").unwrap();
+    let Source::Sso { role, .. } = &p.source else {
+        panic!("not an SSO source: {:?}", p.source);
+    };
+    assert_eq!(role.session.start_url, "https://corp.awsapps.com/start");
+    assert_eq!(role.session.region, "eu-west-1");
+    assert_eq!(
+        role.session.name, None,
+        "the start URL's token file, as granted's"
+    );
+    assert_eq!(role.session.scopes, vec!["sso:account:access".to_string()]);
+    assert_eq!(role.account_id, "111122223333");
+    assert_eq!(role.role_name, "ReadOnly");
+    // The AWS CLI's own keys win over granted's.
+    let both = format!("{config}sso_role_name = Admin\n");
+    let p = try_plan(&both, "granted-dev").unwrap();
+    assert!(matches!(&p.source, Source::Sso { role, .. } if role.role_name == "Admin"));
+}
+
+#[test]
+fn web_identity_token_process_of_aws_vault_is_a_web_identity_root() {
+    let config = "[profile w]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_process = oidc-token --audience sts\n";
+    let p = try_plan_with(config, "", "w", &vars()).unwrap();
+    assert!(matches!(p.source, Source::WebIdentity));
+    match &p.steps[..] {
+        [Step::AssumeRoleWithWebIdentity(w)] => assert_eq!(
+            w.token,
+            TokenFrom::Process("oidc-token --audience sts".into())
+        ),
+        other => panic!("{other:?}"),
+    }
+    let other = try_plan_with(&config.replace("sts\n", "other\n"), "", "w", &vars()).unwrap();
+    assert_ne!(
+        p.final_key(),
+        other.final_key(),
+        "the command is in the key"
     );
 }

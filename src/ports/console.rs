@@ -22,10 +22,11 @@ pub enum SignInError {
 
 pub trait SignIn {
     /// `getSigninToken` for the `Session` JSON (never logged), with `SessionDuration` when
-    /// given.
+    /// given, trusting the profile's `ca_bundle` too.
     fn signin_token(
         &self,
         federation_url: &str,
+        ca_bundle: Option<&str>,
         session: &Secret,
         duration_seconds: Option<u32>,
     ) -> Result<Secret, SignInError>;

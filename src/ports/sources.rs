@@ -49,4 +49,6 @@ pub trait Sources {
     fn mfa_process(&self, command: &str) -> Result<String, SourceError>;
     /// Reads a web identity token file.
     fn web_identity_token(&self, path: &str) -> Result<Secret, SourceError>;
+    /// Runs a `web_identity_token_process` command and returns the token it printed.
+    fn web_identity_token_process(&self, command: &str) -> Result<Secret, SourceError>;
 }

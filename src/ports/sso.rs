@@ -183,6 +183,10 @@ pub trait SsoTokens {
     fn cli(&self, session: &SsoSession) -> Result<Option<Token>, StoreError>;
     /// Writes a refreshed token back into the AWS CLI's file, every other field kept.
     fn put_cli(&self, session: &SsoSession, token: &Token) -> Result<(), StoreError>;
+    /// Writes a new sign-in's token as the AWS CLI's file for the session (created if need
+    /// be, other fields of an existing one kept), so the AWS CLI and every SDK see it; returns
+    /// the file's path.
+    fn write_cli(&self, session: &SsoSession, token: &Token) -> Result<String, StoreError>;
     /// Deletes the AWS CLI's file for the session; whether there was one.
     fn remove_cli(&self, session: &SsoSession) -> Result<bool, StoreError>;
     /// The client registration for the session, its scopes and the flow (`code`, `device`).
@@ -239,6 +243,17 @@ pub trait Authorize {
     fn listen(&self) -> Result<Box<dyn Callback>, String>;
     /// Whether a person can be asked to sign in (a terminal): else a missing token is an error.
     fn interactive(&self) -> bool;
+    /// Whether a browser on this machine can be started, and so reach a loopback callback:
+    /// not in an SSH session without a display, nor where nothing can open a URL.
+    fn browser_here(&self) -> bool {
+        true
+    }
+    /// Shows a sign-in instruction on the controlling terminal when stderr reaches no person
+    /// (rolecall run as a `credential_process`, whose stderr the caller keeps); false when it
+    /// did not, so the caller prints it on stderr as usual.
+    fn tell(&self, _text: &str) -> bool {
+        false
+    }
     /// Waits between device-flow polls (a test may wait less).
     fn sleep(&self, duration: Duration) {
         std::thread::sleep(duration);

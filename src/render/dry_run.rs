@@ -259,10 +259,10 @@ impl<'a> View<'a> {
             ),
             Step::AssumeRoleWithWebIdentity(w) => (
                 format!(
-                    "AssumeRoleWithWebIdentity {} as {} with the token in {} for {}{}",
+                    "AssumeRoleWithWebIdentity {} as {} with {} for {}{}",
                     w.role_arn,
                     self.session_name(i, &w.session_name),
-                    w.token_file,
+                    w.token,
                     duration(w.duration_seconds),
                     w.policy.describe()
                 ),

@@ -190,6 +190,10 @@ impl Sources for FakeSources {
         self.uses.borrow_mut().push(path.to_string());
         Ok(Secret::new("jwt-token"))
     }
+    fn web_identity_token_process(&self, command: &str) -> Result<Secret, SourceError> {
+        self.uses.borrow_mut().push(command.to_string());
+        Ok(Secret::new("jwt-from-process"))
+    }
 }
 
 /// Answers every prompt with 111111 and counts them.
@@ -255,6 +259,7 @@ impl crate::ports::console::SignIn for NoSignIn {
     fn signin_token(
         &self,
         url: &str,
+        _: Option<&str>,
         _: &crate::domain::Secret,
         _: Option<u32>,
     ) -> Result<crate::domain::Secret, crate::ports::console::SignInError> {

@@ -150,6 +150,10 @@ impl SsoTokens for MemoryTokens {
             .insert(s.cache_name().into(), t.clone());
         Ok(())
     }
+    fn write_cli(&self, s: &SsoSession, t: &Token) -> Result<String, StoreError> {
+        self.put_cli(s, t)?;
+        Ok(format!("~/.aws/sso/cache/{}.json", s.cache_name()))
+    }
     fn remove_cli(&self, s: &SsoSession) -> Result<bool, StoreError> {
         Ok(self.cli.borrow_mut().remove(s.cache_name()).is_some())
     }

@@ -284,3 +284,29 @@ fn another_user_who_reads_the_browsers_argv_gets_no_sign_in() {
         "the user's own browser still signs in: {seen}"
     );
 }
+
+#[test]
+fn the_sign_in_endpoint_is_called_through_the_proxy() {
+    let sb = Sandbox::new();
+    role_setup(&sb, "prod", "");
+    let signin = SignInStandIn::start(&sb, None);
+    let proxy = crate::support::net::Proxy::start(sb.home(), None);
+    let out = sb.rolecall_env(
+        &["console", "prod", "--stdout"],
+        &[
+            ("AWS_ENDPOINT_URL_SIGNIN", &signin.url),
+            ("HTTP_PROXY", &proxy.url()),
+            ("NO_PROXY", ""),
+            ("no_proxy", ""),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let through = proxy.requests();
+    assert!(
+        through.iter().any(|r| r.starts_with(&format!(
+            "GET {}/federation?Action=getSigninToken",
+            signin.url
+        ))),
+        "{through:?}"
+    );
+}

@@ -16,6 +16,7 @@ mod hardening;
 mod keys;
 mod layers;
 mod profiles;
+mod proxy;
 mod server;
 mod shells;
 mod sso;

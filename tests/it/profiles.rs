@@ -881,3 +881,71 @@ fn a_rolecall_file_names_the_profile_only_once_allowed_and_as_it_was_allowed() {
         .status
         .success());
 }
+
+#[test]
+fn web_identity_token_process_of_aws_vault_gives_the_printed_token() {
+    let sb = Sandbox::new();
+    let arn = sb.role(&unique("TokenProcessRole"));
+    let token = format!("eyJhbGciOiJIUzI1NiJ9.{}.c2ln", unique("proc"));
+    sb.write_credentials("");
+    sb.write_config(&format!(
+        "[profile vault-web]\nrole_arn = {arn}\nweb_identity_token_process = sh -c 'printf \"%s\\n\" {token}'\nrole_session_name = from-process\n"
+    ));
+    let ours = identity(&rolecall_identity(&sb, &["vault-web"], &[]));
+    assert!(ours.ends_with("/from-process"), "{ours}");
+    assert_eq!(
+        moto().count(
+            "AssumeRoleWithWebIdentity",
+            &format!("WebIdentityToken={token}")
+        ),
+        1
+    );
+    // A command that prints nothing is one line naming the key.
+    sb.write_config(&format!(
+        "[profile vault-web]\nrole_arn = {arn}\nweb_identity_token_process = true\n"
+    ));
+    let out = sb.rolecall(&["export", "--no-cache", "vault-web"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("web_identity_token_process \"true\" printed no token"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_container_endpoint_is_never_proxied_while_sts_is() {
+    let sb = Sandbox::new();
+    let keys = user_setup(&sb);
+    let ecs = platform::ecs(&keys.id, &keys.secret, "Bearer task-secret");
+    let arn = sb.role(&unique("proxiedtask"));
+    sb.write_config(&format!(
+        "[profile task]\nrole_arn = {arn}\ncredential_source = EcsContainer\n"
+    ));
+    let proxy = crate::support::net::Proxy::start(sb.home(), None);
+    let full_uri = format!("{}/creds", ecs.url);
+    let out = sb.rolecall_env(
+        &["export", "task"],
+        &[
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", full_uri.as_str()),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer task-secret"),
+            ("HTTP_PROXY", &proxy.url()),
+            ("NO_PROXY", ""),
+            ("no_proxy", ""),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ecs.seen.lock().unwrap().len(), 1);
+    let through = proxy.requests();
+    assert!(
+        through
+            .iter()
+            .any(|r| r.starts_with(&format!("POST {}/", moto().url))),
+        "STS through the proxy: {through:?}"
+    );
+    assert!(
+        !through.iter().any(|r| r.contains(&ecs.url)),
+        "the container endpoint directly: {through:?}"
+    );
+}

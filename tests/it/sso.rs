@@ -2,7 +2,7 @@
 //! (support/sso.py, proven with boto3 by support/sso_check.py), a stand-in browser, moto for
 //! the role chained from an SSO profile, and boto3 reading the token file rolecall refreshed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -913,5 +913,253 @@ fn without_dbus_the_sign_in_is_kept_in_the_file_store() {
         Some(4),
         "gone from the file store: {}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn sign_in_and_role_credentials_go_through_the_proxy() {
+    let (mut sb, stand_in, _) = sso_sandbox(login_state("approve"));
+    let proxy = crate::support::net::Proxy::start(sb.home(), None);
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    for (k, v) in [
+        ("HTTP_PROXY", proxy.url()),
+        ("NO_PROXY", String::new()),
+        ("no_proxy", String::new()),
+    ] {
+        sb.extra_env.push((k.into(), v));
+    }
+    let out = sb.rolecall(&["sso", "login", "dev", "--use-device-code"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb.rolecall(&["export", "--format", "json", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let through = proxy.requests();
+    for call in [
+        format!("POST {}/client/register", stand_in.url),
+        format!("POST {}/token", stand_in.url),
+        format!("GET {}/federation/credentials", stand_in.url),
+    ] {
+        assert!(
+            through.iter().any(|r| r.starts_with(&call)),
+            "{call}: {through:?}"
+        );
+    }
+}
+
+#[test]
+fn granted_sso_populate_profiles_work_without_granted_and_doctor_names_the_dependency() {
+    let later = now() + 3600;
+    let (sb, _stand_in, _) = sso_sandbox(cli_state(later));
+    let url = "https://granted.awsapps.com/start";
+    sb.write_config(&format!(
+        "[profile gdev]\ngranted_sso_start_url = {url}\ngranted_sso_region = us-east-1\ngranted_sso_account_id = {ACCOUNT}\ngranted_sso_role_name = ReadOnly\ncommon_fate_generated_from = aws-sso\ncredential_process = granted credential-process --profile gdev\n\n[profile broken-tool]\ncredential_process = no-such-credential-tool --json\n"
+    ));
+    let dir = sb.home().join(".aws/sso/cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    let token = serde_json::json!({"startUrl": url, "region": "us-east-1", "accessToken": "cli-token", "expiresAt": iso(later)});
+    std::fs::write(dir.join(format!("{}.json", sha1(url))), token.to_string()).unwrap();
+    let out = sb.rolecall(&["export", "--format", "json", "gdev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(sb
+        .whoami_with(&exports(&out))
+        .contains("assumed-role/ReadOnly/"));
+
+    let out = sb.rolecall(&["doctor"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("its credential_process runs granted, which is not installed")
+            && text.contains("rolecall reads its granted_sso_* keys itself"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "its credential_process runs no-such-credential-tool, which is not installed"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn over_ssh_without_a_display_the_login_uses_the_device_code_and_says_how_to_cancel() {
+    let mut state = login_state("approve");
+    state["deviceAutoApprove"] = true.into();
+    let (mut sb, stand_in, _) = sso_sandbox(state);
+    sb.extra_env.push((
+        "SSH_CONNECTION".into(),
+        "127.0.0.1 50000 127.0.0.1 22".into(),
+    ));
+    let out = sb.rolecall(&["sso", "login", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("and enter the code"), "{err}");
+    assert!(
+        err.contains("for the code to be approved (Ctrl-C to cancel)"),
+        "{err}"
+    );
+    assert_eq!(
+        stand_in.count_grant("urn:ietf:params:oauth:grant-type:device_code"),
+        1
+    );
+    assert_eq!(stand_in.count_grant("authorization_code"), 0);
+    // With a browser named, the same session gets the loopback callback (PKCE).
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let out = sb.rolecall(&["sso", "login", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("for the browser to come back to this machine (Ctrl-C to cancel)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stand_in.count_grant("authorization_code"), 1);
+    // --no-browser: the device code, whatever the machine has.
+    let out = sb.rolecall(&["sso", "login", "dev", "--no-browser"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stand_in.count_grant("urn:ietf:params:oauth:grant-type:device_code"),
+        2
+    );
+}
+
+/// The AWS CLI (PyPI) with a profile that runs rolecall as its credential_process.
+fn via_rolecall(sb: &Sandbox) {
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    sb.write_config(&format!(
+        "{config}\n[profile via-rolecall]\ncredential_process = rolecall export --format process dev\nregion = us-east-1\n"
+    ));
+}
+
+#[test]
+fn as_the_aws_clis_credential_process_the_sign_in_is_on_the_terminal() {
+    let (mut sb, _stand_in, _) = sso_sandbox(login_state("approve"));
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    via_rolecall(&sb);
+    let aws = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws");
+    let t = crate::ux::Tmux::start(
+        &sb,
+        &format!(
+            "{} sts get-caller-identity --profile via-rolecall --query Arn --output text 2>{}; echo \"exit=$?\"; sleep 30",
+            aws.display(),
+            sb.home().join("aws.err").display()
+        ),
+    );
+    let screen = t.wait_for("exit=");
+    let err = std::fs::read_to_string(sb.home().join("aws.err")).unwrap_or_default();
+    let err: String = err.lines().rev().take(25).collect::<Vec<_>>().join("\n");
+    assert!(screen.contains("exit=0"), "{screen}\n{err}");
+    assert!(
+        screen.contains("needs a sign-in to") && screen.contains("Ctrl-C to cancel"),
+        "{screen}"
+    );
+    assert!(screen.contains("assumed-role/ReadOnly/"), "{screen}");
+}
+
+#[test]
+fn without_a_terminal_a_credential_process_fails_at_once_naming_the_login() {
+    let (sb, stand_in, _) = sso_sandbox(login_state("approve"));
+    via_rolecall(&sb);
+    let started = std::time::Instant::now();
+    let out = sb
+        .command(Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws"))
+        .args(["sts", "get-caller-identity", "--profile", "via-rolecall"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let err = stderr(&out);
+    assert!(err.contains("rolecall sso login dev"), "{err}");
+    assert_eq!(stand_in.requests().len(), 0);
+}
+
+/// The PyPI AWS CLI's caller identity with `--profile profile`, in `sb`.
+fn aws_cli_arn(sb: &Sandbox, profile: &str) -> std::process::Output {
+    sb.command(Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws"))
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ])
+        .args(["--profile", profile])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn aws_cache_lets_the_aws_cli_see_the_sign_in_and_credential_process_profiles_route_through_rolecall(
+) {
+    let (mut sb, _stand_in, _) = sso_sandbox(login_state("approve"));
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let cache = sb.home().join(".aws/sso/cache");
+    let file = cache.join(format!("{}.json", sha1("corp")));
+
+    // Without --aws-cache only rolecall has the token: the AWS CLI has none.
+    let out = sb.rolecall(&["sso", "login", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!file.exists());
+    assert!(!aws_cli_arn(&sb, "dev").status.success());
+
+    // sso profiles --credential-process: profiles any tool reads through rolecall.
+    let out = sb.rolecall(&["sso", "profiles", "dev", "--credential-process"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("[profile dev-account-admin]\ncredential_process = rolecall export --format process dev-account-admin-sso\nregion = us-east-1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[profile dev-account-admin-sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\n"),
+        "{text}"
+    );
+    let config = sb.home().join(".aws/config");
+    let before = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{before}\n{text}")).unwrap();
+    let out = aws_cli_arn(&sb, "dev-account-admin");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("assumed-role/Admin/"),
+        "{}",
+        stdout(&out)
+    );
+    let again = sb.rolecall(&["sso", "profiles", "dev", "--credential-process"]);
+    assert_eq!(stdout(&again), "", "nothing new the second time");
+
+    // --aws-cache: the AWS CLI's own file, private, read by the AWS CLI itself.
+    let out = sb.rolecall(&["sso", "login", "dev", "--aws-cache"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("wrote the AWS CLI's token cache"),
+        "{}",
+        stderr(&out)
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let token: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for field in [
+        "startUrl",
+        "region",
+        "accessToken",
+        "expiresAt",
+        "clientId",
+        "clientSecret",
+        "registrationExpiresAt",
+        "refreshToken",
+    ] {
+        assert!(token[field].is_string(), "{field}: {token}");
+    }
+    let out = aws_cli_arn(&sb, "dev");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("assumed-role/ReadOnly/"),
+        "{}",
+        stdout(&out)
     );
 }

@@ -516,12 +516,12 @@ fn list_marks_profiles_that_cannot_work_and_stays_whole_when_piped() {
 }
 
 /// A command in a real terminal (tmux, 80×24): send keys, read the screen.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: std::path::PathBuf,
 }
 
 impl Tmux {
-    fn start(sb: &Sandbox, command: &str) -> Tmux {
+    pub(crate) fn start(sb: &Sandbox, command: &str) -> Tmux {
         // A socket of its own each time: a server being killed may still hold the last one.
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -553,7 +553,7 @@ impl Tmux {
         Tmux { socket }
     }
 
-    fn tmux(&self, args: &[&str]) -> String {
+    pub(crate) fn tmux(&self, args: &[&str]) -> String {
         let out = std::process::Command::new(which("tmux"))
             .arg("-S")
             .arg(&self.socket)
@@ -563,11 +563,11 @@ impl Tmux {
         stdout(&out)
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p"])
     }
 
-    fn wait_for(&self, what: &str) -> String {
+    pub(crate) fn wait_for(&self, what: &str) -> String {
         for _ in 0..100 {
             let screen = self.screen();
             if screen.contains(what) {

@@ -22,18 +22,26 @@ impl SdkIam {
         Self { aws, timeouts }
     }
 
-    fn client(&self, endpoint: &StsEndpoint, caller: &Credentials) -> aws_sdk_iam::Client {
+    fn client(
+        &self,
+        endpoint: &StsEndpoint,
+        caller: &Credentials,
+    ) -> Result<aws_sdk_iam::Client, StsError> {
+        let http = self
+            .aws
+            .http(endpoint.url.as_deref(), endpoint.ca_bundle.as_deref())
+            .map_err(|e| StsError::new(StsErrorKind::Unreachable, "a request", e))?;
         let mut config = aws_sdk_iam::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(endpoint.region.clone()))
-            .http_client(self.aws.http())
+            .http_client(http)
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
             .timeout_config(super::sdk_timeouts(&self.timeouts))
             .credentials_provider(super::sdk_credentials(caller));
         if let Some(url) = &endpoint.url {
             config = config.endpoint_url(url.clone());
         }
-        aws_sdk_iam::Client::from_conf(config.build())
+        Ok(aws_sdk_iam::Client::from_conf(config.build()))
     }
 
     fn send<T, E>(
@@ -61,11 +69,13 @@ impl SdkIam {
             )
         })?;
         runtime.block_on(call).map_err(|e| {
-            let url = endpoint.url.as_deref().map_or_else(
-                || "https://iam.amazonaws.com".to_string(),
-                crate::domain::text::redact_url,
-            );
-            let mut error = sdk_error(Service::Iam, operation, e, &url, &self.timeouts);
+            let raw = endpoint
+                .url
+                .clone()
+                .unwrap_or_else(|| "https://iam.amazonaws.com".to_string());
+            let url = crate::domain::text::redact_url(&raw);
+            let proxy = self.aws.proxy_for(&raw);
+            let mut error = sdk_error(Service::Iam, operation, e, &url, proxy, &self.timeouts);
             if error.advice.is_none() {
                 error.advice = Some(match error.kind {
                     StsErrorKind::Rejected => "check that the key's IAM user may manage its own access keys (iam:ListAccessKeys, iam:CreateAccessKey, iam:DeleteAccessKey)".into(),
@@ -85,7 +95,7 @@ impl Iam for SdkIam {
         caller: &Credentials,
         user: &str,
     ) -> Result<Vec<String>, StsError> {
-        let client = self.client(endpoint, caller);
+        let client = self.client(endpoint, caller)?;
         let call = client.list_access_keys().user_name(user).send();
         let output = self.send("ListAccessKeys", endpoint, call)?;
         Ok(output
@@ -102,7 +112,7 @@ impl Iam for SdkIam {
         user: &str,
     ) -> Result<Credentials, StsError> {
         const OP: &str = "CreateAccessKey";
-        let client = self.client(endpoint, caller);
+        let client = self.client(endpoint, caller)?;
         let call = client.create_access_key().user_name(user).send();
         let output = self.send(OP, endpoint, call)?;
         let key = output
@@ -123,7 +133,7 @@ impl Iam for SdkIam {
         user: &str,
         access_key_id: &str,
     ) -> Result<(), StsError> {
-        let client = self.client(endpoint, caller);
+        let client = self.client(endpoint, caller)?;
         let call = client
             .delete_access_key()
             .user_name(user)

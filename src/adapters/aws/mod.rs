@@ -1,14 +1,19 @@
-//! AWS over the network: one lazy current-thread tokio runtime and one HTTPS client (rustls
-//! with ring), shared by STS and the platform credential providers. Nothing is built until
-//! the first call, so a run served from the cache starts no runtime and builds no client.
+//! AWS over the network: one lazy current-thread tokio runtime and HTTPS clients (rustls with
+//! ring), shared by STS, IAM, SSO and the platform credential providers. Nothing is built
+//! until the first call, so a run served from the cache starts no runtime and builds no
+//! client. Calls to AWS go through the environment's proxies and trust the CA bundle
+//! ([`net`]); the instance metadata and container endpoints never use a proxy, as in the SDKs.
 
 pub mod iam;
+pub mod net;
 pub mod platform;
 pub mod sso;
 pub mod sts;
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 
+use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 pub use sts::SdkSts;
@@ -17,10 +22,27 @@ pub use sts::SdkSts;
 #[derive(Default)]
 pub struct Aws {
     runtime: OnceCell<tokio::runtime::Runtime>,
-    http: OnceCell<SharedHttpClient>,
+    vars: crate::domain::Vars,
+    net: net::Net,
+    /// One client per (https, CA bundle): the proxy depends on the scheme.
+    clients: RefCell<HashMap<(bool, Option<String>), SharedHttpClient>>,
+    direct: OnceCell<SharedHttpClient>,
+}
+
+fn rustls() -> tls::Provider {
+    tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring)
 }
 
 impl Aws {
+    /// The machinery of a run in this environment (its proxies and CA bundle).
+    pub fn new(vars: &crate::domain::Vars) -> Self {
+        Self {
+            vars: vars.clone(),
+            net: net::Net::from_vars(vars),
+            ..Self::default()
+        }
+    }
+
     /// The current-thread runtime every AWS call of the run blocks on.
     pub fn runtime(&self) -> std::io::Result<&tokio::runtime::Runtime> {
         if let Some(rt) = self.runtime.get() {
@@ -32,15 +54,75 @@ impl Aws {
         Ok(self.runtime.get_or_init(|| rt))
     }
 
-    /// The HTTPS client every AWS call of the run uses.
-    pub fn http(&self) -> SharedHttpClient {
-        self.http
+    /// The proxy (redacted) a call to `url` goes through, for error messages.
+    pub fn proxy_for(&self, url: &str) -> Option<String> {
+        self.net.proxy_for(url)
+    }
+
+    /// The HTTP(S) client for calls to `endpoint` (the service's default https:// endpoint
+    /// when `None`): through the environment's proxy for its scheme, trusting the system's
+    /// roots and the CA bundle. A bad proxy URL or bundle is the error, in one line.
+    pub fn http(
+        &self,
+        endpoint: Option<&str>,
+        ca_bundle: Option<&str>,
+    ) -> Result<SharedHttpClient, String> {
+        let https = !endpoint.is_some_and(|u| u.to_ascii_lowercase().starts_with("http://"));
+        let key = (https, ca_bundle.map(str::to_string));
+        if let Some(client) = self.clients.borrow().get(&key) {
+            return Ok(client.clone());
+        }
+        // A plain-HTTP endpoint reads no bundle, as botocore does: a bad one fails only TLS.
+        let tls = if https {
+            self.net.tls(&self.vars, ca_bundle)?
+        } else {
+            tls::TlsContext::default()
+        };
+        let proxy = self.net.proxy_config(https)?;
+        let client = aws_smithy_http_client::Builder::new().build_with_connector_fn(
+            move |settings, components| {
+                let mut builder = aws_smithy_http_client::Connector::builder();
+                builder.set_connector_settings(settings.cloned());
+                if let Some(components) = components {
+                    builder.set_sleep_impl(components.sleep_impl());
+                }
+                builder
+                    .proxy_config(proxy.clone())
+                    .tls_provider(rustls())
+                    .tls_context(tls.clone())
+                    .build()
+            },
+        );
+        self.clients.borrow_mut().insert(key, client.clone());
+        Ok(client)
+    }
+
+    /// A connector for one request outside the SDK clients (the console's sign-in endpoint),
+    /// with the same proxy and roots as [`Aws::http`].
+    pub fn connector(
+        &self,
+        endpoint: &str,
+        ca_bundle: Option<&str>,
+    ) -> Result<aws_smithy_http_client::Connector, String> {
+        let https = !endpoint.to_ascii_lowercase().starts_with("http://");
+        let tls = if https {
+            self.net.tls(&self.vars, ca_bundle)?
+        } else {
+            tls::TlsContext::default()
+        };
+        Ok(aws_smithy_http_client::Connector::builder()
+            .proxy_config(self.net.proxy_config(https)?)
+            .tls_provider(rustls())
+            .tls_context(tls)
+            .build())
+    }
+
+    /// The client of the instance metadata and container endpoints: direct, never proxied.
+    pub fn direct(&self) -> SharedHttpClient {
+        self.direct
             .get_or_init(|| {
-                use aws_smithy_http_client::tls;
                 aws_smithy_http_client::Builder::new()
-                    .tls_provider(tls::Provider::Rustls(
-                        tls::rustls_provider::CryptoMode::Ring,
-                    ))
+                    .tls_provider(rustls())
                     .build_https()
             })
             .clone()

@@ -66,7 +66,7 @@ impl Aws {
 
     fn provider_config(&self) -> aws_config::provider_config::ProviderConfig {
         aws_config::provider_config::ProviderConfig::without_region()
-            .with_http_client(self.http())
+            .with_http_client(self.direct())
             .with_sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
     }
 }

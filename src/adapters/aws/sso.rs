@@ -27,13 +27,14 @@ impl SdkSso {
         Self { aws, timeouts }
     }
 
-    fn oidc(&self, endpoints: &SsoEndpoints) -> aws_sdk_ssooidc::Client {
+    fn oidc(&self, endpoints: &SsoEndpoints) -> Result<aws_sdk_ssooidc::Client, SsoError> {
+        let http = self.http(endpoints.oidc.as_deref(), endpoints)?;
         let mut config = aws_sdk_ssooidc::Config::builder()
             .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
             .region(aws_sdk_ssooidc::config::Region::new(
                 endpoints.region.clone(),
             ))
-            .http_client(self.aws.http())
+            .http_client(http)
             .retry_config(
                 aws_sdk_ssooidc::config::retry::RetryConfig::standard()
                     .with_max_attempts(MAX_ATTEMPTS),
@@ -42,14 +43,15 @@ impl SdkSso {
         if let Some(url) = &endpoints.oidc {
             config = config.endpoint_url(url.clone());
         }
-        aws_sdk_ssooidc::Client::from_conf(config.build())
+        Ok(aws_sdk_ssooidc::Client::from_conf(config.build()))
     }
 
-    fn portal(&self, endpoints: &SsoEndpoints) -> aws_sdk_sso::Client {
+    fn portal(&self, endpoints: &SsoEndpoints) -> Result<aws_sdk_sso::Client, SsoError> {
+        let http = self.http(endpoints.portal.as_deref(), endpoints)?;
         let mut config = aws_sdk_sso::Config::builder()
             .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
             .region(aws_sdk_sso::config::Region::new(endpoints.region.clone()))
-            .http_client(self.aws.http())
+            .http_client(http)
             .retry_config(
                 aws_sdk_sso::config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS),
             )
@@ -57,7 +59,17 @@ impl SdkSso {
         if let Some(url) = &endpoints.portal {
             config = config.endpoint_url(url.clone());
         }
-        aws_sdk_sso::Client::from_conf(config.build())
+        Ok(aws_sdk_sso::Client::from_conf(config.build()))
+    }
+
+    fn http(
+        &self,
+        url: Option<&str>,
+        endpoints: &SsoEndpoints,
+    ) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, SsoError> {
+        self.aws
+            .http(url, endpoints.ca_bundle.as_deref())
+            .map_err(|e| SsoError::new(SsoErrorKind::Unreachable, "a request", e))
     }
 
     fn send<T, E>(
@@ -76,9 +88,10 @@ impl SdkSso {
                 format!("cannot start the network runtime: {e}"),
             )
         })?;
-        runtime
-            .block_on(call)
-            .map_err(|e| sso_error(operation, e, &url, &self.timeouts))
+        runtime.block_on(call).map_err(|e| {
+            let proxy = self.aws.proxy_for(&url);
+            sso_error(operation, e, &url, proxy, &self.timeouts)
+        })
     }
 }
 
@@ -87,12 +100,15 @@ fn sso_error<E>(
     operation: &'static str,
     error: SdkError<E, HttpResponse>,
     url: &str,
+    proxy: Option<String>,
     timeouts: &Timeouts,
 ) -> SsoError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    if let SdkError::ServiceError(service) = &error {
+    let proxy_refused = proxy.is_some()
+        && matches!(&error, SdkError::ServiceError(s) if s.raw().status().as_u16() == 407);
+    if let (SdkError::ServiceError(service), false) = (&error, proxy_refused) {
         let e = service.err();
         let code = e.code().unwrap_or("");
         let status = service.raw().status().as_u16();
@@ -121,7 +137,7 @@ where
         };
         return SsoError::new(kind, operation, message);
     }
-    let e = sdk_error(Service::Sts, operation, error, url, timeouts);
+    let e = sdk_error(Service::Sts, operation, error, url, proxy, timeouts);
     let kind = if e.kind == StsErrorKind::Unreachable {
         SsoErrorKind::Unreachable
     } else {
@@ -144,7 +160,7 @@ impl Sso for SdkSso {
         issuer_url: Option<&str>,
     ) -> Result<Registration, SsoError> {
         const OP: &str = "RegisterClient";
-        let client = self.oidc(endpoints);
+        let client = self.oidc(endpoints)?;
         let mut call = client
             .register_client()
             .client_name(format!("rolecall-{}", std::process::id()))
@@ -183,7 +199,7 @@ impl Sso for SdkSso {
         start_url: &str,
     ) -> Result<DeviceAuthorization, SsoError> {
         const OP: &str = "StartDeviceAuthorization";
-        let client = self.oidc(endpoints);
+        let client = self.oidc(endpoints)?;
         let call = client
             .start_device_authorization()
             .client_id(&registration.client_id)
@@ -217,7 +233,7 @@ impl Sso for SdkSso {
         grant: Grant<'_>,
     ) -> Result<Issued, SsoError> {
         const OP: &str = "CreateToken";
-        let client = self.oidc(endpoints);
+        let client = self.oidc(endpoints)?;
         let call = client
             .create_token()
             .client_id(client_id)
@@ -259,7 +275,7 @@ impl Sso for SdkSso {
         role_name: &str,
     ) -> Result<Credentials, SsoError> {
         const OP: &str = "GetRoleCredentials";
-        let client = self.portal(endpoints);
+        let client = self.portal(endpoints)?;
         let call = client
             .get_role_credentials()
             .access_token(token.expose())
@@ -295,7 +311,7 @@ impl Sso for SdkSso {
         token: &Secret,
     ) -> Result<Vec<Account>, SsoError> {
         const OP: &str = "ListAccounts";
-        let client = self.portal(endpoints);
+        let client = self.portal(endpoints)?;
         let mut accounts = Vec::new();
         let mut next: Option<String> = None;
         loop {
@@ -324,7 +340,7 @@ impl Sso for SdkSso {
         account_id: &str,
     ) -> Result<Vec<String>, SsoError> {
         const OP: &str = "ListAccountRoles";
-        let client = self.portal(endpoints);
+        let client = self.portal(endpoints)?;
         let mut roles = Vec::new();
         let mut next: Option<String> = None;
         loop {
@@ -347,7 +363,7 @@ impl Sso for SdkSso {
     }
 
     fn logout(&self, endpoints: &SsoEndpoints, token: &Secret) -> Result<(), SsoError> {
-        let client = self.portal(endpoints);
+        let client = self.portal(endpoints)?;
         let call = client.logout().access_token(token.expose()).send();
         self.send("Logout", endpoints.portal_url(), call)
             .map(|_| ())

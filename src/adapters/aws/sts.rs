@@ -45,9 +45,12 @@ impl SdkSts {
         endpoint: &StsEndpoint,
         caller: Option<&Credentials>,
         carries_mfa_code: bool,
-    ) -> aws_sdk_sts::Client {
+    ) -> Result<aws_sdk_sts::Client, StsError> {
         let attempts = if carries_mfa_code { 1 } else { MAX_ATTEMPTS };
-        let http = self.aws.http();
+        let http = self
+            .aws
+            .http(endpoint.url.as_deref(), endpoint.ca_bundle.as_deref())
+            .map_err(|e| StsError::new(StsErrorKind::Unreachable, "a request", e))?;
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(endpoint.region.clone()))
@@ -60,7 +63,7 @@ impl SdkSts {
         if let Some(caller) = caller {
             config = config.credentials_provider(super::sdk_credentials(caller));
         }
-        aws_sdk_sts::Client::from_conf(config.build())
+        Ok(aws_sdk_sts::Client::from_conf(config.build()))
     }
 
     fn send<T, E>(
@@ -73,11 +76,13 @@ impl SdkSts {
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         self.runtime()?.block_on(call).map_err(|e| {
-            let url = endpoint.url.as_deref().map_or_else(
-                || format!("https://sts.{}.amazonaws.com", endpoint.region),
-                crate::domain::text::redact_url,
-            );
-            sdk_error(Service::Sts, operation, e, &url, &self.timeouts)
+            let raw = endpoint
+                .url
+                .clone()
+                .unwrap_or_else(|| format!("https://sts.{}.amazonaws.com", endpoint.region));
+            let url = crate::domain::text::redact_url(&raw);
+            let proxy = self.aws.proxy_for(&raw);
+            sdk_error(Service::Sts, operation, e, &url, proxy, &self.timeouts)
         })
     }
 }
@@ -90,7 +95,7 @@ impl Sts for SdkSts {
         request: &AssumeRoleRequest,
     ) -> Result<Credentials, StsError> {
         const OP: &str = "AssumeRole";
-        let client = self.client(endpoint, Some(caller), request.mfa_code.is_some());
+        let client = self.client(endpoint, Some(caller), request.mfa_code.is_some())?;
         let call = client
             .assume_role()
             .role_arn(&request.role_arn)
@@ -131,7 +136,7 @@ impl Sts for SdkSts {
         request: &SessionTokenRequest,
     ) -> Result<Credentials, StsError> {
         const OP: &str = "GetSessionToken";
-        let client = self.client(endpoint, Some(caller), true);
+        let client = self.client(endpoint, Some(caller), true)?;
         let call = client
             .get_session_token()
             .duration_seconds(request.duration_seconds as i32);
@@ -157,7 +162,7 @@ impl Sts for SdkSts {
         // Without a policy a federated user may do nothing; with this one, exactly what the
         // IAM user may do (the session's permissions are the intersection of both).
         const ALLOW_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-        let client = self.client(endpoint, Some(caller), true);
+        let client = self.client(endpoint, Some(caller), true)?;
         let call = client
             .get_federation_token()
             .name(name)
@@ -173,7 +178,7 @@ impl Sts for SdkSts {
         caller: &Credentials,
     ) -> Result<String, StsError> {
         const OP: &str = "GetCallerIdentity";
-        let client = self.client(endpoint, Some(caller), false);
+        let client = self.client(endpoint, Some(caller), false)?;
         let output = self.send(OP, endpoint, client.get_caller_identity().send())?;
         output
             .arn()
@@ -187,7 +192,7 @@ impl Sts for SdkSts {
         request: &WebIdentityRequest,
     ) -> Result<Credentials, StsError> {
         const OP: &str = "AssumeRoleWithWebIdentity";
-        let client = self.client(endpoint, None, false);
+        let client = self.client(endpoint, None, false)?;
         let call = client
             .assume_role_with_web_identity()
             .role_arn(&request.role_arn)
@@ -256,11 +261,33 @@ pub(super) fn sdk_error<E>(
     operation: &'static str,
     error: SdkError<E, HttpResponse>,
     url: &str,
+    proxy: Option<String>,
     limits: &Timeouts,
 ) -> StsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    let through = proxy
+        .as_ref()
+        .map(|p| format!(" through the proxy {p}"))
+        .unwrap_or_default();
+    let status = match &error {
+        SdkError::ServiceError(answer) => Some(answer.raw().status().as_u16()),
+        SdkError::ResponseError(response) => Some(response.raw().status().as_u16()),
+        _ => None,
+    };
+    if let (Some(p), Some(407)) = (&proxy, status) {
+        let mut e = StsError::new(
+            StsErrorKind::Unreachable,
+            operation,
+            format!(
+                "the proxy {p} refused the request to {url} (HTTP 407: it wants other credentials)"
+            ),
+        );
+        e.advice = Some("check the user and password in the proxy URL (HTTPS_PROXY or HTTP_PROXY, percent-encoded)".into());
+        e.service = service;
+        return e;
+    }
     let mut e = match &error {
         SdkError::ServiceError(answer) => {
             let e = answer.err();
@@ -281,7 +308,7 @@ where
             let message = match (e.message(), &code) {
                 (Some(m), _) => one_line(m),
                 (None, None) => format!(
-                    "{url} answered HTTP {} with something that is not an {service} response",
+                    "{url}{through} answered HTTP {} with something that is not an {service} response",
                     answer.raw().status().as_u16()
                 ),
                 (None, Some(_)) => String::new(),
@@ -317,7 +344,7 @@ where
             let mut e = StsError::new(
                 StsErrorKind::Unreachable,
                 operation,
-                format!("{url}: {why}"),
+                format!("{url}{through}: {why}"),
             );
             if url.starts_with("https://")
                 && (chain.contains("InvalidContentType") || chain.contains("corrupt message"))
@@ -332,7 +359,7 @@ where
             StsErrorKind::BadAnswer,
             operation,
             format!(
-                "{url} answered HTTP {} with something that is not an {service} response ({})",
+                "{url}{through} answered HTTP {} with something that is not an {service} response ({})",
                 response.raw().status().as_u16(),
                 source_chain(&error)
             ),

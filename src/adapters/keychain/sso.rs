@@ -282,6 +282,53 @@ impl SsoTokens for SsoStore {
         written.map_err(|e| StoreError(format!("cannot write {}: {e}", path.display())))
     }
 
+    fn write_cli(&self, session: &SsoSession, token: &Token) -> Result<String, StoreError> {
+        let path = self.cli_path(session);
+        let shown = path.display().to_string();
+        let failed = |e: std::io::Error| StoreError(format!("cannot write {shown}: {e}"));
+        if !self.cli_dir.is_dir() {
+            // Private, as the AWS CLI makes it.
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(&self.cli_dir).map_err(failed)?;
+        }
+        let mut map = self.read_json(session).ok().flatten().unwrap_or_default();
+        let s = |v: &str| serde_json::Value::String(v.to_string());
+        map.insert("startUrl".into(), s(&session.start_url));
+        map.insert("region".into(), s(&session.region));
+        map.insert("accessToken".into(), s(token.access_token.expose()));
+        map.insert("expiresAt".into(), s(&cli_time(token.expires_at)));
+        // The AWS CLI refreshes only with all four, as rolecall does.
+        if let (Some(id), Some(secret), Some(until), Some(refresh)) = (
+            &token.client_id,
+            &token.client_secret,
+            token.registration_expires_at,
+            &token.refresh_token,
+        ) {
+            map.insert("clientId".into(), s(id));
+            map.insert("clientSecret".into(), s(secret.expose()));
+            map.insert("registrationExpiresAt".into(), s(&cli_time(until)));
+            map.insert("refreshToken".into(), s(refresh.expose()));
+        } else {
+            for key in [
+                "clientId",
+                "clientSecret",
+                "registrationExpiresAt",
+                "refreshToken",
+            ] {
+                map.remove(key);
+            }
+        }
+        let mut bytes = serde_json::to_vec_pretty(&map).map_err(|e| StoreError(e.to_string()))?;
+        let target = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let written = crate::adapters::files::write_private(&target, &bytes);
+        bytes.zeroize();
+        written.map_err(failed)?;
+        Ok(shown)
+    }
+
     fn remove_cli(&self, session: &SsoSession) -> Result<bool, StoreError> {
         let path = self.cli_path(session);
         match std::fs::remove_file(&path) {

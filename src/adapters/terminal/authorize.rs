@@ -21,15 +21,31 @@ use crate::ports::sso::{Authorize, Callback, CallbackError};
 pub struct SystemAuthorize {
     vars: Vars,
     interactive: bool,
+    /// Whether stderr is a terminal (else instructions go to `/dev/tty`).
+    stderr_terminal: bool,
     interrupted: Arc<AtomicBool>,
 }
 
 impl SystemAuthorize {
-    pub fn new(vars: Vars, interactive: bool) -> Self {
+    /// `interactive`: a person is there (stdin or stderr is a terminal).
+    pub fn new(vars: Vars, interactive: bool, stderr_terminal: bool) -> Self {
         Self {
             vars,
             interactive,
+            stderr_terminal,
             interrupted: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The controlling terminal, for writing.
+    fn tty(&self) -> Option<std::fs::File> {
+        if cfg!(unix) {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/tty")
+                .ok()
+        } else {
+            None
         }
     }
 
@@ -79,7 +95,23 @@ impl Authorize for SystemAuthorize {
     }
 
     fn interactive(&self) -> bool {
-        self.interactive
+        // Instructions must reach the person: on stderr, or else on the terminal.
+        self.interactive && (self.stderr_terminal || self.tty().is_some())
+    }
+
+    fn browser_here(&self) -> bool {
+        super::browser::can_open(&self.vars)
+    }
+
+    fn tell(&self, text: &str) -> bool {
+        if self.stderr_terminal {
+            return false;
+        }
+        let Some(mut tty) = self.tty() else {
+            return false;
+        };
+        let line = format!("rolecall: {}\n", crate::domain::printable(text));
+        tty.write_all(line.as_bytes()).is_ok()
     }
 
     fn sleep(&self, duration: Duration) {

@@ -34,6 +34,24 @@ pub fn open(url: &str, vars: &Vars) -> Result<(), String> {
     }
 }
 
+/// Whether a browser on this machine can be started: `BROWSER` names one, or the platform's
+/// opener is there and, over SSH, a display to show it on (`DISPLAY`/`WAYLAND_DISPLAY`).
+pub fn can_open(vars: &Vars) -> bool {
+    if vars.non_empty("BROWSER").is_some() {
+        return true;
+    }
+    let display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| vars.non_empty(v).is_some());
+    let ssh = ["SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT"]
+        .iter()
+        .any(|v| vars.non_empty(v).is_some());
+    if cfg!(target_os = "macos") || cfg!(windows) {
+        return !ssh || display;
+    }
+    display && crate::adapters::helper::find_program(&platform_opener("")[0], vars).is_some()
+}
+
 /// The platform's own way to open a URL.
 fn platform_opener(url: &str) -> Vec<String> {
     if cfg!(target_os = "macos") {
@@ -66,6 +84,31 @@ fn start(words: &[String]) -> Result<(), String> {
 #[cfg(unix)] // the stand-in browser is a shell script
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_browser_here_needs_browser_or_a_display_with_an_opener() {
+        let dir = tempfile::tempdir().unwrap();
+        let opener = dir.path().join("xdg-open");
+        std::fs::write(&opener, "#!/bin/sh\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.path().to_str().unwrap();
+        let can = |pairs: &[(&str, &str)]| can_open(&Vars::from_pairs(pairs.iter().copied()));
+        let ssh = ("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22");
+        assert!(!can(&[ssh, ("PATH", path)]), "SSH without a display");
+        assert!(!can(&[("SSH_TTY", "/dev/pts/1"), ("PATH", path)]));
+        assert!(
+            can(&[ssh, ("PATH", path), ("DISPLAY", "localhost:10.0")]),
+            "X forwarding"
+        );
+        assert!(can(&[ssh, ("BROWSER", "w3m")]), "BROWSER names one");
+        assert!(can(&[("WAYLAND_DISPLAY", "wayland-0"), ("PATH", path)]));
+        assert!(
+            !can(&[("DISPLAY", ":0"), ("PATH", "/nonexistent")]),
+            "no opener"
+        );
+    }
 
     #[test]
     fn the_first_browser_of_the_list_that_starts_is_used() {

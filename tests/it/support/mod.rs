@@ -5,6 +5,7 @@
 //! which installs them.
 #![allow(dead_code)]
 
+pub mod net;
 pub mod platform;
 pub mod stub;
 
