@@ -134,14 +134,7 @@ fn on_served(
         #[allow(clippy::disallowed_methods)] // the request's own time, on the server's thread
         let now = time::OffsetDateTime::now_utc();
         entry.time = crate::domain::text::timestamp(now);
-        entry.key = key_id
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        entry.key = crate::domain::secret::key_tail(key_id);
         entry.expiration = (!expiration.is_empty()).then(|| expiration.to_string());
         entry.client = Some(format!("127.0.0.1:{client}"));
         recorder(&entry);

@@ -62,7 +62,7 @@ impl AuditEntry {
             (None, Source::Sso { role, .. }) => Some(role.account_id.clone()),
             _ => None,
         };
-        let id: Vec<char> = credentials.access_key_id.chars().collect();
+
         AuditEntry {
             time: timestamp(now),
             command: command.to_string(),
@@ -71,7 +71,7 @@ impl AuditEntry {
             account,
             session_name,
             source_identity,
-            key: id[id.len().saturating_sub(4)..].iter().collect(),
+            key: super::secret::key_tail(&credentials.access_key_id),
             expiration: credentials.expiration.map(timestamp),
             run: None,
             cwd: None,

@@ -49,15 +49,13 @@ impl Credentials {
 
 /// `…ABCD`: the last four characters of a key id.
 pub fn key_hint(key_id: &str) -> String {
-    let tail: String = key_id
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("…{tail}")
+    format!("…{}", key_tail(key_id))
+}
+
+/// The last four characters of a key id: enough to match CloudTrail, no secret.
+pub fn key_tail(key_id: &str) -> String {
+    let chars: Vec<char> = key_id.chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
 }
 
 impl fmt::Debug for Credentials {

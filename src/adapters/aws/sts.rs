@@ -105,15 +105,9 @@ impl Sts for SdkSts {
             .set_serial_number(request.mfa_serial.clone())
             .set_token_code(request.mfa_code.as_ref().map(|c| c.expose().to_string()))
             .set_source_identity(request.tags.source_identity.clone())
-            .set_policy(request.policy.document.clone());
+            .set_policy(request.policy.document.clone())
+            .set_policy_arns(policy_arns(&request.policy));
         let mut call = call;
-        for arn in &request.policy.arns {
-            call = call.policy_arns(
-                aws_sdk_sts::types::PolicyDescriptorType::builder()
-                    .arn(arn)
-                    .build(),
-            );
-        }
         for (key, value) in &request.tags.tags {
             let tag = aws_sdk_sts::types::Tag::builder()
                 .key(key)
@@ -199,18 +193,28 @@ impl Sts for SdkSts {
             .role_session_name(&request.session_name)
             .web_identity_token(request.token.expose())
             .set_duration_seconds(request.duration_seconds.map(|d| d as i32))
-            .set_policy(request.policy.document.clone());
-        let mut call = call;
-        for arn in &request.policy.arns {
-            call = call.policy_arns(
-                aws_sdk_sts::types::PolicyDescriptorType::builder()
-                    .arn(arn)
-                    .build(),
-            );
-        }
+            .set_policy(request.policy.document.clone())
+            .set_policy_arns(policy_arns(&request.policy));
         let output = self.send(OP, endpoint, call.send())?;
         from_sdk(OP, output.credentials())
     }
+}
+
+/// A session policy's managed policies as STS takes them (none: the parameter is left out).
+fn policy_arns(
+    policy: &crate::domain::plan::SessionPolicy,
+) -> Option<Vec<aws_sdk_sts::types::PolicyDescriptorType>> {
+    (!policy.arns.is_empty()).then(|| {
+        policy
+            .arns
+            .iter()
+            .map(|arn| {
+                aws_sdk_sts::types::PolicyDescriptorType::builder()
+                    .arn(arn)
+                    .build()
+            })
+            .collect()
+    })
 }
 
 fn from_sdk(
