@@ -146,7 +146,7 @@ pub enum Command {
 }
 
 /// What `exec` and `export` share: which profile, and how to get its credentials.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct CredentialArgs {
     /// The profile (default: $AWS_PROFILE, else a picker on a terminal)
     #[arg(add = ArgValueCandidates::new(profile_candidates))]
@@ -197,7 +197,7 @@ pub struct CredentialArgs {
     pub chatter: Chatter,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct ExecArgs {
     #[command(flatten)]
     pub credentials: CredentialArgs,
@@ -225,7 +225,10 @@ impl Cli {
         argv: impl IntoIterator<Item = S>,
     ) -> Result<Cli, clap::Error> {
         let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
-        let mut cli = <Cli as Parser>::try_parse_from(&argv)?;
+        let mut cli = match plain(&argv).or_else(|| quick(&argv)) {
+            Some(cli) => cli,
+            None => <Cli as Parser>::try_parse_from(&argv)?,
+        };
         if let Command::Exec(args) = &mut cli.command {
             if let Some(profile) = args.credentials.profile.clone() {
                 let after_exec = argv.iter().skip_while(|a| *a != "exec").skip(1);
@@ -240,7 +243,77 @@ impl Cli {
     }
 }
 
-#[derive(Debug, Args)]
+/// `rolecall export PROFILE` and `rolecall exec PROFILE [--] COMMAND…`, what scripts, prompts
+/// and aliases run most, read without building a parser: a profile name that is not an option,
+/// and for `exec` a command after it (everything after `--`, or from a first word that is not an
+/// option, is the command's). Any other line goes to a parser; a test holds both to the same
+/// answer.
+fn plain(argv: &[OsString]) -> Option<Cli> {
+    let [_, sub, profile, rest @ ..] = argv else {
+        return None;
+    };
+    let profile = profile
+        .to_str()
+        .filter(|p| !p.is_empty() && !p.starts_with('-'))?;
+    let credentials = CredentialArgs {
+        profile: Some(profile.to_owned()),
+        ..CredentialArgs::default()
+    };
+    let command = match (sub.to_str()?, rest) {
+        ("export", []) => Command::Export(ExportArgs {
+            credentials,
+            ..ExportArgs::default()
+        }),
+        ("exec", rest) => {
+            let command = match rest {
+                [dashes, command @ ..] if dashes == "--" => command,
+                [first, ..] if first.to_str().is_some_and(|f| !f.starts_with('-')) => rest,
+                [] => rest,
+                _ => return None,
+            };
+            Command::Exec(ExecArgs {
+                credentials,
+                command: command.to_vec(),
+                ..ExecArgs::default()
+            })
+        }
+        _ => return None,
+    };
+    Some(Cli {
+        chatter: Chatter::default(),
+        command,
+    })
+}
+
+/// The frequent commands parsed by a parser of that one subcommand: building every
+/// subcommand's arguments costs more than the rest of a warm `export`. The arguments are the
+/// same types as in the whole parser, so a command line means the same to both; anything the
+/// one-subcommand parser does not accept (help, version, a mistake, an alias) goes to the whole
+/// parser, which answers it as always.
+fn quick(argv: &[OsString]) -> Option<Cli> {
+    use clap::FromArgMatches;
+    let name = argv.get(1)?.to_str()?;
+    let sub = match name {
+        "export" => ExportArgs::augment_args(clap::Command::new("export")),
+        "exec" => ExecArgs::augment_args(clap::Command::new("exec")),
+        "use" => UseArgs::augment_args(clap::Command::new("use")),
+        "list" => ListArgs::augment_args(clap::Command::new("list")),
+        _ => return None,
+    };
+    let root = Chatter::augment_args(clap::Command::new("rolecall")).subcommand(sub);
+    let matches = root.try_get_matches_from(argv).ok()?;
+    let (_, sub) = matches.subcommand()?;
+    let command = match name {
+        "export" => Command::Export(ExportArgs::from_arg_matches(sub).ok()?),
+        "exec" => Command::Exec(ExecArgs::from_arg_matches(sub).ok()?),
+        "use" => Command::Use(UseArgs::from_arg_matches(sub).ok()?),
+        _ => Command::List(ListArgs::from_arg_matches(sub).ok()?),
+    };
+    let chatter = Chatter::from_arg_matches(&matches).ok()?;
+    Some(Cli { chatter, command })
+}
+
+#[derive(Debug, Args, Default)]
 pub struct ExportArgs {
     #[command(flatten)]
     pub credentials: CredentialArgs,
@@ -590,6 +663,105 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_one_subcommand_parser_reads_a_line_as_the_whole_parser_does() {
+        let lines: &[&[&str]] = &[
+            &["export", "prod"],
+            &["export"],
+            &["export", "prod", "-f", "fish", "-v", "-v"],
+            &["export", "--unset", "--format", "powershell"],
+            &[
+                "export",
+                "prod",
+                "--no-cache",
+                "-t",
+                "123456",
+                "-d",
+                "1h",
+                "--region",
+                "eu-west-1",
+            ],
+            &[
+                "export",
+                "prod",
+                "--policy-arn",
+                "arn:aws:iam::aws:policy/A",
+                "--policy-arn",
+                "arn:aws:iam::aws:policy/B",
+                "--read-only",
+                "-q",
+            ],
+            &["export", "--dry-run", "prod", "-n", "--format=json"],
+            &["export", "prod", "--explain"],
+            &["exec", "prod", "--", "aws", "s3", "ls"],
+            &["exec", "prod", "aws", "--version"],
+            &["exec", "--server", "prod", "--", "env"],
+            &["exec", "--", "env", "-i"],
+            &["exec", "-d", "90m", "prod"],
+            &["exec", "prod"],
+            &["exec", "prod", "--"],
+            &["exec", "prod", "--", "--", "x"],
+            &["exec", "prod", "--", "-x", "--y"],
+            &["exec", "prod", "aws", "--", "x", "-v"],
+            &["exec", "prod", "-v", "aws"],
+            &["exec", "prod", "--server"],
+            &["exec", "pröd", "env"],
+            &["export", "prod", "extra"],
+            &["export", "-"],
+            &["export", "--", "prod"],
+            &["use", "prod"],
+            &["use", "--unset"],
+            &["list"],
+            &["list", "--json"],
+        ];
+        for line in lines {
+            let argv: Vec<OsString> = std::iter::once("rolecall")
+                .chain(line.iter().copied())
+                .map(OsString::from)
+                .collect();
+            let whole = <Cli as Parser>::try_parse_from(&argv);
+            if let Some(plain) = plain(&argv) {
+                let whole = whole.as_ref().expect("the parser takes what plain() takes");
+                assert_eq!(format!("{whole:?}"), format!("{plain:?}"), "{line:?}");
+            }
+            let one = quick(&argv);
+            match (&whole, &one) {
+                (Ok(whole), Some(one)) => {
+                    assert_eq!(format!("{whole:?}"), format!("{one:?}"), "{line:?}")
+                }
+                (Err(_), None) => {}
+                _ => panic!("{line:?}: the whole parser says {whole:?}, the quick one {one:?}"),
+            }
+        }
+        // The forms read without a parser, and those left to one.
+        let argv = |line: &[&str]| -> Vec<OsString> {
+            std::iter::once("rolecall")
+                .chain(line.iter().copied())
+                .map(OsString::from)
+                .collect()
+        };
+        assert!(plain(&argv(&["export", "prod"])).is_some());
+        assert!(plain(&argv(&["exec", "prod", "--", "aws", "s3", "ls"])).is_some());
+        assert!(plain(&argv(&["exec", "prod", "aws"])).is_some());
+        assert!(plain(&argv(&["export", "prod", "-v"])).is_none());
+        assert!(plain(&argv(&["exec", "prod", "--server"])).is_none());
+        assert!(quick(&argv(&["export", "prod", "-v"])).is_some());
+        // What the one-subcommand parser leaves to the whole parser.
+        for line in [
+            &["export", "--help"][..],
+            &["export", "-V"],
+            &["export", "--bogus"],
+            &["-v", "export", "prod"],
+            &["doctor"],
+        ] {
+            let argv: Vec<OsString> = std::iter::once("rolecall")
+                .chain(line.iter().copied())
+                .map(OsString::from)
+                .collect();
+            assert!(quick(&argv).is_none(), "{line:?}");
+        }
     }
 
     fn mistake(line: &[&str]) -> String {

@@ -137,7 +137,7 @@ fn random_path() -> Result<String, SignInError> {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes)
         .map_err(|e| SignInError::Browser(format!("no random numbers: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::domain::text::hex(&bytes))
 }
 
 async fn redirect_once(target: &Secret, vars: &Vars) -> Result<(), SignInError> {

@@ -65,10 +65,7 @@ fn digest(parts: &[&[u8]]) -> String {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part);
     }
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::text::hex(&h.finalize()[..16])
 }
 
 fn small_file(path: &str) -> Option<Vec<u8>> {

@@ -43,7 +43,7 @@ pub struct CredentialServer {
 fn random_hex() -> std::io::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::domain::text::hex(&bytes))
 }
 
 impl CredentialServer {

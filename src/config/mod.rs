@@ -342,18 +342,19 @@ fn read(path: &Path, kind: FileKind, from: Option<&str>) -> Result<Option<String
         },
         reason,
     };
-    match std::fs::metadata(path) {
+    let size = match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => m.len(),
         Ok(_) if is_dev_null(path) => return Ok(Some(String::new())),
-        Ok(m) if !m.is_file() => {
+        Ok(_) => {
             return Err(error(format!(
                 "it is not a regular file; point {variable} at your {kind} file"
             )))
         }
-        Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(error(io_reason(&e, path))),
-    }
-    let mut bytes = Vec::new();
+    };
+    // Room for the whole file in one read (and one byte more, to see the end).
+    let mut bytes = Vec::with_capacity(size.min(MAX_FILE_BYTES) as usize + 1);
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| error(io_reason(&e, path)))?;

@@ -74,10 +74,7 @@ fn duration(text: &str) -> Result<u32, String> {
 
 /// The digest a file is allowed by: any change of its bytes needs a new `rolecall allow`.
 pub fn digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::text::hex(&Sha256::digest(bytes))
 }
 
 #[cfg(test)]

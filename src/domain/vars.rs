@@ -1,15 +1,18 @@
 //! The environment, read once: a snapshot of the variables rolecall reads.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A snapshot of the environment variables rolecall reads. Built once in `main` from the
 /// process environment, or from a list in tests, so that nothing else reads the environment.
+/// The adapters share the one snapshot: a clone copies a pointer, not the environment.
 #[derive(Clone, Debug, Default)]
 pub struct Vars {
-    map: HashMap<String, String>,
+    /// Sorted by the name's length, then the name; one entry per name. A look-up is a binary
+    /// search, with no hashing, that compares the bytes of names of the same length only.
+    map: Arc<Vec<(String, String)>>,
     /// Variables that are set but not valid UTF-8 (left out of `map`).
-    not_utf8: Vec<String>,
+    not_utf8: Arc<Vec<String>>,
 }
 
 impl Vars {
@@ -28,13 +31,11 @@ impl Vars {
                 }
             }
         }));
-        vars.not_utf8 = not_utf8;
+        vars.not_utf8 = Arc::new(not_utf8);
         if vars.non_empty("HOME").is_none() && vars.non_empty("USERPROFILE").is_none() {
-            if let Some(home) =
+            vars.or_insert("HOME", || {
                 std::env::home_dir().and_then(|h| h.into_os_string().into_string().ok())
-            {
-                vars.map.insert("HOME".into(), home);
-            }
+            });
         }
         vars
     }
@@ -42,12 +43,17 @@ impl Vars {
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
+        let mut map: Vec<(String, String)> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        // The last of two values of one name wins, as when a map is filled in order.
+        map.reverse();
+        map.sort_by(|a, b| by_length(&a.0, &b.0));
+        map.dedup_by(|later, kept| later.0 == kept.0);
         Self {
-            map: pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-            not_utf8: Vec::new(),
+            map: Arc::new(map),
+            not_utf8: Arc::default(),
         }
     }
 
@@ -55,7 +61,7 @@ impl Vars {
     /// `from_process` finds).
     #[cfg(test)]
     pub fn with_not_utf8(mut self, name: &str) -> Self {
-        self.not_utf8.push(name.to_string());
+        Arc::make_mut(&mut self.not_utf8).push(name.to_string());
         self
     }
 
@@ -71,7 +77,8 @@ impl Vars {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.map.get(name).map(String::as_str)
+        let at = self.position(name).ok()?;
+        Some(self.map[at].1.as_str())
     }
 
     /// The value if set and not empty.
@@ -101,9 +108,17 @@ impl Vars {
     pub fn or_insert(&mut self, name: &str, value: impl FnOnce() -> Option<String>) {
         if self.non_empty(name).is_none() {
             if let Some(value) = value() {
-                self.map.insert(name.to_string(), value);
+                let map = Arc::make_mut(&mut self.map);
+                match map.binary_search_by(|(k, _)| by_length(k, name)) {
+                    Ok(at) => map[at].1 = value,
+                    Err(at) => map.insert(at, (name.to_string(), value)),
+                }
             }
         }
+    }
+
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.map.binary_search_by(|(k, _)| by_length(k, name))
     }
 
     /// The login name, for the default role session name.
@@ -111,5 +126,42 @@ impl Vars {
         self.non_empty("USER")
             .or_else(|| self.non_empty("LOGNAME"))
             .or_else(|| self.non_empty("USERNAME"))
+    }
+}
+
+/// The order of the snapshot: shorter names first, then by bytes.
+fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_value_of_a_name_wins_and_every_name_is_found() {
+        let v = Vars::from_pairs([("B", "1"), ("A", "2"), ("B", "3"), ("C", ""), ("A", "4")]);
+        assert_eq!(v.get("A"), Some("4"));
+        assert_eq!(v.get("B"), Some("3"));
+        assert_eq!(v.get("C"), Some(""));
+        assert_eq!(v.non_empty("C"), None);
+        assert_eq!(v.get("D"), None);
+        assert_eq!(v.iter().count(), 3);
+    }
+
+    #[test]
+    fn or_insert_fills_only_an_unset_or_empty_name_and_leaves_clones_alone() {
+        let mut v = Vars::from_pairs([("HOME", ""), ("USER", "maria")]);
+        let before = v.clone();
+        v.or_insert("HOME", || Some("/home/maria".into()));
+        v.or_insert("USER", || Some("other".into()));
+        v.or_insert("LOGNAME", || Some("maria".into()));
+        v.or_insert("SHELL", || None);
+        assert_eq!(v.get("HOME"), Some("/home/maria"));
+        assert_eq!(v.get("USER"), Some("maria"));
+        assert_eq!(v.get("LOGNAME"), Some("maria"));
+        assert_eq!(v.get("SHELL"), None);
+        assert_eq!(before.get("HOME"), Some(""));
+        assert_eq!(before.get("LOGNAME"), None);
     }
 }

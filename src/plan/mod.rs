@@ -245,10 +245,7 @@ fn digest(parts: &[&str]) -> String {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::text::hex(&h.finalize()[..16])
 }
 
 #[cfg(test)]

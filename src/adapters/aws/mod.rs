@@ -79,6 +79,8 @@ impl Aws {
             tls::TlsContext::default()
         };
         let proxy = self.net.proxy_config(https)?;
+        // Plain HTTP through no TLS proxy needs no TLS at all: no roots are loaded.
+        let plain = !self.net.needs_tls(https);
         let client = aws_smithy_http_client::Builder::new().build_with_connector_fn(
             move |settings, components| {
                 let mut builder = aws_smithy_http_client::Connector::builder();
@@ -86,11 +88,14 @@ impl Aws {
                 if let Some(components) = components {
                     builder.set_sleep_impl(components.sleep_impl());
                 }
-                builder
-                    .proxy_config(proxy.clone())
-                    .tls_provider(rustls())
-                    .tls_context(tls.clone())
-                    .build()
+                let builder = builder.proxy_config(proxy.clone());
+                match plain {
+                    true => builder.build_http(),
+                    false => builder
+                        .tls_provider(rustls())
+                        .tls_context(tls.clone())
+                        .build(),
+                }
             },
         );
         self.clients.borrow_mut().insert(key, client.clone());
@@ -110,11 +115,13 @@ impl Aws {
         } else {
             tls::TlsContext::default()
         };
-        Ok(aws_smithy_http_client::Connector::builder()
-            .proxy_config(self.net.proxy_config(https)?)
-            .tls_provider(rustls())
-            .tls_context(tls)
-            .build())
+        let proxy = self.net.proxy_config(https)?;
+        let plain = !self.net.needs_tls(https);
+        let builder = aws_smithy_http_client::Connector::builder().proxy_config(proxy);
+        Ok(match plain {
+            true => builder.build_http(),
+            false => builder.tls_provider(rustls()).tls_context(tls).build(),
+        })
     }
 
     /// The client of the instance metadata and container endpoints: direct, never proxied.

@@ -80,6 +80,15 @@ impl Net {
             .map(|_| redact_url(&with_scheme(proxy)))
     }
 
+    /// Whether calls to endpoints of one scheme need TLS: https:// ones, and plain ones through
+    /// an https:// proxy.
+    pub fn needs_tls(&self, https: bool) -> bool {
+        https
+            || self
+                .proxy_of(false)
+                .is_some_and(|(p, _)| with_scheme(p).to_ascii_lowercase().starts_with("https://"))
+    }
+
     /// The SDK's proxy settings for endpoints of one scheme.
     pub fn proxy_config(&self, https: bool) -> Result<ProxyConfig, String> {
         let Some((proxy, name)) = self.proxy_of(https) else {
@@ -151,6 +160,17 @@ mod tests {
 
     fn net(pairs: &[(&str, &str)]) -> Net {
         Net::from_vars(&Vars::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn a_plain_http_endpoint_needs_tls_only_through_an_https_proxy() {
+        assert!(!net(&[]).needs_tls(false));
+        assert!(net(&[]).needs_tls(true));
+        assert!(!net(&[("http_proxy", "127.0.0.1:8080")]).needs_tls(false));
+        assert!(net(&[("http_proxy", "HTTPS://127.0.0.1:8443")]).needs_tls(false));
+        assert!(
+            !net(&[("http_proxy", "https://127.0.0.1:8443"), ("NO_PROXY", "*")]).needs_tls(false)
+        );
     }
 
     #[test]

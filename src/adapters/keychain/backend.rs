@@ -38,6 +38,12 @@ pub const KEYS_TIMEOUT: Duration = Duration::from_secs(120);
 pub trait Backend: Send + Sync {
     fn name(&self) -> String;
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// What the fast layer holds, for an entry the durable layer cannot hold (a session the
+    /// index does not list): a stack of two asks only its fast layer, so a cold run makes no
+    /// round trip to the Secret Service; a lone backend is asked as by `get`.
+    fn get_fast(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(key)
+    }
     fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError>;
     fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// Whether the backend can be reached at all (a Secret Service without a D-Bus session

@@ -506,10 +506,7 @@ impl crate::ports::vault::Vault for FileVault {
 /// The cache's name for a file's unlocked key: a digest of its recipient.
 fn cache_id(recipient: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(recipient.as_bytes())[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::text::hex(&Sha256::digest(recipient.as_bytes())[..12])
 }
 
 fn encrypt(recipient: &dyn age::Recipient, plain: &[u8]) -> Result<String, StoreError> {

@@ -88,13 +88,19 @@ impl KernelKeyring {
             .collect())
     }
 
-    /// Makes room for `needed` more bytes: drops entries of the old format, then rolecall's
+    /// Makes room for `needed` more bytes when the uid is past half its quota: drops entries of
+    /// the old format, then rolecall's
     /// oldest entries (lowest serial first) until rolecall uses at most half of the uid's byte
     /// quota and the keyring has room. `Err` when there is no room that rolecall could free.
     fn make_room(&self, needed: usize) -> Result<(), StoreError> {
         let Some(quota) = Quota::read() else {
             return Ok(());
         };
+        // rolecall's entries are part of what the uid uses: with room under half the quota in
+        // all, both rules hold without looking at any entry.
+        if quota.used_bytes + needed <= quota.max_bytes / 2 {
+            return Ok(());
+        }
         let mut entries = self.entries(true)?;
         for (name, k, _) in &entries {
             if name.starts_with(OLD_PREFIX) {

@@ -142,10 +142,7 @@ const NAMESPACE_FILE: &str = ".namespace";
 /// The index file of a profile: a digest, since a profile name may hold any character.
 fn index_name(profile: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(profile.as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::text::hex(&Sha256::digest(profile.as_bytes())[..16])
 }
 
 impl KeyStore for KeychainKeys {

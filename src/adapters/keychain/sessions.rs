@@ -35,6 +35,11 @@ impl KeychainSessions {
     fn name(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
+
+    #[cfg(test)]
+    pub fn prefix_for_tests(&self) -> &str {
+        &self.prefix
+    }
 }
 
 impl SessionStore for KeychainSessions {
@@ -47,10 +52,14 @@ impl SessionStore for KeychainSessions {
     }
 
     fn get(&self, key: &str) -> Result<Option<Credentials>, StoreError> {
-        Ok(self
-            .backend
-            .get(&self.name(key))?
-            .and_then(|bytes| decode(&bytes)))
+        // Every session stored is indexed as well (`put` takes it out again when the index
+        // cannot be written): one the index does not list is only asked of the fast layer.
+        let name = self.name(key);
+        let bytes = match self.state.indexed(key) {
+            true => self.backend.get(&name)?,
+            false => self.backend.get_fast(&name)?,
+        };
+        Ok(bytes.and_then(|bytes| decode(&bytes)))
     }
 
     fn put(&self, key: &str, label: Label, credentials: &Credentials) -> Result<(), StoreError> {

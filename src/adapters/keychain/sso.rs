@@ -51,9 +51,7 @@ struct Summary {
     refreshable_until: Option<i64>,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::domain::text::hex;
 
 /// What names a session's entries: its start URL, name and region.
 fn session_key(session: &SsoSession) -> String {

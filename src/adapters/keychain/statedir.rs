@@ -141,6 +141,11 @@ impl StateDir {
         true
     }
 
+    /// Whether the index lists `key` (expired or not).
+    pub fn indexed(&self, key: &str) -> bool {
+        self.root.join("sessions").join(key).is_file()
+    }
+
     pub fn index_remove(&self, key: &str) {
         let _ = fs::remove_file(self.root.join("sessions").join(key));
     }

@@ -281,6 +281,14 @@ impl Backend for Layered {
         }
     }
 
+    fn get_fast(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.fast.get(key) {
+            Ok(Some(bytes)) if decode(&bytes).is_some() => Ok(Some(bytes)),
+            // A broken fast layer holds nothing; the durable one never held this entry.
+            _ => Ok(None),
+        }
+    }
+
     fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError> {
         match (
             self.fast.set(key, label, bytes),
@@ -379,6 +387,55 @@ mod tests {
 
     fn sample() -> Vec<u8> {
         br#"{"v":1,"k":"ASIA","s":"x","e":1}"#.to_vec()
+    }
+
+    #[test]
+    fn a_session_the_index_does_not_list_is_never_asked_of_the_durable_layer() {
+        use crate::adapters::keychain::sessions::KeychainSessions;
+        use crate::adapters::keychain::statedir::StateDir;
+        use crate::ports::store::{Label, SessionStore};
+        let tmp = tempfile::tempdir().unwrap();
+        let state = StateDir::at(tmp.path().join("state"));
+        // The durable layer holds the session under the store's name for it; nothing else.
+        let probe = KeychainSessions::new(
+            Box::new(Mem::default()),
+            StateDir::at(tmp.path().join("state")),
+        );
+        let durable = Mem::default();
+        let name = format!("{}aa11", probe.prefix_for_tests());
+        durable.map.lock().unwrap().insert(name, sample());
+        let sessions = KeychainSessions::new(
+            Box::new(Layered::new(Box::new(Mem::default()), Box::new(durable))),
+            state,
+        );
+        assert!(
+            sessions.get("aa11").unwrap().is_none(),
+            "not indexed: the fast layer only"
+        );
+        StateDir::at(tmp.path().join("state"))
+            .index_put(
+                "aa11",
+                Label {
+                    profile: "prod",
+                    session_name: None,
+                },
+                1,
+            )
+            .unwrap();
+        assert!(
+            sessions.get("aa11").unwrap().is_some(),
+            "indexed: the durable layer too"
+        );
+        // A broken durable layer is not even noticed for an entry it cannot hold.
+        let broken = Layered::new(
+            Box::new(Mem::default()),
+            Box::new(Mem {
+                broken: true,
+                ..Mem::default()
+            }),
+        );
+        assert_eq!(broken.get_fast("k").unwrap(), None);
+        assert!(broken.problems().is_empty());
     }
 
     #[test]
