@@ -66,11 +66,17 @@ fn rows(
             };
             // Every profile is planned (a few microseconds each), so a broken one is marked;
             // the session a run would use is the plan's last step or a cached process result.
-            let planned = plan(profiles, p.name, inputs);
+            // Checked without cache keys; planned with them only where a session is indexed.
+            let checking = Inputs {
+                cache_keys: false,
+                ..*inputs
+            };
+            let planned = plan(profiles, p.name, &checking);
             let problem = planned.as_ref().err().and_then(|e| e.profile_problem());
             let key = planned
                 .ok()
                 .filter(|_| indexed.contains(p.name))
+                .and_then(|_| plan(profiles, p.name, inputs).ok())
                 .and_then(|plan| plan.final_key().map(str::to_string));
             let state = key
                 .map(|k| SessionState::of(index, &k, now))
@@ -232,6 +238,7 @@ mod tests {
             identity: &crate::ports::identity::Anonymous,
             stored_keys: &Default::default(),
             policies: &crate::ports::policy::NoPolicyFiles,
+            cache_keys: true,
         };
         let plan_r = plan(&profiles, "r", &inputs).unwrap();
         let plan_e = plan(&profiles, "e", &inputs).unwrap();

@@ -293,6 +293,13 @@ fn config_profile_name(header: &str) -> Option<String> {
     if !rest.starts_with(char::is_whitespace) {
         return None;
     }
+    // A plain name (no quotes, backslashes or inner blanks) is one word either way.
+    let plain = rest.trim();
+    if !plain.is_empty()
+        && !plain.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '\\'))
+    {
+        return Some(plain.to_string());
+    }
     // The shlex crate reads `#` as a comment, Python's shlex (the AWS CLI's) does not: a
     // header with `#` keeps its text.
     let words = (!header.contains('#'))
@@ -426,6 +433,26 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_profile_header_names_what_the_aws_cli_reads() {
+        for (header, name) in [
+            ("default", Some("default")),
+            ("profile prod", Some("prod")),
+            ("profile   prod  ", Some("prod")),
+            ("profile\tprod", Some("prod")),
+            ("profile \"my name\"", Some("my name")),
+            ("profile 'x y'", Some("x y")),
+            ("profile a b", Some("a b")),
+            ("profile a#b", Some("a#b")),
+            ("profile \"a#b c\"", Some("\"a#b c\"")),
+            ("profile", None),
+            ("profileprod", None),
+            ("prod", None),
+        ] {
+            assert_eq!(config_profile_name(header).as_deref(), name, "{header}");
+        }
+    }
 
     #[test]
     fn nearest_words() {

@@ -42,6 +42,10 @@ pub struct Inputs<'a> {
     pub stored_keys: &'a StoredKeys,
     /// Where the session policy documents named by path are read.
     pub policies: &'a dyn crate::ports::policy::PolicyFiles,
+    /// Whether the steps get their cache keys. `list` checks every profile's plan without
+    /// them (a digest per step is most of a plan's cost) and plans again, with them, only the
+    /// profiles that have a cached session.
+    pub cache_keys: bool,
 }
 
 impl<'a> Inputs<'a> {
@@ -57,6 +61,7 @@ impl<'a> Inputs<'a> {
             identity: &Anonymous,
             stored_keys: &NO_STORED_KEYS,
             policies: &crate::ports::policy::NoPolicyFiles,
+            cache_keys: true,
         }
     }
 }
@@ -236,6 +241,14 @@ pub fn default_session_name(vars: &Vars, now: OffsetDateTime) -> String {
         .collect();
     let user = if user.is_empty() { "user".into() } else { user };
     format!("rolecall-{user}-{}", now.unix_timestamp())
+}
+
+/// The cache key over `parts`, or nothing when the plan is only checked.
+fn key(cache_keys: bool, parts: &[&str]) -> String {
+    match cache_keys {
+        true => digest(parts),
+        false => String::new(),
+    }
 }
 
 /// 32 hex characters of SHA-256 over the length-prefixed parts.

@@ -3,7 +3,7 @@
 //! `credential_process` is given.
 
 use super::resolve::Root;
-use super::{digest, sso_endpoints, Inputs};
+use super::{key, sso_endpoints, Inputs};
 use crate::config::{Profile, Profiles};
 use crate::domain::plan::Source;
 use crate::domain::sso::SsoRole;
@@ -40,11 +40,14 @@ pub fn source(
         Root::Container => Source::Container,
         Root::Process { profile, command } => Source::Process {
             chain: process_chain(profiles, outer, chain),
-            cache_key: digest(&[
-                "credential_process",
-                &command,
-                &inputs.identity.process_context(),
-            ]),
+            cache_key: key(
+                inputs.cache_keys,
+                &[
+                    "credential_process",
+                    &command,
+                    &inputs.identity.process_context(),
+                ],
+            ),
             profile,
             command,
         },
@@ -66,7 +69,7 @@ pub fn source(
                 endpoints,
             };
             Source::Sso {
-                cache_key: sso_cache_key(&role),
+                cache_key: sso_cache_key(&role, inputs.cache_keys),
                 role,
             }
         }
@@ -84,13 +87,16 @@ fn process_chain(profiles: &Profiles, outer: &[(String, String)], chain: &[Strin
 
 /// The cache key of an SSO role's credentials: the session, the account, the role and the
 /// portal they come from.
-fn sso_cache_key(role: &SsoRole) -> String {
-    digest(&[
-        "GetRoleCredentials",
-        &role.session.start_url,
-        role.session.name.as_deref().unwrap_or(""),
-        &role.account_id,
-        &role.role_name,
-        role.endpoints.portal.as_deref().unwrap_or(""),
-    ])
+fn sso_cache_key(role: &SsoRole, cache_keys: bool) -> String {
+    key(
+        cache_keys,
+        &[
+            "GetRoleCredentials",
+            &role.session.start_url,
+            role.session.name.as_deref().unwrap_or(""),
+            &role.account_id,
+            &role.role_name,
+            role.endpoints.portal.as_deref().unwrap_or(""),
+        ],
+    )
 }

@@ -4,7 +4,7 @@
 
 use super::policy;
 use super::resolve::{self, RoleSettings};
-use super::{default_session_name, digest, Inputs};
+use super::{default_session_name, key, Inputs};
 use crate::config::{ConfigError, Profile};
 use crate::domain::plan::{
     chained_cap_note, AssumeRole, ChainedCap, GetSessionToken, Mfa, SessionPolicy, Source, Step,
@@ -20,6 +20,8 @@ pub struct Steps {
     pub identity: String,
     /// MFA serials this chain already used.
     authenticated: Vec<String>,
+    /// Whether the steps get cache keys (`Inputs::cache_keys`).
+    keys: bool,
 }
 
 impl Steps {
@@ -36,6 +38,7 @@ impl Steps {
             notes: Vec::new(),
             identity: source_identity(source, inputs),
             authenticated: Vec::new(),
+            keys: inputs.cache_keys,
         };
         let last = roles.len().saturating_sub(1);
         for (index, mut role) in roles.into_iter().enumerate() {
@@ -125,7 +128,7 @@ impl Steps {
         if !policy.is_empty() {
             parts.push(&policy_text);
         }
-        let key = digest(&parts);
+        let key = key(self.keys, &parts);
         self.push(Step::AssumeRoleWithWebIdentity(WebIdentity {
             profile: role.profile,
             role_arn: role.role_arn,
@@ -159,7 +162,7 @@ impl Steps {
             // An earlier step of this chain already proved this device.
         } else if long_term_caller {
             let mfa_seconds = inputs.settings.mfa_session_seconds.clone()?;
-            let key = session_token_key(&self.identity, &serial, mfa_seconds, endpoint);
+            let key = session_token_key(&self.identity, &serial, mfa_seconds, endpoint, self.keys);
             self.push(Step::GetSessionToken(GetSessionToken {
                 profile: role.profile.clone(),
                 mfa: Some(mfa),
@@ -186,7 +189,7 @@ impl Steps {
 
     /// Adds the `AssumeRole` step of `role`, with the MFA code it carries, if any.
     fn assume_role(&mut self, role: RoleSettings, call: Call, endpoint: &StsEndpoint) {
-        let key = cache_key(&self.identity, &role, &call.policy, endpoint);
+        let key = cache_key(&self.identity, &role, &call.policy, endpoint, self.keys);
         self.push(Step::AssumeRole(AssumeRole {
             profile: role.profile,
             role_arn: role.role_arn,
@@ -279,7 +282,13 @@ pub fn keys_session(
             process: top.get("mfa_process").map(str::to_string),
         }),
         duration_seconds,
-        cache_key: session_token_key(identity, serial.unwrap_or(""), duration_seconds, endpoint),
+        cache_key: session_token_key(
+            identity,
+            serial.unwrap_or(""),
+            duration_seconds,
+            endpoint,
+            inputs.cache_keys,
+        ),
         only_for_long_term_keys,
     }))
 }
@@ -306,14 +315,18 @@ fn session_token_key(
     serial: &str,
     duration_seconds: u32,
     endpoint: &StsEndpoint,
+    cache_keys: bool,
 ) -> String {
-    digest(&[
-        "GetSessionToken",
-        identity,
-        serial,
-        &duration_seconds.to_string(),
-        endpoint.url.as_deref().unwrap_or(""),
-    ])
+    key(
+        cache_keys,
+        &[
+            "GetSessionToken",
+            identity,
+            serial,
+            &duration_seconds.to_string(),
+            endpoint.url.as_deref().unwrap_or(""),
+        ],
+    )
 }
 
 /// A digest of everything that changes what STS would hand out for a role step.
@@ -322,7 +335,11 @@ fn cache_key(
     role: &RoleSettings,
     policy: &SessionPolicy,
     endpoint: &StsEndpoint,
+    cache_keys: bool,
 ) -> String {
+    if !cache_keys {
+        return String::new();
+    }
     let mut parts = vec![
         source_identity.to_string(),
         role.role_arn.clone(),
@@ -341,5 +358,5 @@ fn cache_key(
         parts.push(policy_key(policy));
     }
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    digest(&parts)
+    key(true, &parts)
 }

@@ -49,6 +49,7 @@ fn try_plan_keys(
             identity: &crate::ports::identity::Anonymous,
             stored_keys: &stored,
             policies: &crate::ports::policy::NoPolicyFiles,
+            cache_keys: true,
         },
     )
 }
@@ -831,6 +832,7 @@ fn sources_that_are_not_keys_are_keyed_by_who_the_caller_is() {
                 identity: &Caller(caller),
                 stored_keys: &Default::default(),
                 policies: &crate::ports::policy::NoPolicyFiles,
+                cache_keys: true,
             },
         )
         .unwrap();
@@ -901,4 +903,35 @@ fn web_identity_token_process_of_aws_vault_is_a_web_identity_root() {
         other.final_key(),
         "the command is in the key"
     );
+}
+
+#[test]
+fn a_plan_checked_without_cache_keys_is_the_same_plan_with_empty_keys() {
+    let config = "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/m\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n[profile s]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 123456789012\nsso_role_name = R\n[profile p]\ncredential_process = x\n[profile bad]\nrole_arn = nope\nsource_profile = default\n";
+    let creds = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n";
+    let profiles = Profiles::from_strs(config, creds).unwrap();
+    let vars = vars();
+    let settings = Settings::from_vars(&vars);
+    let with = Inputs::basic(&vars, &settings, NOW);
+    let without = Inputs {
+        cache_keys: false,
+        ..with
+    };
+    for name in ["default", "a", "b", "s", "p", "bad"] {
+        let keyed = plan(&profiles, name, &with);
+        let checked = plan(&profiles, name, &without);
+        match (keyed, checked) {
+            (Ok(keyed), Ok(checked)) => {
+                assert!(keyed.session_keys().all(|k| k.len() == 32), "{name}");
+                assert!(checked.session_keys().all(str::is_empty), "{name}");
+                let blank = |p: &Plan| {
+                    let text = format!("{p:?}");
+                    p.session_keys().fold(text, |t, k| t.replace(k, ""))
+                };
+                assert_eq!(blank(&keyed), format!("{checked:?}"), "{name}");
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+            (a, b) => panic!("{name}: {a:?} against {b:?}"),
+        }
+    }
 }

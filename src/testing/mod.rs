@@ -46,6 +46,7 @@ pub fn plan_of(
         identity: &crate::ports::identity::Anonymous,
         stored_keys: &Default::default(),
         policies: &crate::ports::policy::NoPolicyFiles,
+        cache_keys: true,
     };
     plan(&profiles, name, &inputs).expect("the fixture plans")
 }
