@@ -31,23 +31,23 @@ pub fn main() -> ExitCode {
     // `ROLECALL_COMPLETE=bash rolecall -- …`: answer a completion request and exit. Only in
     // that form: a ROLECALL_COMPLETE leaked into the environment must not turn `export` or
     // `exec` into a silent no-op.
-    if std::env::args_os().nth(1).is_some_and(|a| a == "--") {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv.get(1).is_some_and(|a| a == "--") {
         clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
             .var(crate::commands::completions::COMPLETE_VAR)
             .complete();
     }
     // `exec --server`'s warden between rolecall and the command (Linux).
     #[cfg(target_os = "linux")]
-    if std::env::args_os()
-        .nth(1)
+    if argv
+        .get(1)
         .is_some_and(|a| a == crate::adapters::warden::ARG)
     {
-        let args: Vec<std::ffi::OsString> = std::env::args_os().skip(2).collect();
-        return crate::adapters::warden::main(&args);
+        return crate::adapters::warden::main(&argv[2..]);
     }
-    let cli = match Cli::parse_from(std::env::args_os()) {
+    let cli = match Cli::parse_from(&argv) {
         Ok(cli) => cli,
-        Err(e) => return usage_error(e, &std::env::args_os().collect::<Vec<_>>()),
+        Err(e) => return usage_error(e, &argv),
     };
     let mut vars = Vars::from_process();
     // The file store's passphrase is for rolecall alone: no program it starts (exec's command,
@@ -59,6 +59,9 @@ pub fn main() -> ExitCode {
         // A container or cron job without USER/LOGNAME: the session name still names who.
         vars.or_insert("USER", crate::adapters::login::login_name);
     }
+    // Freed by the exit, not one variable at a time just before it.
+    let vars = std::mem::ManuallyDrop::new(vars);
+    let vars: &Vars = &vars;
     let terminal = Terminal {
         stdout: std::io::stdout().is_terminal(),
         stderr: std::io::stderr().is_terminal(),
@@ -70,14 +73,14 @@ pub fn main() -> ExitCode {
             .flatten(),
         stdout_file: crate::adapters::terminal::stdout_is_file(),
     };
-    let settings = Settings::from_vars(&vars);
+    let settings = Settings::from_vars(vars);
     let verbosity = cli.verbosity();
     // A bad value is the error of the commands that use it (commands::run checks).
     let timeouts = match &settings.sts_timeout {
         Ok(limit) => Timeouts::within(limit.unsigned_abs()),
         Err(_) => Timeouts::default(),
     };
-    let aws = Rc::new(Aws::new(&vars));
+    let aws = Rc::new(Aws::new(vars));
     let real_sts = SdkSts::new(aws.clone(), timeouts);
     let sts = Spinning {
         inner: &real_sts,
@@ -95,15 +98,15 @@ pub fn main() -> ExitCode {
         settings.process_timeout.clone().map(|d| d.unsigned_abs()),
         vars.clone(),
     );
-    let store = crate::adapters::keychain::open(&settings, &vars)
+    let store = crate::adapters::keychain::open(&settings, vars)
         .unwrap_or_else(|_| Box::new(crate::adapters::keychain::NoStore));
-    let durable = crate::adapters::keychain::Durable::of(&settings, &vars);
+    let durable = crate::adapters::keychain::Durable::of(&settings, vars);
     let vault = crate::adapters::keychain::vault(
         &settings,
-        &vars,
+        vars,
         durable == crate::adapters::keychain::Durable::File { auto: true },
     );
-    let keys = crate::adapters::keychain::open_keys(&settings, &vars, &vault);
+    let keys = crate::adapters::keychain::open_keys(&settings, vars, &vault);
     let stores = crate::adapters::keychain::SystemStores {
         settings: settings.clone(),
         vars: vars.clone(),
@@ -115,7 +118,7 @@ pub fn main() -> ExitCode {
     };
     let iam = crate::adapters::aws::iam::SdkIam::new(aws.clone(), timeouts);
     let sso = crate::adapters::aws::sso::SdkSso::new(aws.clone(), timeouts);
-    let sso_tokens = crate::adapters::keychain::open_sso(&settings, &vars, &vault);
+    let sso_tokens = crate::adapters::keychain::open_sso(&settings, vars, &vault);
     let authorize = crate::adapters::terminal::authorize::SystemAuthorize::new(
         vars.clone(),
         crate::adapters::terminal::prompt::person(),
@@ -123,17 +126,14 @@ pub fn main() -> ExitCode {
     );
     let audit: Box<dyn crate::ports::audit::AuditLog> = match settings.audit {
         true => Box::new(crate::adapters::audit::FileAudit {
-            state: crate::adapters::keychain::StateDir::locate(
-                settings.state_dir.as_deref(),
-                &vars,
-            ),
+            state: crate::adapters::keychain::StateDir::locate(settings.state_dir.as_deref(), vars),
         }),
         false => Box::new(crate::ports::audit::NoAudit),
     };
     let outcome = {
         let (mut stdout, mut stderr) = (std::io::stdout().lock(), std::io::stderr());
         let mut ctx = Context {
-            vars: &vars,
+            vars,
             settings: &settings,
             stdout: &mut stdout,
             err: Printer::new(&mut stderr, verbosity),
@@ -148,13 +148,13 @@ pub fn main() -> ExitCode {
             signin: &signin,
             keys: keys.as_ref(),
             iam: &iam,
-            key_files: &crate::adapters::keyfile::UserFiles { vars: &vars },
-            policy_files: &crate::adapters::policy::SystemPolicyFiles { vars: &vars },
+            key_files: &crate::adapters::keyfile::UserFiles { vars },
+            policy_files: &crate::adapters::policy::SystemPolicyFiles { vars },
             audit: audit.as_ref(),
             projects: &crate::adapters::project::SystemProjects {
                 state: crate::adapters::keychain::StateDir::locate(
                     settings.state_dir.as_deref(),
-                    &vars,
+                    vars,
                 ),
             },
             ask: &crate::adapters::terminal::prompt::TerminalAsk,

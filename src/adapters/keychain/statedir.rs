@@ -42,11 +42,16 @@ impl StateDir {
                 .join("rolecall")
         } else {
             // The XDG spec: a relative path is invalid and is ignored.
-            vars.non_empty("XDG_STATE_HOME")
-                .map(PathBuf::from)
-                .filter(|p| p.is_absolute())
-                .unwrap_or_else(|| vars.home().join(".local").join("state"))
-                .join("rolecall")
+            let mut root = match vars.non_empty("XDG_STATE_HOME").map(PathBuf::from) {
+                Some(xdg) if xdg.is_absolute() => xdg,
+                _ => {
+                    let mut home = vars.home();
+                    home.push(".local/state");
+                    home
+                }
+            };
+            root.push("rolecall");
+            root
         };
         Self { root }
     }
