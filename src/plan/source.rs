@@ -5,6 +5,7 @@
 use super::resolve::Root;
 use super::{digest, sso_endpoints, Inputs};
 use crate::config::{Profile, Profiles};
+use crate::domain::login::LoginSession;
 use crate::domain::plan::Source;
 use crate::domain::sso::SsoRole;
 
@@ -68,6 +69,18 @@ pub fn source(
             Source::Sso {
                 cache_key: sso_cache_key(&role),
                 role,
+            }
+        }
+        Root::Login { profile, session } => {
+            let source_profile = profiles.get(&profile).unwrap_or(top);
+            let endpoint = super::endpoint::signin_endpoint(profiles, source_profile, inputs.vars);
+            Source::Login {
+                cache_key: digest(&["login_session", &session]),
+                login: LoginSession {
+                    profile,
+                    session,
+                    endpoint,
+                },
             }
         }
     }
