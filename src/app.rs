@@ -117,7 +117,7 @@ pub fn main() -> ExitCode {
     let sso = crate::adapters::aws::sso::SdkSso::new(aws.clone(), timeouts);
     let sso_tokens = crate::adapters::keychain::open_sso(&settings, &vars, &vault);
     let login_api = crate::adapters::aws::signin::SdkSignIn::new(aws.clone(), timeouts);
-    let login_files = crate::adapters::logincache::LoginCache::locate(&vars);
+    let login_files = crate::adapters::keychain::open_login(&settings, &vars, &vault);
     let authorize = crate::adapters::terminal::authorize::SystemAuthorize::new(
         vars.clone(),
         crate::adapters::terminal::prompt::person(),

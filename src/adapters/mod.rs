@@ -12,7 +12,6 @@ pub mod identity;
 pub mod keychain;
 pub mod keyfile;
 pub mod login;
-pub mod logincache;
 pub mod loopback;
 pub mod memory;
 pub mod policy;

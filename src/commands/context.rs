@@ -130,6 +130,17 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The ports `rolecall login` acts through.
+    pub fn sign_in_deps(&self) -> crate::execute::login_flow::SignInDeps<'a> {
+        crate::execute::login_flow::SignInDeps {
+            api: self.login_api,
+            files: self.login_files,
+            authorize: self.authorize,
+            ask: self.ask,
+            clock: self.clock,
+        }
+    }
+
     /// The ports the SSO steps act through.
     pub fn sso_deps(&self) -> crate::execute::sso::SsoDeps<'a> {
         crate::execute::sso::SsoDeps {

@@ -11,7 +11,7 @@ use crate::domain::login::{LoginSession, LoginToken};
 use crate::domain::text::human;
 use crate::domain::Credentials;
 use crate::ports::clock::Clock;
-use crate::ports::login::{LoginErrorKind, LoginFiles, SignInApi};
+use crate::ports::login::{LoginErrorKind, LoginFiles, Place, SignInApi};
 use crate::ports::store::{Label, StoreError};
 use crate::printer::Printer;
 
@@ -75,8 +75,9 @@ fn login_needed(login: &LoginSession, what: &str) -> ExecuteError {
     ))
 }
 
-/// The credentials of the session's token file, refreshed under its lock when they have no
-/// more than `window` (and at least five minutes) left.
+/// The session's credentials: rolecall's own token (`rolecall login`) first, then the AWS
+/// CLI's file; each refreshed under its lock when it has no more than `window` (and at least
+/// five minutes) left. A sign-in that is over in one place leaves the other to try.
 pub fn credentials(
     d: LoginDeps,
     clock: &dyn Clock,
@@ -84,13 +85,53 @@ pub fn credentials(
     login: &LoginSession,
     window: Duration,
 ) -> Result<Credentials, ExecuteError> {
-    let shown = d.files.path(login);
-    let missing = || login_needed(login, &format!("has no token file ({shown})"));
-    let token = d
-        .files
-        .read(login)
-        .map_err(|e| file_error(login, e))?
-        .ok_or_else(missing)?;
+    let mut found = Vec::new();
+    for place in [Place::Own, Place::AwsCli] {
+        match d.files.read(place, login) {
+            Ok(Some(token)) => found.push((place, token)),
+            Ok(None) => {}
+            // rolecall's own store may be locked or missing: the AWS CLI's file may still do.
+            Err(e) if place == Place::Own => {
+                out.verbose(&format!("cannot read rolecall's sign-in token: {}", e.0))
+            }
+            Err(e) => return Err(file_error(login, e)),
+        }
+    }
+    if found.is_empty() {
+        return Err(login_needed(
+            login,
+            &format!(
+                "has no token (none in {}, no file {})",
+                Place::Own.name(),
+                d.files.path(login)
+            ),
+        ));
+    }
+    let last = found.len() - 1;
+    for (i, (place, token)) in found.into_iter().enumerate() {
+        match from_place(d, clock, out, login, window, place, token) {
+            Err(ExecuteError::LoginNeeded(why)) if i < last => {
+                out.verbose(&why);
+            }
+            other => return other,
+        }
+    }
+    unreachable!("the last place returns")
+}
+
+fn from_place(
+    d: LoginDeps,
+    clock: &dyn Clock,
+    out: &mut Printer,
+    login: &LoginSession,
+    window: Duration,
+    place: Place,
+    token: LoginToken,
+) -> Result<Credentials, ExecuteError> {
+    let shown = match place {
+        Place::Own => Place::Own.name().to_string(),
+        Place::AwsCli => d.files.path(login),
+    };
     let now = clock.now();
     if token.fresh(now, window) {
         out.verbose(&format!(
@@ -100,11 +141,14 @@ pub fn credentials(
         ));
         return Ok(token.credentials);
     }
-    let mut held = d.files.hold(login).map_err(|e| file_error(login, e))?;
+    let mut held = d
+        .files
+        .hold(place, login)
+        .map_err(|e| file_error(login, e))?;
     let token = held
         .read()
         .map_err(|e| file_error(login, e))?
-        .ok_or_else(missing)?;
+        .ok_or_else(|| login_needed(login, &format!("has no token in {shown} any more")))?;
     let now = clock.now();
     if token.fresh(now, window) {
         out.verbose(&format!(

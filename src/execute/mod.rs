@@ -9,6 +9,7 @@ pub mod forget;
 pub mod import;
 pub mod lock;
 pub mod login;
+pub mod login_flow;
 mod mfa;
 pub mod migrate;
 pub mod rotate;

@@ -218,14 +218,18 @@ pub fn sso_endpoints(
 /// Where AWS Sign-In's token endpoint is, as the SDKs find it: `AWS_ENDPOINT_URL_SIGNIN`, then
 /// `AWS_ENDPOINT_URL`, then the profile's `services` section (`signin`); the region as for STS
 /// (a token's `signInRegion` wins over it when the call is made).
-pub fn signin_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEndpoint {
+pub fn signin_endpoint(
+    profiles: &Profiles,
+    profile: Option<Profile<'_>>,
+    vars: &Vars,
+) -> StsEndpoint {
     let region = environment_region(vars)
-        .or_else(|| profile.get("region"))
+        .or_else(|| profile?.get("region"))
         .unwrap_or(crate::domain::login::DEFAULT_REGION)
         .to_string();
     let ignore = vars
         .non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .or_else(|| profile.get("ignore_configured_endpoint_urls"))
+        .or_else(|| profile?.get("ignore_configured_endpoint_urls"))
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let url = (!ignore)
         .then(|| {
@@ -233,7 +237,7 @@ pub fn signin_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -
                 .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
                 .map(str::to_string)
                 .or_else(|| {
-                    let services = profiles.services(profile.get("services")?)?;
+                    let services = profiles.services(profile?.get("services")?)?;
                     services
                         .get("signin")?
                         .sub
@@ -247,7 +251,7 @@ pub fn signin_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -
     StsEndpoint {
         region,
         url,
-        ca_bundle: profile.get("ca_bundle").map(str::to_string),
+        ca_bundle: profile.and_then(|p| p.get("ca_bundle")).map(str::to_string),
     }
 }
 

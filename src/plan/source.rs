@@ -73,7 +73,8 @@ pub fn source(
         }
         Root::Login { profile, session } => {
             let source_profile = profiles.get(&profile).unwrap_or(top);
-            let endpoint = super::endpoint::signin_endpoint(profiles, source_profile, inputs.vars);
+            let endpoint =
+                super::endpoint::signin_endpoint(profiles, Some(source_profile), inputs.vars);
             Source::Login {
                 cache_key: digest(&["login_session", &session]),
                 login: LoginSession {

@@ -58,6 +58,20 @@ impl fmt::Display for LoginError {
 
 impl std::error::Error for LoginError {}
 
+/// The authorization-code grant of a browser sign-in.
+pub struct CodeGrant<'a> {
+    pub client_id: &'a str,
+    pub code: &'a crate::domain::Secret,
+    pub redirect_uri: &'a str,
+    pub verifier: &'a crate::domain::Secret,
+}
+
+/// A new sign-in's tokens: as a refresh's, with the ID token that names the session.
+pub struct SignedIn {
+    pub tokens: Refreshed,
+    pub id_token: Option<String>,
+}
+
 /// The sign-in service's token endpoint.
 pub trait SignInApi {
     /// `CreateOAuth2Token` with the refresh grant, the token's client and a DPoP proof made
@@ -68,24 +82,74 @@ pub trait SignInApi {
         token: &LoginToken,
         now: OffsetDateTime,
     ) -> Result<Refreshed, LoginError>;
+    /// `CreateOAuth2Token` with the authorization-code grant and a DPoP proof made with `key`.
+    fn exchange_code(
+        &self,
+        endpoint: &StsEndpoint,
+        grant: CodeGrant<'_>,
+        key: &crate::domain::Secret,
+        now: OffsetDateTime,
+    ) -> Result<SignedIn, LoginError>;
+    /// A new DPoP key (P-256), as the SEC1 PEM a token file keeps.
+    fn new_key(&self) -> Result<crate::domain::Secret, LoginError>;
 }
 
-/// The AWS CLI's sign-in token cache (`~/.aws/login/cache`, `AWS_LOGIN_CACHE_DIRECTORY`).
+/// Where a sign-in's tokens are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// rolecall's own (`rolecall login`): the keychain, or the file store.
+    Own,
+    /// The AWS CLI's token cache file.
+    AwsCli,
+}
+
+impl Place {
+    pub fn name(self) -> &'static str {
+        match self {
+            Place::Own => "the keychain",
+            Place::AwsCli => "the AWS CLI's token cache",
+        }
+    }
+}
+
+/// Where sign-in tokens are kept: rolecall's own, and the AWS CLI's cache
+/// (`~/.aws/login/cache`, `AWS_LOGIN_CACHE_DIRECTORY`).
 pub trait LoginFiles {
-    /// The session's file, for messages.
+    /// The session's AWS CLI file, for messages.
     fn path(&self, session: &LoginSession) -> String;
-    /// The session's token; `None` when there is no file.
-    fn read(&self, session: &LoginSession) -> Result<Option<LoginToken>, StoreError>;
-    /// The session's file held for a refresh: no other rolecall reads it for a refresh or
-    /// writes it until the hold is dropped.
-    fn hold(&self, session: &LoginSession) -> Result<Box<dyn HeldLogin + '_>, StoreError>;
+    /// The session's token in `place`; `None` when there is none.
+    fn read(&self, place: Place, session: &LoginSession) -> Result<Option<LoginToken>, StoreError>;
+    /// The session's token held for a refresh: no other rolecall refreshes or writes it until
+    /// the hold is dropped.
+    fn hold(
+        &self,
+        place: Place,
+        session: &LoginSession,
+    ) -> Result<Box<dyn HeldLogin + '_>, StoreError>;
+    /// Keeps a new sign-in's token in `place` (an AWS CLI file is created, or its other fields
+    /// kept); where it went.
+    fn create(
+        &self,
+        place: Place,
+        session: &LoginSession,
+        token: &LoginToken,
+    ) -> Result<String, StoreError>;
+    /// Forgets the session's token in `place`; whether there was one.
+    fn remove(&self, place: Place, session: &LoginSession) -> Result<bool, StoreError>;
+    /// Sets `login_session` in the profile's section of the config file (a new section if it
+    /// has none), every other byte kept; the file's path.
+    fn set_profile(
+        &self,
+        config: &std::path::Path,
+        profile: &str,
+        session: &str,
+    ) -> Result<String, StoreError>;
 }
 
-/// A token file held by this process.
+/// A token held by this process.
 pub trait HeldLogin {
-    /// The token as the file has it now.
+    /// The token as it is kept now.
     fn read(&mut self) -> Result<Option<LoginToken>, StoreError>;
-    /// Writes the refreshed token's fields into the file in one step (temporary file,
-    /// rename), every other field kept as the file has it now.
+    /// Keeps the refreshed token's fields in one step, every other field kept as it is now.
     fn write(&mut self, token: &LoginToken) -> Result<(), StoreError>;
 }

@@ -94,10 +94,93 @@ fn no_token_file_says_how_to_sign_in() {
     w.login_files = MemoryLoginFiles::default();
     let (outcome, out, _) = w.run(&["export", "dev"]);
     let e = outcome.unwrap_err().to_string();
-    assert!(e.contains("has no token file (/login/cache/"), "{e}");
+    assert!(
+        e.contains("has no token (none in the keychain, no file /login/cache/"),
+        "{e}"
+    );
     assert!(
         e.ends_with("run \"aws login --profile dev\" (or \"rolecall login --profile dev\")"),
         "{e}"
     );
     assert!(out.is_empty());
+}
+
+#[test]
+fn rolecall_login_remote_keeps_the_tokens_and_names_the_session_in_the_profile() {
+    let mut w = World::new();
+    w.ask = super::ScriptedAsk::answers(&["Y29kZT1hYmMmc3RhdGU9bm90LXJhbmRvbQ=="]);
+    let (outcome, out, err) = w.run(&["login", "--profile", "fresh", "--remote"]);
+    assert!(matches!(outcome, Ok(Outcome::Done)), "{outcome:?} {err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("open this URL in a browser on any device and sign in: https://us-east-1.signin.aws.amazon.com/v1/authorize?response_type=code&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fcross-device&state=not-random"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "signed in as arn:aws:iam::123456789012:user/maria; the tokens are in the keychain"
+        ),
+        "{err}"
+    );
+    assert_eq!(*w.login_api.used.borrow(), ["code:abc"]);
+    let own = w.login_files.own.borrow().clone().unwrap();
+    assert_eq!(own.credentials.access_key_id, "ASIAREFRESHED1");
+    assert_eq!(own.account_id.as_deref(), Some("123456789012"));
+    assert!(own
+        .dpop_key
+        .expose()
+        .starts_with("-----BEGIN EC PRIVATE KEY-----"));
+    assert!(
+        w.login_files.token.borrow().is_none(),
+        "no AWS CLI file without --aws-cache"
+    );
+    assert_eq!(
+        *w.login_files.profiles.borrow(),
+        [(
+            "fresh".to_string(),
+            "arn:aws:iam::123456789012:user/maria".to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_code_from_another_sign_in_is_refused_and_nothing_is_kept() {
+    let mut w = World::new();
+    // base64 of "code=abc&state=other"
+    w.ask = super::ScriptedAsk::answers(&["Y29kZT1hYmMmc3RhdGU9b3RoZXI="]);
+    let (outcome, _, _) = w.run(&["login", "--profile", "fresh", "--remote"]);
+    let e = outcome.unwrap_err().to_string();
+    assert!(e.contains("the code is from another sign-in"), "{e}");
+    assert!(w.login_api.used.borrow().is_empty());
+    assert!(w.login_files.own.borrow().is_none());
+}
+
+#[test]
+fn login_refuses_a_profile_with_other_credentials() {
+    let w = world(Duration::minutes(14));
+    let (outcome, _, _) = w.run(&["login", "--profile", "admin", "--remote"]);
+    assert_eq!(
+        outcome.unwrap_err().to_string(),
+        "profile \"admin\" has role credentials already; sign in to a new profile (rolecall login --profile NEW) or take them out of it first"
+    );
+}
+
+#[test]
+fn rolecalls_own_token_comes_first_and_logout_forgets_it() {
+    let w = world(Duration::minutes(14));
+    let mut own = w.login_files.token.borrow().clone().unwrap();
+    own.credentials.access_key_id = "ASIAOWN".into();
+    *w.login_files.own.borrow_mut() = Some(own);
+    let (_, out, _) = w.run(&["export", "dev", "--format", "sh"]);
+    assert!(out.contains("AWS_ACCESS_KEY_ID='ASIAOWN'"), "{out}");
+    let (outcome, _, err) = w.run(&["logout", "--profile", "dev"]);
+    assert!(matches!(outcome, Ok(Outcome::Done)), "{outcome:?}");
+    assert!(err.contains("forgot rolecall's tokens; forgot "), "{err}");
+    assert!(w.login_files.own.borrow().is_none());
+    assert!(
+        w.login_files.token.borrow().is_some(),
+        "the AWS CLI's file stays"
+    );
+    let (_, out, _) = w.run(&["export", "dev", "--format", "sh"]);
+    assert!(out.contains("AWS_ACCESS_KEY_ID='ASIAFROMFILE'"), "{out}");
 }

@@ -296,5 +296,154 @@ fn an_expired_sign_in_says_how_to_sign_in_again() {
     // No file at all.
     std::fs::remove_file(signin.path()).unwrap();
     let err = stderr(&sb.rolecall(&["export", "dev"]));
-    assert!(err.contains("has no token file ("), "{err}");
+    assert!(err.contains("has no token (none in "), "{err}");
+}
+
+/// The stand-in browser of the SSO tests: follows the URL, records its argv and where it landed.
+fn browser(sb: &Sandbox) -> (String, PathBuf) {
+    let record = sb.home().join(format!("{}.json", unique("browser")));
+    (
+        format!(
+            "{} {} {}",
+            python().display(),
+            support_dir().join("sso_browser.py").display(),
+            record.display()
+        ),
+        record,
+    )
+}
+
+#[test]
+fn rolecall_login_signs_in_through_the_loopback_and_keeps_the_tokens_in_the_keychain() {
+    let mut sb = Sandbox::new();
+    sb.write_config("[profile other]\nregion = eu-west-1\n");
+    let signin = SignIn::start(&mut sb, serde_json::json!({"sub": SESSION, "tokenTtl": 60}));
+    let (command, record) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let out = sb.rolecall(&["login", "--profile", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert!(err.contains(&format!("signed in as {SESSION}")), "{err}");
+    let visit: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    let argv = visit["argv"].to_string();
+    assert!(
+        !argv.contains("state=") && !argv.contains("code_challenge"),
+        "nothing of the sign-in in the browser's argv: {argv}"
+    );
+    assert_eq!(visit["status"], 200, "{visit}");
+    // The profile names the session; no plaintext token file was written.
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    assert_eq!(
+        config,
+        format!(
+            "[profile other]\nregion = eu-west-1\n\n[profile dev]\nlogin_session = {SESSION}\n"
+        )
+    );
+    assert!(
+        !signin.cache.exists(),
+        "no AWS CLI file without --aws-cache"
+    );
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&signin.record)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records[1]["grantType"], "authorization_code");
+    assert_eq!(records[1]["status"], 200, "{records:?}");
+    assert_eq!(records[1]["dpop"], "ok");
+    // The token lasts a minute: the first export refreshes it from the keychain with
+    // rolecall's own key, once.
+    let creds = export(&sb, "dev", &[]);
+    let refreshes = signin.refreshes();
+    assert_eq!(refreshes.len(), 1, "{refreshes:?}");
+    assert_eq!(refreshes[0]["status"], 200, "{refreshes:?}");
+    assert_eq!(refreshes[0]["token"], records[1]["issued"]);
+    assert_eq!(
+        refreshes[0]["jkt"], records[1]["jkt"],
+        "the key of the sign-in"
+    );
+    assert!(creds["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    // logout forgets the tokens and the session made with them.
+    let out = sb.rolecall(&["logout", "--profile", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb.rolecall(&["export", "dev"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no token (none in "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn rolecall_login_with_aws_cache_writes_the_file_botocore_reads() {
+    let (mut sb, signin) = setup();
+    sb.write_config("[profile dev]\nregion = us-east-1\n");
+    signin.set_state("sub", serde_json::json!(SESSION));
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let out = sb.rolecall(&["login", "--profile", "dev", "--aws-cache"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = signin.file();
+    assert!(file["dpopKey"]
+        .as_str()
+        .unwrap()
+        .starts_with("-----BEGIN EC PRIVATE KEY-----\n"));
+    assert_eq!(file["accessToken"]["accountId"], "123456789012");
+    let from_boto = boto(&sb, "dev");
+    assert_eq!(from_boto["AccessKeyId"], file["accessToken"]["accessKeyId"]);
+    // botocore refreshes with rolecall's key: the stand-in checks the proof and the binding.
+    signin.expire_in(60);
+    let again = boto(&sb, "dev");
+    let refreshes = signin.refreshes();
+    assert_eq!(refreshes.len(), 1);
+    assert_eq!(refreshes[0]["status"], 200, "{refreshes:?}");
+    assert_ne!(again["AccessKeyId"], from_boto["AccessKeyId"]);
+}
+
+#[test]
+fn a_callback_with_another_state_is_ignored_and_nothing_is_stored() {
+    let (mut sb, signin) = setup();
+    signin.set_state("authorizeMode", serde_json::json!("wrong_state"));
+    let (command, record) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let mut child = sb
+        .command(BIN)
+        .args(["login", "--profile", "dev"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..400 {
+        if std::fs::metadata(&record).is_ok_and(|m| m.len() > 0) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "a wrong state ended the login"
+    );
+    let visit: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(visit["status"], 400, "{visit}");
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal(),
+        Some(2),
+        "Ctrl-C ends it: {}",
+        stderr(&out)
+    );
+    let records = std::fs::read_to_string(&signin.record).unwrap();
+    assert!(!records.contains("authorization_code"), "{records}");
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    assert!(config.contains(&format!("login_session = {SESSION}")) && !config.contains("tester"));
 }

@@ -95,6 +95,24 @@ impl DpopKey {
         Ok(Self { pair })
     }
 
+    /// A new key, and its SEC1 PEM for the token file.
+    pub fn generate() -> Result<(Self, String), String> {
+        let rng = SystemRandom::new();
+        let alg = &ECDSA_P256_SHA256_FIXED_SIGNING;
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &rng).map_err(|e| e.to_string())?;
+        let pair =
+            EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng).map_err(|e| e.to_string())?;
+        // ring's PKCS#8 holds an ECPrivateKey: version 1, then the 32-byte scalar.
+        let doc = pkcs8.as_ref();
+        let at = doc
+            .windows(5)
+            .position(|w| w == [0x02, 0x01, 0x01, 0x04, 0x20])
+            .ok_or("ring's key document has no private key")?;
+        let scalar = &doc[at + 5..at + 37];
+        let pem = sec1_pem(scalar, pair.public_key().as_ref());
+        Ok((Self { pair }, pem))
+    }
+
     /// `DPoP: <header>.<payload>.<signature>` for a request of `method` to `url` at `now`.
     pub fn proof(&self, method: &str, url: &str, now: i64) -> Result<String, String> {
         let point = self.pair.public_key().as_ref();
@@ -140,6 +158,25 @@ fn uuid_v4(mut b: [u8; 16]) -> String {
         &hex[16..20],
         &hex[20..]
     )
+}
+
+/// RFC 5915 `ECPrivateKey` of a P-256 key as PEM, with the curve and the public key (what the
+/// AWS CLI writes, and what ring needs to load it back).
+fn sec1_pem(scalar: &[u8], public: &[u8]) -> String {
+    let mut der = vec![0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20];
+    der.extend_from_slice(scalar);
+    der.extend_from_slice(&[0xa0, 0x0a]);
+    der.extend_from_slice(P256_OID);
+    der.extend_from_slice(&[0xa1, 0x44, 0x03, 0x42, 0x00]);
+    der.extend_from_slice(public);
+    let text = aws_smithy_types::base64::encode(&der);
+    let mut pem = String::from("-----BEGIN EC PRIVATE KEY-----\n");
+    for line in text.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str("-----END EC PRIVATE KEY-----\n");
+    pem
 }
 
 #[cfg(test)]
@@ -189,6 +226,17 @@ mod tests {
             key.pair.public_key().as_ref(),
         );
         public.verify(message.as_bytes(), &sig).unwrap();
+    }
+
+    #[test]
+    fn a_generated_key_round_trips_through_its_pem() {
+        let (key, pem) = DpopKey::generate().unwrap();
+        assert!(pem.starts_with("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE"));
+        let again = DpopKey::from_pem(&pem).unwrap();
+        assert_eq!(
+            key.pair.public_key().as_ref(),
+            again.pair.public_key().as_ref()
+        );
     }
 
     #[test]

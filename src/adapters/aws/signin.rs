@@ -20,7 +20,7 @@ use super::Aws;
 use crate::domain::login::{LoginToken, Refreshed, DEFAULT_REGION};
 use crate::domain::plan::StsEndpoint;
 use crate::domain::{Credentials, Secret};
-use crate::ports::login::{LoginError, LoginErrorKind, SignInApi};
+use crate::ports::login::{CodeGrant, LoginError, LoginErrorKind, SignInApi, SignedIn};
 use crate::ports::sts::{Service, StsErrorKind, Timeouts, MAX_ATTEMPTS};
 
 pub struct SdkSignIn {
@@ -74,10 +74,10 @@ impl SdkSignIn {
 
     /// The URL a call goes to, for messages.
     fn url(endpoint: &StsEndpoint, region: &str) -> String {
-        endpoint
-            .url
-            .clone()
-            .unwrap_or_else(|| format!("https://{region}.signin.aws.amazon.com"))
+        crate::domain::login::base_url(&StsEndpoint {
+            region: region.to_string(),
+            ..endpoint.clone()
+        })
     }
 
     fn client(
@@ -118,28 +118,22 @@ fn kind_of(code: &OAuth2ErrorCode) -> LoginErrorKind {
     }
 }
 
-impl SignInApi for SdkSignIn {
-    fn refresh(
+impl SdkSignIn {
+    /// `CreateOAuth2Token` with `body`, signed with `key` at `now`, in `region`.
+    fn create_token(
         &self,
         endpoint: &StsEndpoint,
-        token: &LoginToken,
+        region: &str,
+        key: DpopKey,
         now: OffsetDateTime,
-    ) -> Result<Refreshed, LoginError> {
+        body: CreateOAuth2TokenRequestBody,
+    ) -> Result<(Refreshed, Option<String>), LoginError> {
         const OP: &str = "CreateOAuth2Token";
-        let key = DpopKey::from_pem(token.dpop_key.expose())
-            .map_err(|e| LoginError::new(LoginErrorKind::BadKey, e))?;
-        let region = Self::region(endpoint, token.region.as_deref());
         let dpop = Dpop {
             key: std::sync::Arc::new(key),
             now: now.unix_timestamp(),
         };
-        let client = self.client(endpoint, &region, dpop)?;
-        let body = CreateOAuth2TokenRequestBody::builder()
-            .client_id(&token.client_id)
-            .grant_type("refresh_token")
-            .refresh_token(token.refresh_token.expose())
-            .build()
-            .map_err(|e| LoginError::new(LoginErrorKind::Failed, e.to_string()))?;
+        let client = self.client(endpoint, region, dpop)?;
         let runtime = self.aws.runtime().map_err(|e| {
             LoginError::new(
                 LoginErrorKind::Unreachable,
@@ -149,7 +143,7 @@ impl SignInApi for SdkSignIn {
         let answer = runtime
             .block_on(client.create_o_auth2_token().token_input(body).send())
             .map_err(|e| {
-                let raw = Self::url(endpoint, &region);
+                let raw = Self::url(endpoint, region);
                 let url = crate::domain::text::redact_url(&raw);
                 let proxy = self.aws.proxy_for(&raw);
                 if let Some(service) = e.as_service_error() {
@@ -177,7 +171,7 @@ impl SignInApi for SdkSignIn {
         let access = output.access_token().ok_or_else(|| {
             LoginError::new(LoginErrorKind::Failed, "the answer has no accessToken")
         })?;
-        Ok(Refreshed {
+        let tokens = Refreshed {
             credentials: Credentials {
                 access_key_id: access.access_key_id().to_string(),
                 secret_access_key: Secret::new(access.secret_access_key()),
@@ -186,6 +180,56 @@ impl SignInApi for SdkSignIn {
             },
             expires_in: i64::from(output.expires_in()),
             refresh_token: Secret::new(output.refresh_token()),
-        })
+        };
+        Ok((tokens, output.id_token().map(str::to_string)))
+    }
+}
+
+impl SignInApi for SdkSignIn {
+    fn refresh(
+        &self,
+        endpoint: &StsEndpoint,
+        token: &LoginToken,
+        now: OffsetDateTime,
+    ) -> Result<Refreshed, LoginError> {
+        let key = DpopKey::from_pem(token.dpop_key.expose())
+            .map_err(|e| LoginError::new(LoginErrorKind::BadKey, e))?;
+        let region = Self::region(endpoint, token.region.as_deref());
+        let body = CreateOAuth2TokenRequestBody::builder()
+            .client_id(&token.client_id)
+            .grant_type("refresh_token")
+            .refresh_token(token.refresh_token.expose())
+            .build()
+            .map_err(|e| LoginError::new(LoginErrorKind::Failed, e.to_string()))?;
+        self.create_token(endpoint, &region, key, now, body)
+            .map(|(tokens, _)| tokens)
+    }
+
+    fn exchange_code(
+        &self,
+        endpoint: &StsEndpoint,
+        grant: CodeGrant<'_>,
+        key: &Secret,
+        now: OffsetDateTime,
+    ) -> Result<SignedIn, LoginError> {
+        let key = DpopKey::from_pem(key.expose())
+            .map_err(|e| LoginError::new(LoginErrorKind::BadKey, e))?;
+        let region = Self::region(endpoint, None);
+        let body = CreateOAuth2TokenRequestBody::builder()
+            .client_id(grant.client_id)
+            .grant_type("authorization_code")
+            .code(grant.code.expose())
+            .redirect_uri(grant.redirect_uri)
+            .code_verifier(grant.verifier.expose())
+            .build()
+            .map_err(|e| LoginError::new(LoginErrorKind::Failed, e.to_string()))?;
+        let (tokens, id_token) = self.create_token(endpoint, &region, key, now, body)?;
+        Ok(SignedIn { tokens, id_token })
+    }
+
+    fn new_key(&self) -> Result<Secret, LoginError> {
+        DpopKey::generate()
+            .map(|(_, pem)| Secret::new(pem))
+            .map_err(|e| LoginError::new(LoginErrorKind::BadKey, e))
     }
 }

@@ -14,6 +14,7 @@ pub mod filestore;
 #[cfg(target_os = "linux")]
 mod kernel;
 pub mod keys;
+pub mod login;
 mod none;
 #[cfg(all(test, any(target_os = "macos", windows)))]
 mod platform_test;
@@ -149,6 +150,34 @@ pub fn open_sso(settings: &Settings, vars: &Vars, vault: &Arc<filestore::Vault>)
         state,
         vars.home().join(".aws").join("sso").join("cache"),
     )
+}
+
+/// Opens the store of sign-in tokens: rolecall's own where its SSO tokens are (the durable
+/// keychain or the file store), the AWS CLI's token cache beside it.
+pub fn open_login(
+    settings: &Settings,
+    vars: &Vars,
+    vault: &Arc<filestore::Vault>,
+) -> login::LoginStore {
+    let state = StateDir::locate(settings.state_dir.as_deref(), vars);
+    let (backend, name) = match Durable::of(settings, vars) {
+        Durable::File { .. } => (
+            Ok(
+                Box::new(filestore::FileBackend::new(vault.clone(), sso::SSO_SERVICE))
+                    as Box<dyn backend::Backend>,
+            ),
+            "the file store",
+        ),
+        Durable::Nowhere => (
+            Err(nowhere(&settings.keyring, "rolecall's own sign-in tokens")),
+            "the keychain",
+        ),
+        Durable::Keychain => (
+            platform::durable_keys::<true>(&settings.keyring),
+            "the keychain",
+        ),
+    };
+    login::LoginStore::new(vars, backend, state, name)
 }
 
 /// Opens the store of long-term keys: the durable keychain `ROLECALL_KEYRING` allows, or the

@@ -1,8 +1,9 @@
 """A stand-in for AWS Sign-In's token endpoints on 127.0.0.1 (botocore's signin model,
 2023-01-01, rest-json): CreateOAuth2Token (POST /v1/token, the refresh_token and
-authorization_code grants, each with an RFC 9449 DPoP proof that is verified) and the browser's
+authorization_code grants, each with an RFC 9449 DPoP proof that is verified), the browser's
 authorize page (GET /v1/authorize, which redirects to the redirect_uri with a code and the
-state), plus two helpers that stand for the AWS CLI and for boto3.
+state; a code works once, for its client, redirect_uri and PKCE verifier) and the remote
+flow's page that shows the code to paste (GET /v1/sessions/confirmation), plus two helpers that stand for the AWS CLI and for boto3.
 
 Usage:
   login.py serve PORT_FILE RECORD_FILE STATE_JSON
@@ -165,6 +166,14 @@ def serve(port_file, record_file, state_file):
 
         def do_GET(self):
             url = urlparse(self.path)
+            if url.path == "/v1/sessions/confirmation":
+                # The remote flow's page: the code to paste, base64 of the redirect's query.
+                page = base64.b64encode(url.query.encode()).decode().encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                return self.wfile.write(page)
             if url.path != "/v1/authorize":
                 return self.answer(404, {"message": "not found"})
             s = state()

@@ -1,4 +1,6 @@
-//! The AWS CLI's sign-in token cache: `~/.aws/login/cache/<sha256 of the login_session>.json`
+//! Where sign-in tokens live: rolecall's own (`rolecall login`) in the durable keychain (or
+//! the file store) under the service `rolecall-sso`, as the same JSON the AWS CLI writes; the
+//! AWS CLI's in `~/.aws/login/cache/<sha256 of the login_session>.json`
 //! (`AWS_LOGIN_CACHE_DIRECTORY` instead of the folder), read as the AWS CLI and the SDKs write
 //! it, and written back after a refresh under the rewrite lock of `files::hold` (every
 //! rolecall takes it), in one step, every field rolecall does not know kept.
@@ -10,33 +12,104 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use zeroize::Zeroize;
 
-use super::files::{self, RewriteError};
+use super::backend::Backend;
+use super::statedir::StateDir;
+use crate::adapters::files::{self, RewriteError};
 use crate::domain::login::{LoginSession, LoginToken};
 use crate::domain::{Credentials, Secret, Vars};
-use crate::ports::login::{HeldLogin, LoginFiles};
-use crate::ports::store::StoreError;
+use crate::ports::login::{HeldLogin, LoginFiles, Place};
+use crate::ports::store::{SessionLock, StoreError};
 
 /// The largest token file read (one is a few KiB).
 const MAX_FILE: u64 = 256 << 10;
 
-pub struct LoginCache {
+/// How long a refresh of rolecall's own token waits for another rolecall's.
+const REFRESH_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+pub struct LoginStore {
     dir: PathBuf,
+    backend: Result<Box<dyn Backend>, String>,
+    state: StateDir,
+    /// What rolecall's own tokens are kept in, for messages.
+    own_name: &'static str,
 }
 
-impl LoginCache {
-    /// `AWS_LOGIN_CACHE_DIRECTORY` (`~` and `$VAR` expanded, as botocore does), else
-    /// `~/.aws/login/cache`.
-    pub fn locate(vars: &Vars) -> Self {
+impl LoginStore {
+    /// The AWS CLI's folder is `AWS_LOGIN_CACHE_DIRECTORY` (`~` and `$VAR` expanded, as
+    /// botocore does), else `~/.aws/login/cache`.
+    pub fn new(
+        vars: &Vars,
+        backend: Result<Box<dyn Backend>, String>,
+        state: StateDir,
+        own_name: &'static str,
+    ) -> Self {
         let home = vars.home();
         let dir = match vars.non_empty("AWS_LOGIN_CACHE_DIRECTORY") {
             Some(dir) => PathBuf::from(expand(dir, vars, &home.to_string_lossy())),
             None => home.join(".aws").join("login").join("cache"),
         };
-        Self { dir }
+        Self {
+            dir,
+            backend,
+            state,
+            own_name,
+        }
     }
 
     fn file(&self, session: &LoginSession) -> PathBuf {
         self.dir.join(session.cache_file_name())
+    }
+
+    fn backend(&self) -> Result<&dyn Backend, StoreError> {
+        self.backend
+            .as_ref()
+            .map(|b| b.as_ref())
+            .map_err(|e| StoreError(e.clone()))
+    }
+
+    /// The keychain entry of rolecall's own token: this state directory's name space and the
+    /// session's file name.
+    fn entry(&self, session: &LoginSession) -> String {
+        format!(
+            "{}login-{}",
+            super::keys::namespace(&self.state),
+            session.cache_file_name().trim_end_matches(".json")
+        )
+    }
+
+    fn own_map(&self, session: &LoginSession) -> Result<Option<Map<String, Value>>, StoreError> {
+        let Some(bytes) = self.backend()?.get(&self.entry(session))? else {
+            return Ok(None);
+        };
+        parse(bytes, "rolecall's sign-in token").map(Some)
+    }
+
+    fn put_own_map(
+        &self,
+        session: &LoginSession,
+        map: &Map<String, Value>,
+    ) -> Result<(), StoreError> {
+        let mut bytes = serde_json::to_vec(map).map_err(|e| StoreError(e.to_string()))?;
+        let set = self.backend()?.set(
+            &self.entry(session),
+            &format!("rolecall sign-in {}", session.session),
+            &bytes,
+        );
+        bytes.zeroize();
+        set
+    }
+
+    /// A new file's JSON, as `aws login` writes it.
+    fn new_map(token: &LoginToken) -> Map<String, Value> {
+        let s = |v: &str| Value::String(v.to_string());
+        let mut map = Map::new();
+        map.insert("tokenType".into(), s("aws_sigv4"));
+        map.insert("clientId".into(), s(&token.client_id));
+        map.insert("dpopKey".into(), s(token.dpop_key.expose()));
+        if let Some(region) = &token.region {
+            map.insert("signInRegion".into(), s(region));
+        }
+        merged(map, token)
     }
 }
 
@@ -158,12 +231,18 @@ fn merged(mut map: Map<String, Value>, token: &LoginToken) -> Map<String, Value>
     map
 }
 
-impl LoginFiles for LoginCache {
+impl LoginFiles for LoginStore {
     fn path(&self, session: &LoginSession) -> String {
         self.file(session).display().to_string()
     }
 
-    fn read(&self, session: &LoginSession) -> Result<Option<LoginToken>, StoreError> {
+    fn read(&self, place: Place, session: &LoginSession) -> Result<Option<LoginToken>, StoreError> {
+        if place == Place::Own {
+            return match self.own_map(session)? {
+                Some(map) => token_of(&map, "rolecall's sign-in token").map(Some),
+                None => Ok(None),
+            };
+        }
         let path = self.file(session);
         let shown = path.display().to_string();
         let bytes = match files::read_regular(&path, MAX_FILE) {
@@ -174,12 +253,135 @@ impl LoginFiles for LoginCache {
         token_of(&parse(bytes, &shown)?, &shown).map(Some)
     }
 
-    fn hold(&self, session: &LoginSession) -> Result<Box<dyn HeldLogin + '_>, StoreError> {
+    fn hold(
+        &self,
+        place: Place,
+        session: &LoginSession,
+    ) -> Result<Box<dyn HeldLogin + '_>, StoreError> {
+        if place == Place::Own {
+            let lock = self
+                .state
+                .lock(
+                    &format!(
+                        "login-{}",
+                        session.cache_file_name().trim_end_matches(".json")
+                    ),
+                    REFRESH_WAIT,
+                    &mut || {},
+                )?
+                .map(SessionLock::new);
+            return Ok(Box::new(HeldOwn {
+                store: self,
+                session: session.clone(),
+                _lock: lock,
+            }));
+        }
         let path = self.file(session);
         let shown = path.display().to_string();
         let held = files::hold(&path)
             .map_err(|e| StoreError(format!("cannot lock {shown} for a refresh: {e}")))?;
         Ok(Box::new(Held { held, shown }))
+    }
+
+    fn create(
+        &self,
+        place: Place,
+        session: &LoginSession,
+        token: &LoginToken,
+    ) -> Result<String, StoreError> {
+        if place == Place::Own {
+            self.put_own_map(session, &Self::new_map(token))?;
+            return Ok(self.own_name.to_string());
+        }
+        let path = self.file(session);
+        let shown = path.display().to_string();
+        let failed = |e: std::io::Error| StoreError(format!("cannot write {shown}: {e}"));
+        if !self.dir.is_dir() {
+            // Private, as the AWS CLI makes it.
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(&self.dir).map_err(failed)?;
+        }
+        // A file that is there already (another sign-in of the same session) keeps its other
+        // fields; the new sign-in's key and client replace its own.
+        let mut map = self.read_existing(&path).unwrap_or_default();
+        for (k, v) in Self::new_map(token) {
+            map.insert(k, v);
+        }
+        let mut bytes = serde_json::to_vec_pretty(&map).map_err(|e| StoreError(e.to_string()))?;
+        let target = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let written = files::write_private(&target, &bytes);
+        bytes.zeroize();
+        written.map_err(failed)?;
+        Ok(shown)
+    }
+
+    fn remove(&self, place: Place, session: &LoginSession) -> Result<bool, StoreError> {
+        if place == Place::Own {
+            let had = self.own_map(session)?.is_some();
+            if had {
+                self.backend()?.delete(&self.entry(session))?;
+            }
+            return Ok(had);
+        }
+        let path = self.file(session);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(StoreError(format!("cannot remove {}: {e}", path.display()))),
+        }
+    }
+
+    fn set_profile(
+        &self,
+        config: &std::path::Path,
+        profile: &str,
+        session: &str,
+    ) -> Result<String, StoreError> {
+        let shown = config.display().to_string();
+        let failed = |e: &dyn std::fmt::Display| StoreError(format!("cannot edit {shown}: {e}"));
+        if !config.exists() {
+            if let Some(dir) = config.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| failed(&e))?;
+            }
+            std::fs::write(config, "").map_err(|e| failed(&e))?;
+        }
+        let mut held = files::hold(config).map_err(|e| failed(&e))?;
+        let text = held.read().map_err(|e| failed(&e))?;
+        let new = crate::config::edit::set_value(&text, profile, "login_session", session)
+            .map_err(|e| failed(&e))?;
+        held.replace(new.as_bytes(), false)
+            .map_err(|e| failed(&e))?;
+        Ok(shown)
+    }
+}
+
+impl LoginStore {
+    fn read_existing(&self, path: &std::path::Path) -> Option<Map<String, Value>> {
+        let bytes = files::read_regular(path, MAX_FILE).ok()?;
+        parse(bytes, "").ok()
+    }
+}
+
+/// rolecall's own token, held under its state-directory lock.
+struct HeldOwn<'a> {
+    store: &'a LoginStore,
+    session: LoginSession,
+    _lock: Option<SessionLock>,
+}
+
+impl HeldLogin for HeldOwn<'_> {
+    fn read(&mut self) -> Result<Option<LoginToken>, StoreError> {
+        self.store.read(Place::Own, &self.session)
+    }
+
+    fn write(&mut self, token: &LoginToken) -> Result<(), StoreError> {
+        let map = self.store.own_map(&self.session)?.ok_or_else(|| {
+            StoreError("rolecall's sign-in token is gone (signed out meanwhile?)".into())
+        })?;
+        self.store.put_own_map(&self.session, &merged(map, token))
     }
 }
 
