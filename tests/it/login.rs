@@ -447,3 +447,55 @@ fn a_callback_with_another_state_is_ignored_and_nothing_is_stored() {
     let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
     assert!(config.contains(&format!("login_session = {SESSION}")) && !config.contains("tester"));
 }
+
+#[test]
+fn rolecall_login_remote_takes_the_code_the_page_shows_hidden() {
+    let (mut sb, signin) = setup();
+    sb.write_config("");
+    signin.set_state("sub", serde_json::json!(SESSION));
+    let pasted = sb.home().join("pasted");
+    let script = format!(
+        "set timeout 30\n\
+         spawn {BIN} login --profile dev --remote\n\
+         expect -re {{sign in: (http://\\S+)}}\n\
+         set url $expect_out(1,string)\n\
+         set code [exec {py} -c {{import sys, urllib.request; print(urllib.request.build_opener(urllib.request.ProxyHandler({{}})).open(sys.argv[1], timeout=10).read().decode())}} $url]\n\
+         set f [open {pasted} w]\nputs $f $code\nclose $f\n\
+         expect \"authorization code\"\n\
+         send \"$code\\r\"\n\
+         expect eof\ncatch wait result\nexit [lindex $result 3]\n",
+        py = python().display(),
+        pasted = pasted.display()
+    );
+    let out = sb
+        .command(which("expect"))
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let screen = stdout(&out);
+    assert!(out.status.success(), "{screen}{}", stderr(&out));
+    assert!(
+        screen.contains(&format!("signed in as {SESSION}")),
+        "{screen}"
+    );
+    let records = std::fs::read_to_string(&signin.record).unwrap();
+    assert!(
+        records.contains("\"clientId\": \"arn:aws:signin:::devtools/cross-device\""),
+        "{records}"
+    );
+    let code = std::fs::read_to_string(&pasted).unwrap();
+    assert!(code.trim().len() > 20, "{code}");
+    assert!(
+        !screen.contains(code.trim()),
+        "the pasted code is not echoed: {screen}"
+    );
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    assert_eq!(
+        config,
+        format!("[profile dev]\nlogin_session = {SESSION}\n")
+    );
+    assert!(export(&sb, "dev", &[])["AccessKeyId"]
+        .as_str()
+        .unwrap()
+        .starts_with("ASIA"));
+}
