@@ -450,7 +450,7 @@ fn a_callback_with_another_state_is_ignored_and_nothing_is_stored() {
 
 #[test]
 fn rolecall_login_remote_takes_the_code_the_page_shows_hidden() {
-    let (mut sb, signin) = setup();
+    let (sb, signin) = setup();
     sb.write_config("");
     signin.set_state("sub", serde_json::json!(SESSION));
     let pasted = sb.home().join("pasted");
