@@ -79,7 +79,9 @@ pub fn session_of_id_token(id_token: &str) -> Option<String> {
     let bytes = base64url_decode(payload)?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let sub = claims.get("sub")?.as_str()?;
-    (sub.starts_with("arn:") && sub.split(':').count() >= 6).then(|| sub.to_string())
+    // It goes into the config file as a value: one visible word, nothing else.
+    let visible = sub.len() <= 2048 && sub.bytes().all(|b| b.is_ascii_graphic());
+    (visible && sub.starts_with("arn:") && sub.split(':').count() >= 6).then(|| sub.to_string())
 }
 
 /// Where the sign-in endpoints are: the explicit URL, else the region's.
@@ -260,6 +262,11 @@ mod tests {
             Some("arn:aws:iam::123456789012:user/maria")
         );
         assert_eq!(session_of_id_token("e30.e30."), None);
+        // {"sub":"arn:aws:iam::1:user/x\n[profile y]"}: no line of config from a token.
+        assert_eq!(
+            session_of_id_token("e30.eyJzdWIiOiJhcm46YXdzOmlhbTo6MTp1c2VyL3hcbltwcm9maWxlIHldIn0."),
+            None
+        );
         assert_eq!(session_of_id_token("nonsense"), None);
         assert_eq!(
             account_of("arn:aws:iam::123456789012:user/maria").as_deref(),

@@ -107,16 +107,19 @@ pub fn credentials(
             ),
         ));
     }
-    let last = found.len() - 1;
-    for (i, (place, token)) in found.into_iter().enumerate() {
-        match from_place(d, clock, out, login, window, place, token) {
-            Err(ExecuteError::LoginNeeded(why)) if i < last => {
-                out.verbose(&why);
-            }
-            other => return other,
+    let mut result = None;
+    for (place, token) in found {
+        if let Some(Err(ExecuteError::LoginNeeded(why))) = &result {
+            out.verbose(why); // the next place may still have a live sign-in
+        }
+        let this = from_place(d, clock, out, login, window, place, token);
+        let over = matches!(this, Err(ExecuteError::LoginNeeded(_)));
+        result = Some(this);
+        if !over {
+            break;
         }
     }
-    unreachable!("the last place returns")
+    result.unwrap_or_else(|| Err(login_needed(login, "has no token")))
 }
 
 fn from_place(

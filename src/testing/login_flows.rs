@@ -184,3 +184,19 @@ fn rolecalls_own_token_comes_first_and_logout_forgets_it() {
     let (_, out, _) = w.run(&["export", "dev", "--format", "sh"]);
     assert!(out.contains("AWS_ACCESS_KEY_ID='ASIAFROMFILE'"), "{out}");
 }
+
+#[test]
+fn an_own_sign_in_that_is_over_leaves_the_aws_clis_file_to_try() {
+    let w = world(Duration::minutes(14));
+    let mut own = w.login_files.token.borrow().clone().unwrap();
+    own.credentials.access_key_id = "ASIAOWN".into();
+    own.credentials.expiration = Some(NOW + Duration::minutes(1));
+    *w.login_files.own.borrow_mut() = Some(own);
+    *w.login_api.fail.borrow_mut() =
+        Some(LoginError::new(LoginErrorKind::Expired, "TOKEN_EXPIRED"));
+    let (outcome, out, err) = w.run(&["export", "dev", "--format", "sh", "-v"]);
+    assert!(matches!(outcome, Ok(Outcome::Done)), "{outcome:?}");
+    assert!(out.contains("AWS_ACCESS_KEY_ID='ASIAFROMFILE'"), "{out}");
+    assert!(err.contains("is over (TOKEN_EXPIRED)"), "{err}");
+    assert_eq!(*w.login_api.used.borrow(), ["r1"]);
+}
