@@ -499,3 +499,52 @@ fn rolecall_login_remote_takes_the_code_the_page_shows_hidden() {
         .unwrap()
         .starts_with("ASIA"));
 }
+
+#[test]
+fn without_dbus_rolecall_login_keeps_the_tokens_in_the_encrypted_file_store() {
+    let (mut sb, signin) = setup();
+    sb.write_config("");
+    signin.set_state("sub", serde_json::json!(SESSION));
+    signin.set_state("tokenTtl", serde_json::json!(60));
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let headless = |args: &[&str]| {
+        sb.command(BIN)
+            .args(args)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("ROLECALL_KEYRING")
+            .env(
+                "ROLECALL_FILE_PASSPHRASE",
+                "correct horse battery staple 5e1d",
+            )
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = headless(&["login", "--profile", "dev"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the tokens are in the file store"),
+        "{}",
+        stderr(&out)
+    );
+    // The token lasts a minute: the export refreshes it with the key kept in the store.
+    let out = headless(&["export", "dev", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let refreshes = signin.refreshes();
+    assert_eq!(refreshes.len(), 1, "{refreshes:?}");
+    assert_eq!(refreshes[0]["status"], 200, "{refreshes:?}");
+    // No plaintext file holds a token or the key.
+    let found = Command::new("grep")
+        .args(["-rlE", "refreshToken|EC PRIVATE KEY|aws_sigv4"])
+        .arg(sb.home())
+        .output()
+        .unwrap();
+    let files = stdout(&found);
+    let files: Vec<&str> = files
+        .lines()
+        .filter(|f| !f.ends_with(".jsonl") && !f.ends_with(".state.json"))
+        .collect();
+    assert!(files.is_empty(), "plaintext token files: {files:?}");
+    assert!(!signin.cache.exists());
+}
