@@ -547,4 +547,28 @@ fn without_dbus_rolecall_login_keeps_the_tokens_in_the_encrypted_file_store() {
         .collect();
     assert!(files.is_empty(), "plaintext token files: {files:?}");
     assert!(!signin.cache.exists());
+    // Moved to the Secret Service, the sign-in goes on there with no new login.
+    let out = sb.rolecall(&["keys", "migrate", "--to", "secret-service"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(", 1 AWS sign-ins and 0 SSO sign-ins"),
+        "{}",
+        stderr(&out)
+    );
+    signin.set_state("tokenTtl", serde_json::json!(900));
+    let out = sb.rolecall(&["export", "dev", "--format", "json", "--no-cache"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let records = std::fs::read_to_string(&signin.record).unwrap();
+    assert_eq!(
+        records.matches("authorization_code").count(),
+        1,
+        "{records}"
+    );
+    let out = headless(&["export", "dev", "--no-cache"]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "gone from the file store: {}",
+        stderr(&out)
+    );
 }

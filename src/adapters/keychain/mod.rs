@@ -249,6 +249,21 @@ impl crate::ports::keys::Stores for SystemStores {
         );
         (keys, Box::new(tokens))
     }
+
+    fn open_login(&self, file: bool) -> Box<dyn crate::ports::login::LoginFiles> {
+        let state = StateDir::locate(self.settings.state_dir.as_deref(), &self.vars);
+        let (backend, name) = match file {
+            true => (
+                Ok(Box::new(filestore::FileBackend::new(
+                    self.vault.clone(),
+                    sso::SSO_SERVICE,
+                )) as Box<dyn backend::Backend>),
+                "the file store",
+            ),
+            false => (platform::durable_keys::<true>("auto"), "the keychain"),
+        };
+        Box::new(login::LoginStore::new(&self.vars, backend, state, name))
+    }
 }
 
 /// Why `what` cannot be kept with `ROLECALL_KEYRING=choice`, and which stores can.
