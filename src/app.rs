@@ -119,6 +119,8 @@ pub fn main() -> ExitCode {
     let iam = crate::adapters::aws::iam::SdkIam::new(aws.clone(), timeouts);
     let sso = crate::adapters::aws::sso::SdkSso::new(aws.clone(), timeouts);
     let sso_tokens = crate::adapters::keychain::open_sso(&settings, vars, &vault);
+    let login_api = crate::adapters::aws::signin::SdkSignIn::new(aws.clone(), timeouts);
+    let login_files = crate::adapters::keychain::open_login(&settings, vars, &vault);
     let authorize = crate::adapters::terminal::authorize::SystemAuthorize::new(
         vars.clone(),
         crate::adapters::terminal::prompt::person(),
@@ -162,6 +164,8 @@ pub fn main() -> ExitCode {
             sso: &sso,
             sso_tokens: &sso_tokens,
             authorize: &authorize,
+            login_api: &login_api,
+            login_files: &login_files,
             vault: &file_vault,
             stores: &stores,
         };

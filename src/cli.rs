@@ -8,10 +8,12 @@ use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use crate::printer::Verbosity;
 
 mod keys;
+mod login;
 #[cfg(test)]
 mod man;
 mod sso;
 pub use keys::*;
+pub use login::*;
 pub use sso::*;
 
 /// Turn an AWS profile into short-lived role credentials for your shell or your command.
@@ -63,6 +65,8 @@ impl Cli {
             Command::ClearCache(a) => Some(&a.chatter),
             Command::Keys(a) => a.command.chatter(),
             Command::Sso(a) => Some(a.command.chatter()),
+            Command::Login(a) => Some(&a.chatter),
+            Command::Logout(a) => Some(&a.chatter),
             Command::List(_)
             | Command::Init(_)
             | Command::Completions(_)
@@ -138,6 +142,13 @@ pub enum Command {
         after_help = "exec, export and use sign in by themselves on a terminal when an SSO profile has no usable token."
     )]
     Sso(SsoArgs),
+    /// Sign in to AWS in the browser (AWS Sign-In, as `aws login`): a `login_session` profile
+    #[command(
+        after_help = "The URL is printed on stderr; nothing goes to stdout. The tokens are kept in the keychain (in the AWS CLI's file too only with --aws-cache) and refreshed without asking for up to 12 hours. exec, export and use read the AWS CLI's file of `aws login` too."
+    )]
+    Login(LoginArgs),
+    /// Forget the tokens of `rolecall login` (and with --aws-cache the AWS CLI's file) and the sessions made with them
+    Logout(LogoutArgs),
     /// Lock the encrypted file store now: the next run that needs it asks for the passphrase
     #[command(
         after_help = "The file store (ROLECALL_KEYRING=file) stays unlocked for ROLECALL_FILE_UNLOCK_TTL (default 8h) in this login session's kernel keyring."

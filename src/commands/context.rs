@@ -54,6 +54,9 @@ pub struct Context<'a> {
     pub sso: &'a dyn crate::ports::sso::Sso,
     pub sso_tokens: &'a dyn crate::ports::sso::SsoTokens,
     pub authorize: &'a dyn crate::ports::sso::Authorize,
+    /// AWS Sign-In (`login_session`): the token endpoint and the AWS CLI's token files.
+    pub login_api: &'a dyn crate::ports::login::SignInApi,
+    pub login_files: &'a dyn crate::ports::login::LoginFiles,
     /// The encrypted file store (`ROLECALL_KEYRING=file`): its state, `rolecall lock`.
     pub vault: &'a dyn crate::ports::vault::Vault,
     /// The durable stores by name (`keys migrate`).
@@ -120,6 +123,21 @@ impl<'a> Context<'a> {
             mfa: self.mfa,
             keys: self.keys,
             sso: self.sso_deps(),
+            login: crate::execute::login::LoginDeps {
+                api: self.login_api,
+                files: self.login_files,
+            },
+        }
+    }
+
+    /// The ports `rolecall login` acts through.
+    pub fn sign_in_deps(&self) -> crate::execute::login_flow::SignInDeps<'a> {
+        crate::execute::login_flow::SignInDeps {
+            api: self.login_api,
+            files: self.login_files,
+            authorize: self.authorize,
+            ask: self.ask,
+            clock: self.clock,
         }
     }
 

@@ -9,7 +9,7 @@ use crate::cli::{
 };
 use crate::config::Profiles;
 use crate::domain::keys::{key_problem, other_tools_hint};
-use crate::domain::plan::Plan;
+use crate::domain::plan::{Plan, Source};
 use crate::domain::{key_hint, printable, Credentials, Outcome, Secret};
 use crate::error::Error;
 use crate::execute::import::{self, ImportDeps};
@@ -33,13 +33,19 @@ fn migrate(args: KeysMigrateArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let to_file = args.to == "file";
     let (from, from_tokens) = ctx.stores.open(!to_file);
     let (to, to_tokens) = ctx.stores.open(to_file);
-    let mut sessions = Vec::new();
+    let (from_logins, to_logins) = (
+        ctx.stores.open_login(!to_file),
+        ctx.stores.open_login(to_file),
+    );
+    let (mut sessions, mut logins) = (Vec::new(), Vec::new());
     if let Ok(profiles) = ctx.profiles() {
         for p in every_plan(ctx, &profiles) {
-            if let crate::domain::plan::Source::Sso { role, .. } = &p.source {
-                if !sessions.contains(&role.session) {
-                    sessions.push(role.session.clone());
+            match p.source {
+                Source::Sso { role, .. } if !sessions.contains(&role.session) => {
+                    sessions.push(role.session)
                 }
+                Source::Login { login, .. } if !logins.contains(&login) => logins.push(login),
+                _ => {}
             }
         }
     }
@@ -48,16 +54,19 @@ fn migrate(args: KeysMigrateArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         to: to.as_ref(),
         from_tokens: from_tokens.as_ref(),
         to_tokens: to_tokens.as_ref(),
+        from_logins: from_logins.as_ref(),
+        to_logins: to_logins.as_ref(),
     };
-    let done =
-        crate::execute::migrate::migrate(d, &sessions).map_err(|e| Error::Keys(e.to_string()))?;
+    let done = crate::execute::migrate::migrate(d, &sessions, &logins)
+        .map_err(|e| Error::Keys(e.to_string()))?;
     ctx.note(&format!(
-        "moved the keys of {} profiles{} and {} SSO sign-ins into {}",
+        "moved the keys of {} profiles{}, {} AWS sign-ins and {} SSO sign-ins into {}",
         done.keys.len(),
         match done.keys.is_empty() {
             true => String::new(),
             false => format!(" ({})", printable(&done.keys.join(", "))),
         },
+        done.logins,
         done.tokens,
         to.describe()
     ));

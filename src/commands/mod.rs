@@ -15,6 +15,8 @@ mod keys;
 mod list;
 mod lock;
 mod log;
+mod login;
+mod logout;
 mod obtain;
 pub mod sso;
 pub mod use_;
@@ -51,6 +53,8 @@ fn dispatch(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Console(args) => console::run(args, ctx),
         Command::Keys(args) => keys::run(args, ctx),
         Command::Sso(args) => sso::run(args, ctx),
+        Command::Login(args) => login::run(args, ctx),
+        Command::Logout(args) => logout::run(args, ctx),
         Command::Lock(args) => lock::run(args, ctx),
     }
 }

@@ -1,7 +1,8 @@
 //! Byte-exact edits of a config or credentials file's text: only the lines of one profile's
-//! `aws_access_key_id` and `aws_secret_access_key` change (taken out, or given new values);
-//! every other byte (other profiles, comments, blank lines, order, line ends) stays. Pure:
-//! the caller reads and writes the file.
+//! `aws_access_key_id` and `aws_secret_access_key` change (taken out, or given new values), or
+//! one key of a profile's config section is set (`login_session` by `rolecall login`); every
+//! other byte (other profiles, comments, blank lines, order, line ends) stays. Pure: the
+//! caller reads and writes the file.
 
 use super::file::{parse, parse_header, ParseError};
 
@@ -144,9 +145,81 @@ pub fn replace_keys(
     Ok(Some(all.concat()))
 }
 
+/// The text with `key = value` in `profile`'s config section: the key's line replaced (the
+/// last one, as the loader reads it), else a line after the section's header, else a new
+/// `[profile NAME]` (`[default]`) section at the end. Every other byte stays.
+pub fn set_value(text: &str, profile: &str, key: &str, value: &str) -> Result<String, ParseError> {
+    let sections = parse(text)?;
+    let existing = sections
+        .iter()
+        .filter(|s| holds(&s.header, profile, Where::Config))
+        .filter_map(|s| s.get(key))
+        .next_back()
+        .map(|p| p.line - 1);
+    let all = lines(text);
+    let end_of = |line: &str| {
+        if line.ends_with("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        }
+    };
+    if let Some(i) = existing {
+        let mut out: Vec<String> = all.iter().map(|l| l.to_string()).collect();
+        out[i] = format!("{key} = {value}{}", end_of(all[i]));
+        return Ok(out.concat());
+    }
+    if let Some(h) = (0..all.len())
+        .find(|&i| header_of(all[i]).is_some_and(|h| holds(&h, profile, Where::Config)))
+    {
+        let mut out: Vec<String> = all.iter().map(|l| l.to_string()).collect();
+        let eol = end_of(all[h]);
+        if !out[h].ends_with('\n') {
+            out[h].push_str(eol);
+        }
+        out.insert(h + 1, format!("{key} = {value}{eol}"));
+        return Ok(out.concat());
+    }
+    let header = if profile == "default" {
+        "[default]".to_string()
+    } else {
+        format!("[profile {profile}]")
+    };
+    let mut out = text.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&format!("{header}\n{key} = {value}\n"));
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_value_replaces_inserts_or_appends_a_section() {
+        let text = "# mine\n[profile dev]\nregion = eu-west-1\r\nlogin_session = old\r\n\n[default]\nregion = x\n";
+        assert_eq!(
+            set_value(text, "dev", "login_session", "arn:new").unwrap(),
+            "# mine\n[profile dev]\nregion = eu-west-1\r\nlogin_session = arn:new\r\n\n[default]\nregion = x\n"
+        );
+        assert_eq!(
+            set_value(text, "default", "login_session", "arn:d").unwrap(),
+            "# mine\n[profile dev]\nregion = eu-west-1\r\nlogin_session = old\r\n\n[default]\nlogin_session = arn:d\nregion = x\n"
+        );
+        assert_eq!(
+            set_value("[default]\nregion = x", "new", "login_session", "arn:n").unwrap(),
+            "[default]\nregion = x\n\n[profile new]\nlogin_session = arn:n\n"
+        );
+        assert_eq!(
+            set_value("", "default", "login_session", "arn:n").unwrap(),
+            "[default]\nlogin_session = arn:n\n"
+        );
+    }
 
     const FILE: &str = "# my keys\r\n[default]\r\naws_access_key_id = AKIADEFAULT0000000\r\naws_secret_access_key=s1 # old\r\nregion = eu-west-1\r\n\r\n[work]\naws_access_key_id = AKIAWORK00000000000\n\naws_secret_access_key = s2\n\n; trailing comment\n[other]\nx = 1\n";
 

@@ -35,6 +35,7 @@ pub const ROLECALL: &[&str] = &[
     "transitive_session_tags",
     "source_identity",
     "include_profile",
+    "login_session",
 ];
 
 /// Keys of the AWS CLI, the SDKs and the other credential tools that rolecall leaves alone.
@@ -61,7 +62,6 @@ const OTHERS: &[&str] = &[
     "ec2_metadata_service_endpoint_mode",
     "ec2_metadata_v1_disabled",
     "imds_use_ipv6",
-    "login_session",
     "metadata_service_num_attempts",
     "metadata_service_timeout",
     "parameter_validation",

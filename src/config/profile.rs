@@ -65,6 +65,9 @@ impl<'a> Profile<'a> {
         if p.get("aws_access_key_id").is_some() {
             return ("keys", Some("credentials file".into()));
         }
+        if let Some(session) = p.get("login_session") {
+            return ("login", Some(session.to_string()));
+        }
         if p.get("credential_process").is_some() {
             return ("process", Some("credential_process".into()));
         }

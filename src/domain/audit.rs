@@ -60,6 +60,7 @@ impl AuditEntry {
         let account = match (&role_arn, &plan.source) {
             (Some(arn), _) => arn.split(':').nth(4).map(str::to_string),
             (None, Source::Sso { role, .. }) => Some(role.account_id.clone()),
+            (None, Source::Login { login, .. }) => super::login::account_of(&login.session),
             _ => None,
         };
 

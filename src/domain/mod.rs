@@ -8,6 +8,7 @@ pub mod env;
 pub mod exit;
 pub mod freshness;
 pub mod keys;
+pub mod login;
 pub mod outcome;
 pub mod plan;
 pub mod process_json;

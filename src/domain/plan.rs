@@ -129,13 +129,21 @@ pub enum Source {
         role: super::sso::SsoRole,
         cache_key: String,
     },
+    /// AWS Sign-In (`login_session`): the access token of the AWS CLI's token cache, refreshed
+    /// near expiry; cached by expiry.
+    Login {
+        login: super::login::LoginSession,
+        cache_key: String,
+    },
 }
 
 impl Source {
     /// The cache key of the source's own result, for a source whose result is cached.
     pub fn cache_key(&self) -> Option<&str> {
         match self {
-            Source::Process { cache_key, .. } | Source::Sso { cache_key, .. } => Some(cache_key),
+            Source::Process { cache_key, .. }
+            | Source::Sso { cache_key, .. }
+            | Source::Login { cache_key, .. } => Some(cache_key),
             _ => None,
         }
     }
@@ -153,6 +161,7 @@ impl Source {
             Source::Process { cache_key, .. } => format!("process:{cache_key}"),
             Source::WebIdentity => "web-identity".into(),
             Source::Sso { cache_key, .. } => format!("sso:{cache_key}"),
+            Source::Login { cache_key, .. } => format!("login:{cache_key}"),
         }
     }
 
@@ -185,6 +194,7 @@ impl Source {
             Source::InstanceMetadata => Some("it is assumed with the instance role's session"),
             Source::Container => Some("it is assumed with the task role's session"),
             Source::Sso { .. } => Some("it is assumed with an IAM Identity Center role's session"),
+            Source::Login { .. } => Some("it is assumed with an AWS Sign-In session"),
             _ => None,
         }
     }
@@ -221,6 +231,10 @@ impl Source {
                 role.role_name,
                 role.account_id,
                 role.session.describe()
+            ),
+            Source::Login { login, .. } => format!(
+                "the AWS Sign-In session {} (login_session of profile \"{}\")",
+                login.session, login.profile
             ),
         }
     }

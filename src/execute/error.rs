@@ -32,6 +32,13 @@ pub enum ExecuteError {
     /// A login that did not complete (no token is stored).
     #[error("SSO login failed: {0}")]
     SsoLoginFailed(String),
+    /// An AWS Sign-In session with no token file, or one that is over: the whole line, with
+    /// how to sign in again.
+    #[error("{0}")]
+    LoginNeeded(String),
+    /// A sign-in token that could not be read or refreshed: the whole line.
+    #[error("{message}")]
+    Login { message: String, unreachable: bool },
     /// Ctrl-C during a login.
     #[error("interrupted; no token stored")]
     Interrupted,
@@ -53,6 +60,10 @@ impl ExecuteError {
             ExecuteError::Sso(_)
             | ExecuteError::SsoLoginNeeded(_)
             | ExecuteError::SsoLoginFailed(_) => exit::DENIED,
+            ExecuteError::Login {
+                unreachable: true, ..
+            } => exit::UNAVAILABLE,
+            ExecuteError::LoginNeeded(_) | ExecuteError::Login { .. } => exit::DENIED,
             ExecuteError::Interrupted => 130,
             ExecuteError::Internal(_) => exit::FAILURE,
         }

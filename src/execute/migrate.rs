@@ -1,10 +1,12 @@
-//! Moving long-term keys and SSO sign-ins between the durable stores (`rolecall keys migrate
+//! Moving long-term keys, SSO sign-ins and AWS sign-ins between the durable stores (`rolecall keys migrate
 //! --to file|secret-service`): each key is written to the new store and read back from it
 //! before the old copy is deleted, so a failure at any point leaves a working copy.
 
+use crate::domain::login::LoginSession;
 use crate::domain::printable;
 use crate::domain::sso::SsoSession;
 use crate::ports::keys::KeyStore;
+use crate::ports::login::{LoginFiles, Place};
 use crate::ports::sso::SsoTokens;
 
 /// The two stores.
@@ -13,6 +15,8 @@ pub struct MigrateDeps<'a> {
     pub to: &'a dyn KeyStore,
     pub from_tokens: &'a dyn SsoTokens,
     pub to_tokens: &'a dyn SsoTokens,
+    pub from_logins: &'a dyn LoginFiles,
+    pub to_logins: &'a dyn LoginFiles,
 }
 
 /// What moved.
@@ -24,6 +28,8 @@ pub struct Migrated {
     pub tokens: usize,
     /// Client registrations copied.
     pub registrations: usize,
+    /// rolecall's own AWS sign-ins (`rolecall login`) moved.
+    pub logins: usize,
 }
 
 /// Why the move stopped; what moved before stays moved, and the line says so.
@@ -31,8 +37,13 @@ pub struct Migrated {
 #[error("{0}")]
 pub struct MigrateError(pub String);
 
-/// Moves every key `from` holds, then the tokens and registrations of `sessions`.
-pub fn migrate(d: MigrateDeps, sessions: &[SsoSession]) -> Result<Migrated, MigrateError> {
+/// Moves every key `from` holds, then the tokens and registrations of `sessions`, then the
+/// tokens of the AWS sign-ins `logins`.
+pub fn migrate(
+    d: MigrateDeps,
+    sessions: &[SsoSession],
+    logins: &[LoginSession],
+) -> Result<Migrated, MigrateError> {
     let mut done = Migrated::default();
     let profiles: Vec<String> = d.from.index().profiles().map(str::to_string).collect();
     for profile in profiles.iter().filter(|p| d.from.holds(p)) {
@@ -42,7 +53,39 @@ pub fn migrate(d: MigrateDeps, sessions: &[SsoSession]) -> Result<Migrated, Migr
     for session in sessions {
         move_sign_in(&d, session, &mut done)?;
     }
+    for login in logins {
+        move_login(&d, login, &mut done)?;
+    }
     Ok(done)
+}
+
+/// rolecall's token of an AWS sign-in: written, read back, then the old copy deleted.
+fn move_login(
+    d: &MigrateDeps,
+    login: &LoginSession,
+    done: &mut Migrated,
+) -> Result<(), MigrateError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        MigrateError(format!(
+            "the sign-in {} was not moved: {e}; sign in again with rolecall login --profile {}",
+            login.session, login.profile
+        ))
+    };
+    let Ok(Some(token)) = d.from_logins.read(Place::Own, login) else {
+        return Ok(());
+    };
+    d.to_logins
+        .create(Place::Own, login, &token)
+        .map_err(|e| failed(&e))?;
+    let same = matches!(d.to_logins.read(Place::Own, login), Ok(Some(back)) if back.refresh_token == token.refresh_token && back.dpop_key == token.dpop_key);
+    if !same {
+        return Err(failed(&"the new store gave back something else"));
+    }
+    d.from_logins
+        .remove(Place::Own, login)
+        .map_err(|e| failed(&e))?;
+    done.logins += 1;
+    Ok(())
 }
 
 fn so_far(done: &Migrated) -> String {
@@ -149,19 +192,48 @@ mod tests {
             registration_expires_at: None,
         };
         from_tokens.put_own(&session(), &token).unwrap();
+        let from_logins = crate::testing::MemoryLoginFiles::default();
+        let to_logins = crate::testing::MemoryLoginFiles::default();
+        *from_logins.own.borrow_mut() =
+            crate::testing::MemoryLoginFiles::with_token(crate::testing::NOW)
+                .token
+                .take();
+        let login = LoginSession {
+            profile: "dev".into(),
+            session: "arn:aws:iam::123456789012:user/maria".into(),
+            endpoint: crate::domain::plan::StsEndpoint {
+                region: "us-east-1".into(),
+                url: None,
+                ca_bundle: None,
+            },
+        };
         let d = MigrateDeps {
             from: &from,
             to: &to,
             from_tokens: &from_tokens,
             to_tokens: &to_tokens,
+            from_logins: &from_logins,
+            to_logins: &to_logins,
         };
-        let done = migrate(d, &[session()]).unwrap();
+        let done = migrate(d, &[session()], &[login]).unwrap();
         assert_eq!(done.keys, vec!["vault".to_string()]);
         assert_eq!(done.tokens, 1);
         assert!(from.keys.borrow().is_empty());
         assert_eq!(to.keys.borrow()["vault"].1, "s3cret");
         assert!(from_tokens.own(&session()).unwrap().is_none());
         assert!(to_tokens.own(&session()).unwrap().is_some());
+        assert_eq!(done.logins, 1);
+        assert!(from_logins.own.borrow().is_none());
+        assert_eq!(
+            to_logins
+                .own
+                .borrow()
+                .as_ref()
+                .unwrap()
+                .refresh_token
+                .expose(),
+            "r1"
+        );
     }
 
     #[test]
@@ -172,13 +244,16 @@ mod tests {
             ..Default::default()
         };
         let tokens = MemoryTokens::default();
+        let logins = crate::testing::MemoryLoginFiles::default();
         let d = MigrateDeps {
             from: &from,
             to: &to,
             from_tokens: &tokens,
             to_tokens: &tokens,
+            from_logins: &logins,
+            to_logins: &logins,
         };
-        let e = migrate(d, &[]).unwrap_err();
+        let e = migrate(d, &[], &[]).unwrap_err();
         assert!(
             e.0.contains("were not moved") && e.0.contains("nothing was moved"),
             "{e}"

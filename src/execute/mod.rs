@@ -8,6 +8,8 @@ pub mod explain;
 pub mod forget;
 pub mod import;
 pub mod lock;
+pub mod login;
+pub mod login_flow;
 mod mfa;
 pub mod migrate;
 pub mod rotate;
@@ -51,6 +53,7 @@ pub struct Deps<'a> {
     pub mfa: &'a dyn MfaPrompt,
     pub keys: &'a dyn KeyStore,
     pub sso: sso::SsoDeps<'a>,
+    pub login: login::LoginDeps<'a>,
 }
 
 /// One run's state while walking a plan.
@@ -189,6 +192,7 @@ impl Run<'_, '_, '_> {
             Source::Container => Ok(Some(self.deps.sources.container()?)),
             Source::WebIdentity => Ok(None),
             Source::Sso { role, cache_key } => self.sso_role(role, cache_key).map(Some),
+            Source::Login { login, cache_key } => self.login_session(login, cache_key).map(Some),
             Source::Process {
                 profile,
                 command,

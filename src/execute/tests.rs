@@ -65,6 +65,10 @@ impl Harness {
                 clock: &clock,
                 may_sign_in: false,
             },
+            login: crate::execute::login::LoginDeps {
+                api: &crate::testing::FakeSignIn::default(),
+                files: &crate::testing::MemoryLoginFiles::default(),
+            },
         };
         let mut out = Printer::new(&mut self.stderr, Verbosity::Verbose);
         let token = MfaToken::new(token.map(str::to_string));
@@ -419,6 +423,10 @@ fn store_write_failures_are_one_note_not_an_error() {
             clock: &FixedClock::at(NOW),
             may_sign_in: false,
         },
+        login: crate::execute::login::LoginDeps {
+            api: &crate::testing::FakeSignIn::default(),
+            files: &crate::testing::MemoryLoginFiles::default(),
+        },
     };
     let c = execute(
         &p,
@@ -483,6 +491,8 @@ struct Supervising {
     clock: FixedClock,
     tokens: crate::testing::MemoryTokens,
     sso: crate::testing::FakeSso,
+    login_api: crate::testing::FakeSignIn,
+    login_files: crate::testing::MemoryLoginFiles,
 }
 
 #[cfg(unix)]
@@ -495,6 +505,8 @@ impl Supervising {
             clock: FixedClock::at(NOW),
             tokens: Default::default(),
             sso: Default::default(),
+            login_api: Default::default(),
+            login_files: Default::default(),
         }
     }
 
@@ -512,6 +524,10 @@ impl Supervising {
                 authorize: &crate::testing::NoAuthorize,
                 clock: &self.clock,
                 may_sign_in: false,
+            },
+            login: crate::execute::login::LoginDeps {
+                api: &self.login_api,
+                files: &self.login_files,
             },
         }
     }

@@ -17,8 +17,17 @@ pub fn run_endpoint(profiles: &Profiles, top: Profile<'_>, inputs: &Inputs) -> S
     endpoint
 }
 
-/// The SSO portal and OIDC endpoints of an SSO source, checked like every explicit endpoint.
+/// The SSO portal and OIDC endpoints of an SSO source (the sign-in endpoint of a
+/// `login_session`), checked like every explicit endpoint.
 pub fn check_sso_endpoints(source: &Source, allow_http: bool) -> Result<(), ConfigError> {
+    if let Source::Login { login, .. } = source {
+        return check_endpoint(
+            "AWS Sign-In",
+            "SIGNIN",
+            login.endpoint.url.as_deref(),
+            allow_http,
+        );
+    }
     let Source::Sso { role, .. } = source else {
         return Ok(());
     };
@@ -202,6 +211,46 @@ pub fn sso_endpoints(
         region: region.to_string(),
         portal: find("AWS_ENDPOINT_URL_SSO", "sso"),
         oidc: find("AWS_ENDPOINT_URL_SSO_OIDC", "sso_oidc"),
+        ca_bundle: profile.and_then(|p| p.get("ca_bundle")).map(str::to_string),
+    }
+}
+
+/// Where AWS Sign-In's token endpoint is, as the SDKs find it: `AWS_ENDPOINT_URL_SIGNIN`, then
+/// `AWS_ENDPOINT_URL`, then the profile's `services` section (`signin`); the region as for STS
+/// (a token's `signInRegion` wins over it when the call is made).
+pub fn signin_endpoint(
+    profiles: &Profiles,
+    profile: Option<Profile<'_>>,
+    vars: &Vars,
+) -> StsEndpoint {
+    let region = environment_region(vars)
+        .or_else(|| profile?.get("region"))
+        .unwrap_or(crate::domain::login::DEFAULT_REGION)
+        .to_string();
+    let ignore = vars
+        .non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .or_else(|| profile?.get("ignore_configured_endpoint_urls"))
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let url = (!ignore)
+        .then(|| {
+            vars.non_empty("AWS_ENDPOINT_URL_SIGNIN")
+                .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
+                .map(str::to_string)
+                .or_else(|| {
+                    let services = profiles.services(profile?.get("services")?)?;
+                    services
+                        .get("signin")?
+                        .sub
+                        .iter()
+                        .rev()
+                        .find(|(k, _)| k == "endpoint_url")
+                        .map(|(_, v)| v.clone())
+                })
+        })
+        .flatten();
+    StsEndpoint {
+        region,
+        url,
         ca_bundle: profile.and_then(|p| p.get("ca_bundle")).map(str::to_string),
     }
 }

@@ -23,7 +23,7 @@ use endpoint::{check_region, check_sso_endpoints, check_sts_endpoint, run_endpoi
 use resolve::{resolve, session_name_char};
 use steps::{keys_session, Steps};
 
-pub use endpoint::{check_endpoint, iam_endpoint, sso_endpoints};
+pub use endpoint::{check_endpoint, iam_endpoint, signin_endpoint, sso_endpoints};
 pub use resolve::session_section;
 pub use sso_target::{sso_target, SsoTarget};
 

@@ -42,6 +42,11 @@ pub enum Root {
         account_id: String,
         role_name: String,
     },
+    /// An AWS Sign-In session (`login_session`, written by `aws login`).
+    Login {
+        profile: String,
+        session: String,
+    },
 }
 
 /// A role profile's settings before chaining rules apply.
@@ -154,7 +159,8 @@ pub fn resolve(
     Ok((root, roles))
 }
 
-/// The credentials of a profile without `role_arn`: its keys, its `credential_process`, or the
+/// The credentials of a profile without `role_arn`: its SSO role, its keys, its `login_session`,
+/// its `credential_process`, or the
 /// `AWS_ROLE_ARN` + `AWS_WEB_IDENTITY_TOKEN_FILE` variables, in the AWS CLI's order.
 fn non_role_source(
     profiles: &Profiles,
@@ -168,6 +174,13 @@ fn non_role_source(
     }
     if let Some(root) = own_keys(profile, stored)? {
         return Ok(root);
+    }
+    // After the keys and before credential_process, as in botocore's provider order.
+    if let Some(session) = profile.get("login_session") {
+        return Ok(Root::Login {
+            profile: profile.name.to_string(),
+            session: session.to_string(),
+        });
     }
     if let Some(command) = profile.get("credential_process") {
         return Ok(Root::Process {

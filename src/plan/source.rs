@@ -5,6 +5,7 @@
 use super::resolve::Root;
 use super::{key, sso_endpoints, Inputs};
 use crate::config::{Profile, Profiles};
+use crate::domain::login::LoginSession;
 use crate::domain::plan::Source;
 use crate::domain::sso::SsoRole;
 
@@ -71,6 +72,19 @@ pub fn source(
             Source::Sso {
                 cache_key: sso_cache_key(&role, inputs.cache_keys),
                 role,
+            }
+        }
+        Root::Login { profile, session } => {
+            let source_profile = profiles.get(&profile).unwrap_or(top);
+            let endpoint =
+                super::endpoint::signin_endpoint(profiles, Some(source_profile), inputs.vars);
+            Source::Login {
+                cache_key: key(inputs.cache_keys, &["login_session", &session]),
+                login: LoginSession {
+                    profile,
+                    session,
+                    endpoint,
+                },
             }
         }
     }

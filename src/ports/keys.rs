@@ -40,6 +40,8 @@ pub trait KeyStore {
 /// (`file: true`) or the OS keychain, its keys and its SSO tokens.
 pub trait Stores {
     fn open(&self, file: bool) -> (Box<dyn KeyStore>, Box<dyn crate::ports::sso::SsoTokens>);
+    /// Its sign-in tokens (`rolecall login`).
+    fn open_login(&self, file: bool) -> Box<dyn crate::ports::login::LoginFiles>;
 }
 
 /// No keychain for keys (`ROLECALL_KEYRING=none`, or a platform without one): nothing is

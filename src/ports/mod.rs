@@ -8,6 +8,7 @@ pub mod console;
 pub mod iam;
 pub mod identity;
 pub mod keys;
+pub mod login;
 pub mod mfa;
 pub mod picker;
 pub mod policy;

@@ -201,4 +201,8 @@ impl crate::ports::keys::Stores for NoVault {
             Box::new(super::MemoryTokens::default()),
         )
     }
+
+    fn open_login(&self, _file: bool) -> Box<dyn crate::ports::login::LoginFiles> {
+        Box::new(super::MemoryLoginFiles::default())
+    }
 }

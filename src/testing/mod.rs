@@ -5,6 +5,8 @@
 mod fakes;
 mod flows;
 mod keys;
+mod login;
+mod login_flows;
 mod memory;
 mod sso;
 mod world;
@@ -14,6 +16,7 @@ use time::OffsetDateTime;
 
 pub use fakes::{CountingPrompt, FakeSources, FakeSts, FixedClock, NoPicker, NoPrompt};
 pub use keys::{FakeIam, MemoryKeys, ScriptedAsk};
+pub use login::{FakeSignIn, MemoryLoginFiles};
 pub use memory::MemoryStore;
 pub use sso::{FakeSso, MemoryTokens, NoAuthorize};
 pub use world::World;

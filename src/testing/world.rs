@@ -23,6 +23,8 @@ pub struct World {
     pub ask: super::ScriptedAsk,
     pub sso: super::FakeSso,
     pub tokens: super::MemoryTokens,
+    pub login_api: super::FakeSignIn,
+    pub login_files: super::MemoryLoginFiles,
     pub audit: MemoryAudit,
     /// A real key store to use instead of `keys` (the file store, say).
     pub real_keys: Option<Box<dyn crate::ports::keys::KeyStore>>,
@@ -60,6 +62,8 @@ impl World {
             ask: Default::default(),
             sso: Default::default(),
             tokens: Default::default(),
+            login_api: Default::default(),
+            login_files: Default::default(),
             audit: Default::default(),
             real_keys: None,
         }
@@ -108,6 +112,8 @@ impl World {
             sso: &self.sso,
             sso_tokens: &self.tokens,
             authorize: &super::NoAuthorize,
+            login_api: &self.login_api,
+            login_files: &self.login_files,
             vault: &super::keys::NoVault,
             stores: &super::keys::NoVault,
         };

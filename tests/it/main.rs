@@ -15,6 +15,7 @@ mod filestore;
 mod hardening;
 mod keys;
 mod layers;
+mod login;
 mod profiles;
 mod proxy;
 mod server;

@@ -1,12 +1,14 @@
 //! AWS over the network: one lazy current-thread tokio runtime and HTTPS clients (rustls with
-//! ring), shared by STS, IAM, SSO and the platform credential providers. Nothing is built
+//! ring), shared by STS, IAM, SSO, Sign-In and the platform credential providers. Nothing is built
 //! until the first call, so a run served from the cache starts no runtime and builds no
 //! client. Calls to AWS go through the environment's proxies and trust the CA bundle
 //! ([`net`]); the instance metadata and container endpoints never use a proxy, as in the SDKs.
 
+pub mod dpop;
 pub mod iam;
 pub mod net;
 pub mod platform;
+pub mod signin;
 pub mod sso;
 pub mod sts;
 

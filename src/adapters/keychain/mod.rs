@@ -14,6 +14,7 @@ pub mod filestore;
 #[cfg(target_os = "linux")]
 mod kernel;
 pub mod keys;
+pub mod login;
 mod none;
 #[cfg(all(test, any(target_os = "macos", windows)))]
 mod platform_test;
@@ -151,6 +152,34 @@ pub fn open_sso(settings: &Settings, vars: &Vars, vault: &Arc<filestore::Vault>)
     )
 }
 
+/// Opens the store of sign-in tokens: rolecall's own where its SSO tokens are (the durable
+/// keychain or the file store), the AWS CLI's token cache beside it.
+pub fn open_login(
+    settings: &Settings,
+    vars: &Vars,
+    vault: &Arc<filestore::Vault>,
+) -> login::LoginStore {
+    let state = StateDir::locate(settings.state_dir.as_deref(), vars);
+    let (backend, name) = match Durable::of(settings, vars) {
+        Durable::File { .. } => (
+            Ok(
+                Box::new(filestore::FileBackend::new(vault.clone(), sso::SSO_SERVICE))
+                    as Box<dyn backend::Backend>,
+            ),
+            "the file store",
+        ),
+        Durable::Nowhere => (
+            Err(nowhere(&settings.keyring, "rolecall's own sign-in tokens")),
+            "the keychain",
+        ),
+        Durable::Keychain => (
+            platform::durable_keys::<true>(&settings.keyring),
+            "the keychain",
+        ),
+    };
+    login::LoginStore::new(vars, backend, state, name)
+}
+
 /// Opens the store of long-term keys: the durable keychain `ROLECALL_KEYRING` allows, or the
 /// file store, with its index in the state directory. Never the kernel keyring, which forgets
 /// at logout. Keys the index records in the other durable store are read from there.
@@ -219,6 +248,21 @@ impl crate::ports::keys::Stores for SystemStores {
             self.vars.home().join(".aws").join("sso").join("cache"),
         );
         (keys, Box::new(tokens))
+    }
+
+    fn open_login(&self, file: bool) -> Box<dyn crate::ports::login::LoginFiles> {
+        let state = StateDir::locate(self.settings.state_dir.as_deref(), &self.vars);
+        let (backend, name) = match file {
+            true => (
+                Ok(Box::new(filestore::FileBackend::new(
+                    self.vault.clone(),
+                    sso::SSO_SERVICE,
+                )) as Box<dyn backend::Backend>),
+                "the file store",
+            ),
+            false => (platform::durable_keys::<true>("auto"), "the keychain"),
+        };
+        Box::new(login::LoginStore::new(&self.vars, backend, state, name))
     }
 }
 
