@@ -96,10 +96,12 @@ impl StateDir {
         };
         let json = serde_json::to_vec(&entry).map_err(|e| StoreError(e.to_string()))?;
         let tmp = dir.join(format!(".{key}.{}.tmp", std::process::id()));
+        // Not synced to disk: an entry a crash loses or leaves empty is skipped by `index`,
+        // and the session it names is still found by name (`clear-cache`, `--dry-run`); a
+        // cold run does not wait for the disk.
         let write = || -> io::Result<()> {
             let mut f = private_file(&tmp, true)?;
             f.write_all(&json)?;
-            f.sync_all()?;
             fs::rename(&tmp, dir.join(key))
         };
         write().map_err(|e| {
