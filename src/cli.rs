@@ -10,8 +10,10 @@ use crate::printer::Verbosity;
 mod keys;
 #[cfg(test)]
 mod man;
+mod serve;
 mod sso;
 pub use keys::*;
+pub use serve::*;
 pub use sso::*;
 
 /// Turn an AWS profile into short-lived role credentials for your shell or your command.
@@ -60,6 +62,7 @@ impl Cli {
             Command::Export(a) => Some(&a.credentials.chatter),
             Command::Use(a) => Some(&a.credentials.chatter),
             Command::Console(a) => Some(&a.credentials.chatter),
+            Command::Serve(a) => Some(&a.credentials.chatter),
             Command::ClearCache(a) => Some(&a.chatter),
             Command::Keys(a) => a.command.chatter(),
             Command::Sso(a) => Some(a.command.chatter()),
@@ -143,6 +146,12 @@ pub enum Command {
         after_help = "The file store (ROLECALL_KEYRING=file) stays unlocked for ROLECALL_FILE_UNLOCK_TTL (default 8h) in this login session's kernel keyring."
     )]
     Lock(LockArgs),
+    /// Serve the profile's credentials from a local endpoint until stopped, for IDEs and
+    /// containers: prints the variables a client needs
+    #[command(
+        after_help = "Example: rolecall serve --format docker --bind 169.254.170.2 prod. Stops on Ctrl-C or SIGTERM; the session is refreshed while it runs."
+    )]
+    Serve(ServeArgs),
 }
 
 /// What `exec` and `export` share: which profile, and how to get its credentials.
@@ -206,6 +215,12 @@ pub struct ExecArgs {
     /// of putting them in its environment (for commands that outlive a session)
     #[arg(long)]
     pub server: bool,
+
+    /// Serve the credentials to the command as EC2's instance metadata service (IMDSv2) on
+    /// 127.0.0.1, through AWS_EC2_METADATA_SERVICE_ENDPOINT, for tools that know only the
+    /// instance role
+    #[arg(long, conflicts_with = "server")]
+    pub imds: bool,
 
     /// The command and its arguments (default: $SHELL): after `--`, or right after the profile
     /// when it does not start with `-` (`rolecall exec prod aws s3 ls`)

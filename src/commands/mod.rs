@@ -16,6 +16,7 @@ mod list;
 mod lock;
 mod log;
 mod obtain;
+mod serve;
 pub mod sso;
 pub mod use_;
 
@@ -52,6 +53,7 @@ fn dispatch(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Keys(args) => keys::run(args, ctx),
         Command::Sso(args) => sso::run(args, ctx),
         Command::Lock(args) => lock::run(args, ctx),
+        Command::Serve(args) => serve::run(args, ctx),
     }
 }
 

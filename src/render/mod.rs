@@ -8,6 +8,7 @@ pub mod fish;
 pub mod json;
 pub mod posix;
 pub mod powershell;
+pub mod serve;
 pub mod table;
 
 use crate::domain::env::Change;

@@ -17,6 +17,7 @@ mod keys;
 mod layers;
 mod profiles;
 mod proxy;
+mod serve;
 mod server;
 mod shells;
 mod sso;
