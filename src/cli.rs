@@ -7,11 +7,13 @@ use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 use crate::printer::Verbosity;
 
+mod eks;
 mod keys;
 #[cfg(test)]
 mod man;
 mod serve;
 mod sso;
+pub use eks::*;
 pub use keys::*;
 pub use serve::*;
 pub use sso::*;
@@ -63,6 +65,10 @@ impl Cli {
             Command::Use(a) => Some(&a.credentials.chatter),
             Command::Console(a) => Some(&a.credentials.chatter),
             Command::Serve(a) => Some(&a.credentials.chatter),
+            Command::Eks(a) => match &a.command {
+                EksCommand::Token(t) => Some(&t.credentials.chatter),
+                EksCommand::Kubeconfig(_) => None,
+            },
             Command::ClearCache(a) => Some(&a.chatter),
             Command::Keys(a) => a.command.chatter(),
             Command::Sso(a) => Some(a.command.chatter()),
@@ -152,6 +158,8 @@ pub enum Command {
         after_help = "Example: rolecall serve --format docker --bind 169.254.170.2 prod. Stops on Ctrl-C or SIGTERM; the session is refreshed while it runs."
     )]
     Serve(ServeArgs),
+    /// Amazon EKS: kubectl's token, and the kubeconfig entry that asks rolecall for it
+    Eks(EksArgs),
 }
 
 /// What `exec` and `export` share: which profile, and how to get its credentials.
@@ -469,7 +477,7 @@ fn duration_seconds(text: &str) -> Result<u32, String> {
 }
 
 /// `--region`: a region name (`eu-west-1`).
-fn region(text: &str) -> Result<String, String> {
+pub(crate) fn region(text: &str) -> Result<String, String> {
     let ok = (1..=64).contains(&text.len())
         && text.starts_with(|c: char| c.is_ascii_lowercase())
         && text

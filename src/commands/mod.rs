@@ -8,6 +8,7 @@ mod console;
 pub mod context;
 mod deny;
 mod doctor;
+mod eks;
 mod exec;
 mod export;
 pub mod init;
@@ -54,6 +55,7 @@ fn dispatch(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Sso(args) => sso::run(args, ctx),
         Command::Lock(args) => lock::run(args, ctx),
         Command::Serve(args) => serve::run(args, ctx),
+        Command::Eks(args) => eks::run(args, ctx),
     }
 }
 

@@ -11,6 +11,7 @@ mod basics;
 mod cache;
 mod console;
 mod doctor;
+mod eks;
 mod filestore;
 mod hardening;
 mod keys;

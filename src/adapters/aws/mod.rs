@@ -7,6 +7,7 @@
 pub mod iam;
 pub mod net;
 pub mod platform;
+pub mod presign;
 pub mod sso;
 pub mod sts;
 
