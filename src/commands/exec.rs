@@ -28,7 +28,7 @@ pub fn run(args: ExecArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let purpose = Purpose {
         plan_to: PlanTo::Stdout,
         hands_out: match served {
-            true => Hands::Endpoint,
+            true => Hands::Endpoint { imds: args.imds },
             false => Hands::Variables,
         },
         command,

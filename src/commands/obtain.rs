@@ -155,8 +155,9 @@ pub enum PlanTo {
 pub enum Hands {
     /// Variables for a shell or a child.
     Variables,
-    /// The credential endpoint of `exec --server`.
-    Endpoint,
+    /// The credential endpoint of `exec --server` and `serve`, or (`imds`) the instance
+    /// metadata endpoint of `--imds`.
+    Endpoint { imds: bool },
     /// A console sign-in, for this many seconds if `--duration` says.
     Console(Option<u32>),
 }
@@ -406,8 +407,9 @@ fn explain(
     }
     let hands_out = match purpose.hands_out {
         Hands::Variables => HandsOut::Variables,
-        Hands::Endpoint => HandsOut::Endpoint {
+        Hands::Endpoint { imds } => HandsOut::Endpoint {
             isolated: isolated_region(ctx),
+            imds,
         },
         Hands::Console(asked_seconds) => HandsOut::Console { asked_seconds },
     };
@@ -513,6 +515,7 @@ pub fn statements(
 /// A `[default]` profile with credentials of its own (keys, SSO, a role, a process) is what
 /// every SDK and the AWS CLI use before the container endpoint, since `AWS_PROFILE` is unset:
 /// then the client gets no shared files at all, so it can only use the endpoint.
+#[cfg(unix)]
 pub fn isolate(changes: Vec<env::Change>, ctx: &mut Context) -> Vec<env::Change> {
     let Some(region) = isolated_region(ctx) else {
         return changes;

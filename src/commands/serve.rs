@@ -5,11 +5,8 @@
 use super::obtain::{obtain, Hands, Obtained, PlanTo, Purpose};
 use super::{write_out, Context};
 use crate::cli::{ServeArgs, ServeFormat};
-use crate::domain::env::Change;
 use crate::domain::Outcome;
 use crate::error::Error;
-use crate::render::serve::ClientFormat;
-use crate::render::Format;
 
 pub fn run(args: ServeArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let bind = check(&args)?;
@@ -18,7 +15,7 @@ pub fn run(args: ServeArgs, ctx: &mut Context) -> Result<Outcome, Error> {
             ServeFormat::Json | ServeFormat::Docker => PlanTo::Stderr,
             _ => PlanTo::Stdout,
         },
-        hands_out: Hands::Endpoint,
+        hands_out: Hands::Endpoint { imds: args.imds },
         command: "serve",
         run: None,
     };
@@ -114,11 +111,13 @@ fn serve(
 #[cfg(unix)]
 fn variables(
     format: ServeFormat,
-    base: Vec<Change>,
+    base: Vec<crate::domain::env::Change>,
     server: &crate::adapters::server::CredentialServer,
     ctx: &mut Context,
 ) -> Result<String, Error> {
-    use crate::domain::env;
+    use crate::domain::env::{self, Change};
+    use crate::render::serve::ClientFormat;
+    use crate::render::Format;
     let base: Vec<Change> = base
         .into_iter()
         .filter(|c| c.name().starts_with("AWS_"))

@@ -403,3 +403,23 @@ fn boto3_in_another_network_namespace_reaches_serve_on_the_ecs_address() {
     let (code, err) = stop(child, "TERM");
     assert_eq!(code, Some(0), "{err}");
 }
+
+#[test]
+fn dry_run_says_which_endpoint_is_served() {
+    let (sb, _) = sandbox();
+    let out = sb.rolecall(&["exec", "--imds", "--dry-run", "prod", "--", "true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("instance metadata service (IMDSv2)"),
+        "{text}"
+    );
+    assert!(text.contains("AWS_EC2_METADATA_SERVICE_ENDPOINT"), "{text}");
+    let out = sb.rolecall(&["serve", "--dry-run", "prod"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+        "{}",
+        stdout(&out)
+    );
+}
