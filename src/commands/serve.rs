@@ -3,7 +3,7 @@
 //! containers. It prints the variables each client needs, then serves and refreshes.
 
 use super::obtain::{obtain, Hands, Obtained, PlanTo, Purpose};
-use super::{write_out, Context};
+use super::Context;
 use crate::cli::{ServeArgs, ServeFormat};
 use crate::domain::Outcome;
 use crate::error::Error;
@@ -87,7 +87,7 @@ fn serve(
     // Signals are taken before the clients learn where to connect.
     let mut stop = crate::adapters::child::Foreground::new()
         .map_err(|e| Error::Usage(format!("cannot handle signals: {e}")))?;
-    write_out(ctx, text.as_bytes())?;
+    super::write_out(ctx, text.as_bytes())?;
     ctx.note(&format!(
         "serving the credentials of profile \"{}\" at {} until Ctrl-C",
         plan.profile, server.url

@@ -8,6 +8,8 @@ pub mod fish;
 pub mod json;
 pub mod posix;
 pub mod powershell;
+// What `serve` prints; `serve` runs where its endpoint does (Unix).
+#[cfg(unix)]
 pub mod serve;
 pub mod table;
 
