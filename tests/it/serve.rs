@@ -109,6 +109,15 @@ fn serve_prints_one_token_per_client_and_stops_cleanly() {
     assert!(uri.starts_with("http://127.0.0.1:"), "{uri}");
     let (code, err) = stop(child, "TERM");
     assert_eq!(code, Some(0), "{err}");
+    // The audit trail names the client whose token each request showed.
+    let log = stdout(&sb.rolecall(&["log", "--json", "prod"]));
+    for client in ["(client 1)", "(client 2)"] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains("serve request") && l.contains(client)),
+            "{log}"
+        );
+    }
     // The port is closed once serve has stopped.
     let port = uri.rsplit(':').next().unwrap().split('/').next().unwrap();
     assert!(std::net::TcpStream::connect(format!("127.0.0.1:{port}")).is_err());
@@ -136,6 +145,24 @@ fn serve_prints_for_shells_and_docker() {
     assert_eq!(r["method"], "container-role", "{r}");
     assert!(r["arn"].as_str().unwrap().contains(role), "{r}");
     let (code, err) = stop(child, "INT");
+    assert_eq!(code, Some(0), "{err}");
+    // fish's statements, in fish.
+    let (child, lines) = start_until(
+        &sb,
+        &["--format", "fish", "prod"],
+        "set -gx AWS_CONTAINER_AUTHORIZATION_TOKEN ",
+    );
+    let script = format!(
+        "set -gx AWS_PROFILE x\n{}\nexec {} {} --from-env --whoami",
+        lines.join("\n"),
+        python().display(),
+        support_dir().join("serve_client.py").display()
+    );
+    let out = sb.shell("fish", &script);
+    let r: serde_json::Value = serde_json::from_str(stdout(&out).trim())
+        .unwrap_or_else(|_| panic!("{}{}", stdout(&out), stderr(&out)));
+    assert!(r["arn"].as_str().unwrap().contains(role), "{r}");
+    let (code, err) = stop(child, "TERM");
     assert_eq!(code, Some(0), "{err}");
     // docker run's -e arguments: unquoted words that give the same variables.
     let (child, lines) = start(&sb, &["--format", "docker", "prod"], 1);
