@@ -155,7 +155,9 @@ pub enum Command {
     /// Serve the profile's credentials from a local endpoint until stopped, for IDEs and
     /// containers: prints the variables a client needs
     #[command(
-        after_help = "Example: rolecall serve --format docker --bind 169.254.170.2 prod. Stops on Ctrl-C or SIGTERM; the session is refreshed while it runs."
+        after_help = "Example: rolecall serve --format docker --bind 169.254.170.2 prod. Stops on Ctrl-C or SIGTERM; the session is refreshed while it runs.",
+        mut_arg("no_session", |a| a.hide(true)),
+        mut_arg("region", |a| a.help("The region for this run: the clients' AWS_REGION and AWS_DEFAULT_REGION, and where STS is called")),
     )]
     Serve(ServeArgs),
     /// Amazon EKS: kubectl's token, and the kubeconfig entry that asks rolecall for it

@@ -14,7 +14,9 @@ pub struct EksArgs {
 pub enum EksCommand {
     /// Print kubectl's ExecCredential for the cluster: a token signed with the profile's session
     #[command(
-        after_help = "A cached session makes it take milliseconds. It asks for an MFA code or a sign-in only on /dev/tty; without one it fails at once and names the command that signs in."
+        after_help = "A cached session makes it take milliseconds. It asks for an MFA code or a sign-in only on /dev/tty; without one it fails at once and names the command that signs in.",
+        mut_arg("region", |a| a.help("The region whose STS endpoint the token is for (default: where rolecall calls STS: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)")),
+        mut_arg("no_session", |a| a.help("For a profile of long-term keys: sign with the keys themselves instead of a one-hour GetSessionToken session of them")),
     )]
     Token(EksTokenArgs),
     /// Print the kubeconfig `users:` entry that runs `rolecall eks token` for the cluster
