@@ -450,3 +450,24 @@ fn dry_run_says_which_endpoint_is_served() {
         stdout(&out)
     );
 }
+
+#[test]
+fn serve_refreshes_the_session_it_serves() {
+    let (mut sb, arn) = sandbox();
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    sb.write_config(&config.replace(
+        "region = eu-west-1\n[profile base]",
+        "region = eu-west-1\nduration_seconds = 900\n[profile base]",
+    ));
+    // Due for a refresh two seconds after it starts.
+    sb.extra_env
+        .push(("ROLECALL_REFRESH_WINDOW".into(), "898".into()));
+    let (child, lines) = start(&sb, &["--format", "json", "prod"], 1);
+    let first = client(&sb, &lines[0], &[]);
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    let second = client(&sb, &lines[0], &[]);
+    assert_ne!(first["key"], second["key"], "{first} {second}");
+    assert!(moto().count("AssumeRole", &format!("RoleArn={arn}")) >= 2);
+    let (code, err) = stop(child, "TERM");
+    assert_eq!(code, Some(0), "{err}");
+}
