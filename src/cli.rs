@@ -7,13 +7,17 @@ use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 use crate::printer::Verbosity;
 
+mod eks;
 mod keys;
 mod login;
 #[cfg(test)]
 mod man;
+mod serve;
 mod sso;
+pub use eks::*;
 pub use keys::*;
 pub use login::*;
+pub use serve::*;
 pub use sso::*;
 
 /// Turn an AWS profile into short-lived role credentials for your shell or your command.
@@ -62,6 +66,11 @@ impl Cli {
             Command::Export(a) => Some(&a.credentials.chatter),
             Command::Use(a) => Some(&a.credentials.chatter),
             Command::Console(a) => Some(&a.credentials.chatter),
+            Command::Serve(a) => Some(&a.credentials.chatter),
+            Command::Eks(a) => match &a.command {
+                EksCommand::Token(t) => Some(&t.credentials.chatter),
+                EksCommand::Kubeconfig(_) => None,
+            },
             Command::ClearCache(a) => Some(&a.chatter),
             Command::Keys(a) => a.command.chatter(),
             Command::Sso(a) => Some(a.command.chatter()),
@@ -154,6 +163,16 @@ pub enum Command {
         after_help = "The file store (ROLECALL_KEYRING=file) stays unlocked for ROLECALL_FILE_UNLOCK_TTL (default 8h) in this login session's kernel keyring."
     )]
     Lock(LockArgs),
+    /// Serve the profile's credentials from a local endpoint until stopped, for IDEs and
+    /// containers: prints the variables a client needs
+    #[command(
+        after_help = "Example: rolecall serve --format docker --bind 169.254.170.2 prod. Stops on Ctrl-C or SIGTERM; the session is refreshed while it runs.",
+        mut_arg("no_session", |a| a.hide(true)),
+        mut_arg("region", |a| a.help("The region for this run: the clients' AWS_REGION and AWS_DEFAULT_REGION, and where STS is called")),
+    )]
+    Serve(ServeArgs),
+    /// Amazon EKS: kubectl's token, and the kubeconfig entry that asks rolecall for it
+    Eks(EksArgs),
 }
 
 /// What `exec` and `export` share: which profile, and how to get its credentials.
@@ -217,6 +236,12 @@ pub struct ExecArgs {
     /// of putting them in its environment (for commands that outlive a session)
     #[arg(long)]
     pub server: bool,
+
+    /// Serve the credentials to the command as EC2's instance metadata service (IMDSv2) on
+    /// 127.0.0.1, through AWS_EC2_METADATA_SERVICE_ENDPOINT, for tools that know only the
+    /// instance role
+    #[arg(long, conflicts_with = "server")]
+    pub imds: bool,
 
     /// The command and its arguments (default: $SHELL): after `--`, or right after the profile
     /// when it does not start with `-` (`rolecall exec prod aws s3 ls`)
@@ -538,7 +563,7 @@ fn duration_seconds(text: &str) -> Result<u32, String> {
 }
 
 /// `--region`: a region name (`eu-west-1`).
-fn region(text: &str) -> Result<String, String> {
+pub(crate) fn region(text: &str) -> Result<String, String> {
     let ok = (1..=64).contains(&text.len())
         && text.starts_with(|c: char| c.is_ascii_lowercase())
         && text

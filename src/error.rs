@@ -35,6 +35,8 @@ pub enum Error {
     /// `rolecall keys`: the profile has no keys of the kind the command needs.
     #[error("{0}")]
     KeysConfig(String),
+    #[error(transparent)]
+    Eks(#[from] crate::execute::eks::EksError),
 }
 
 impl From<crate::execute::rotate::RotateError> for Error {
@@ -89,7 +91,7 @@ impl Error {
             | Error::Usage(_) => exit::USAGE,
             Error::Config(_) | Error::Render(_) => exit::CONFIG,
             Error::Execute(e) => e.exit_code(),
-            Error::Store(_) | Error::Output(_) | Error::Keys(_) => exit::FAILURE,
+            Error::Store(_) | Error::Output(_) | Error::Keys(_) | Error::Eks(_) => exit::FAILURE,
             Error::KeysConfig(_) => exit::CONFIG,
             Error::SignIn(SignInError::Refused { .. }) => exit::DENIED,
             Error::SignIn(SignInError::Unreachable { .. } | SignInError::BadAnswer { .. }) => {

@@ -201,3 +201,26 @@ pub(super) fn status_code(status: std::process::ExitStatus) -> u8 {
         (None, None) => exit::FAILURE,
     }
 }
+
+/// `rolecall serve`: no command, so what ends the serving is a signal to rolecall (SIGINT,
+/// SIGTERM, SIGHUP): then status 0, a clean stop.
+#[cfg(unix)]
+pub struct Foreground {
+    signals: signal_hook::iterator::Signals,
+}
+
+#[cfg(unix)]
+impl Foreground {
+    pub fn new() -> std::io::Result<Self> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+        Ok(Self { signals })
+    }
+}
+
+#[cfg(unix)]
+impl crate::ports::server::Supervisee for Foreground {
+    fn poll(&mut self) -> Option<u8> {
+        self.signals.pending().next().map(|_| 0)
+    }
+}

@@ -8,6 +8,7 @@ mod console;
 pub mod context;
 mod deny;
 mod doctor;
+mod eks;
 mod exec;
 mod export;
 pub mod init;
@@ -18,6 +19,7 @@ mod log;
 mod login;
 mod logout;
 mod obtain;
+mod serve;
 pub mod sso;
 pub mod use_;
 
@@ -56,6 +58,8 @@ fn dispatch(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Login(args) => login::run(args, ctx),
         Command::Logout(args) => logout::run(args, ctx),
         Command::Lock(args) => lock::run(args, ctx),
+        Command::Serve(args) => serve::run(args, ctx),
+        Command::Eks(args) => eks::run(args, ctx),
     }
 }
 

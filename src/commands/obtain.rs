@@ -156,8 +156,9 @@ pub enum PlanTo {
 pub enum Hands {
     /// Variables for a shell or a child.
     Variables,
-    /// The credential endpoint of `exec --server`.
-    Endpoint,
+    /// The credential endpoint of `exec --server` and `serve`, or (`imds`) the instance
+    /// metadata endpoint of `--imds`.
+    Endpoint { imds: bool },
     /// A console sign-in, for this many seconds if `--duration` says.
     Console(Option<u32>),
 }
@@ -407,8 +408,9 @@ fn explain(
     }
     let hands_out = match purpose.hands_out {
         Hands::Variables => HandsOut::Variables,
-        Hands::Endpoint => HandsOut::Endpoint {
+        Hands::Endpoint { imds } => HandsOut::Endpoint {
             isolated: isolated_region(ctx),
+            imds,
         },
         Hands::Console(asked_seconds) => HandsOut::Console { asked_seconds },
     };
@@ -508,5 +510,91 @@ pub fn statements(
         format!("{{\n{text}}}\n")
     } else {
         text
+    }))
+}
+
+/// A `[default]` profile with credentials of its own (keys, SSO, a role, a process) is what
+/// every SDK and the AWS CLI use before the container endpoint, since `AWS_PROFILE` is unset:
+/// then the client gets no shared files at all, so it can only use the endpoint.
+#[cfg(unix)]
+pub fn isolate(changes: Vec<env::Change>, ctx: &mut Context) -> Vec<env::Change> {
+    let Some(region) = isolated_region(ctx) else {
+        return changes;
+    };
+    ctx.verbose(&format!(
+        "profile \"default\" has credentials of its own, which the AWS tools would use before the endpoint: the client gets AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE = {} (so it sees no other profile)",
+        env::NULL_DEVICE
+    ));
+    env::without_shared_files(changes, region.as_deref(), ctx.vars)
+}
+
+/// What the instance metadata endpoint says the instance is: the plan's role (else its
+/// profile), region and account.
+#[cfg(unix)]
+pub fn imds_identity(plan: &Plan) -> crate::adapters::server::Identity {
+    let arn = plan.role_arn();
+    crate::adapters::server::Identity {
+        role: arn
+            .and_then(|a| a.rsplit('/').next())
+            .unwrap_or(&plan.profile)
+            .to_string(),
+        region: plan.region.clone(),
+        account: arn
+            .and_then(|a| a.split(':').nth(4))
+            .filter(|a| !a.is_empty())
+            .map(str::to_string),
+    }
+}
+
+/// Starts a credential endpoint serving `current`, which records each session a connection
+/// gets in the audit trail as `command`'s.
+#[cfg(unix)]
+pub fn start_endpoint(
+    plan: &Plan,
+    current: &Credentials,
+    options: crate::adapters::server::Options,
+    command: &'static str,
+    ctx: &mut Context,
+) -> Result<crate::adapters::server::CredentialServer, Error> {
+    use crate::adapters::server::{CredentialServer, Served};
+    let bind = options.bind;
+    let server =
+        CredentialServer::start(options, Served::of(current), on_served(plan, command, ctx))
+            .map_err(|e| Error::Usage(format!("cannot serve credentials on {bind}: {e}")))?;
+    ctx.verbose(&format!(
+        "serving the credentials of profile \"{}\" at {}",
+        plan.profile,
+        crate::domain::text::redact_url(&server.url)
+    ));
+    Ok(server)
+}
+
+/// The audit record of each session a client gets: the plan's role, the client, the key's
+/// last four characters and the expiry.
+#[cfg(unix)]
+fn on_served(
+    plan: &Plan,
+    command: &'static str,
+    ctx: &Context,
+) -> Option<crate::adapters::server::OnServed> {
+    let recorder = ctx.audit.recorder()?;
+    let placeholder = Credentials {
+        access_key_id: String::new(),
+        secret_access_key: crate::domain::Secret::new(""),
+        session_token: None,
+        expiration: None,
+    };
+    let (now, pid) = (ctx.clock.now(), std::process::id());
+    let what = format!("{command} request");
+    let base = crate::domain::audit::AuditEntry::of(&what, plan, &placeholder, now, pid);
+    Some(Box::new(move |client, key_id, expiration| {
+        let mut entry = base.clone();
+        #[allow(clippy::disallowed_methods)] // the request's own time, on the server's thread
+        let now = time::OffsetDateTime::now_utc();
+        entry.time = crate::domain::text::timestamp(now);
+        entry.key = crate::domain::secret::key_tail(key_id);
+        entry.expiration = (!expiration.is_empty()).then(|| expiration.to_string());
+        entry.client = Some(client.to_string());
+        recorder(&entry);
     }))
 }

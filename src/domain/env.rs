@@ -240,6 +240,30 @@ pub fn for_endpoint(mut changes: Vec<Change>, url: &str, token: &str) -> Vec<Cha
     changes
 }
 
+/// `changes` for a command that reads its credentials from the instance metadata endpoint at
+/// `url` (`exec --imds`): nothing the SDKs would read before it (keys, a profile, a container
+/// endpoint), and instance metadata not turned off.
+pub fn for_imds(mut changes: Vec<Change>, url: &str) -> Vec<Change> {
+    const BEFORE_IMDS: &[&str] = &[
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        "AWS_EC2_METADATA_DISABLED",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+    ];
+    changes.retain(|c| !SHADOWING.contains(&c.name()));
+    changes.extend(
+        SHADOWING
+            .iter()
+            .chain(BEFORE_IMDS)
+            .map(|n| Change::Unset(n)),
+    );
+    changes.push(Change::Set(
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+        url.to_string(),
+    ));
+    changes
+}
+
 /// The null device: a shared file that reads empty.
 #[cfg(windows)]
 pub const NULL_DEVICE: &str = "NUL";

@@ -44,8 +44,7 @@ impl LoginSession {
 pub fn cache_file_name(session: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(session.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{hex}.json")
+    format!("{}.json", super::text::hex(&digest))
 }
 
 /// `run "aws login --profile P" (or "rolecall login --profile P")`.

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod console;
+pub mod eks;
 pub mod env;
 pub mod exit;
 pub mod freshness;

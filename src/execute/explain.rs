@@ -30,7 +30,11 @@ pub enum HandsOut {
     Variables,
     /// A credential endpoint for a supervised command (`exec --server`); `isolated`: the
     /// command gets no shared files, with this region of `[default]`'s.
-    Endpoint { isolated: Option<Option<String>> },
+    Endpoint {
+        isolated: Option<Option<String>>,
+        /// As the instance metadata service (`--imds`) rather than a container endpoint.
+        imds: bool,
+    },
     /// A console sign-in (`console`), for `--duration` if given.
     Console { asked_seconds: Option<u32> },
 }
@@ -139,9 +143,15 @@ fn handed_out(r: &Explain, now: time::OffsetDateTime) -> (Vec<Change>, Vec<Strin
     }
     match &r.hands_out {
         HandsOut::Variables => (changes, lines),
-        HandsOut::Endpoint { isolated } => {
-            let mut changes = env::for_endpoint(changes, "http://127.0.0.1:PORT/PATH", "TOKEN");
-            lines.push("serves the session on 127.0.0.1 (a random port, path and token) and refreshes it while the command runs".to_string());
+        HandsOut::Endpoint { isolated, imds } => {
+            let mut changes = match imds {
+                true => env::for_imds(changes, "http://127.0.0.1:PORT/"),
+                false => env::for_endpoint(changes, "http://127.0.0.1:PORT/PATH", "TOKEN"),
+            };
+            lines.push(match imds {
+                true => "serves the session as the instance metadata service (IMDSv2) on 127.0.0.1 (a random port) and refreshes it while it runs",
+                false => "serves the session on 127.0.0.1 (a random port, path and token) and refreshes it while it runs",
+            }.to_string());
             if let Some(region) = isolated {
                 changes = env::without_shared_files(changes, region.as_deref(), r.vars);
                 lines.push(format!(

@@ -3,6 +3,7 @@
 //! duration and cap is the plan's.
 
 pub mod console;
+pub mod eks;
 mod error;
 pub mod explain;
 pub mod forget;

@@ -12,6 +12,7 @@ pub mod login;
 pub mod mfa;
 pub mod picker;
 pub mod policy;
+pub mod presign;
 pub mod project;
 // `exec --server` supervises its command with Unix signals; elsewhere it says it is not available.
 #[cfg(unix)]

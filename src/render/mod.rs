@@ -8,6 +8,9 @@ pub mod fish;
 pub mod json;
 pub mod posix;
 pub mod powershell;
+// What `serve` prints; `serve` runs where its endpoint does (Unix).
+#[cfg(unix)]
+pub mod serve;
 pub mod table;
 
 use crate::domain::env::Change;

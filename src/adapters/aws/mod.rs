@@ -9,6 +9,7 @@ pub mod iam;
 pub mod net;
 pub mod platform;
 pub mod signin;
+pub mod presign;
 pub mod sso;
 pub mod sts;
 
