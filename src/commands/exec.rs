@@ -125,6 +125,7 @@ fn on_served(
         secret_access_key: crate::domain::Secret::new(""),
         session_token: None,
         expiration: None,
+        account_id: None,
     };
     let (now, pid) = (ctx.clock.now(), std::process::id());
     let base =

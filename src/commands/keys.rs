@@ -145,6 +145,7 @@ fn from_env(ctx: &Context) -> Result<Credentials, Error> {
         secret_access_key: Secret::new(secret.trim()),
         session_token: None,
         expiration: None,
+        account_id: None,
     })
 }
 
@@ -164,6 +165,7 @@ fn ask_keys(profile: &str, ctx: &Context) -> Result<Credentials, Error> {
         secret_access_key: Secret::new(secret.expose().trim()),
         session_token: None,
         expiration: None,
+        account_id: None,
     })
 }
 
@@ -195,6 +197,7 @@ fn importable(profiles: &Profiles, name: &str) -> Result<Credentials, Error> {
         secret_access_key: Secret::new(secret),
         session_token: None,
         expiration: None,
+        account_id: None,
     })
 }
 
@@ -643,6 +646,7 @@ mod flows {
                 secret_access_key: crate::domain::Secret::new("s3cret"),
                 session_token: None,
                 expiration: None,
+                account_id: None,
             },
         )
         .unwrap();

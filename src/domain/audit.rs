@@ -125,6 +125,7 @@ mod tests {
             secret_access_key: crate::domain::Secret::new("secret-value"),
             session_token: Some(crate::domain::Secret::new("token-value")),
             expiration: Some(datetime!(2026-11-22 11:00 UTC)),
+            account_id: None,
         };
         let e = AuditEntry::of(
             "export",

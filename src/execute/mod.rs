@@ -107,7 +107,14 @@ pub fn execute(
         token,
         store_trouble: false,
     };
-    let result = run.walk();
+    let result = run.walk().map(|mut creds| {
+        // A session cached before sessions carried their account, or a source that does
+        // not say it: the role's account, else the profile's `aws_account_id`.
+        if creds.account_id.is_none() {
+            creds.account_id = plan.account();
+        }
+        creds
+    });
     if run.policy.mode == CacheMode::Use && !run.store_trouble {
         if let Some(notice) = run.deps.store.notice() {
             run.out.note(&notice);
@@ -156,6 +163,8 @@ impl Run<'_, '_, '_> {
                 Lock::None => None,
             };
             let mut creds = self.call(step, current.as_ref())?;
+            let caller_account = current.as_ref().and_then(|c| c.account_id.as_deref());
+            creds.account_id = Plan::step_account(step, caller_account).or(creds.account_id);
             self.check_fresh(&creds, step.operation(), step.profile())?;
             self.check_usable(&creds, step.operation(), step.profile())?;
             self.cap_expiration(&mut creds, step.lifetime_seconds(), step.profile());
@@ -282,6 +291,7 @@ impl Run<'_, '_, '_> {
                 _ => ExecuteError::Sso(e),
             })?;
         let mut creds = creds;
+        creds.account_id = Some(role.account_id.clone());
         self.check_usable(&creds, "GetRoleCredentials", profile)?;
         self.check_fresh(&creds, "GetRoleCredentials", profile)?;
         // A portal's answer is cached no longer than any role session lasts.

@@ -157,6 +157,7 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         steps,
         notes,
         settings: profile_settings(top),
+        account_id: resolve::account_id(top)?,
     })
 }
 

@@ -66,6 +66,7 @@ impl FakeSts {
                         .lifetime
                         .unwrap_or(Duration::seconds(i64::from(seconds))),
             ),
+            account_id: None,
         })
     }
 }
@@ -162,6 +163,7 @@ impl FakeSources {
             secret_access_key: Secret::new("platform-secret"),
             session_token: Some(Secret::new("platform-token")),
             expiration: Some(NOW + Duration::hours(6)),
+            account_id: None,
         }
     }
 }

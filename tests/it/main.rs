@@ -7,6 +7,7 @@
 
 mod support;
 
+mod account;
 mod basics;
 mod cache;
 mod console;

@@ -255,6 +255,7 @@ fn from_sdk(
         secret_access_key: Secret::new(c.secret_access_key()),
         session_token: Some(Secret::new(c.session_token())),
         expiration: Some(expiration),
+        account_id: None,
     })
 }
 

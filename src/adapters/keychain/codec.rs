@@ -18,6 +18,9 @@ struct Stored {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     t: Option<String>,
     e: i64,
+    /// The account; absent in entries written before sessions carried it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    a: Option<String>,
 }
 
 /// Compact JSON: a session token fits Windows' 2,560-byte credential blob as UTF-8 bytes.
@@ -31,6 +34,7 @@ pub fn encode(credentials: &Credentials) -> Option<Vec<u8>> {
             .as_ref()
             .map(|t| t.expose().to_string()),
         e: credentials.expiration?.unix_timestamp(),
+        a: credentials.account_id.clone(),
     };
     serde_json::to_vec(&stored).ok()
 }
@@ -47,6 +51,7 @@ pub fn decode(bytes: &[u8]) -> Option<Credentials> {
         secret_access_key: Secret::new(stored.s),
         session_token: stored.t.map(Secret::new),
         expiration: Some(OffsetDateTime::from_unix_timestamp(stored.e).ok()?),
+        account_id: stored.a,
     })
 }
 
@@ -96,6 +101,7 @@ mod tests {
             secret_access_key: Secret::new("secret/+="),
             session_token: Some(Secret::new("t".repeat(1900))),
             expiration: Some(datetime!(2026-11-22 11:00 UTC)),
+            account_id: Some("123456789012".into()),
         }
     }
 
@@ -103,6 +109,14 @@ mod tests {
     fn round_trip() {
         let bytes = encode(&creds()).unwrap();
         assert_eq!(decode(&bytes), Some(creds()));
+    }
+
+    #[test]
+    fn entries_from_before_the_account_are_read() {
+        let old = br#"{"v":1,"k":"ASIA","s":"S","t":"T","e":1795000000}"#;
+        let c = decode(old).expect("an old entry is a hit");
+        assert_eq!(c.account_id, None);
+        assert_eq!(c.access_key_id, "ASIA");
     }
 
     #[test]
