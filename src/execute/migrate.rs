@@ -147,6 +147,7 @@ mod tests {
             client_id: None,
             client_secret: None,
             registration_expires_at: None,
+            scopes: None,
         };
         from_tokens.put_own(&session(), &token).unwrap();
         let d = MigrateDeps {
