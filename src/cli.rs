@@ -70,7 +70,8 @@ impl Cli {
             | Command::Log(_)
             | Command::Allow(_)
             | Command::Deny(_)
-            | Command::Lock(_) => None,
+            | Command::Lock(_)
+            | Command::Status(_) => None,
         };
         let quiet = self.chatter.quiet || own.is_some_and(|c| c.quiet);
         let verbose = self
@@ -143,6 +144,11 @@ pub enum Command {
         after_help = "The file store (ROLECALL_KEYRING=file) stays unlocked for ROLECALL_FILE_UNLOCK_TTL (default 8h) in this login session's kernel keyring."
     )]
     Lock(LockArgs),
+    /// Print the profile in this shell and its session's time left, in one line: `prod 42m`
+    #[command(
+        after_help = "Reads only the environment (ROLECALL_PROFILE, ROLECALL_EXPIRATION): no file, no keychain, no network, so a prompt may run it every time. Exit status 1, with nothing printed, when the shell has no rolecall profile."
+    )]
+    Status(StatusArgs),
 }
 
 /// What `exec` and `export` share: which profile, and how to get its credentials.
@@ -399,6 +405,9 @@ fn since(text: &str) -> Result<time::Duration, String> {
 
 #[derive(Debug, Args)]
 pub struct LockArgs {}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {}
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {

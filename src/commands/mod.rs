@@ -17,6 +17,7 @@ mod lock;
 mod log;
 mod obtain;
 pub mod sso;
+mod status;
 pub mod use_;
 
 pub use context::Context;
@@ -52,6 +53,7 @@ fn dispatch(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Keys(args) => keys::run(args, ctx),
         Command::Sso(args) => sso::run(args, ctx),
         Command::Lock(args) => lock::run(args, ctx),
+        Command::Status(args) => status::run(args, ctx),
     }
 }
 
@@ -60,7 +62,7 @@ fn dispatch(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
 /// other knob is checked where it is read.
 fn check_settings(command: &Command, settings: &crate::settings::Settings) -> Result<(), Error> {
     use Command::*;
-    let local = matches!(command, Log(_) | Allow(_) | Deny(_));
+    let local = matches!(command, Log(_) | Allow(_) | Deny(_) | Status(_));
     let uses_store = !local && !matches!(command, Init(_) | Completions(_) | Doctor(_));
     if matches!(command, Lock(_)) {
         settings.file_unlock_ttl.clone()?;

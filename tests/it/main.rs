@@ -17,6 +17,7 @@ mod hardening;
 mod keys;
 mod layers;
 mod profiles;
+mod prompt;
 mod proxy;
 mod server;
 mod shells;
