@@ -414,6 +414,11 @@ pub struct DoctorArgs {
     /// Print JSON, for scripts and bug reports
     #[arg(long)]
     pub json: bool,
+    /// Also get a session of PROFILE from STS with the largest session token STS gives (4,096
+    /// bytes, STS's MinimumSessionTokenSize) and check that every session store and output
+    /// format keeps it whole (the session is not cached)
+    #[arg(long, value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub online: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -299,6 +299,7 @@ pub fn obtain(
         policy_arns: args.policy_arn.clone(),
         policy: args.policy.clone(),
         read_only: args.read_only,
+        min_token_size: None,
     };
     let plan = plan(&profiles, &name, &inputs(ctx, &overrides)).map_err(|e| match e {
         ConfigError::ProfileNotFound { name: missing, .. } if missing == name => {

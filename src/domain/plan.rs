@@ -44,6 +44,8 @@ pub struct Plan {
     pub settings: Vec<(&'static str, String)>,
     /// The profile's `aws_account_id`: the account of credentials that do not say their own.
     pub account_id: Option<String>,
+    /// STS's `MinimumSessionTokenSize` for the last step's call (`doctor --online`).
+    pub min_token_size: Option<u16>,
 }
 
 impl Plan {

@@ -14,6 +14,7 @@ pub mod rotate;
 pub mod signout;
 pub mod sso;
 pub mod sso_view;
+pub mod token_size;
 // `exec --server` supervises its command with Unix signals; elsewhere it says it is not available.
 #[cfg(unix)]
 pub mod supervise;
@@ -321,6 +322,16 @@ impl Run<'_, '_, '_> {
         }
     }
 
+    /// The plan's `MinimumSessionTokenSize`, for its last step only.
+    fn min_token_size(&self, step: &Step) -> Option<u16> {
+        let last = self
+            .plan
+            .steps
+            .last()
+            .is_some_and(|l| std::ptr::eq(l, step));
+        self.plan.min_token_size.filter(|_| last)
+    }
+
     /// Where the plan's STS calls go, for the `-v` lines: `region R, endpoint URL`.
     fn endpoint_text(&self) -> String {
         let endpoint = &self.plan.endpoint;
@@ -371,6 +382,7 @@ impl Run<'_, '_, '_> {
             duration_seconds: s.duration_seconds,
             mfa_serial: mfa_serial.clone(),
             mfa_code,
+            min_token_size: self.min_token_size(step),
         };
         let caller = Self::need_caller(caller)?;
         self.deps
@@ -422,6 +434,7 @@ impl Run<'_, '_, '_> {
             mfa_code,
             tags: role.tags.clone(),
             policy: role.policy.clone(),
+            min_token_size: self.min_token_size(step),
         };
         let caller = Self::need_caller(caller)?;
         self.deps
@@ -469,6 +482,7 @@ impl Run<'_, '_, '_> {
             token,
             duration_seconds: w.duration_seconds,
             policy: w.policy.clone(),
+            min_token_size: self.min_token_size(step),
         };
         self.deps
             .sts

@@ -91,3 +91,38 @@ fn a_bad_aws_account_id_is_a_config_error_naming_it() {
     );
     assert!(out.is_empty());
 }
+
+#[test]
+fn doctor_online_asks_sts_for_the_largest_token_and_checks_it_everywhere() {
+    let w = World::new();
+    let (outcome, out, err) = w.run(&["doctor", "--online", "a"]);
+    assert!(
+        out.contains("Online: a session of profile \"a\" with a 4096-byte token\n  STS answered a 4096-byte token\n"),
+        "{out}{err}"
+    );
+    for place in [
+        "memory (this run only)",
+        "format sh",
+        "format cmd",
+        "format json",
+    ] {
+        assert!(
+            out.contains(&format!("  {place}: keeps it whole\n")),
+            "{out}"
+        );
+    }
+    assert!(matches!(outcome, Ok(Outcome::Done)), "{out}");
+    // Only that run: the session is not cached under the profile.
+    let (_, _, _) = w.run(&["export", "a"]);
+    assert_eq!(w.calls(), 2, "export asks STS again");
+    let (_, json, _) = w.run(&["doctor", "--json", "--online", "nope"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        v["online"]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("profile \"nope\" not found"),
+        "{v}"
+    );
+    assert_eq!(v["ok"], false);
+}

@@ -45,6 +45,24 @@ pub struct FakeSts {
 }
 
 impl FakeSts {
+    /// As STS does with `MinimumSessionTokenSize`: the token padded to at least that size.
+    fn padded(
+        &self,
+        answer: Result<Credentials, StsError>,
+        min: Option<u16>,
+    ) -> Result<Credentials, StsError> {
+        answer.map(|mut c| {
+            if let (Some(min), Some(token)) = (min, &c.session_token) {
+                let mut text = token.expose().to_string();
+                while text.len() < usize::from(min) {
+                    text.push('A');
+                }
+                c.session_token = Some(Secret::new(text));
+            }
+            c
+        })
+    }
+
     fn answer(&self, call: Call, seconds: u32) -> Result<Credentials, StsError> {
         if let Some(e) = self.fail.borrow_mut().take() {
             return Err(e);
@@ -85,7 +103,10 @@ impl Sts for FakeSts {
             code: r.mfa_code.as_ref().map(|c| c.expose().to_string()),
             request: Some(r.clone()),
         };
-        self.answer(call, r.duration_seconds.unwrap_or(3600))
+        self.padded(
+            self.answer(call, r.duration_seconds.unwrap_or(3600)),
+            r.min_token_size,
+        )
     }
 
     fn get_session_token(
@@ -101,7 +122,7 @@ impl Sts for FakeSts {
             code: Some(r.mfa_code.expose().to_string()),
             request: None,
         };
-        self.answer(call, r.duration_seconds)
+        self.padded(self.answer(call, r.duration_seconds), r.min_token_size)
     }
 
     fn assume_role_with_web_identity(
@@ -116,7 +137,10 @@ impl Sts for FakeSts {
             code: None,
             request: None,
         };
-        self.answer(call, r.duration_seconds.unwrap_or(3600))
+        self.padded(
+            self.answer(call, r.duration_seconds.unwrap_or(3600)),
+            r.min_token_size,
+        )
     }
 
     fn get_caller_identity(

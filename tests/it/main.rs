@@ -9,6 +9,7 @@ mod support;
 
 mod account;
 mod basics;
+mod bigtoken;
 mod cache;
 mod console;
 mod doctor;

@@ -90,6 +90,23 @@ pub fn split_header(first: &[u8]) -> (usize, &[u8]) {
     }
 }
 
+/// A session with a session token of STS's largest size, 4,096 bytes of base64 text (tests of
+/// every store).
+#[cfg(test)]
+pub fn largest_session() -> Credentials {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let token: String = (0..4096)
+        .map(|i| char::from(ALPHABET[(i * 7 + i / 64) % ALPHABET.len()]))
+        .collect();
+    Credentials {
+        access_key_id: "ASIALARGESTTOKEN0001".into(),
+        secret_access_key: Secret::new("s".repeat(40)),
+        session_token: Some(Secret::new(token)),
+        expiration: Some(OffsetDateTime::from_unix_timestamp(4_102_444_800).unwrap()),
+        account_id: Some("123456789012".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +174,23 @@ mod tests {
             }
             assert_eq!(joined, bytes, "max {max:?}");
         }
+    }
+
+    #[test]
+    fn the_largest_session_splits_into_two_windows_blobs_and_joins_whole() {
+        let bytes = encode(&largest_session()).unwrap();
+        assert!(
+            bytes.len() > 4096 && bytes.len() < 2 * 2560,
+            "{}",
+            bytes.len()
+        );
+        let parts = split(&bytes, Some(2560));
+        assert_eq!(parts.len(), 2);
+        assert!(parts.iter().all(|p| p.len() <= 2560));
+        let (n, head) = split_header(&parts[0]);
+        assert_eq!(n, 2);
+        let joined = [head, &parts[1][..]].concat();
+        assert_eq!(decode(&joined), Some(largest_session()));
     }
 
     #[test]
