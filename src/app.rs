@@ -45,9 +45,15 @@ pub fn main() -> ExitCode {
         let args: Vec<std::ffi::OsString> = std::env::args_os().skip(2).collect();
         return crate::adapters::warden::main(&args);
     }
-    let cli = match Cli::parse_from(std::env::args_os()) {
+    // The shell hook's background refresh: detached, with its lock held to the end.
+    let Some((argv, _refresh_lock)) =
+        crate::adapters::refresh::command_line(std::env::args_os().collect())
+    else {
+        return ExitCode::SUCCESS; // another refresh of the profile is running
+    };
+    let cli = match Cli::parse_from(argv.iter().cloned()) {
         Ok(cli) => cli,
-        Err(e) => return usage_error(e, &std::env::args_os().collect::<Vec<_>>()),
+        Err(e) => return usage_error(e, &argv),
     };
     let mut vars = Vars::from_process();
     // The file store's passphrase is for rolecall alone: no program it starts (exec's command,
@@ -164,6 +170,12 @@ pub fn main() -> ExitCode {
             authorize: &authorize,
             vault: &file_vault,
             stores: &stores,
+            background: &crate::adapters::refresh::SystemBackground {
+                state: crate::adapters::keychain::StateDir::locate(
+                    settings.state_dir.as_deref(),
+                    &vars,
+                ),
+            },
         };
         crate::run(cli, &mut ctx)
     };

@@ -295,6 +295,11 @@ pub struct UseArgs {
     #[arg(long, conflicts_with_all = ["profile", "unset"])]
     pub project: bool,
 
+    /// When the shell's session is within the refresh window, switch to a fresher cached one,
+    /// else start one background refresh; nothing otherwise (the `rolecall init` prompt hook)
+    #[arg(long, conflicts_with_all = ["profile", "unset", "project", "no_cache", "mfa_token", "dry_run"])]
+    pub refresh: bool,
+
     /// The shell the `rolecall init` function runs in (it sets ROLECALL_SHELL_FUNCTION itself,
     /// so that no argument of the user's is disturbed)
     #[arg(

@@ -10,6 +10,7 @@ pub mod import;
 pub mod lock;
 mod mfa;
 pub mod migrate;
+pub mod refresh;
 pub mod rotate;
 pub mod signout;
 pub mod sso;

@@ -12,6 +12,7 @@ pub mod mfa;
 pub mod picker;
 pub mod policy;
 pub mod project;
+pub mod refresh;
 // `exec --server` supervises its command with Unix signals; elsewhere it says it is not available.
 #[cfg(unix)]
 pub mod server;

@@ -304,6 +304,21 @@ impl crate::ports::console::SignIn for NoSignIn {
     }
 }
 
+/// No background refreshes (tests of other things, and where processes cannot be started).
+pub struct NoBackground;
+
+impl crate::ports::refresh::Background for NoBackground {
+    fn start(&self, _profile: &str, _tag: &str) -> Result<crate::ports::refresh::Start, String> {
+        Err("background refreshes are not available here".into())
+    }
+    fn running(&self, _profile: &str) -> bool {
+        false
+    }
+    fn take_failure(&self, _profile: &str, _tag: &str) -> Option<String> {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,6 +110,7 @@ impl World {
             authorize: &super::NoAuthorize,
             vault: &super::keys::NoVault,
             stores: &super::keys::NoVault,
+            background: &super::fakes::NoBackground,
         };
         let outcome = crate::run(cli, &mut ctx);
         (

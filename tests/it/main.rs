@@ -20,6 +20,7 @@ mod layers;
 mod profiles;
 mod prompt;
 mod proxy;
+mod refresh;
 mod server;
 mod shells;
 mod sso;
