@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::plan::{Plan, Source, Step};
+use super::plan::{Plan, Step};
 use super::text::timestamp;
 use super::Credentials;
 
@@ -57,11 +57,8 @@ impl AuditEntry {
             }
             _ => (None, None, None),
         };
-        let account = match (&role_arn, &plan.source) {
-            (Some(arn), _) => arn.split(':').nth(4).map(str::to_string),
-            (None, Source::Sso { role, .. }) => Some(role.account_id.clone()),
-            _ => None,
-        };
+        // The session's own account, else what the plan knows of it.
+        let account = credentials.account_id.clone().or_else(|| plan.account());
 
         AuditEntry {
             time: timestamp(now),

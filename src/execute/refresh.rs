@@ -53,9 +53,12 @@ pub fn refresh(
     d: Deps,
 ) -> Refresh {
     let now = d.clock.now();
-    let window = match plan.steps.last() {
-        Some(step) => policy.window(step.lifetime_seconds()),
-        None => policy.process_window(),
+    // The window the run that refreshes it uses (`execute`): an SSO role session's is that
+    // of an hour's session, a `credential_process` result's its own.
+    let window = match (plan.steps.last(), &plan.source) {
+        (Some(step), _) => policy.window(step.lifetime_seconds()),
+        (None, crate::domain::plan::Source::Sso { .. }) => policy.window(3600),
+        (None, _) => policy.process_window(),
     };
     if expiration - now > window {
         return Refresh::Nothing;
