@@ -45,6 +45,10 @@ pub fn main() -> ExitCode {
     {
         return crate::adapters::warden::main(&argv[2..]);
     }
+    // The shell hook's background refresh: detached, with its lock held to the end.
+    let Some((argv, _refresh_lock)) = crate::adapters::refresh::command_line(argv) else {
+        return ExitCode::SUCCESS; // another refresh of the profile is running
+    };
     let cli = match Cli::parse_from(&argv) {
         Ok(cli) => cli,
         Err(e) => return usage_error(e, &argv),
@@ -126,9 +130,11 @@ pub fn main() -> ExitCode {
         crate::adapters::terminal::prompt::person(),
         terminal.stderr,
     );
+    // The state directory (index, locks, audit trail, allowed projects), located once.
+    let state = crate::adapters::keychain::StateDir::locate(settings.state_dir.as_deref(), vars);
     let audit: Box<dyn crate::ports::audit::AuditLog> = match settings.audit {
         true => Box::new(crate::adapters::audit::FileAudit {
-            state: crate::adapters::keychain::StateDir::locate(settings.state_dir.as_deref(), vars),
+            state: state.clone(),
         }),
         false => Box::new(crate::ports::audit::NoAudit),
     };
@@ -154,10 +160,7 @@ pub fn main() -> ExitCode {
             policy_files: &crate::adapters::policy::SystemPolicyFiles { vars },
             audit: audit.as_ref(),
             projects: &crate::adapters::project::SystemProjects {
-                state: crate::adapters::keychain::StateDir::locate(
-                    settings.state_dir.as_deref(),
-                    vars,
-                ),
+                state: state.clone(),
             },
             ask: &crate::adapters::terminal::prompt::TerminalAsk,
             stored: Default::default(),
@@ -168,6 +171,9 @@ pub fn main() -> ExitCode {
             login_files: &login_files,
             vault: &file_vault,
             stores: &stores,
+            background: &crate::adapters::refresh::SystemBackground {
+                state: state.clone(),
+            },
         };
         crate::run(cli, &mut ctx)
     };

@@ -83,7 +83,8 @@ impl Cli {
             | Command::Log(_)
             | Command::Allow(_)
             | Command::Deny(_)
-            | Command::Lock(_) => None,
+            | Command::Lock(_)
+            | Command::Status(_) => None,
         };
         let quiet = self.chatter.quiet || own.is_some_and(|c| c.quiet);
         let verbose = self
@@ -173,6 +174,11 @@ pub enum Command {
     Serve(ServeArgs),
     /// Amazon EKS: kubectl's token, and the kubeconfig entry that asks rolecall for it
     Eks(EksArgs),
+    /// Print the profile in this shell and its session's time left, in one line: `prod 42m`
+    #[command(
+        after_help = "Reads only the environment (ROLECALL_PROFILE, ROLECALL_EXPIRATION): no file, no keychain, no network, so a prompt may run it every time. Exit status 1, with nothing printed, when the shell has no rolecall profile."
+    )]
+    Status(StatusArgs),
 }
 
 /// What `exec` and `export` share: which profile, and how to get its credentials.
@@ -398,6 +404,11 @@ pub struct UseArgs {
     #[arg(long, conflicts_with_all = ["profile", "unset"])]
     pub project: bool,
 
+    /// When the shell's session is within the refresh window, switch to a fresher cached one,
+    /// else start one background refresh; nothing otherwise (the `rolecall init` prompt hook)
+    #[arg(long, conflicts_with_all = ["profile", "unset", "project", "no_cache", "mfa_token", "dry_run"])]
+    pub refresh: bool,
+
     /// The shell the `rolecall init` function runs in (it sets ROLECALL_SHELL_FUNCTION itself,
     /// so that no argument of the user's is disturbed)
     #[arg(
@@ -510,10 +521,18 @@ fn since(text: &str) -> Result<time::Duration, String> {
 pub struct LockArgs {}
 
 #[derive(Debug, Args)]
+pub struct StatusArgs {}
+
+#[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// Print JSON, for scripts and bug reports
     #[arg(long)]
     pub json: bool,
+    /// Also get a session of PROFILE from STS with the largest session token STS gives (4,096
+    /// bytes, STS's MinimumSessionTokenSize) and check that every session store and output
+    /// format keeps it whole (the session is not cached)
+    #[arg(long, value_name = "PROFILE", add = ArgValueCandidates::new(profile_candidates))]
+    pub online: Option<String>,
 }
 
 #[derive(Debug, Args)]

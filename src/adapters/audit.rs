@@ -111,6 +111,7 @@ mod tests {
             secret_access_key: crate::domain::Secret::new("s"),
             session_token: None,
             expiration: None,
+            account_id: None,
         };
         let entry = AuditEntry::of("export", &plan, &credentials, crate::testing::NOW, 1);
         log.record(&entry).unwrap();

@@ -17,6 +17,7 @@ pub mod memory;
 pub mod policy;
 pub mod project;
 pub mod prompt;
+pub mod refresh;
 // `exec --server` supervises its command with Unix signals; elsewhere it says it is not available.
 #[cfg(unix)]
 pub mod server;

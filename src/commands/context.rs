@@ -61,6 +61,8 @@ pub struct Context<'a> {
     pub vault: &'a dyn crate::ports::vault::Vault,
     /// The durable stores by name (`keys migrate`).
     pub stores: &'a dyn crate::ports::keys::Stores,
+    /// The shell hook's background refresh (`use --refresh`).
+    pub background: &'a dyn crate::ports::refresh::Background,
     /// The key index, read once per run.
     pub stored: std::cell::OnceCell<StoredKeys>,
 }

@@ -29,6 +29,8 @@ struct Report {
     sso: Vec<SsoFact>,
     /// The shell the `rolecall init` function runs in, when this run came through it.
     shell_function: Option<String>,
+    /// `--online PROFILE`: a session with the largest token, where it would go.
+    online: Option<OnlineFact>,
     /// Whether everything needed works (the exit status is 0).
     ok: bool,
 }
@@ -79,6 +81,17 @@ struct KeyFact {
 }
 
 #[derive(Serialize)]
+struct OnlineFact {
+    profile: String,
+    /// The token size asked for, and the size STS answered with.
+    asked: u16,
+    size: Option<usize>,
+    /// Each store layer and output format, and its problem with the session if any.
+    checks: Vec<StoreFact>,
+    problem: Option<String>,
+}
+
+#[derive(Serialize)]
 struct StoreFact {
     name: String,
     ok: bool,
@@ -106,6 +119,9 @@ pub fn run(args: DoctorArgs, ctx: &mut Context) -> Result<Outcome, Error> {
             failed |= check_profiles(&profiles, ctx, &mut report);
             failed |= key_stores(&profiles, ctx, &mut report);
             sso_tokens(&profiles, ctx, &mut report);
+            if let Some(name) = &args.online {
+                failed |= online(&profiles, name, ctx, &mut report);
+            }
         }
         Err(error) => {
             // The files as far as they could be read, and the reason on the one that failed.
@@ -359,6 +375,48 @@ fn file_warnings(
     }
 }
 
+/// `--online`: a session of `name` with the largest token, through every store layer and
+/// format; true when it cannot be had or a layer or format cannot keep it whole.
+fn online(profiles: &Profiles, name: &str, ctx: &mut Context, report: &mut Report) -> bool {
+    use crate::execute::token_size::{check, LARGEST_TOKEN};
+    let overrides = crate::plan::Overrides {
+        min_token_size: Some(LARGEST_TOKEN),
+        ..NO_OVERRIDES.clone()
+    };
+    let mut fact = OnlineFact {
+        profile: name.to_string(),
+        asked: LARGEST_TOKEN,
+        size: None,
+        checks: Vec::new(),
+        problem: None,
+    };
+    let found = plan(profiles, name, &inputs(ctx, &overrides))
+        .map_err(Error::from)
+        .and_then(|p| check(&p, ctx.deps(), &mut ctx.err).map_err(Error::from));
+    match found {
+        Ok(found) => {
+            fact.size = Some(found.size);
+            let formats = found
+                .formats
+                .into_iter()
+                .map(|(name, problem)| (format!("format {name}"), problem));
+            let stores = found.stores.into_iter().map(|s| (s.name, s.problem));
+            fact.checks = stores
+                .chain(formats)
+                .map(|(name, problem)| StoreFact {
+                    name: printable(&name).into_owned(),
+                    ok: problem.is_none(),
+                    problem: problem.map(|p| printable(&p).into_owned()),
+                })
+                .collect();
+        }
+        Err(e) => fact.problem = Some(printable(&e.to_string()).into_owned()),
+    }
+    let failed = fact.problem.is_some() || fact.checks.iter().any(|c| !c.ok);
+    report.online = Some(fact);
+    failed
+}
+
 /// Tries each part of the session store; true when sessions cannot be cached at all.
 fn check_stores(ctx: &Context, report: &mut Report) -> bool {
     let checks = ctx.store.check();
@@ -592,8 +650,39 @@ fn render_profiles(report: &Report, t: &mut String) {
 }
 
 /// The session store, the shell function and the verdict.
+fn render_online(report: &Report, t: &mut String) {
+    use std::fmt::Write;
+    let Some(o) = &report.online else {
+        return;
+    };
+    let _ = writeln!(
+        t,
+        "\nOnline: a session of profile \"{}\" with a {}-byte token",
+        o.profile, o.asked
+    );
+    match (o.size, &o.problem) {
+        (_, Some(p)) => {
+            let _ = writeln!(t, "  PROBLEM: {p}");
+        }
+        (Some(size), None) if size < usize::from(o.asked) => {
+            let _ = writeln!(t, "  STS answered a {size}-byte token: it does not pad tokens to MinimumSessionTokenSize (an emulator, or an endpoint without it); checked with that one");
+        }
+        (Some(size), None) => {
+            let _ = writeln!(t, "  STS answered a {size}-byte token");
+        }
+        (None, None) => {}
+    }
+    for c in &o.checks {
+        let _ = match &c.problem {
+            Some(p) => writeln!(t, "  {}: PROBLEM: {p}", c.name),
+            None => writeln!(t, "  {}: keeps it whole", c.name),
+        };
+    }
+}
+
 fn render_store_and_shell(report: &Report, t: &mut String) {
     use std::fmt::Write;
+    render_online(report, t);
     let _ = writeln!(t, "\nSession store");
     if report.stores.is_empty() {
         let _ = writeln!(t, "  none: sessions are not cached");

@@ -130,6 +130,40 @@ pub fn script(shell: InitShell) -> &'static str {
     }
 }
 
+/// The prompt hooks: before each prompt, while the shell has a rolecall profile, `rolecall use
+/// --refresh` (through the function) switches to a fresher cached session when the shell's is
+/// near its end, or starts one background refresh. The exit status the prompt shows is kept.
+const REFRESH_BASH: &str = r##"# Before each prompt: a session near its end is replaced by a fresher cached one, or refreshed
+# in the background (never a prompt from here; a refresh that needs you says so once).
+__rolecall_refresh() {
+    local __rolecall_status=$?
+    [ -z "${ROLECALL_PROFILE-}" ] || rolecall use --refresh
+    return "$__rolecall_status"
+}
+case ";${PROMPT_COMMAND-};" in
+    *";__rolecall_refresh;"*) ;;
+    *) PROMPT_COMMAND="__rolecall_refresh${PROMPT_COMMAND:+;$PROMPT_COMMAND}" ;;
+esac
+"##;
+
+const REFRESH_ZSH: &str = r##"# Before each prompt: a session near its end is replaced by a fresher cached one, or refreshed
+# in the background (never a prompt from here; a refresh that needs you says so once).
+__rolecall_refresh() {
+    local __rolecall_status=$?
+    [[ -z ${ROLECALL_PROFILE-} ]] || rolecall use --refresh
+    return $__rolecall_status
+}
+autoload -Uz add-zsh-hook
+add-zsh-hook precmd __rolecall_refresh
+"##;
+
+const REFRESH_FISH: &str = r##"# Before each prompt: a session near its end is replaced by a fresher cached one, or refreshed
+# in the background (never a prompt from here; a refresh that needs you says so once).
+function __rolecall_refresh --on-event fish_prompt
+    set -q ROLECALL_PROFILE; and rolecall use --refresh
+end
+"##;
+
 /// The `--on-cd` hooks: on a change of directory, `rolecall use --project` (through the
 /// function), which switches only to an allowed `.rolecall` file's profile.
 const ON_CD_BASH: &str = r##"# On a change of directory: the allowed .rolecall file's profile (rolecall allow).
@@ -171,7 +205,16 @@ pub fn run(args: InitArgs, ctx: &mut Context) -> Result<Outcome, Error> {
             )))
         }
     };
-    write_out(ctx, format!("{}{hook}", script(args.shell)).as_bytes())?;
+    let refresh = match args.shell {
+        InitShell::Bash => REFRESH_BASH,
+        InitShell::Zsh => REFRESH_ZSH,
+        InitShell::Fish => REFRESH_FISH,
+        InitShell::Sh | InitShell::Powershell => "",
+    };
+    write_out(
+        ctx,
+        format!("{}{refresh}{hook}", script(args.shell)).as_bytes(),
+    )?;
     Ok(Outcome::Done)
 }
 

@@ -154,6 +154,7 @@ fn from_env(ctx: &Context) -> Result<Credentials, Error> {
         secret_access_key: Secret::new(secret.trim()),
         session_token: None,
         expiration: None,
+        account_id: None,
     })
 }
 
@@ -173,6 +174,7 @@ fn ask_keys(profile: &str, ctx: &Context) -> Result<Credentials, Error> {
         secret_access_key: Secret::new(secret.expose().trim()),
         session_token: None,
         expiration: None,
+        account_id: None,
     })
 }
 
@@ -204,6 +206,7 @@ fn importable(profiles: &Profiles, name: &str) -> Result<Credentials, Error> {
         secret_access_key: Secret::new(secret),
         session_token: None,
         expiration: None,
+        account_id: None,
     })
 }
 
@@ -652,6 +655,7 @@ mod flows {
                 secret_access_key: crate::domain::Secret::new("s3cret"),
                 session_token: None,
                 expiration: None,
+                account_id: None,
             },
         )
         .unwrap();

@@ -21,6 +21,7 @@ mod logout;
 mod obtain;
 mod serve;
 pub mod sso;
+mod status;
 pub mod use_;
 
 pub use context::Context;
@@ -60,6 +61,7 @@ fn dispatch(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
         Command::Lock(args) => lock::run(args, ctx),
         Command::Serve(args) => serve::run(args, ctx),
         Command::Eks(args) => eks::run(args, ctx),
+        Command::Status(args) => status::run(args, ctx),
     }
 }
 
@@ -68,7 +70,7 @@ fn dispatch(cli: Cli, ctx: &mut Context) -> Result<Outcome, Error> {
 /// other knob is checked where it is read.
 fn check_settings(command: &Command, settings: &crate::settings::Settings) -> Result<(), Error> {
     use Command::*;
-    let local = matches!(command, Log(_) | Allow(_) | Deny(_));
+    let local = matches!(command, Log(_) | Allow(_) | Deny(_) | Status(_));
     let uses_store = !local && !matches!(command, Init(_) | Completions(_) | Doctor(_));
     if matches!(command, Lock(_)) {
         settings.file_unlock_ttl.clone()?;

@@ -301,6 +301,7 @@ pub fn obtain(
         policy_arns: args.policy_arn.clone(),
         policy: args.policy.clone(),
         read_only: args.read_only,
+        min_token_size: None,
     };
     let plan = plan(&profiles, &name, &inputs(ctx, &overrides)).map_err(|e| match e {
         ConfigError::ProfileNotFound { name: missing, .. } if missing == name => {
@@ -583,6 +584,7 @@ fn on_served(
         secret_access_key: crate::domain::Secret::new(""),
         session_token: None,
         expiration: None,
+        account_id: None,
     };
     let (now, pid) = (ctx.clock.now(), std::process::id());
     let what = format!("{command} request");

@@ -230,6 +230,7 @@ mod flows {
             client_id: Some("client".into()),
             client_secret: Some(Secret::new("secret")),
             registration_expires_at: Some(NOW + Duration::days(30)),
+            scopes: None,
         }
     }
 

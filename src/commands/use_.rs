@@ -2,10 +2,11 @@
 //! passes `--shell`; without it (no function installed) this says how to install one, because
 //! a program cannot change its parent shell's environment.
 
-use super::obtain::{project_file, statements};
+use super::obtain::{inputs, project_file, statements, NO_OVERRIDES};
 use super::write_out;
 use super::Context;
 use crate::cli::{UseArgs, UseShell};
+use crate::domain::freshness::{CacheMode, CachePolicy};
 use crate::domain::Outcome;
 use crate::error::Error;
 use crate::render::Format;
@@ -24,6 +25,12 @@ pub fn run(args: UseArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         UseShell::Powershell => Format::PowerShell,
     };
     let mut credentials = args.credentials;
+    if args.refresh {
+        let Some(profile) = refresh_due(ctx)? else {
+            return Ok(Outcome::Done);
+        };
+        credentials.profile = Some(profile);
+    }
     if args.project {
         // The hook's switch: only to an allowed file's profile the shell does not have yet.
         let Some(file) = project_profile(ctx)? else {
@@ -37,6 +44,55 @@ pub fn run(args: UseArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         write_out(ctx, format!("{MARKER}{text}").as_bytes())?;
     }
     Ok(Outcome::Done)
+}
+
+/// The prompt hook's check: the shell's profile when a fresher session of it is cached, to
+/// switch to; else nothing, having started a background refresh or told why none can help.
+/// No network, no prompt: outside the refresh window it reads nothing but the environment.
+fn refresh_due(ctx: &mut Context) -> Result<Option<String>, Error> {
+    use crate::execute::refresh::{may_be_due, refresh, Deps, Refresh};
+    let Some(status) = crate::domain::status::of(ctx.vars) else {
+        return Ok(None);
+    };
+    let configured = ctx.settings.refresh_window.clone()?;
+    let now = ctx.clock.now();
+    let (Some(expiration), true) = (
+        status.expiration,
+        may_be_due(status.expiration, now, configured),
+    ) else {
+        return Ok(None);
+    };
+    let tag = crate::domain::text::timestamp(expiration);
+    // A profile that no longer plans is said by the next `rolecall use`, not at every prompt.
+    let Ok(plan) = ctx.profiles().and_then(|profiles| {
+        crate::plan::plan(&profiles, &status.profile, &inputs(ctx, &NO_OVERRIDES))
+    }) else {
+        return Ok(None);
+    };
+    let policy = CachePolicy {
+        mode: CacheMode::Use,
+        refresh_window: configured,
+    };
+    let d = Deps {
+        store: ctx.store,
+        background: ctx.background,
+        clock: ctx.clock,
+    };
+    match refresh(&plan, expiration, &tag, policy, d) {
+        Refresh::Switch => Ok(Some(status.profile)),
+        Refresh::Notice(line) => {
+            ctx.note(&line);
+            Ok(None)
+        }
+        Refresh::Started => {
+            ctx.verbose(&format!(
+                "refreshing the session of profile \"{}\" in the background",
+                status.profile
+            ));
+            Ok(None)
+        }
+        Refresh::Nothing => Ok(None),
+    }
 }
 
 /// The profile of the allowed `.rolecall` file here, unless the shell has it already; a file

@@ -36,14 +36,14 @@ pub const ROLECALL: &[&str] = &[
     "source_identity",
     "include_profile",
     "login_session",
+    "aws_account_id",
+    "account_id_endpoint_mode",
 ];
 
 /// Keys of the AWS CLI, the SDKs and the other credential tools that rolecall leaves alone.
 const OTHERS: &[&str] = &[
     "aws_security_token",
     "aws_credential_expiration",
-    "aws_account_id",
-    "account_id_endpoint_mode",
     "api_versions",
     "auth_scheme_preference",
     "cli_auto_prompt",

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::plan::{Plan, Source, Step};
+use super::plan::{Plan, Step};
 use super::text::timestamp;
 use super::Credentials;
 
@@ -57,12 +57,8 @@ impl AuditEntry {
             }
             _ => (None, None, None),
         };
-        let account = match (&role_arn, &plan.source) {
-            (Some(arn), _) => arn.split(':').nth(4).map(str::to_string),
-            (None, Source::Sso { role, .. }) => Some(role.account_id.clone()),
-            (None, Source::Login { login, .. }) => super::login::account_of(&login.session),
-            _ => None,
-        };
+        // The session's own account, else what the plan knows of it.
+        let account = credentials.account_id.clone().or_else(|| plan.account());
 
         AuditEntry {
             time: timestamp(now),
@@ -126,6 +122,7 @@ mod tests {
             secret_access_key: crate::domain::Secret::new("secret-value"),
             session_token: Some(crate::domain::Secret::new("token-value")),
             expiration: Some(datetime!(2026-11-22 11:00 UTC)),
+            account_id: None,
         };
         let e = AuditEntry::of(
             "export",

@@ -42,6 +42,7 @@ pub const MANAGED: &[&str] = &[
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ACCOUNT_ID",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
     "AWS_DEFAULT_OUTPUT",
@@ -50,7 +51,9 @@ pub const MANAGED: &[&str] = &[
     "AWS_MAX_ATTEMPTS",
     "AWS_RETRY_MODE",
     "AWS_ENDPOINT_URL",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE",
     "ROLECALL_PROFILE",
+    "ROLECALL_EXPIRATION",
     "ROLECALL_SET_VARS",
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
@@ -65,6 +68,7 @@ pub const EMPTY_IS_UNSET: &[&str] = &[
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "ROLECALL_PROFILE",
+    "ROLECALL_EXPIRATION",
     "AWS_SECURITY_TOKEN",
 ];
 
@@ -77,6 +81,7 @@ pub const PROFILE_SETTINGS: &[(&str, &str)] = &[
     ("max_attempts", "AWS_MAX_ATTEMPTS"),
     ("retry_mode", "AWS_RETRY_MODE"),
     ("endpoint_url", "AWS_ENDPOINT_URL"),
+    ("account_id_endpoint_mode", "AWS_ACCOUNT_ID_ENDPOINT_MODE"),
 ];
 
 /// What the credentials are for: the profile, its region and its other settings.
@@ -140,12 +145,15 @@ pub fn changes(credentials: &Credentials, target: &Target, vars: &Vars) -> Vec<C
         Some(token) => Change::Set("AWS_SESSION_TOKEN", token.expose().to_string()),
         None => Change::Unset("AWS_SESSION_TOKEN"),
     });
-    out.push(
-        match credentials.expiration.map(crate::domain::text::timestamp) {
-            Some(when) => Change::Set("AWS_CREDENTIAL_EXPIRATION", when),
-            None => Change::Unset("AWS_CREDENTIAL_EXPIRATION"),
-        },
-    );
+    let expiration = credentials.expiration.map(crate::domain::text::timestamp);
+    out.push(match &expiration {
+        Some(when) => Change::Set("AWS_CREDENTIAL_EXPIRATION", when.clone()),
+        None => Change::Unset("AWS_CREDENTIAL_EXPIRATION"),
+    });
+    out.push(match &credentials.account_id {
+        Some(account) => Change::Set("AWS_ACCOUNT_ID", account.clone()),
+        None => Change::Unset("AWS_ACCOUNT_ID"),
+    });
     // A setting the profile does not make is the user's: left as they have it, or put back
     // as it was before rolecall's first export replaced it, so that the result does not
     // depend on which profiles came before.
@@ -179,6 +187,11 @@ pub fn changes(credentials: &Credentials, target: &Target, vars: &Vars) -> Vec<C
         set_or_leave(&mut out, name, value);
     }
     out.push(Change::Set("ROLECALL_PROFILE", target.profile.to_string()));
+    // For a prompt: the time the session in this shell ends (`rolecall status`).
+    out.push(match expiration {
+        Some(when) => Change::Set("ROLECALL_EXPIRATION", when),
+        None => Change::Unset("ROLECALL_EXPIRATION"),
+    });
     // Which optional variables this export set, so that the next one removes only those.
     let optional: Vec<&str> = out
         .iter()
@@ -217,6 +230,7 @@ const SHADOWING: &[&str] = &[
     "AWS_SESSION_TOKEN",
     "AWS_SECURITY_TOKEN",
     "AWS_CREDENTIAL_EXPIRATION",
+    "ROLECALL_EXPIRATION",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
     "AWS_PROFILE",
@@ -478,6 +492,7 @@ mod tests {
             secret_access_key: Secret::new("sec"),
             session_token: token.then(|| Secret::new("tok")),
             expiration: token.then_some(datetime!(2026-11-22 11:00 UTC)),
+            account_id: token.then(|| "123456789012".into()),
         }
     }
 
@@ -495,6 +510,7 @@ mod tests {
                 Change::Set("AWS_SECRET_ACCESS_KEY", "sec".into()),
                 Change::Set("AWS_SESSION_TOKEN", "tok".into()),
                 Change::Set("AWS_CREDENTIAL_EXPIRATION", "2026-11-22T11:00:00Z".into()),
+                Change::Set("AWS_ACCOUNT_ID", "123456789012".into()),
                 Change::Set("AWS_REGION", "eu-west-1".into()),
                 Change::Set("AWS_DEFAULT_REGION", "eu-west-1".into()),
                 Change::Unset("AWS_DEFAULT_OUTPUT"),
@@ -503,7 +519,9 @@ mod tests {
                 Change::Unset("AWS_MAX_ATTEMPTS"),
                 Change::Unset("AWS_RETRY_MODE"),
                 Change::Unset("AWS_ENDPOINT_URL"),
+                Change::Unset("AWS_ACCOUNT_ID_ENDPOINT_MODE"),
                 Change::Set("ROLECALL_PROFILE", "prod".into()),
+                Change::Set("ROLECALL_EXPIRATION", "2026-11-22T11:00:00Z".into()),
                 Change::Set("ROLECALL_SET_VARS", "AWS_REGION:AWS_DEFAULT_REGION".into()),
                 Change::Unset("AWS_PROFILE"),
                 Change::Unset("AWS_DEFAULT_PROFILE"),
@@ -534,6 +552,11 @@ mod tests {
         let c = changes(&creds(false), &target("keys", None), &Vars::default());
         assert!(c.contains(&Change::Unset("AWS_SESSION_TOKEN")));
         assert!(c.contains(&Change::Unset("AWS_CREDENTIAL_EXPIRATION")));
+        assert!(c.contains(&Change::Unset("ROLECALL_EXPIRATION")));
+        assert!(
+            c.contains(&Change::Unset("AWS_ACCOUNT_ID")),
+            "no account of a previous profile stays"
+        );
         assert!(!c.iter().any(|x| matches!(x, Change::Set("AWS_REGION", _))));
     }
 

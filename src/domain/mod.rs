@@ -17,6 +17,7 @@ pub mod project;
 pub mod secret;
 pub mod setting;
 pub mod sso;
+pub mod status;
 pub mod text;
 pub mod vars;
 

@@ -42,6 +42,10 @@ pub struct Plan {
     pub notes: Vec<String>,
     /// The profile's other settings as variables (`output` → `AWS_DEFAULT_OUTPUT`…).
     pub settings: Vec<(&'static str, String)>,
+    /// The profile's `aws_account_id`: the account of credentials that do not say their own.
+    pub account_id: Option<String>,
+    /// STS's `MinimumSessionTokenSize` for the last step's call (`doctor --online`).
+    pub min_token_size: Option<u16>,
 }
 
 impl Plan {
@@ -52,6 +56,31 @@ impl Plan {
             Step::AssumeRoleWithWebIdentity(w) => Some(w.role_arn.as_str()),
             Step::GetSessionToken(_) => None,
         })
+    }
+
+    /// The account of the credentials each step hands out: a role's from its ARN, a
+    /// `GetSessionToken` session's from its caller (the same account).
+    pub fn step_account(step: &Step, caller: Option<&str>) -> Option<String> {
+        match step {
+            Step::AssumeRole(a) => arn_account(&a.role_arn),
+            Step::AssumeRoleWithWebIdentity(w) => arn_account(&w.role_arn),
+            Step::GetSessionToken(_) => caller.map(str::to_string),
+        }
+    }
+
+    /// The account of the credentials the plan hands out, as far as the plan knows it: the
+    /// last role's, the SSO account, else the profile's `aws_account_id`.
+    pub fn account(&self) -> Option<String> {
+        if let Some(arn) = self.role_arn() {
+            return arn_account(arn);
+        }
+        match &self.source {
+            Source::Sso { role, .. } => Some(role.account_id.clone()),
+            Source::Login { login, .. } => {
+                super::login::account_of(&login.session).or_else(|| self.account_id.clone())
+            }
+            _ => self.account_id.clone(),
+        }
     }
 
     /// What the credentials are for, as `env::changes` takes it.
@@ -436,5 +465,42 @@ impl SessionTags {
             self.transitive.join(","),
             self.source_identity.as_deref().unwrap_or("")
         )
+    }
+}
+
+/// The account of an ARN (`arn:aws:iam::123456789012:role/x` → `123456789012`), when it
+/// names a 12-digit one.
+pub fn arn_account(arn: &str) -> Option<String> {
+    let account = arn.split(':').nth(4)?;
+    is_account_id(account).then(|| account.to_string())
+}
+
+/// A 12-digit AWS account number.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod account_tests {
+    use super::*;
+
+    #[test]
+    fn the_account_of_an_arn() {
+        assert_eq!(
+            arn_account("arn:aws:iam::123456789012:role/admin").as_deref(),
+            Some("123456789012")
+        );
+        assert_eq!(
+            arn_account("arn:aws-cn:iam::000000000001:role/a/b").as_deref(),
+            Some("000000000001")
+        );
+        for bad in [
+            "arn:aws:iam::12345:role/x",
+            "role/x",
+            "",
+            "arn:aws:iam::12345678901a:role/x",
+        ] {
+            assert_eq!(arn_account(bad), None, "{bad}");
+        }
     }
 }

@@ -20,6 +20,7 @@ struct ProcessOutput {
     secret_access_key: Option<String>,
     session_token: Option<String>,
     expiration: Option<String>,
+    account_id: Option<String>,
 }
 
 /// Validates `credential_process` output: `Version` 1, both keys, an RFC 3339 expiration.
@@ -50,6 +51,11 @@ pub fn parse(bytes: &[u8]) -> Result<Credentials, ProcessJsonError> {
         secret_access_key: Secret::new(secret),
         session_token: out.session_token.filter(|s| !s.is_empty()).map(Secret::new),
         expiration,
+        // An `AccountId` that is not an account number is left out rather than refused: the
+        // SDKs use it only to route to account endpoints.
+        account_id: out
+            .account_id
+            .filter(|a| crate::domain::plan::is_account_id(a)),
     })
 }
 
@@ -64,6 +70,8 @@ pub struct Document<'a> {
     pub session_token: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<&'a str>,
 }
 
 impl Document<'_> {

@@ -38,6 +38,9 @@ pub struct Credentials {
     pub secret_access_key: Secret,
     pub session_token: Option<Secret>,
     pub expiration: Option<OffsetDateTime>,
+    /// The AWS account the credentials belong to, where known (a role's ARN, the SSO
+    /// account, a profile's `aws_account_id`): exported as `AWS_ACCOUNT_ID`. Not a secret.
+    pub account_id: Option<String>,
 }
 
 impl Credentials {
@@ -65,6 +68,7 @@ impl fmt::Debug for Credentials {
             .field("secret_access_key", &self.secret_access_key)
             .field("session_token", &self.session_token)
             .field("expiration", &self.expiration)
+            .field("account_id", &self.account_id)
             .finish()
     }
 }
@@ -80,6 +84,7 @@ mod tests {
             secret_access_key: Secret::new("s3cr3t-value"),
             session_token: Some(Secret::new("t0ken-value")),
             expiration: None,
+            account_id: None,
         };
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cr3t"), "{shown}");

@@ -92,6 +92,8 @@ pub struct Token {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret>,
     pub registration_expires_at: Option<OffsetDateTime>,
+    /// The scopes a token file records (`scopes`), when it records them.
+    pub scopes: Option<Vec<String>>,
 }
 
 /// A token with less than this left is not used (a call would fail on the way): the run
@@ -126,6 +128,15 @@ impl Token {
         TokenState::at(self.expires_at, now)
     }
 
+    /// Whether the portal takes it for `GetRoleCredentials`: a token whose recorded scopes
+    /// lack `sso:account:access` is another tool's sign-in to the same start URL (an IDE
+    /// extension's, say), which the portal answers with 401.
+    pub fn grants_account_access(&self) -> bool {
+        self.scopes
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|x| x == DEFAULT_SCOPE))
+    }
+
     /// It has a refresh token and a registration that has not expired.
     pub fn refreshable(&self, now: OffsetDateTime) -> bool {
         self.refresh_token.is_some()
@@ -141,6 +152,29 @@ mod tests {
     use time::macros::datetime;
 
     #[test]
+    fn a_token_without_account_access_is_not_for_the_portal() {
+        let mut t = Token {
+            access_token: Secret::new("a"),
+            expires_at: datetime!(2026-12-01 10:00 UTC),
+            refresh_token: None,
+            client_id: None,
+            client_secret: None,
+            registration_expires_at: None,
+            scopes: None,
+        };
+        assert!(t.grants_account_access(), "the AWS CLI records no scopes");
+        t.scopes = Some(vec![
+            "sso:account:access".into(),
+            "codewhisperer:completions".into(),
+        ]);
+        assert!(t.grants_account_access());
+        t.scopes = Some(vec!["codewhisperer:completions".into()]);
+        assert!(!t.grants_account_access());
+        t.scopes = Some(vec![]);
+        assert!(!t.grants_account_access(), "recorded, and without it");
+    }
+
+    #[test]
     fn states_and_refreshability() {
         let now = datetime!(2026-12-01 10:00 UTC);
         let mut t = Token {
@@ -150,6 +184,7 @@ mod tests {
             client_id: Some("c".into()),
             client_secret: Some(Secret::new("s")),
             registration_expires_at: Some(now + Duration::days(80)),
+            scopes: None,
         };
         assert_eq!(t.state(now), TokenState::Fresh);
         assert!(t.refreshable(now));

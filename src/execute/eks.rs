@@ -78,6 +78,7 @@ mod tests {
             secret_access_key: crate::domain::Secret::new("s"),
             session_token: None,
             expiration: None,
+            account_id: None,
         };
         let r = TokenRequest {
             cluster: "dev",

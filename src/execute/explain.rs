@@ -135,6 +135,7 @@ fn handed_out(r: &Explain, now: time::OffsetDateTime) -> (Vec<Change>, Vec<Strin
         secret_access_key: Secret::new(""),
         session_token: temporary.then(|| Secret::new("")),
         expiration: temporary.then_some(now),
+        account_id: plan.account(),
     };
     let changes = env::changes(&placeholder, &plan.target(), r.vars);
     let mut lines = Vec::new();

@@ -161,6 +161,7 @@ mod tests {
             secret_access_key: crate::domain::Secret::new("s"),
             session_token: Some(crate::domain::Secret::new("t")),
             expiration: None,
+            account_id: None,
         }
     }
 

@@ -122,6 +122,16 @@ pub fn credentials(
     result.unwrap_or_else(|| Err(login_needed(login, "has no token")))
 }
 
+/// A token's credentials, with the account the sign-in is in (the token's, else the session
+/// ARN's).
+fn session_of(token: LoginToken, login: &LoginSession) -> Credentials {
+    let mut credentials = token.credentials;
+    credentials.account_id = token
+        .account_id
+        .or_else(|| crate::domain::login::account_of(&login.session));
+    credentials
+}
+
 fn from_place(
     d: LoginDeps,
     clock: &dyn Clock,
@@ -142,7 +152,7 @@ fn from_place(
             login.session,
             human(token.expires_at() - now)
         ));
-        return Ok(token.credentials);
+        return Ok(session_of(token, login));
     }
     let mut held = d
         .files
@@ -158,7 +168,7 @@ fn from_place(
             "another program refreshed the sign-in token of {} meanwhile",
             login.session
         ));
-        return Ok(token.credentials);
+        return Ok(session_of(token, login));
     }
     out.verbose(&format!(
         "refreshing the sign-in token of {} (CreateOAuth2Token, {})",
@@ -185,13 +195,13 @@ fn from_place(
                     login.login_hint()
                 )),
             }
-            Ok(fresh.credentials)
+            Ok(session_of(fresh, login))
         }
         Err(e) if e.kind == LoginErrorKind::Expired => {
             // A program that takes no lock may have used the same refresh token a moment ago
             // and written the rotated one: its token is the one to use.
             if let Some(again) = refreshed_elsewhere(&mut *held, &token, clock, window) {
-                return Ok(again.credentials);
+                return Ok(session_of(again, login));
             }
             Err(login_needed(
                 login,

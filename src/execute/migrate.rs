@@ -190,6 +190,7 @@ mod tests {
             client_id: None,
             client_secret: None,
             registration_expires_at: None,
+            scopes: None,
         };
         from_tokens.put_own(&session(), &token).unwrap();
         let from_logins = crate::testing::MemoryLoginFiles::default();

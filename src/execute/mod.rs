@@ -13,10 +13,12 @@ pub mod login;
 pub mod login_flow;
 mod mfa;
 pub mod migrate;
+pub mod refresh;
 pub mod rotate;
 pub mod signout;
 pub mod sso;
 pub mod sso_view;
+pub mod token_size;
 // `exec --server` supervises its command with Unix signals; elsewhere it says it is not available.
 #[cfg(unix)]
 pub mod supervise;
@@ -111,7 +113,14 @@ pub fn execute(
         token,
         store_trouble: false,
     };
-    let result = run.walk();
+    let result = run.walk().map(|mut creds| {
+        // A session cached before sessions carried their account, or a source that does
+        // not say it: the role's account, else the profile's `aws_account_id`.
+        if creds.account_id.is_none() {
+            creds.account_id = plan.account();
+        }
+        creds
+    });
     if run.policy.mode == CacheMode::Use && !run.store_trouble {
         if let Some(notice) = run.deps.store.notice() {
             run.out.note(&notice);
@@ -160,6 +169,8 @@ impl Run<'_, '_, '_> {
                 Lock::None => None,
             };
             let mut creds = self.call(step, current.as_ref())?;
+            let caller_account = current.as_ref().and_then(|c| c.account_id.as_deref());
+            creds.account_id = Plan::step_account(step, caller_account).or(creds.account_id);
             self.check_fresh(&creds, step.operation(), step.profile())?;
             self.check_usable(&creds, step.operation(), step.profile())?;
             self.cap_expiration(&mut creds, step.lifetime_seconds(), step.profile());
@@ -287,6 +298,7 @@ impl Run<'_, '_, '_> {
                 _ => ExecuteError::Sso(e),
             })?;
         let mut creds = creds;
+        creds.account_id = Some(role.account_id.clone());
         self.check_usable(&creds, "GetRoleCredentials", profile)?;
         self.check_fresh(&creds, "GetRoleCredentials", profile)?;
         // A portal's answer is cached no longer than any role session lasts.
@@ -314,6 +326,16 @@ impl Run<'_, '_, '_> {
             Step::AssumeRole(role) => self.assume_role(step, role, caller, &at),
             Step::AssumeRoleWithWebIdentity(w) => self.web_identity(step, w, &at),
         }
+    }
+
+    /// The plan's `MinimumSessionTokenSize`, for its last step only.
+    fn min_token_size(&self, step: &Step) -> Option<u16> {
+        let last = self
+            .plan
+            .steps
+            .last()
+            .is_some_and(|l| std::ptr::eq(l, step));
+        self.plan.min_token_size.filter(|_| last)
     }
 
     /// Where the plan's STS calls go, for the `-v` lines: `region R, endpoint URL`.
@@ -366,6 +388,7 @@ impl Run<'_, '_, '_> {
             duration_seconds: s.duration_seconds,
             mfa_serial: mfa_serial.clone(),
             mfa_code,
+            min_token_size: self.min_token_size(step),
         };
         let caller = Self::need_caller(caller)?;
         self.deps
@@ -417,6 +440,7 @@ impl Run<'_, '_, '_> {
             mfa_code,
             tags: role.tags.clone(),
             policy: role.policy.clone(),
+            min_token_size: self.min_token_size(step),
         };
         let caller = Self::need_caller(caller)?;
         self.deps
@@ -464,6 +488,7 @@ impl Run<'_, '_, '_> {
             token,
             duration_seconds: w.duration_seconds,
             policy: w.policy.clone(),
+            min_token_size: self.min_token_size(step),
         };
         self.deps
             .sts

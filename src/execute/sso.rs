@@ -134,8 +134,16 @@ pub fn token(
         return Ok(t.access_token);
     }
     if !d.may_sign_in || !d.authorize.interactive() {
+        let foreign = match d.tokens.cli(session) {
+            Ok(Some(t)) if !t.grants_account_access() => format!(
+                " (the token in {} is another tool's: its scopes lack {})",
+                d.tokens.cli_file(session),
+                crate::domain::sso::DEFAULT_SCOPE
+            ),
+            _ => String::new(),
+        };
         return Err(ExecuteError::SsoLoginNeeded(format!(
-            "the SSO token of {} for profile \"{profile}\" is missing or expired and cannot be refreshed; {}",
+            "the SSO token of {} for profile \"{profile}\" is missing or expired and cannot be refreshed{foreign}; {}",
             session.describe(),
             session.login_hint(profile)
         )));
@@ -167,6 +175,11 @@ fn candidates(d: SsoDeps, out: &mut Printer, session: &SsoSession) -> Vec<(Origi
         Err(e) => out.verbose(&format!("cannot read rolecall's SSO token: {e}")),
     }
     match d.tokens.cli(session) {
+        Ok(Some(t)) if !t.grants_account_access() => out.verbose(&format!(
+            "skipped the token in {}: {}",
+            d.tokens.cli_file(session),
+            foreign(&t)
+        )),
         Ok(Some(t)) => found.push((Origin::AwsCli, t)),
         Ok(None) => {}
         // A file rolecall does not own that cannot be read (a FIFO, a device, a huge file)
@@ -174,6 +187,15 @@ fn candidates(d: SsoDeps, out: &mut Printer, session: &SsoSession) -> Vec<(Origi
         Err(e) => out.note(&format!("skipped the AWS CLI's SSO token: {e}")),
     }
     found
+}
+
+/// Why a token in the AWS CLI's cache is not used: whose it likely is and what it lacks.
+pub fn foreign(t: &Token) -> String {
+    format!(
+        "its scopes ({}) lack {}: another tool's sign-in to the same start URL (an IDE extension's?), which the portal refuses for role credentials",
+        t.scopes.as_deref().unwrap_or_default().join(", "),
+        crate::domain::sso::DEFAULT_SCOPE
+    )
 }
 
 /// `CreateToken` with the refresh token; the registration and (unless a new one came) the
@@ -205,6 +227,7 @@ fn refresh(
         client_id: t.client_id.clone(),
         client_secret: t.client_secret.clone(),
         registration_expires_at: t.registration_expires_at,
+        scopes: None,
     })
 }
 
@@ -351,6 +374,7 @@ fn issued_token(d: SsoDeps, issued: crate::ports::sso::Issued, r: &Registration)
         client_id: Some(r.client_id.clone()),
         client_secret: Some(r.client_secret.clone()),
         registration_expires_at: Some(r.expires_at),
+        scopes: None,
     }
 }
 

@@ -21,9 +21,24 @@ pub fn token_state(tokens: &dyn SsoTokens, clock: &dyn Clock, role: &SsoRole) ->
         let refreshable = s.refreshable_until.is_some_and(|r| r > now);
         seen.push(("rolecall's token (keychain)", s.expires_at, refreshable));
     }
-    if let Ok(Some(t)) = tokens.cli(session) {
-        seen.push(("the AWS CLI's token", t.expires_at, t.refreshable(now)));
+    let mut skipped = String::new();
+    match tokens.cli(session) {
+        Ok(Some(t)) if !t.grants_account_access() => {
+            skipped = format!(
+                " (not used: the token in {}: {})",
+                tokens.cli_file(session),
+                super::sso::foreign(&t)
+            );
+        }
+        Ok(Some(t)) => seen.push(("the AWS CLI's token", t.expires_at, t.refreshable(now))),
+        _ => {}
     }
+    describe(&seen, now, role) + &skipped
+}
+
+/// The first usable of `seen` (whose, expiry, refreshable), in words.
+fn describe(seen: &[(&str, OffsetDateTime, bool)], now: OffsetDateTime, role: &SsoRole) -> String {
+    let session = &role.session;
     let fresh = |e: OffsetDateTime| TokenState::at(e, now) == TokenState::Fresh;
     if let Some((whose, e, r)) = seen.iter().find(|(_, e, _)| fresh(*e)) {
         return format!(

@@ -198,6 +198,7 @@ fn refresh(
 /// A `GetSessionToken` session of long-term keys.
 fn keys_session(walk: Deps, plan: &Plan, keys: &Credentials) -> Result<Credentials, ExecuteError> {
     let request = SessionTokenRequest {
+        min_token_size: None,
         duration_seconds: DEFAULT_KEYS_SESSION_SECONDS,
         mfa_serial: String::new(),
         mfa_code: Secret::new(""),

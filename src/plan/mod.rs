@@ -82,6 +82,8 @@ pub struct Overrides {
     pub policy: Option<String>,
     /// `--read-only`: the ReadOnlyAccess managed policy as a session policy.
     pub read_only: bool,
+    /// `doctor --online`: STS's `MinimumSessionTokenSize` for the last step.
+    pub min_token_size: Option<u16>,
 }
 
 impl Overrides {
@@ -99,6 +101,7 @@ pub static NO_OVERRIDES: Overrides = Overrides {
     policy_arns: Vec::new(),
     policy: None,
     read_only: false,
+    min_token_size: None,
 };
 
 /// The profiles of the runs this one is a `credential_process` of (`ROLECALL_CHAIN`).
@@ -162,6 +165,8 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         steps,
         notes,
         settings: profile_settings(top),
+        account_id: resolve::account_id(top)?,
+        min_token_size: inputs.overrides.min_token_size,
     })
 }
 

@@ -423,6 +423,20 @@ fn own_keys(profile: Profile<'_>, stored: &StoredKeys) -> Result<Option<Root>, C
     }
 }
 
+/// The profile's `aws_account_id`, which must be a 12-digit account number.
+pub fn account_id(profile: Profile<'_>) -> Result<Option<String>, ConfigError> {
+    match profile.get("aws_account_id").filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(id) if crate::domain::plan::is_account_id(id) => Ok(Some(id.to_string())),
+        Some(id) => Err(ConfigError::InvalidValue {
+            profile: profile.name.to_string(),
+            key: "aws_account_id",
+            value: id.to_string(),
+            reason: "use the 12-digit account number",
+        }),
+    }
+}
+
 /// The profile's own static keys, if it has any.
 fn static_source(profile: Profile<'_>) -> Result<Option<Root>, ConfigError> {
     let id = profile.get("aws_access_key_id");
@@ -446,6 +460,7 @@ fn static_source(profile: Profile<'_>) -> Result<Option<Root>, ConfigError> {
                 secret_access_key: Secret::new(secret),
                 session_token: profile.get("aws_session_token").map(Secret::new),
                 expiration: None,
+                account_id: account_id(profile)?,
             },
         })),
     }
@@ -468,6 +483,10 @@ fn credential_source(profile: &str, kind: &str, vars: &Vars) -> Result<Root, Con
                     .or_else(|| vars.non_empty("AWS_SECURITY_TOKEN"))
                     .map(Secret::new),
                 expiration: None,
+                account_id: vars
+                    .non_empty("AWS_ACCOUNT_ID")
+                    .filter(|v| crate::domain::plan::is_account_id(v))
+                    .map(str::to_string),
             },
         });
     }

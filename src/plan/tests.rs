@@ -61,6 +61,7 @@ const NO_SESSION: Overrides = Overrides {
     policy_arns: Vec::new(),
     policy: None,
     read_only: false,
+    min_token_size: None,
 };
 
 fn roles(plan: &Plan) -> Vec<&AssumeRole> {

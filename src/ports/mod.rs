@@ -14,6 +14,7 @@ pub mod picker;
 pub mod policy;
 pub mod presign;
 pub mod project;
+pub mod refresh;
 // `exec --server` supervises its command with Unix signals; elsewhere it says it is not available.
 #[cfg(unix)]
 pub mod server;

@@ -18,15 +18,16 @@ impl Served {
             .expiration
             .map(crate::domain::text::timestamp)
             .unwrap_or_default();
-        Served::Credentials(Secret::new(
-            serde_json::json!({
-                "AccessKeyId": credentials.access_key_id,
-                "SecretAccessKey": credentials.secret_access_key.expose(),
-                "Token": credentials.session_token.as_ref().map(|t| t.expose()).unwrap_or(""),
-                "Expiration": expiration,
-            })
-            .to_string(),
-        ))
+        let mut answer = serde_json::json!({
+            "AccessKeyId": credentials.access_key_id,
+            "SecretAccessKey": credentials.secret_access_key.expose(),
+            "Token": credentials.session_token.as_ref().map(|t| t.expose()).unwrap_or(""),
+            "Expiration": expiration,
+        });
+        if let Some(account) = &credentials.account_id {
+            answer["AccountId"] = account.as_str().into();
+        }
+        Served::Credentials(Secret::new(answer.to_string()))
     }
 }
 

@@ -181,6 +181,10 @@ pub trait SsoTokens {
     fn own_summary(&self, session: &SsoSession) -> Option<TokenSummary>;
     /// The AWS CLI's cache file for the session.
     fn cli(&self, session: &SsoSession) -> Result<Option<Token>, StoreError>;
+    /// Where that file is, for messages.
+    fn cli_file(&self, _session: &SsoSession) -> String {
+        "the AWS CLI's token file".into()
+    }
     /// Writes a refreshed token back into the AWS CLI's file, every other field kept.
     fn put_cli(&self, session: &SsoSession, token: &Token) -> Result<(), StoreError>;
     /// Writes a new sign-in's token as the AWS CLI's file for the session (created if need

@@ -106,6 +106,11 @@ pub trait SessionStore {
     fn check(&self) -> Vec<StoreCheck> {
         Vec::new()
     }
+    /// The same with `credentials` as the entry, under a key of its own (`doctor --online`:
+    /// a session with the largest token STS gives).
+    fn check_session(&self, _credentials: &Credentials) -> Vec<StoreCheck> {
+        Vec::new()
+    }
     /// A problem to tell the user once (a keychain layer that failed while another worked).
     fn notice(&self) -> Option<String> {
         None

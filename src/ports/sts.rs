@@ -54,6 +54,8 @@ pub struct AssumeRoleRequest {
     pub mfa_code: Option<Secret>,
     pub tags: SessionTags,
     pub policy: SessionPolicy,
+    /// STS's `MinimumSessionTokenSize`: a session token padded to at least this many bytes.
+    pub min_token_size: Option<u16>,
 }
 
 /// A `GetSessionToken` request with MFA.
@@ -63,6 +65,7 @@ pub struct SessionTokenRequest {
     /// Empty for a session without MFA.
     pub mfa_serial: String,
     pub mfa_code: Secret,
+    pub min_token_size: Option<u16>,
 }
 
 /// An `AssumeRoleWithWebIdentity` request.
@@ -73,6 +76,7 @@ pub struct WebIdentityRequest {
     pub token: Secret,
     pub duration_seconds: Option<u32>,
     pub policy: SessionPolicy,
+    pub min_token_size: Option<u16>,
 }
 
 /// The STS operations rolecall uses. Implementations must not retry an MFA code themselves

@@ -341,7 +341,12 @@ impl<'a> View<'a> {
 
 /// `sets A, B, AWS_REGION=eu-west-1; unsets C`: names, and the values that are no secret.
 pub fn variables(changes: &[Change]) -> String {
-    const SHOWN: &[&str] = &["AWS_REGION", "AWS_DEFAULT_REGION", "ROLECALL_PROFILE"];
+    const SHOWN: &[&str] = &[
+        "AWS_ACCOUNT_ID",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "ROLECALL_PROFILE",
+    ];
     let set: Vec<String> = changes
         .iter()
         .filter_map(|c| match c {

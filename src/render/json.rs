@@ -16,6 +16,7 @@ pub fn render(changes: &[Change]) -> String {
         secret_access_key: get("AWS_SECRET_ACCESS_KEY").unwrap_or(""),
         session_token: get("AWS_SESSION_TOKEN"),
         expiration: get("AWS_CREDENTIAL_EXPIRATION"),
+        account_id: get("AWS_ACCOUNT_ID"),
     }
     .render()
 }

@@ -45,6 +45,24 @@ pub struct FakeSts {
 }
 
 impl FakeSts {
+    /// As STS does with `MinimumSessionTokenSize`: the token padded to at least that size.
+    fn padded(
+        &self,
+        answer: Result<Credentials, StsError>,
+        min: Option<u16>,
+    ) -> Result<Credentials, StsError> {
+        answer.map(|mut c| {
+            if let (Some(min), Some(token)) = (min, &c.session_token) {
+                let mut text = token.expose().to_string();
+                while text.len() < usize::from(min) {
+                    text.push('A');
+                }
+                c.session_token = Some(Secret::new(text));
+            }
+            c
+        })
+    }
+
     fn answer(&self, call: Call, seconds: u32) -> Result<Credentials, StsError> {
         if let Some(e) = self.fail.borrow_mut().take() {
             return Err(e);
@@ -66,6 +84,7 @@ impl FakeSts {
                         .lifetime
                         .unwrap_or(Duration::seconds(i64::from(seconds))),
             ),
+            account_id: None,
         })
     }
 }
@@ -84,7 +103,10 @@ impl Sts for FakeSts {
             code: r.mfa_code.as_ref().map(|c| c.expose().to_string()),
             request: Some(r.clone()),
         };
-        self.answer(call, r.duration_seconds.unwrap_or(3600))
+        self.padded(
+            self.answer(call, r.duration_seconds.unwrap_or(3600)),
+            r.min_token_size,
+        )
     }
 
     fn get_session_token(
@@ -100,7 +122,7 @@ impl Sts for FakeSts {
             code: Some(r.mfa_code.expose().to_string()),
             request: None,
         };
-        self.answer(call, r.duration_seconds)
+        self.padded(self.answer(call, r.duration_seconds), r.min_token_size)
     }
 
     fn assume_role_with_web_identity(
@@ -115,7 +137,10 @@ impl Sts for FakeSts {
             code: None,
             request: None,
         };
-        self.answer(call, r.duration_seconds.unwrap_or(3600))
+        self.padded(
+            self.answer(call, r.duration_seconds.unwrap_or(3600)),
+            r.min_token_size,
+        )
     }
 
     fn get_caller_identity(
@@ -162,6 +187,7 @@ impl FakeSources {
             secret_access_key: Secret::new("platform-secret"),
             session_token: Some(Secret::new("platform-token")),
             expiration: Some(NOW + Duration::hours(6)),
+            account_id: None,
         }
     }
 }
@@ -275,6 +301,21 @@ impl crate::ports::console::SignIn for NoSignIn {
         Err(crate::ports::console::SignInError::Browser(
             "no browser in tests".into(),
         ))
+    }
+}
+
+/// No background refreshes (tests of other things, and where processes cannot be started).
+pub struct NoBackground;
+
+impl crate::ports::refresh::Background for NoBackground {
+    fn start(&self, _profile: &str, _tag: &str) -> Result<crate::ports::refresh::Start, String> {
+        Err("background refreshes are not available here".into())
+    }
+    fn running(&self, _profile: &str) -> bool {
+        false
+    }
+    fn take_failure(&self, _profile: &str, _tag: &str) -> Option<String> {
+        None
     }
 }
 

@@ -146,7 +146,7 @@ fn dry_run_says_what_exec_server_console_and_a_process_hand_out() {
     assert!(outcome.is_ok());
     assert!(
         out.contains("serves the session on 127.0.0.1")
-            && out.contains("sets AWS_REGION=eu-west-1, AWS_DEFAULT_REGION=eu-west-1, ROLECALL_PROFILE=a, AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN")
+            && out.contains("sets AWS_ACCOUNT_ID=111111111111, AWS_REGION=eu-west-1, AWS_DEFAULT_REGION=eu-west-1, ROLECALL_PROFILE=a, AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN")
             && out.contains("unsets AWS_DEFAULT_OUTPUT")
             && out.contains("AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"),
         "{out}"

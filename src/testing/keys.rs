@@ -56,6 +56,7 @@ impl KeyStore for MemoryKeys {
                 secret_access_key: Secret::new(secret.as_str()),
                 session_token: None,
                 expiration: None,
+                account_id: None,
             }))
     }
     fn put(&self, profile: &str, keys: &Credentials) -> Result<(), StoreError> {
@@ -124,6 +125,7 @@ impl Iam for FakeIam {
             secret_access_key: Secret::new("new-secret"),
             session_token: None,
             expiration: None,
+            account_id: None,
         })
     }
     fn delete_access_key(

@@ -34,6 +34,27 @@ impl SessionStore for MemoryStore {
         "memory (this run only)".into()
     }
 
+    fn check_session(&self, credentials: &Credentials) -> Vec<crate::ports::store::StoreCheck> {
+        let label = Label {
+            profile: "doctor",
+            session_name: None,
+        };
+        let problem = match self
+            .put("probe", label, credentials)
+            .and_then(|()| self.get("probe"))
+        {
+            Ok(Some(back)) if back == *credentials => None,
+            Ok(_) => Some("read back differs".to_string()),
+            Err(e) => Some(e.0),
+        };
+        let _ = self.remove("probe");
+        vec![crate::ports::store::StoreCheck {
+            name: self.describe(),
+            problem,
+            keeps_sessions: true,
+        }]
+    }
+
     fn get(&self, key: &str) -> Result<Option<Credentials>, StoreError> {
         Ok(self.entries.borrow().get(key).map(|(_, _, c)| c.clone()))
     }

@@ -2,6 +2,7 @@
 //! store, a fixed clock, fixtures, and [`World`], which runs a whole command line in-process.
 //! Tests anywhere may use this module; it may use any layer.
 
+mod account_flows;
 mod fakes;
 mod flows;
 mod keys;

@@ -92,6 +92,7 @@ impl Sso for FakeSso {
             secret_access_key: Secret::new("sso-secret"),
             session_token: Some(Secret::new("sso-token")),
             expiration: Some(NOW + Duration::hours(1)),
+            account_id: None,
         })
     }
     fn list_accounts(&self, _: &SsoEndpoints, _: &Secret) -> Result<Vec<Account>, SsoError> {

@@ -116,6 +116,7 @@ impl World {
             login_files: &self.login_files,
             vault: &super::keys::NoVault,
             stores: &super::keys::NoVault,
+            background: &super::fakes::NoBackground,
         };
         let outcome = crate::run(cli, &mut ctx);
         (

@@ -7,7 +7,9 @@
 
 mod support;
 
+mod account;
 mod basics;
+mod bigtoken;
 mod cache;
 mod console;
 mod doctor;
@@ -18,7 +20,9 @@ mod keys;
 mod layers;
 mod login;
 mod profiles;
+mod prompt;
 mod proxy;
+mod refresh;
 mod serve;
 mod server;
 mod shells;

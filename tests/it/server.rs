@@ -62,7 +62,13 @@ fn the_command_gets_an_endpoint_not_keys_and_its_exit_status_is_rolecalls() {
     assert_eq!(r["ok"], 200);
     assert_eq!(
         r["keys"],
-        serde_json::json!(["AccessKeyId", "Expiration", "SecretAccessKey", "Token"])
+        serde_json::json!([
+            "AccessKeyId",
+            "AccountId",
+            "Expiration",
+            "SecretAccessKey",
+            "Token"
+        ])
     );
     let role = arn.rsplit('/').next().unwrap();
     assert!(r["arn"].as_str().unwrap().contains(role), "{r}");

@@ -251,7 +251,7 @@ fn cmd_refuses_values_it_cannot_carry_and_prints_nothing() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "set \"AWS_ACCESS_KEY_ID=AKIAPLAIN0000001\"\r\nset \"AWS_SECRET_ACCESS_KEY=abc/def+ghi=\"\r\nset AWS_SESSION_TOKEN=\r\nset AWS_CREDENTIAL_EXPIRATION=\r\nset \"AWS_REGION=eu-west-1\"\r\nset \"AWS_DEFAULT_REGION=eu-west-1\"\r\nset AWS_DEFAULT_OUTPUT=\r\nset AWS_PAGER=\r\nset AWS_CA_BUNDLE=\r\nset AWS_MAX_ATTEMPTS=\r\nset AWS_RETRY_MODE=\r\nset \"ROLECALL_PROFILE=plain\"\r\nset \"ROLECALL_SET_VARS=AWS_REGION:AWS_DEFAULT_REGION\"\r\nset AWS_PROFILE=\r\nset AWS_DEFAULT_PROFILE=\r\nset AWS_SECURITY_TOKEN=\r\n"
+        "set \"AWS_ACCESS_KEY_ID=AKIAPLAIN0000001\"\r\nset \"AWS_SECRET_ACCESS_KEY=abc/def+ghi=\"\r\nset AWS_SESSION_TOKEN=\r\nset AWS_CREDENTIAL_EXPIRATION=\r\nset AWS_ACCOUNT_ID=\r\nset \"AWS_REGION=eu-west-1\"\r\nset \"AWS_DEFAULT_REGION=eu-west-1\"\r\nset AWS_DEFAULT_OUTPUT=\r\nset AWS_PAGER=\r\nset AWS_CA_BUNDLE=\r\nset AWS_MAX_ATTEMPTS=\r\nset AWS_RETRY_MODE=\r\nset AWS_ACCOUNT_ID_ENDPOINT_MODE=\r\nset \"ROLECALL_PROFILE=plain\"\r\nset ROLECALL_EXPIRATION=\r\nset \"ROLECALL_SET_VARS=AWS_REGION:AWS_DEFAULT_REGION\"\r\nset AWS_PROFILE=\r\nset AWS_DEFAULT_PROFILE=\r\nset AWS_SECURITY_TOKEN=\r\n"
     );
 }
 
@@ -266,7 +266,7 @@ fn powershell_golden_output() {
     assert_eq!(
         stdout(&out),
         format!(
-            "$Env:AWS_ACCESS_KEY_ID = '-AKIA$(touch PWNED)'\n$Env:AWS_SECRET_ACCESS_KEY = '{secret}'\n$Env:AWS_SESSION_TOKEN = 'tok''en;`touch PWNED`$(touch PWNED)'\nRemove-Item Env:AWS_CREDENTIAL_EXPIRATION -ErrorAction SilentlyContinue\n$Env:AWS_REGION = 'us-east-1''; touch PWNED; '''\n$Env:AWS_DEFAULT_REGION = 'us-east-1''; touch PWNED; '''\nRemove-Item Env:AWS_DEFAULT_OUTPUT -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_PAGER -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_CA_BUNDLE -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_MAX_ATTEMPTS -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_RETRY_MODE -ErrorAction SilentlyContinue\n$Env:ROLECALL_PROFILE = 'we''ird \"name\" x'\n$Env:ROLECALL_SET_VARS = 'AWS_REGION:AWS_DEFAULT_REGION'\nRemove-Item Env:AWS_PROFILE -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_DEFAULT_PROFILE -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_SECURITY_TOKEN -ErrorAction SilentlyContinue\n"
+            "$Env:AWS_ACCESS_KEY_ID = '-AKIA$(touch PWNED)'\n$Env:AWS_SECRET_ACCESS_KEY = '{secret}'\n$Env:AWS_SESSION_TOKEN = 'tok''en;`touch PWNED`$(touch PWNED)'\nRemove-Item Env:AWS_CREDENTIAL_EXPIRATION -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_ACCOUNT_ID -ErrorAction SilentlyContinue\n$Env:AWS_REGION = 'us-east-1''; touch PWNED; '''\n$Env:AWS_DEFAULT_REGION = 'us-east-1''; touch PWNED; '''\nRemove-Item Env:AWS_DEFAULT_OUTPUT -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_PAGER -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_CA_BUNDLE -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_MAX_ATTEMPTS -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_RETRY_MODE -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_ACCOUNT_ID_ENDPOINT_MODE -ErrorAction SilentlyContinue\n$Env:ROLECALL_PROFILE = 'we''ird \"name\" x'\nRemove-Item Env:ROLECALL_EXPIRATION -ErrorAction SilentlyContinue\n$Env:ROLECALL_SET_VARS = 'AWS_REGION:AWS_DEFAULT_REGION'\nRemove-Item Env:AWS_PROFILE -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_DEFAULT_PROFILE -ErrorAction SilentlyContinue\nRemove-Item Env:AWS_SECURITY_TOKEN -ErrorAction SilentlyContinue\n"
         )
     );
 }
@@ -290,7 +290,7 @@ fn json_is_the_credential_process_format() {
 fn unset_removes_every_managed_variable() {
     let sb = hostile_sandbox();
     // AWS_ENDPOINT_URL is the sandbox's own (the user's), which --unset leaves alone.
-    let all = "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_DEFAULT_OUTPUT AWS_PAGER AWS_CA_BUNDLE AWS_MAX_ATTEMPTS AWS_RETRY_MODE ROLECALL_PROFILE ROLECALL_SET_VARS AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN";
+    let all = "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_ACCOUNT_ID AWS_REGION AWS_DEFAULT_REGION AWS_DEFAULT_OUTPUT AWS_PAGER AWS_CA_BUNDLE AWS_MAX_ATTEMPTS AWS_RETRY_MODE AWS_ACCOUNT_ID_ENDPOINT_MODE ROLECALL_PROFILE ROLECALL_EXPIRATION ROLECALL_SET_VARS AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN";
     for (shell, pre) in posix_shells() {
         let script = format!(
             "eval \"$(rolecall export \"$P\")\"; export AWS_PROFILE=x; eval \"$(rolecall export --unset)\" || exit 9; for v in {all}; do eval \"[ -z \\\"\\${{$v+set}}\\\" ]\" || echo \"left $v\"; done; echo done"
@@ -322,6 +322,7 @@ fn unset_removes_every_managed_variable() {
         "AWS_SECRET_ACCESS_KEY",
         "AWS_SESSION_TOKEN",
         "ROLECALL_PROFILE",
+        "ROLECALL_EXPIRATION",
         "AWS_SECURITY_TOKEN",
     ]
     .iter()

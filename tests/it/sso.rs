@@ -1163,3 +1163,91 @@ fn aws_cache_lets_the_aws_cli_see_the_sign_in_and_credential_process_profiles_ro
         stdout(&out)
     );
 }
+
+/// An IDE extension's sign-in to the same start URL, in the file the AWS CLI would use for
+/// sso-session `corp`: valid, refreshable, but without `sso:account:access`.
+fn write_foreign_token(sb: &Sandbox, expires: i64) -> PathBuf {
+    let path = write_cli_token(sb, "ide-token", expires, Some("ide-refresh"));
+    let mut token: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    token["scopes"] = serde_json::json!(["codewhisperer:completions", "codewhisperer:analysis"]);
+    std::fs::write(&path, token.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn another_tools_token_without_account_access_is_never_used_and_doctor_names_it() {
+    let later = now() + 3600;
+    let mut state = login_state("approve");
+    state["accessTokens"] = serde_json::json!([{"accessToken": "ide-token", "expiresAt": later,
+        "scopes": ["codewhisperer:completions", "codewhisperer:analysis"]}]);
+    let (mut sb, stand_in, _) = sso_sandbox(state);
+    let file = write_foreign_token(&sb, later);
+    let before = std::fs::read(&file).unwrap();
+    // Without a terminal: no portal call with it (no 401), and the error says whose it is.
+    let out = sb.rolecall(&["export", "dev"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&file.display().to_string()) && err.contains("sso:account:access"),
+        "{err}"
+    );
+    let doctor = sb.rolecall(&["doctor"]);
+    let report = stdout(&doctor);
+    assert!(
+        report.contains(&file.display().to_string())
+            && report.contains("codewhisperer:completions")
+            && report.contains("lack sso:account:access"),
+        "{report}"
+    );
+    // On a terminal: a sign-in instead, and the role credentials with rolecall's own token.
+    let (command, _) = browser(&sb);
+    sb.extra_env.push(("BROWSER".into(), command));
+    let exported = sb.home().join("exported.json");
+    let script = format!(
+        "set timeout 30\nspawn sh -c \"{BIN} export --format json dev > {}\"\nexpect eof\ncatch wait result\nexit [lindex $result 3]\n",
+        exported.display()
+    );
+    let out = sb
+        .command(which("expect"))
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("needs a sign-in"), "{}", stdout(&out));
+    let creds: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&exported).unwrap()).unwrap();
+    assert_eq!(creds["AccountId"], ACCOUNT, "{creds}");
+    let portal: Vec<_> = stand_in
+        .requests()
+        .into_iter()
+        .filter(|r| r["op"] == "GetRoleCredentials")
+        .collect();
+    assert_eq!(portal.len(), 1, "{portal:?}");
+    assert_eq!(portal[0]["status"], 200, "{portal:?}");
+    assert_eq!(stand_in.count_grant("refresh_token"), 0, "never refreshed");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "the IDE's file is left alone"
+    );
+}
+
+#[test]
+fn the_stand_in_refuses_a_token_without_account_access_as_the_portal_does() {
+    let later = now() + 3600;
+    let mut state = cli_state(later);
+    state["accessTokens"] = serde_json::json!([{"accessToken": "ide-token", "expiresAt": later,
+        "scopes": ["codewhisperer:completions"]}]);
+    let (sb, _stand_in, _) = sso_sandbox(state);
+    write_foreign_token(&sb, later);
+    // boto3's own SSO provider reads the same file and gets the portal's 401.
+    let script = "import boto3\ntry:\n    boto3.Session(profile_name='dev').get_credentials().get_frozen_credentials()\n    print('used')\nexcept Exception as e:\n    print(type(e).__name__, e)";
+    let out = sb.command(python()).args(["-c", script]).output().unwrap();
+    assert!(
+        stdout(&out).contains("Unauthorized"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}

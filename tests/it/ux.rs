@@ -446,7 +446,7 @@ fn dry_run_names_the_cached_session_the_process_the_variables_and_what_will_fail
         "{session}: {plan}"
     );
     assert!(
-        plan.contains("#   sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_REGION=eu-west-1, AWS_DEFAULT_REGION=eu-west-1, ROLECALL_PROFILE=named; unsets AWS_DEFAULT_OUTPUT, AWS_PAGER, AWS_CA_BUNDLE, AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, AWS_PROFILE, AWS_DEFAULT_PROFILE, AWS_SECURITY_TOKEN"),
+        plan.contains("#   sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_ACCOUNT_ID=123456789012, AWS_REGION=eu-west-1, AWS_DEFAULT_REGION=eu-west-1, ROLECALL_PROFILE=named, ROLECALL_EXPIRATION; unsets AWS_DEFAULT_OUTPUT, AWS_PAGER, AWS_CA_BUNDLE, AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, AWS_ACCOUNT_ID_ENDPOINT_MODE, AWS_PROFILE, AWS_DEFAULT_PROFILE, AWS_SECURITY_TOKEN"),
         "{plan}"
     );
     let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();

@@ -123,6 +123,7 @@ impl Iam for SdkIam {
             secret_access_key: Secret::new(key.secret_access_key()),
             session_token: None,
             expiration: None,
+            account_id: None,
         })
     }
 

@@ -8,8 +8,8 @@ pub mod dpop;
 pub mod iam;
 pub mod net;
 pub mod platform;
-pub mod signin;
 pub mod presign;
+pub mod signin;
 pub mod sso;
 pub mod sts;
 

@@ -61,6 +61,7 @@ impl Aws {
             secret_access_key: Secret::new(c.secret_access_key()),
             session_token: c.session_token().map(Secret::new),
             expiration: c.expiry().map(OffsetDateTime::from),
+            account_id: c.account_id().map(|a| a.as_str().to_string()),
         })
     }
 

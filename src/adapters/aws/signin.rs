@@ -177,6 +177,7 @@ impl SdkSignIn {
                 secret_access_key: Secret::new(access.secret_access_key()),
                 session_token: Some(Secret::new(access.session_token())),
                 expiration: None,
+                account_id: None,
             },
             expires_in: i64::from(output.expires_in()),
             refresh_token: Secret::new(output.refresh_token()),

@@ -302,6 +302,7 @@ impl Sso for SdkSso {
             secret_access_key: Secret::new(secret),
             session_token: Some(Secret::new(session)),
             expiration,
+            account_id: None,
         })
     }
 

@@ -106,7 +106,8 @@ impl Sts for SdkSts {
             .set_token_code(request.mfa_code.as_ref().map(|c| c.expose().to_string()))
             .set_source_identity(request.tags.source_identity.clone())
             .set_policy(request.policy.document.clone())
-            .set_policy_arns(policy_arns(&request.policy));
+            .set_policy_arns(policy_arns(&request.policy))
+            .set_minimum_session_token_size(request.min_token_size.map(i32::from));
         let mut call = call;
         for (key, value) in &request.tags.tags {
             let tag = aws_sdk_sts::types::Tag::builder()
@@ -133,7 +134,8 @@ impl Sts for SdkSts {
         let client = self.client(endpoint, Some(caller), true)?;
         let call = client
             .get_session_token()
-            .duration_seconds(request.duration_seconds as i32);
+            .duration_seconds(request.duration_seconds as i32)
+            .set_minimum_session_token_size(request.min_token_size.map(i32::from));
         // An empty serial: a session of the keys alone (`exec --server` never serves them).
         let call = if request.mfa_serial.is_empty() {
             call
@@ -194,7 +196,8 @@ impl Sts for SdkSts {
             .web_identity_token(request.token.expose())
             .set_duration_seconds(request.duration_seconds.map(|d| d as i32))
             .set_policy(request.policy.document.clone())
-            .set_policy_arns(policy_arns(&request.policy));
+            .set_policy_arns(policy_arns(&request.policy))
+            .set_minimum_session_token_size(request.min_token_size.map(i32::from));
         let output = self.send(OP, endpoint, call.send())?;
         from_sdk(OP, output.credentials())
     }
@@ -255,6 +258,7 @@ fn from_sdk(
         secret_access_key: Secret::new(c.secret_access_key()),
         session_token: Some(Secret::new(c.session_token())),
         expiration: Some(expiration),
+        account_id: None,
     })
 }
 

@@ -68,7 +68,11 @@ pub trait Backend: Send + Sync {
     }
     /// Each layer's name, and whether it stores, returns and deletes an entry.
     fn check(&self) -> Vec<(String, Result<(), StoreError>)> {
-        vec![(self.name(), probe(self))]
+        self.check_bytes(PROBE)
+    }
+    /// The same with `bytes` as the entry (a session of the largest size, say).
+    fn check_bytes(&self, bytes: &[u8]) -> Vec<(String, Result<(), StoreError>)> {
+        vec![(self.name(), probe(self, bytes))]
     }
     /// The key of every rolecall entry the backend holds, indexed or not (never a secret);
     /// `None` for a keychain that cannot list its entries.
@@ -97,10 +101,12 @@ pub trait Backend: Send + Sync {
     }
 }
 
-/// Writes, reads back and deletes a probe entry (no secret in it).
-fn probe<B: Backend + ?Sized>(backend: &B) -> Result<(), StoreError> {
+/// What `doctor` stores to see that a layer works: no secret in it.
+const PROBE: &[u8] = b"rolecall doctor probe";
+
+/// Writes, reads back and deletes a probe entry.
+fn probe<B: Backend + ?Sized>(backend: &B, bytes: &[u8]) -> Result<(), StoreError> {
     let key = format!("doctor-probe-{}", std::process::id());
-    let bytes = b"rolecall doctor probe";
     backend.set(&key, "rolecall doctor probe", bytes)?;
     let read = backend.get(&key);
     backend.delete(&key)?;
@@ -298,5 +304,41 @@ impl Backend for Keychain {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Credential Manager's way: at most 2,560 bytes a credential (keyring-core's mock store
+    /// in its place; the real one is tested on Windows by `platform_test.rs`).
+    #[test]
+    fn a_session_over_the_blob_limit_is_split_and_read_back_whole() {
+        let store: Arc<CredentialStore> = keyring_core::mock::Store::new().unwrap();
+        let chain = Keychain::new(
+            "Windows Credential Manager",
+            store.clone(),
+            Some(2560),
+            false,
+        );
+        let bytes = codec::encode(&codec::largest_session()).unwrap();
+        chain.set("k", "label", &bytes).unwrap();
+        let part = |name: &str| store.build(SERVICE, name, None).unwrap().get_secret();
+        let stored = [part("k").unwrap(), part("k.1").unwrap()];
+        assert!(
+            stored.iter().all(|p| p.len() <= 2560),
+            "never over the limit"
+        );
+        assert_eq!(
+            stored.iter().map(Vec::len).sum::<usize>(),
+            bytes.len() + "rolecall-split:2:".len(),
+            "never truncated"
+        );
+        let back = chain.get("k").unwrap().unwrap();
+        assert_eq!(codec::decode(&back), Some(codec::largest_session()));
+        chain.delete("k").unwrap();
+        assert!(part("k.1").is_err(), "every part is deleted");
+        assert_eq!(chain.get("k").unwrap(), None);
     }
 }

@@ -18,6 +18,9 @@ struct Stored {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     t: Option<String>,
     e: i64,
+    /// The account; absent in entries written before sessions carried it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    a: Option<String>,
 }
 
 /// Compact JSON: a session token fits Windows' 2,560-byte credential blob as UTF-8 bytes.
@@ -31,6 +34,7 @@ pub fn encode(credentials: &Credentials) -> Option<Vec<u8>> {
             .as_ref()
             .map(|t| t.expose().to_string()),
         e: credentials.expiration?.unix_timestamp(),
+        a: credentials.account_id.clone(),
     };
     serde_json::to_vec(&stored).ok()
 }
@@ -47,6 +51,7 @@ pub fn decode(bytes: &[u8]) -> Option<Credentials> {
         secret_access_key: Secret::new(stored.s),
         session_token: stored.t.map(Secret::new),
         expiration: Some(OffsetDateTime::from_unix_timestamp(stored.e).ok()?),
+        account_id: stored.a,
     })
 }
 
@@ -85,6 +90,23 @@ pub fn split_header(first: &[u8]) -> (usize, &[u8]) {
     }
 }
 
+/// A session with a session token of STS's largest size, 4,096 bytes of base64 text (tests of
+/// every store).
+#[cfg(test)]
+pub fn largest_session() -> Credentials {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let token: String = (0..4096)
+        .map(|i| char::from(ALPHABET[(i * 7 + i / 64) % ALPHABET.len()]))
+        .collect();
+    Credentials {
+        access_key_id: "ASIALARGESTTOKEN0001".into(),
+        secret_access_key: Secret::new("s".repeat(40)),
+        session_token: Some(Secret::new(token)),
+        expiration: Some(OffsetDateTime::from_unix_timestamp(4_102_444_800).unwrap()),
+        account_id: Some("123456789012".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +118,7 @@ mod tests {
             secret_access_key: Secret::new("secret/+="),
             session_token: Some(Secret::new("t".repeat(1900))),
             expiration: Some(datetime!(2026-11-22 11:00 UTC)),
+            account_id: Some("123456789012".into()),
         }
     }
 
@@ -103,6 +126,14 @@ mod tests {
     fn round_trip() {
         let bytes = encode(&creds()).unwrap();
         assert_eq!(decode(&bytes), Some(creds()));
+    }
+
+    #[test]
+    fn entries_from_before_the_account_are_read() {
+        let old = br#"{"v":1,"k":"ASIA","s":"S","t":"T","e":1795000000}"#;
+        let c = decode(old).expect("an old entry is a hit");
+        assert_eq!(c.account_id, None);
+        assert_eq!(c.access_key_id, "ASIA");
     }
 
     #[test]
@@ -143,6 +174,23 @@ mod tests {
             }
             assert_eq!(joined, bytes, "max {max:?}");
         }
+    }
+
+    #[test]
+    fn the_largest_session_splits_into_two_windows_blobs_and_joins_whole() {
+        let bytes = encode(&largest_session()).unwrap();
+        assert!(
+            bytes.len() > 4096 && bytes.len() < 2 * 2560,
+            "{}",
+            bytes.len()
+        );
+        let parts = split(&bytes, Some(2560));
+        assert_eq!(parts.len(), 2);
+        assert!(parts.iter().all(|p| p.len() <= 2560));
+        let (n, head) = split_header(&parts[0]);
+        assert_eq!(n, 2);
+        let joined = [head, &parts[1][..]].concat();
+        assert_eq!(decode(&joined), Some(largest_session()));
     }
 
     #[test]

@@ -856,6 +856,16 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_session_is_kept_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (v, _) = vault(tmp.path(), "pw", Shared::default());
+        let bytes = super::super::codec::encode(&super::super::codec::largest_session()).unwrap();
+        v.set("rolecall/big", &bytes).unwrap();
+        let (again, _) = vault(tmp.path(), "pw", Shared::default());
+        assert_eq!(again.get("rolecall/big").unwrap(), Some(bytes));
+    }
+
+    #[test]
     fn a_wrong_passphrase_changes_nothing() {
         let tmp = tempfile::tempdir().unwrap();
         let (v, _) = vault(tmp.path(), "right", Shared::default());

@@ -190,6 +190,7 @@ impl KeyStore for KeychainKeys {
                     secret_access_key: Secret::new(stored.secret_access_key.as_str()),
                     session_token: None,
                     expiration: None,
+                    account_id: None,
                 };
                 stored.secret_access_key.zeroize();
                 Ok(Some(creds))

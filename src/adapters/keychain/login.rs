@@ -190,6 +190,7 @@ fn token_of(map: &Map<String, Value>, path: &str) -> Result<LoginToken, StoreErr
             secret_access_key: Secret::new(field("secretAccessKey")?),
             session_token: Some(Secret::new(field("sessionToken")?)),
             expiration: Some(expiration),
+            account_id: None,
         },
         account_id: text(access, "accountId"),
         refresh_token: Secret::new(text(map, "refreshToken").ok_or_else(|| lacks("refreshToken"))?),

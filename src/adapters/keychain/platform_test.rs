@@ -38,6 +38,7 @@ fn platform_store_keeps_lists_and_forgets_a_session_with_a_4096_byte_token() {
         session_token: Some(Secret::new(longest_token())),
         // 2100-01-01: the store keeps whatever it is given; no clock is read.
         expiration: Some(time::OffsetDateTime::from_unix_timestamp(4_102_444_800).unwrap()),
+        account_id: None,
     };
     assert!(
         super::codec::encode(&session).unwrap().len() > 2560,

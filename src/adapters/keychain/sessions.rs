@@ -153,6 +153,21 @@ impl SessionStore for KeychainSessions {
         checks
     }
 
+    fn check_session(&self, credentials: &Credentials) -> Vec<StoreCheck> {
+        let Some(bytes) = super::codec::encode(credentials) else {
+            return Vec::new();
+        };
+        self.backend
+            .check_bytes(&bytes)
+            .into_iter()
+            .map(|(name, result)| StoreCheck {
+                name,
+                problem: result.err().map(|e| e.0),
+                keeps_sessions: true,
+            })
+            .collect()
+    }
+
     /// A layer's problem, once per boot: the same fallback every run is no news.
     fn notice(&self) -> Option<String> {
         let problems = self.backend.problems();

@@ -173,6 +173,7 @@ impl SsoTokens for SsoStore {
             client_id: s.client_id.clone(),
             client_secret: s.client_secret.as_deref().map(Secret::new),
             registration_expires_at: s.registration_expires_at.and_then(time_of),
+            scopes: None,
         };
         s.access_token.zeroize();
         if let Some(r) = s.refresh_token.as_mut() {
@@ -254,7 +255,16 @@ impl SsoTokens for SsoStore {
             client_id: text("clientId").map(str::to_string),
             client_secret: text("clientSecret").map(Secret::new),
             registration_expires_at: text("registrationExpiresAt").and_then(parse_cli_time),
+            scopes: map.get("scopes").and_then(|v| v.as_array()).map(|list| {
+                list.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            }),
         }))
+    }
+
+    fn cli_file(&self, session: &SsoSession) -> String {
+        self.cli_path(session).display().to_string()
     }
 
     fn put_cli(&self, session: &SsoSession, token: &Token) -> Result<(), StoreError> {
@@ -298,6 +308,8 @@ impl SsoTokens for SsoStore {
         map.insert("region".into(), s(&session.region));
         map.insert("accessToken".into(), s(token.access_token.expose()));
         map.insert("expiresAt".into(), s(&cli_time(token.expires_at)));
+        // Another tool's scopes (an IDE extension's token in this file) are not this token's.
+        map.remove("scopes");
         // The AWS CLI refreshes only with all four, as rolecall does.
         if let (Some(id), Some(secret), Some(until), Some(refresh)) = (
             &token.client_id,

@@ -251,9 +251,9 @@ impl Backend for Layered {
         Ok(held)
     }
 
-    fn check(&self) -> Vec<(String, Result<(), StoreError>)> {
-        let mut checks = self.fast.check();
-        checks.extend(self.durable.check());
+    fn check_bytes(&self, bytes: &[u8]) -> Vec<(String, Result<(), StoreError>)> {
+        let mut checks = self.fast.check_bytes(bytes);
+        checks.extend(self.durable.check_bytes(bytes));
         checks
     }
 

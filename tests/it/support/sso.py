@@ -38,7 +38,11 @@ STATE_JSON is re-read on every request, so a test can turn the knobs mid-test:
                       "clientSecretExpiresAt" (epoch seconds; 90 days on), "scopes"
                       (["sso:account:access"]), "grantTypes", "redirectUris"}]
   accessTokens        pre-issued access tokens: ["token", ...] or [{"accessToken",
-                      "expiresAt" (epoch seconds or ISO 8601)}]
+                      "expiresAt" (epoch seconds or ISO 8601), "scopes" (optional)}]
+
+Access tokens carry the scopes of their client's registration (or the seeded "scopes"); as
+with the real service, the portal API refuses one whose scopes are recorded and lack
+sso:account:access (an IDE extension's token, say) with 401 UnauthorizedException.
   refreshTokens       pre-issued refresh tokens [{"refreshToken", "clientId"}]
 
 OIDC: POST /client/register, POST /device_authorization, POST /token (grant types
@@ -227,6 +231,13 @@ def allows(client, grant):
     return grant in (DEVICE_GRANT, "refresh_token")
 
 
+def for_portal(session, scopes):
+    """The session of a token the portal takes: none whose scopes lack account access."""
+    if scopes and "sso:account:access" not in scopes:
+        raise portal_error("UnauthorizedException", "Session token not found or invalid")
+    return session
+
+
 def live_token(state, token):
     """The session of a valid access token; raises UnauthorizedException otherwise."""
     if not isinstance(token, str) or not token:
@@ -235,7 +246,7 @@ def live_token(state, token):
         info = access_tokens.get(token)
         if info is not None:
             if info["session"] not in dead_sessions and info["expiresAt"] > time.time():
-                return info["session"]
+                return for_portal(info["session"], info.get("scopes"))
         else:
             for seeded in state.get("accessTokens") or []:
                 if isinstance(seeded, str) and seeded == token:
@@ -243,7 +254,7 @@ def live_token(state, token):
                 if isinstance(seeded, dict) and seeded.get("accessToken") == token:
                     expires = epoch(seeded.get("expiresAt"))
                     if expires is None or expires > time.time():
-                        return "seeded"
+                        return for_portal("seeded", seeded.get("scopes"))
     raise portal_error("UnauthorizedException", "Session token not found or invalid")
 
 
@@ -251,7 +262,8 @@ def issue(state, client, session, entry):
     """A token answer for session: a new access token and, where due, a refresh token."""
     ttl = int(knob(state, "tokenTtl", 3600))
     token = "aoa" + secrets.token_urlsafe(32)
-    access_tokens[token] = {"clientId": client["id"], "session": session, "expiresAt": time.time() + ttl}
+    access_tokens[token] = {"clientId": client["id"], "session": session, "expiresAt": time.time() + ttl,
+                            "scopes": client.get("scopes")}
     entry["issued"] = short_hash(token)
     answer = {"accessToken": token, "tokenType": "Bearer", "expiresIn": ttl}
     if knob(state, "issueRefreshTokens", True, bool) and (
