@@ -27,6 +27,8 @@ fn say(message: std::fmt::Arguments<'_>) {
 /// Builds the real context (STS, keychain, terminal, clock) from the process, runs the
 /// command line, and turns the outcome into an exit status (or replaces the process).
 pub fn main() -> ExitCode {
+    // The environment first: protect() makes /proc/self/environ root's.
+    let mut vars = crate::adapters::environ::snapshot();
     crate::adapters::memory::protect();
     // `ROLECALL_COMPLETE=bash rolecall -- …`: answer a completion request and exit. Only in
     // that form: a ROLECALL_COMPLETE leaked into the environment must not turn `export` or
@@ -53,7 +55,6 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e, &argv),
     };
-    let mut vars = Vars::from_process();
     // The file store's passphrase is for rolecall alone: no program it starts (exec's command,
     // a credential_process, a browser, the passphrase command) inherits it. `Vars` holds the
     // one copy; nothing else runs yet, so changing the process environment races nothing.

@@ -327,11 +327,11 @@ fn plain(argv: &[OsString]) -> Option<Cli> {
     })
 }
 
-/// The frequent commands parsed by a parser of that one subcommand: building every
-/// subcommand's arguments costs more than the rest of a warm `export`. The arguments are the
-/// same types as in the whole parser, so a command line means the same to both; anything the
-/// one-subcommand parser does not accept (help, version, a mistake, an alias) goes to the whole
-/// parser, which answers it as always.
+/// The frequent commands (and those a prompt or kubectl runs every time) parsed by a parser of
+/// that one subcommand: building every subcommand's arguments costs more than the rest of a
+/// warm `export`. The arguments are the same types as in the whole parser, so a command line
+/// means the same to both; anything the one-subcommand parser does not accept (help, version,
+/// a mistake, an alias) goes to the whole parser, which answers it as always.
 fn quick(argv: &[OsString]) -> Option<Cli> {
     use clap::FromArgMatches;
     let name = argv.get(1)?.to_str()?;
@@ -340,6 +340,8 @@ fn quick(argv: &[OsString]) -> Option<Cli> {
         "exec" => ExecArgs::augment_args(clap::Command::new("exec")),
         "use" => UseArgs::augment_args(clap::Command::new("use")),
         "list" => ListArgs::augment_args(clap::Command::new("list")),
+        "status" => StatusArgs::augment_args(clap::Command::new("status")),
+        "eks" => EksArgs::augment_args(clap::Command::new("eks")),
         _ => return None,
     };
     let root = Chatter::augment_args(clap::Command::new("rolecall")).subcommand(sub);
@@ -349,6 +351,8 @@ fn quick(argv: &[OsString]) -> Option<Cli> {
         "export" => Command::Export(ExportArgs::from_arg_matches(sub).ok()?),
         "exec" => Command::Exec(ExecArgs::from_arg_matches(sub).ok()?),
         "use" => Command::Use(UseArgs::from_arg_matches(sub).ok()?),
+        "status" => Command::Status(StatusArgs::from_arg_matches(sub).ok()?),
+        "eks" => Command::Eks(EksArgs::from_arg_matches(sub).ok()?),
         _ => Command::List(ListArgs::from_arg_matches(sub).ok()?),
     };
     let chatter = Chatter::from_arg_matches(&matches).ok()?;
@@ -770,6 +774,19 @@ mod tests {
             &["use", "--unset"],
             &["list"],
             &["list", "--json"],
+            &["status"],
+            &["use", "--refresh"],
+            &["eks", "token", "--cluster", "dev", "prod"],
+            &[
+                "eks",
+                "token",
+                "--cluster",
+                "dev",
+                "--region",
+                "eu-west-1",
+                "prod",
+            ],
+            &["eks", "kubeconfig", "--cluster", "dev", "prod"],
         ];
         for line in lines {
             let argv: Vec<OsString> = std::iter::once("rolecall")

@@ -6,6 +6,7 @@ pub mod aws;
 pub mod child;
 pub mod clock;
 pub mod console;
+pub mod environ;
 pub mod files;
 pub mod helper;
 pub mod identity;

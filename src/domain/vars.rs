@@ -8,11 +8,52 @@ use std::sync::Arc;
 /// The adapters share the one snapshot: a clone copies a pointer, not the environment.
 #[derive(Clone, Debug, Default)]
 pub struct Vars {
-    /// Sorted by the name's length, then the name; one entry per name. A look-up is a binary
-    /// search, with no hashing, that compares the bytes of names of the same length only.
-    map: Arc<Vec<(String, String)>>,
-    /// Variables that are set but not valid UTF-8 (left out of `map`).
-    not_utf8: Arc<Vec<String>>,
+    inner: Arc<Snapshot>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Snapshot {
+    /// Every variable's name and value, back to back in one buffer.
+    text: String,
+    /// (start of the name, end of the name, end of the value) in `text`, sorted by the name's
+    /// length, then the name; one entry per name. A look-up is a binary search, with no
+    /// hashing, that compares the bytes of names of the same length only.
+    entries: Vec<(u32, u32, u32)>,
+    /// Variables that are set but not valid UTF-8 (left out of `entries`).
+    not_utf8: Vec<String>,
+}
+
+impl Snapshot {
+    fn name(&self, (start, eq, _): (u32, u32, u32)) -> &str {
+        &self.text[start as usize..eq as usize]
+    }
+
+    fn value(&self, (_, eq, end): (u32, u32, u32)) -> &str {
+        &self.text[eq as usize..end as usize]
+    }
+
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|e| by_length(self.name(*e), name))
+    }
+
+    /// Appends `name` and `value` to the buffer; their entry.
+    fn push(&mut self, name: &str, value: &str) -> (u32, u32, u32) {
+        let start = self.text.len();
+        self.text.push_str(name);
+        let eq = self.text.len();
+        self.text.push_str(value);
+        (start as u32, eq as u32, self.text.len() as u32)
+    }
+
+    /// Sorts the entries; of two entries of one name the later one stays.
+    fn sort(&mut self) {
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.reverse();
+        entries.sort_by(|a, b| by_length(self.name(*a), self.name(*b)));
+        entries.dedup_by(|later, kept| self.name(*later) == self.name(*kept));
+        self.entries = entries;
+    }
 }
 
 impl Vars {
@@ -31,29 +72,64 @@ impl Vars {
                 }
             }
         }));
-        vars.not_utf8 = Arc::new(not_utf8);
-        if vars.non_empty("HOME").is_none() && vars.non_empty("USERPROFILE").is_none() {
-            vars.or_insert("HOME", || {
+        Arc::make_mut(&mut vars.inner).not_utf8 = not_utf8;
+        vars.home_from_the_system();
+        vars
+    }
+
+    /// The environment block as the kernel keeps it (`NAME=VALUE` entries, each ended by a
+    /// NUL: Linux's `/proc/self/environ`), read as `from_process` reads the environment: an
+    /// entry without `=` after its first byte is skipped, as is a name that is not UTF-8; a
+    /// value that is not UTF-8 leaves its name in `is_not_utf8`. One buffer for the whole
+    /// snapshot, where `from_process` has two strings a variable.
+    pub fn from_block(block: &[u8]) -> Self {
+        let mut snapshot = Snapshot {
+            text: String::with_capacity(block.len()),
+            ..Snapshot::default()
+        };
+        for entry in block.split(|b| *b == 0).filter(|e| !e.is_empty()) {
+            let Some(eq) = entry[1..].iter().position(|b| *b == b'=').map(|i| i + 1) else {
+                continue;
+            };
+            let Ok(name) = std::str::from_utf8(&entry[..eq]) else {
+                continue;
+            };
+            match std::str::from_utf8(&entry[eq + 1..]) {
+                Ok(value) => {
+                    let e = snapshot.push(name, value);
+                    snapshot.entries.push(e);
+                }
+                Err(_) => snapshot.not_utf8.push(name.to_string()),
+            }
+        }
+        snapshot.sort();
+        let mut vars = Self {
+            inner: Arc::new(snapshot),
+        };
+        vars.home_from_the_system();
+        vars
+    }
+
+    /// Without a usable `HOME` (or `USERPROFILE`), the one of the system's user database.
+    fn home_from_the_system(&mut self) {
+        if self.non_empty("HOME").is_none() && self.non_empty("USERPROFILE").is_none() {
+            self.or_insert("HOME", || {
                 std::env::home_dir().and_then(|h| h.into_os_string().into_string().ok())
             });
         }
-        vars
     }
 
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let mut map: Vec<(String, String)> = pairs
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
-        // The last of two values of one name wins, as when a map is filled in order.
-        map.reverse();
-        map.sort_by(|a, b| by_length(&a.0, &b.0));
-        map.dedup_by(|later, kept| later.0 == kept.0);
+        let mut snapshot = Snapshot::default();
+        for (k, v) in pairs {
+            let e = snapshot.push(&k.into(), &v.into());
+            snapshot.entries.push(e);
+        }
+        snapshot.sort();
         Self {
-            map: Arc::new(map),
-            not_utf8: Arc::default(),
+            inner: Arc::new(snapshot),
         }
     }
 
@@ -61,24 +137,28 @@ impl Vars {
     /// `from_process` finds).
     #[cfg(test)]
     pub fn with_not_utf8(mut self, name: &str) -> Self {
-        Arc::make_mut(&mut self.not_utf8).push(name.to_string());
+        Arc::make_mut(&mut self.inner)
+            .not_utf8
+            .push(name.to_string());
         self
     }
 
     /// Whether `name` is set to something that is not valid UTF-8: for a path or a profile
     /// name that is an error, never a silent fall-back to the default.
     pub fn is_not_utf8(&self, name: &str) -> bool {
-        self.not_utf8.iter().any(|n| n == name)
+        self.inner.not_utf8.iter().any(|n| n == name)
     }
 
     /// Every variable, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.map.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        let s = &*self.inner;
+        s.entries.iter().map(move |e| (s.name(*e), s.value(*e)))
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        let at = self.position(name).ok()?;
-        Some(self.map[at].1.as_str())
+        let s = &*self.inner;
+        let at = s.position(name).ok()?;
+        Some(s.value(s.entries[at]))
     }
 
     /// The value if set and not empty.
@@ -108,17 +188,15 @@ impl Vars {
     pub fn or_insert(&mut self, name: &str, value: impl FnOnce() -> Option<String>) {
         if self.non_empty(name).is_none() {
             if let Some(value) = value() {
-                let map = Arc::make_mut(&mut self.map);
-                match map.binary_search_by(|(k, _)| by_length(k, name)) {
-                    Ok(at) => map[at].1 = value,
-                    Err(at) => map.insert(at, (name.to_string(), value)),
+                let s = Arc::make_mut(&mut self.inner);
+                let at = s.position(name);
+                let e = s.push(name, &value);
+                match at {
+                    Ok(at) => s.entries[at] = e,
+                    Err(at) => s.entries.insert(at, e),
                 }
             }
         }
-    }
-
-    fn position(&self, name: &str) -> Result<usize, usize> {
-        self.map.binary_search_by(|(k, _)| by_length(k, name))
     }
 
     /// The login name, for the default role session name.
@@ -163,5 +241,37 @@ mod tests {
         assert_eq!(v.get("SHELL"), None);
         assert_eq!(before.get("HOME"), Some(""));
         assert_eq!(before.get("LOGNAME"), None);
+    }
+}
+
+#[cfg(test)]
+mod block_tests {
+    use super::*;
+
+    #[test]
+    fn a_block_reads_as_the_environment_is_read() {
+        let block =
+            b"HOME=/home/m\0=C:=C:\\\\x\0NOEQUALS\0A=1=2\0EMPTY=\0BAD=\xff\xfe\0\xffKEY=v\0A=3\0";
+        let v = Vars::from_block(block);
+        assert_eq!(v.get("HOME"), Some("/home/m"));
+        // A name may start with `=` (Windows' drive variables); the first `=` after it splits.
+        assert_eq!(v.get("=C:"), Some("C:\\\\x"));
+        assert_eq!(v.get("NOEQUALS"), None);
+        assert_eq!(v.get("A"), Some("3"), "the later of two wins");
+        assert_eq!(v.get("EMPTY"), Some(""));
+        assert_eq!(v.get("BAD"), None);
+        assert!(v.is_not_utf8("BAD"));
+        assert_eq!(v.iter().count(), 4);
+        let pairs = Vars::from_pairs([
+            ("HOME", "/home/m"),
+            ("=C:", "C:\\\\x"),
+            ("A", "3"),
+            ("EMPTY", ""),
+        ]);
+        let mut a: Vec<_> = v.iter().collect();
+        let mut b: Vec<_> = pairs.iter().collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
     }
 }

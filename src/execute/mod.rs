@@ -104,7 +104,9 @@ pub fn execute(
     for note in &plan.notes {
         out.verbose(note);
     }
-    out.verbose(&format!("session store: {}", deps.store.describe()));
+    if out.is_verbose() {
+        out.verbose(&format!("session store: {}", deps.store.describe()));
+    }
     let mut run = Run {
         plan,
         deps,

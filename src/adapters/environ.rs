@@ -1,0 +1,29 @@
+//! The environment snapshot, read once at start.
+
+use crate::domain::Vars;
+
+/// The process's environment, read once. On Linux, `/proc/self/environ` in one read: the
+/// block the kernel passed at `exec`, which nothing in rolecall changes before this runs (it
+/// must run before `memory::protect`, after which the file is root's). Elsewhere, or when the
+/// file cannot be read (no `/proc`), through the standard library.
+pub fn snapshot() -> Vars {
+    #[cfg(target_os = "linux")]
+    if let Ok(block) = std::fs::read("/proc/self/environ") {
+        return Vars::from_block(&block);
+    }
+    Vars::from_process()
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn the_block_reads_as_the_standard_library_reads_the_environment() {
+        let ours = super::snapshot();
+        let std = crate::domain::Vars::from_process();
+        let mut a: Vec<(&str, &str)> = ours.iter().collect();
+        let mut b: Vec<(&str, &str)> = std.iter().collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+    }
+}
