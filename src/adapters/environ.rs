@@ -8,8 +8,15 @@ use crate::domain::Vars;
 /// file cannot be read (no `/proc`), through the standard library.
 pub fn snapshot() -> Vars {
     #[cfg(target_os = "linux")]
-    if let Ok(block) = std::fs::read("/proc/self/environ") {
-        return Vars::from_block(&block);
+    {
+        use std::io::Read;
+        // The file says it is empty: room for a usual environment, so that one read does.
+        let mut block = Vec::with_capacity(16 * 1024);
+        let read =
+            std::fs::File::open("/proc/self/environ").and_then(|mut f| f.read_to_end(&mut block));
+        if read.is_ok() {
+            return Vars::from_block(&block);
+        }
     }
     Vars::from_process()
 }

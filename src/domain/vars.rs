@@ -15,43 +15,73 @@ pub struct Vars {
 struct Snapshot {
     /// Every variable's name and value, back to back in one buffer.
     text: String,
-    /// (start of the name, end of the name, end of the value) in `text`, sorted by the name's
-    /// length, then the name; one entry per name. A look-up is a binary search, with no
-    /// hashing, that compares the bytes of names of the same length only.
-    entries: Vec<(u32, u32, u32)>,
+    /// One entry per name, sorted by the name's hash, then the name: a look-up is a binary
+    /// search on numbers that compares the bytes of the name it finds only.
+    entries: Vec<Entry>,
     /// Variables that are set but not valid UTF-8 (left out of `entries`).
     not_utf8: Vec<String>,
 }
 
+/// A variable: the hash of its name, and where its name and value are in the buffer.
+#[derive(Clone, Copy, Debug, Default)]
+struct Entry {
+    hash: u64,
+    start: u32,
+    eq: u32,
+    end: u32,
+}
+
+/// FNV-1a, 64 bits: a few instructions a byte, for names of a few dozen bytes.
+fn hash(name: &[u8]) -> u64 {
+    name.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 impl Snapshot {
-    fn name(&self, (start, eq, _): (u32, u32, u32)) -> &str {
-        &self.text[start as usize..eq as usize]
+    fn name(&self, e: &Entry) -> &[u8] {
+        &self.text.as_bytes()[e.start as usize..e.eq as usize]
     }
 
-    fn value(&self, (_, eq, end): (u32, u32, u32)) -> &str {
-        &self.text[eq as usize..end as usize]
+    fn name_str(&self, e: &Entry) -> &str {
+        &self.text[e.start as usize..e.eq as usize]
+    }
+
+    fn value(&self, e: &Entry) -> &str {
+        &self.text[e.eq as usize..e.end as usize]
+    }
+
+    fn order(&self, a: &Entry, hash: u64, name: &[u8]) -> std::cmp::Ordering {
+        a.hash.cmp(&hash).then_with(|| self.name(a).cmp(name))
     }
 
     fn position(&self, name: &str) -> Result<usize, usize> {
+        let h = hash(name.as_bytes());
         self.entries
-            .binary_search_by(|e| by_length(self.name(*e), name))
+            .binary_search_by(|e| self.order(e, h, name.as_bytes()))
     }
 
     /// Appends `name` and `value` to the buffer; their entry.
-    fn push(&mut self, name: &str, value: &str) -> (u32, u32, u32) {
+    fn push(&mut self, name: &str, value: &str) -> Entry {
         let start = self.text.len();
         self.text.push_str(name);
         let eq = self.text.len();
         self.text.push_str(value);
-        (start as u32, eq as u32, self.text.len() as u32)
+        Entry {
+            hash: hash(name.as_bytes()),
+            start: start as u32,
+            eq: eq as u32,
+            end: self.text.len() as u32,
+        }
     }
 
     /// Sorts the entries; of two entries of one name the later one stays.
     fn sort(&mut self) {
         let mut entries = std::mem::take(&mut self.entries);
         entries.reverse();
-        entries.sort_by(|a, b| by_length(self.name(*a), self.name(*b)));
-        entries.dedup_by(|later, kept| self.name(*later) == self.name(*kept));
+        entries.sort_by(|a, b| self.order(a, b.hash, self.name(b)));
+        entries
+            .dedup_by(|later, kept| later.hash == kept.hash && self.name(later) == self.name(kept));
         self.entries = entries;
     }
 }
@@ -152,13 +182,13 @@ impl Vars {
     /// Every variable, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         let s = &*self.inner;
-        s.entries.iter().map(move |e| (s.name(*e), s.value(*e)))
+        s.entries.iter().map(move |e| (s.name_str(e), s.value(e)))
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
         let s = &*self.inner;
         let at = s.position(name).ok()?;
-        Some(s.value(s.entries[at]))
+        Some(s.value(&s.entries[at]))
     }
 
     /// The value if set and not empty.
@@ -205,11 +235,6 @@ impl Vars {
             .or_else(|| self.non_empty("LOGNAME"))
             .or_else(|| self.non_empty("USERNAME"))
     }
-}
-
-/// The order of the snapshot: shorter names first, then by bytes.
-fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 #[cfg(test)]

@@ -10,13 +10,17 @@ use crate::domain::env::Change;
 pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('\'');
-    for c in value.chars() {
-        match c {
-            '\'' => out.push_str(r"'\''"),
-            '\\' => out.push_str(r"'\\'"),
-            _ => out.push(c),
-        }
+    // The runs between quotes and backslashes go in whole.
+    let mut rest = value;
+    while let Some(at) = rest.bytes().position(|b| b == b'\'' || b == b'\\') {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'\'' => r"'\''",
+            _ => r"'\\'",
+        });
+        rest = &rest[at + 1..];
     }
+    out.push_str(rest);
     out.push('\'');
     out
 }
