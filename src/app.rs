@@ -103,7 +103,9 @@ pub fn main() -> ExitCode {
         settings.process_timeout.clone().map(|d| d.unsigned_abs()),
         vars.clone(),
     );
-    let store = crate::adapters::keychain::open(&settings, vars)
+    // The state directory (index, locks, audit trail, allowed projects), located once.
+    let state = crate::adapters::keychain::StateDir::locate(settings.state_dir.as_deref(), vars);
+    let store = crate::adapters::keychain::open(&settings, &state)
         .unwrap_or_else(|_| Box::new(crate::adapters::keychain::NoStore));
     let durable = crate::adapters::keychain::Durable::of(&settings, vars);
     let vault = crate::adapters::keychain::vault(
@@ -111,7 +113,7 @@ pub fn main() -> ExitCode {
         vars,
         durable == crate::adapters::keychain::Durable::File { auto: true },
     );
-    let keys = crate::adapters::keychain::open_keys(&settings, vars, &vault);
+    let keys = crate::adapters::keychain::open_keys(&settings, vars, &state, &vault);
     let stores = crate::adapters::keychain::SystemStores {
         settings: settings.clone(),
         vars: vars.clone(),
@@ -123,16 +125,14 @@ pub fn main() -> ExitCode {
     };
     let iam = crate::adapters::aws::iam::SdkIam::new(aws.clone(), timeouts);
     let sso = crate::adapters::aws::sso::SdkSso::new(aws.clone(), timeouts);
-    let sso_tokens = crate::adapters::keychain::open_sso(&settings, vars, &vault);
+    let sso_tokens = crate::adapters::keychain::open_sso(&settings, vars, &state, &vault);
     let login_api = crate::adapters::aws::signin::SdkSignIn::new(aws.clone(), timeouts);
-    let login_files = crate::adapters::keychain::open_login(&settings, vars, &vault);
+    let login_files = crate::adapters::keychain::open_login(&settings, vars, &state, &vault);
     let authorize = crate::adapters::terminal::authorize::SystemAuthorize::new(
         vars.clone(),
         crate::adapters::terminal::prompt::person(),
         terminal.stderr,
     );
-    // The state directory (index, locks, audit trail, allowed projects), located once.
-    let state = crate::adapters::keychain::StateDir::locate(settings.state_dir.as_deref(), vars);
     let audit: Box<dyn crate::ports::audit::AuditLog> = match settings.audit {
         true => Box::new(crate::adapters::audit::FileAudit {
             state: state.clone(),

@@ -9,6 +9,12 @@ use crate::domain::env::Change;
 /// prints literally.
 pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
+    quote_into(&mut out, value);
+    out
+}
+
+/// `quote`, appended to `out`.
+fn quote_into(out: &mut String, value: &str) {
     out.push('\'');
     // The runs between quotes and backslashes go in whole.
     let mut rest = value;
@@ -22,18 +28,24 @@ pub fn quote(value: &str) -> String {
     }
     out.push_str(rest);
     out.push('\'');
-    out
 }
 
 pub fn render(changes: &[Change]) -> String {
-    let mut out = String::new();
+    let room = changes
+        .iter()
+        .map(|c| match c {
+            Change::Set(k, v) => k.len() + v.len() + 12,
+            Change::Unset(k) => k.len() + 8,
+        })
+        .sum();
+    let mut out = String::with_capacity(room);
     for change in changes {
         match change {
             Change::Set(k, v) => {
                 out.push_str("export ");
                 out.push_str(k);
                 out.push('=');
-                out.push_str(&quote(v));
+                quote_into(&mut out, v);
             }
             Change::Unset(k) => {
                 out.push_str("unset ");

@@ -40,16 +40,18 @@ pub const CHOICES: &str = platform::CHOICES;
 
 /// Opens the session store `ROLECALL_KEYRING` names (default `auto`). Cheap: keychains are
 /// connected on first use.
-pub fn open(settings: &Settings, vars: &Vars) -> Result<Box<dyn SessionStore>, StoreError> {
+pub fn open(settings: &Settings, state: &StateDir) -> Result<Box<dyn SessionStore>, StoreError> {
     let choice = match settings.keyring.as_str() {
         "none" => return Ok(Box::new(NoStore)),
         // Sessions stay where they are fast and forgotten at logout: the kernel keyring.
         "file" => platform::FILE_SESSIONS,
         other => other,
     };
-    let state = StateDir::locate(settings.state_dir.as_deref(), vars);
     match platform::backend(choice) {
-        Some(backend) => Ok(Box::new(sessions::KeychainSessions::new(backend, state))),
+        Some(backend) => Ok(Box::new(sessions::KeychainSessions::new(
+            backend,
+            state.clone(),
+        ))),
         None => Err(StoreError(format!(
             "ROLECALL_KEYRING={choice:?} is not one of {CHOICES}; unset it or pick one"
         ))),
@@ -135,8 +137,13 @@ pub fn vault(settings: &Settings, vars: &Vars, auto: bool) -> Arc<filestore::Vau
 
 /// Opens the store of SSO tokens and client registrations: the durable keychain (a refresh
 /// token lives for months) or the file store, the AWS CLI's cache files beside it.
-pub fn open_sso(settings: &Settings, vars: &Vars, vault: &Arc<filestore::Vault>) -> sso::SsoStore {
-    let state = StateDir::locate(settings.state_dir.as_deref(), vars);
+pub fn open_sso(
+    settings: &Settings,
+    vars: &Vars,
+    state: &StateDir,
+    vault: &Arc<filestore::Vault>,
+) -> sso::SsoStore {
+    let state = state.clone();
     let backend = match Durable::of(settings, vars) {
         Durable::File { .. } => Ok(Box::new(filestore::FileBackend::new(
             vault.clone(),
@@ -157,9 +164,10 @@ pub fn open_sso(settings: &Settings, vars: &Vars, vault: &Arc<filestore::Vault>)
 pub fn open_login(
     settings: &Settings,
     vars: &Vars,
+    state: &StateDir,
     vault: &Arc<filestore::Vault>,
 ) -> login::LoginStore {
-    let state = StateDir::locate(settings.state_dir.as_deref(), vars);
+    let state = state.clone();
     let (backend, name) = match Durable::of(settings, vars) {
         Durable::File { .. } => (
             Ok(
@@ -186,9 +194,10 @@ pub fn open_login(
 pub fn open_keys(
     settings: &Settings,
     vars: &Vars,
+    state: &StateDir,
     vault: &Arc<filestore::Vault>,
 ) -> Box<dyn KeyStore> {
-    let state = StateDir::locate(settings.state_dir.as_deref(), vars);
+    let state = state.clone();
     let file = || {
         Box::new(filestore::FileBackend::new(
             vault.clone(),
