@@ -17,6 +17,7 @@ use crate::plan::{plan, Inputs};
 use crate::render::table::{Fit, Table};
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(Clone))]
 struct Row {
     profile: String,
     kind: &'static str,
@@ -157,10 +158,21 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         t.push('\n');
         t
     } else {
-        table(&rows, now, ctx.terminal.color, ctx.terminal.width)
+        table(rows, now, ctx.terminal.color, ctx.terminal.width)
     };
     write_out(ctx, text.as_bytes())?;
     Ok(Outcome::Done)
+}
+
+/// A row's colours: the profile bold, the session by its state.
+fn style(r: &Row) -> Vec<&'static str> {
+    let session = match (&r.problem, r.state) {
+        (Some(_), _) => "31",
+        (None, SessionState::Valid(_)) => "32",
+        (None, SessionState::Expired) => "33",
+        (None, SessionState::None) => "2",
+    };
+    vec!["1", "", "", "", "", "", session]
 }
 
 /// The columns, in order; `fit` drops them from the back of `DROP_ORDER` first.
@@ -173,15 +185,16 @@ const ROLE: usize = 2;
 
 /// The table: every row whole when piped (`width` is `None`); on a terminal, as wide as it
 /// is: ARNs shortened to the role's name first, then columns dropped, then the role cut.
-fn table(rows: &[Row], now: OffsetDateTime, color: bool, width: Option<usize>) -> String {
+fn table(rows: Vec<Row>, now: OffsetDateTime, color: bool, width: Option<usize>) -> String {
     let dash = || "—".to_string();
-    let cells = rows.iter().map(|r| {
+    let styles: Vec<Vec<&str>> = rows.iter().map(style).collect();
+    let cells = rows.into_iter().map(|r| {
         [
-            r.profile.clone(),
+            r.profile,
             r.kind.to_string(),
-            r.role_arn.clone().unwrap_or_else(dash),
-            r.source.clone().unwrap_or_else(dash),
-            r.region.clone().unwrap_or_else(dash),
+            r.role_arn.unwrap_or_else(dash),
+            r.source.unwrap_or_else(dash),
+            r.region.unwrap_or_else(dash),
             r.mfa_serial
                 .as_deref()
                 .map(|m| m.rsplit(':').next().unwrap_or(m).to_string())
@@ -191,23 +204,18 @@ fn table(rows: &[Row], now: OffsetDateTime, color: bool, width: Option<usize>) -
                 None => r.state.text(now),
             },
         ]
-        // Names and values from the config are shown, never obeyed by the terminal.
-        .map(|cell| printable(&cell).into_owned())
+        // Names and values from the config are shown, never obeyed by the terminal (a cell
+        // with nothing to escape is kept as it is).
+        .map(|cell| match printable(&cell) {
+            std::borrow::Cow::Borrowed(_) => cell,
+            std::borrow::Cow::Owned(escaped) => escaped,
+        })
         .to_vec()
-    });
-    let styles = rows.iter().map(|r| {
-        let session = match (&r.problem, r.state) {
-            (Some(_), _) => "31",
-            (None, SessionState::Valid(_)) => "32",
-            (None, SessionState::Expired) => "33",
-            (None, SessionState::None) => "2",
-        };
-        vec!["1", "", "", "", "", "", session]
     });
     let table = Table {
         header: HEADER.iter().map(|h| h.to_string()).collect(),
         rows: cells.collect(),
-        styles: styles.collect(),
+        styles,
     };
     let fit = Fit {
         shorten: ROLE,
@@ -269,7 +277,7 @@ mod tests {
                 ("default", "keys", "—".to_string()),
             ]
         );
-        let text = table(&rows, NOW, false, None);
+        let text = table(rows.clone(), NOW, false, None);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("PROFILE  KIND"), "{text}");
         assert!(
@@ -279,7 +287,7 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('\x1b'));
-        assert!(table(&rows, NOW, true, None).contains("\x1b[32mvalid 42m\x1b[0m"));
+        assert!(table(rows.clone(), NOW, true, None).contains("\x1b[32mvalid 42m\x1b[0m"));
         let broken = rows.iter().find(|r| r.profile == "broken").unwrap();
         assert_eq!(
             broken.problem.as_deref(),
@@ -292,7 +300,7 @@ mod tests {
         );
         // On a narrow terminal: role names instead of ARNs, then fewer columns, never wider.
         for width in [100, 80, 60, 40] {
-            let narrow = table(&rows, NOW, false, Some(width));
+            let narrow = table(rows.clone(), NOW, false, Some(width));
             for line in narrow.lines() {
                 assert!(
                     line.chars().count() <= width.max(52),
@@ -301,7 +309,7 @@ mod tests {
             }
             assert!(narrow.lines().nth(1).unwrap().starts_with("r "), "{narrow}");
         }
-        let narrow = table(&rows, NOW, false, Some(80));
+        let narrow = table(rows.clone(), NOW, false, Some(80));
         assert!(
             !narrow.contains("arn:aws:iam") && narrow.contains(" r "),
             "{narrow}"

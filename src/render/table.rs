@@ -29,16 +29,24 @@ impl Table {
                 *w = (*w).max(c.chars().count());
             }
         }
-        let paint = |text: &str, code: &str| match color && !code.is_empty() {
-            true => format!("\x1b[{code}m{text}\x1b[0m"),
-            false => text.to_string(),
-        };
-        let mut out = String::new();
+        let mut out =
+            String::with_capacity((self.rows.len() + 1) * (widths.iter().sum::<usize>() + 16));
+        // Each cell written in place: no string of its own, no string of spaces.
         let mut line = |cols: &[String], styles: &[&str]| {
             for (i, (cell, style)) in cols.iter().zip(styles).enumerate() {
-                out.push_str(&paint(cell, style));
+                let painted = color && !style.is_empty();
+                if painted {
+                    out.push_str("\x1b[");
+                    out.push_str(style);
+                    out.push('m');
+                }
+                out.push_str(cell);
+                if painted {
+                    out.push_str("\x1b[0m");
+                }
                 if i + 1 < cols.len() {
-                    out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+                    let pad = widths[i] - cell.chars().count() + 2;
+                    out.extend(std::iter::repeat_n(' ', pad));
                 }
             }
             out.push('\n');
