@@ -6,7 +6,7 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{header, Method, Request, Response, StatusCode};
 
-use super::{json, random_hex, refusal, Served};
+use super::{credentials, random_hex, refusal, Current};
 use crate::adapters::loopback::same;
 use crate::domain::Secret;
 
@@ -42,7 +42,7 @@ impl Container {
     pub fn answer(
         &self,
         request: &Request<hyper::body::Incoming>,
-        served: &Served,
+        served: &Current,
         first: impl Fn(&str),
     ) -> Response<Full<Bytes>> {
         if request.uri().path() != self.path {
@@ -61,14 +61,14 @@ impl Container {
             return refusal(StatusCode::FORBIDDEN, "the authorization token is wrong");
         };
         match served {
-            Served::Credentials(body) => {
+            Current::Credentials(body) => {
                 first(&match self.tokens.len() {
                     1 => String::new(),
                     _ => format!(" (client {client})"),
                 });
-                json(StatusCode::OK, body.expose().to_string())
+                credentials(body)
             }
-            Served::Failed(reason) => refusal(StatusCode::SERVICE_UNAVAILABLE, reason),
+            Current::Failed(reason) => refusal(StatusCode::SERVICE_UNAVAILABLE, reason),
         }
     }
 }

@@ -12,7 +12,7 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Method, Request, Response, StatusCode};
 
-use super::{json, random_hex, refusal, respond, Served};
+use super::{credentials, json, random_hex, refusal, respond, Current};
 use crate::domain::Secret;
 
 const TOKEN_PATH: &str = "/latest/api/token";
@@ -70,7 +70,7 @@ impl Metadata {
     pub fn answer(
         &self,
         request: &Request<hyper::body::Incoming>,
-        served: &Served,
+        served: &Current,
         first: impl Fn(&str),
     ) -> Response<Full<Bytes>> {
         if request.headers().contains_key("x-forwarded-for") {
@@ -96,7 +96,7 @@ impl Metadata {
         self.get(path, served, first)
     }
 
-    fn get(&self, path: &str, served: &Served, first: impl Fn(&str)) -> Response<Full<Bytes>> {
+    fn get(&self, path: &str, served: &Current, first: impl Fn(&str)) -> Response<Full<Bytes>> {
         let id = &self.identity;
         let region = id.region.as_deref();
         match (path, path.strip_prefix(CREDENTIALS)) {
@@ -104,11 +104,11 @@ impl Metadata {
                 text(id.role.clone())
             }
             (_, Some(name)) if name == id.role || name == format!("{}/", id.role) => match served {
-                Served::Credentials(body) => {
+                Current::Credentials(body) => {
                     first("");
-                    json(StatusCode::OK, body.expose().to_string())
+                    credentials(body)
                 }
-                Served::Failed(reason) => refusal(StatusCode::SERVICE_UNAVAILABLE, reason),
+                Current::Failed(reason) => refusal(StatusCode::SERVICE_UNAVAILABLE, reason),
             },
             ("/latest/meta-data/placement/region", _) if region.is_some() => {
                 text(region.unwrap_or_default())

@@ -43,7 +43,7 @@ pub use imds::Identity;
 pub type OnServed = Box<dyn Fn(&str, &str, &str) + Send + Sync>;
 
 struct Shared {
-    served: Mutex<Served>,
+    served: Mutex<Current>,
     /// Counts the sessions served: a connection records its first answer of each.
     version: AtomicU64,
     on_served: Option<OnServed>,
@@ -110,7 +110,7 @@ impl CredentialServer {
             ),
         };
         let shared = Arc::new(Shared {
-            served: Mutex::new(Served::Failed(String::new())),
+            served: Mutex::new(Current::Failed(String::new())),
             version: AtomicU64::new(0),
             on_served,
             protocol,
@@ -145,8 +145,39 @@ fn set(shared: &Shared, served: Served) {
         }
         (_, other) => other,
     };
+    let current = match served {
+        Served::Credentials(body) => Current::Credentials(shared_body(body)),
+        Served::Failed(why) => Current::Failed(why),
+    };
     shared.version.fetch_add(1, Ordering::SeqCst);
-    *shared.served.lock().unwrap_or_else(|p| p.into_inner()) = served;
+    *shared.served.lock().unwrap_or_else(|p| p.into_inner()) = current;
+}
+
+/// What the endpoint answers now: the credentials' JSON as one shared buffer (a response
+/// refers to it, nothing is copied per request), or why there is none.
+#[derive(Clone)]
+pub(super) enum Current {
+    Credentials(Bytes),
+    Failed(String),
+}
+
+/// The JSON's bytes, zeroed when the last response that carries them is gone.
+struct Zeroed(Vec<u8>);
+
+impl AsRef<[u8]> for Zeroed {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for Zeroed {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+fn shared_body(body: Secret) -> Bytes {
+    Bytes::from_owner(Zeroed(body.expose().as_bytes().to_vec()))
 }
 
 impl crate::ports::server::Endpoint for CredentialServer {
@@ -274,6 +305,21 @@ fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     respond(status, "application/json", body)
 }
 
+/// The credentials' JSON: the shared buffer itself.
+fn credentials(body: &Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body.clone()));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
 fn refusal(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
     json(
         status,
@@ -304,14 +350,10 @@ fn answer(
     if request.headers().contains_key(header::ORIGIN) {
         return refusal(StatusCode::FORBIDDEN, "no requests from web pages");
     }
-    // Copied under the lock, which a refresh then waits for at most one copy.
+    // A reference to the current answer, taken under the lock (no copy of the JSON).
     let (body, version) = {
         let current = shared.served.lock().unwrap_or_else(|p| p.into_inner());
-        let body = match &*current {
-            Served::Credentials(body) => Served::Credentials(Secret::new(body.expose())),
-            Served::Failed(why) => Served::Failed(why.clone()),
-        };
-        (body, shared.version.load(Ordering::SeqCst))
+        (current.clone(), shared.version.load(Ordering::SeqCst))
     };
     let first = |label: &str| {
         if seen.swap(version, Ordering::SeqCst) != version {
@@ -325,11 +367,11 @@ fn answer(
 }
 
 /// The audit record of a session a connection got for the first time.
-fn record(shared: &Shared, client: &str, body: &Served) {
-    let (Some(on_served), Served::Credentials(body)) = (&shared.on_served, body) else {
+fn record(shared: &Shared, client: &str, body: &Current) {
+    let (Some(on_served), Current::Credentials(body)) = (&shared.on_served, body) else {
         return;
     };
-    let served: serde_json::Value = serde_json::from_str(body.expose()).unwrap_or_default();
+    let served: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     let field = |k: &str| served[k].as_str().unwrap_or("").to_string();
     on_served(client, &field("AccessKeyId"), &field("Expiration"));
 }
