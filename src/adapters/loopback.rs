@@ -40,6 +40,10 @@ impl Peer {
     /// The peers of many connections (`(local, remote)` each), from one reading of the
     /// kernel's table: what a listener under a flood of connections uses, so that its cost
     /// per connection does not grow with the flood.
+    #[cfg_attr(
+        not(unix),
+        allow(dead_code, reason = "the credential endpoints are Unix-only")
+    )]
     pub fn of_all(connections: &[(SocketAddr, SocketAddr)]) -> Vec<Peer> {
         #[cfg(target_os = "linux")]
         {

@@ -11,12 +11,20 @@ pub trait AuditLog {
     /// Where the log is, for people.
     fn describe(&self) -> String;
     /// A recorder another thread can use (a server's requests); `None` records nothing.
+    #[cfg_attr(
+        not(unix),
+        allow(dead_code, reason = "the credential endpoints are Unix-only")
+    )]
     fn recorder(&self) -> Option<Recorder> {
         None
     }
 }
 
 /// Appends a record from any thread; failures are dropped (the request is answered anyway).
+#[cfg_attr(
+    not(unix),
+    allow(dead_code, reason = "the credential endpoints are Unix-only")
+)]
 pub type Recorder = std::sync::Arc<dyn Fn(&AuditEntry) + Send + Sync>;
 
 /// `ROLECALL_AUDIT=off`: nothing is recorded.

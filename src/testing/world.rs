@@ -70,6 +70,7 @@ impl World {
     }
 
     /// The temporary home of the world.
+    #[cfg_attr(not(unix), allow(dead_code, reason = "its tests are Unix-only"))]
     pub fn home(&self) -> &std::path::Path {
         self._dir.path()
     }

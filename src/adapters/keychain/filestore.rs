@@ -167,6 +167,7 @@ impl Vault {
     }
 
     #[cfg(test)]
+    #[cfg_attr(not(unix), allow(dead_code, reason = "its tests are Unix-only"))]
     pub fn for_tests(
         dir: PathBuf,
         passphrase: Box<dyn Passphrase>,

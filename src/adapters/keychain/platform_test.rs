@@ -31,7 +31,8 @@ fn platform_store_keeps_lists_and_forgets_a_session_with_a_4096_byte_token() {
         state_dir: Some(tmp.path().join("state")),
         ..Settings::default()
     };
-    let store = super::open(&settings, &vars).unwrap();
+    let state = super::StateDir::locate(settings.state_dir.as_deref(), &vars);
+    let store = super::open(&settings, &state).unwrap();
     let session = Credentials {
         access_key_id: "ASIAPLATFORMSMOKE001".into(),
         secret_access_key: Secret::new("s".repeat(40)),
