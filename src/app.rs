@@ -178,24 +178,29 @@ pub fn main() -> ExitCode {
         };
         crate::run(cli, &mut ctx)
     };
-    match outcome {
-        Ok(Outcome::Done) => ExitCode::SUCCESS,
-        Ok(Outcome::Exit(code)) => ExitCode::from(code),
+    let code = match outcome {
+        Ok(Outcome::Done) => 0,
+        Ok(Outcome::Exit(code)) => code,
         Ok(Outcome::Exec(request)) => {
             let (code, message) = crate::adapters::child::exec(&request);
             if !message.is_empty() {
                 say(format_args!("{message}"));
             }
-            ExitCode::from(code)
+            code
         }
         Err(error) => {
             say(format_args!("{error}"));
             if error.is_interrupt() {
                 crate::adapters::terminal::die_of_interrupt();
             }
-            ExitCode::from(error.exit_code())
+            error.exit_code()
         }
-    }
+    };
+    // The work is done and written (std flushes stdout on the way out): the process ends
+    // here, without taking down the async runtime, the keychain connections and their threads
+    // one by one, which kept a cold run's caller waiting for milliseconds after the output.
+    #[allow(clippy::disallowed_methods)] // this is main: the one place that exits
+    std::process::exit(i32::from(code))
 }
 
 /// Help and version go out as clap prints them; a command-line mistake becomes one line on
