@@ -264,6 +264,8 @@ fn take(
     open: &Arc<AtomicUsize>,
     shared: &Arc<Shared>,
 ) {
+    // An answer goes out at once, not held back for the client's acknowledgement of the last.
+    let _ = stream.set_nodelay(true);
     open.fetch_add(1, Ordering::SeqCst);
     let slot = Slot(open.clone());
     let shared = shared.clone();
