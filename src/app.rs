@@ -48,6 +48,10 @@ pub fn main() -> ExitCode {
         return crate::adapters::warden::main(&argv[2..]);
     }
     // The shell hook's background refresh: detached, with its lock held to the end.
+    if let Some(line) = crate::cli::version_line(&argv) {
+        let _ = std::io::stdout().write_all(line.as_bytes());
+        return ExitCode::SUCCESS;
+    }
     let Some((argv, _refresh_lock)) = crate::adapters::refresh::command_line(argv) else {
         return ExitCode::SUCCESS; // another refresh of the profile is running
     };

@@ -285,6 +285,17 @@ impl Cli {
     }
 }
 
+/// `rolecall --version` (or `-V`) alone: the line clap prints, without building the parser (a
+/// test holds it to clap's).
+pub fn version_line(argv: &[OsString]) -> Option<String> {
+    match argv {
+        [_, flag] if flag == "--version" || flag == "-V" => {
+            Some(format!("rolecall {}\n", env!("CARGO_PKG_VERSION")))
+        }
+        _ => None,
+    }
+}
+
 /// `rolecall export PROFILE` and `rolecall exec PROFILE [--] COMMAND…`, what scripts, prompts
 /// and aliases run most, read without building a parser: a profile name that is not an option,
 /// and for `exec` a command after it (everything after `--`, or from a first word that is not an
@@ -807,6 +818,13 @@ mod tests {
                 _ => panic!("{line:?}: the whole parser says {whole:?}, the quick one {one:?}"),
             }
         }
+        let version: Vec<OsString> = ["rolecall", "--version"].map(OsString::from).to_vec();
+        assert_eq!(
+            version_line(&version).as_deref(),
+            Some(Cli::command().render_version().as_str())
+        );
+        let short: Vec<OsString> = ["rolecall", "-V"].map(OsString::from).to_vec();
+        assert_eq!(version_line(&short), version_line(&version));
         // The forms read without a parser, and those left to one.
         let argv = |line: &[&str]| -> Vec<OsString> {
             std::iter::once("rolecall")
