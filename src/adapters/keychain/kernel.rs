@@ -78,8 +78,9 @@ impl KernelKeyring {
                             .strip_suffix(OLD_SUFFIX)
                             .map(|n| format!("{OLD_PREFIX}{n}"))
                     })?;
+                // What the kernel charges the quota: the payload and the description.
                 let size = if sizes {
-                    k.read_to_vec().map(|v| v.len()).unwrap_or(0)
+                    k.read_to_vec().map(|v| v.len()).unwrap_or(0) + description.len() + 1
                 } else {
                     0
                 };
@@ -150,14 +151,16 @@ impl Backend for KernelKeyring {
             .and_then(|c| c.expiration)
             .map(|e| (e - SystemClock.now()).whole_seconds())
             .map_or(DEFAULT_TIMEOUT, |s| s.max(1) as u64);
-        if self.find(key)?.is_none() {
-            self.make_room(bytes.len())?;
-        }
         let description = format!("{PREFIX}{key}");
+        // The quota is charged the payload and the description.
+        let charged = bytes.len() + description.len() + 1;
+        if self.find(key)?.is_none() {
+            self.make_room(charged)?;
+        }
         let added = match self.ring.add_key(&description, bytes) {
             Err(KeyError::QuotaExceeded) => {
                 // Another program filled it since: make room once more, then give up.
-                self.make_room(bytes.len())?;
+                self.make_room(charged)?;
                 self.ring.add_key(&description, bytes)
             }
             other => other,
