@@ -110,17 +110,19 @@ impl Profiles {
         let config = file::parse(config).map_err(|e| (FileKind::Config, e))?;
         let credentials = file::parse(credentials).map_err(|e| (FileKind::Credentials, e))?;
         let mut profiles = Profiles::default();
-        for section in &config {
-            if let Some(name) = config_profile_name(&section.header) {
-                profiles.note_order(&name);
-            }
+        // Each header read once: the profile it names, if any.
+        let config: Vec<(Option<String>, Section)> = config
+            .into_iter()
+            .map(|s| (config_profile_name(&s.header), s))
+            .collect();
+        for name in config.iter().filter_map(|(name, _)| name.as_deref()) {
+            profiles.note_order(name);
         }
         // `[profile default]` wins over `[default]`: merge plain `[default]` sections first.
         let (plain_default, rest): (Vec<_>, Vec<_>) =
-            config.into_iter().partition(|s| s.header == "default");
-        for section in plain_default.into_iter().chain(rest) {
-            if let Some(name) = config_profile_name(&section.header) {
-                let raw = profiles.map.entry(name).or_default();
+            config.into_iter().partition(|(_, s)| s.header == "default");
+        for (name, section) in plain_default.into_iter().chain(rest) {
+            if let Some(raw) = name.as_deref().and_then(|n| profiles.map.get_mut(n)) {
                 raw.in_config = true;
                 raw.properties.extend(section.properties);
             } else if let Some(name) = section.header.strip_prefix("services ") {
