@@ -138,6 +138,42 @@ fn valid_region(region: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`, else the profile's `ignore_configured_endpoint_urls`.
+fn ignores_configured_urls(profile: Option<Profile<'_>>, vars: &Vars) -> bool {
+    vars.non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .or_else(|| profile?.get("ignore_configured_endpoint_urls"))
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// The endpoint the configuration names for one service, as the SDKs find it: `variable`
+/// (`AWS_ENDPOINT_URL_<SERVICE>`), then `AWS_ENDPOINT_URL`, then the `endpoint_url` of the
+/// service's block in the profile's `services` section; none when configured endpoints are
+/// ignored.
+fn configured_url(
+    profiles: &Profiles,
+    profile: Option<Profile<'_>>,
+    vars: &Vars,
+    variable: &str,
+    service: &str,
+) -> Option<String> {
+    if ignores_configured_urls(profile, vars) {
+        return None;
+    }
+    vars.non_empty(variable)
+        .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
+        .map(str::to_string)
+        .or_else(|| {
+            let services = profiles.services(profile?.get("services")?)?;
+            services
+                .get(service)?
+                .sub
+                .iter()
+                .rev()
+                .find(|(k, _)| k == "endpoint_url")
+                .map(|(_, v)| v.clone())
+        })
+}
+
 /// The endpoint every STS call of the plan uses: `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`,
 /// the profile's `services` section, then its `endpoint_url`; the region is
 /// `AWS_REGION`/`AWS_DEFAULT_REGION` (see [`environment_region`]), else the profile's, else
@@ -148,27 +184,13 @@ fn sts_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEn
         .or_else(|| profile.get("region"))
         .unwrap_or(DEFAULT_STS_REGION)
         .to_string();
-    let ignore = vars
-        .non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .or_else(|| profile.get("ignore_configured_endpoint_urls"))
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let url = if ignore {
-        None
-    } else {
-        vars.non_empty("AWS_ENDPOINT_URL_STS")
-            .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
-            .map(str::to_string)
-            .or_else(|| {
-                let services = profiles.services(profile.get("services")?)?;
-                let sts = services.get("sts")?;
-                sts.sub
-                    .iter()
-                    .rev()
-                    .find(|(k, _)| k == "endpoint_url")
-                    .map(|(_, v)| v.clone())
-            })
-            .or_else(|| profile.get("endpoint_url").map(str::to_string))
-    };
+    let url = configured_url(profiles, Some(profile), vars, "AWS_ENDPOINT_URL_STS", "sts").or_else(
+        || {
+            (!ignores_configured_urls(Some(profile), vars))
+                .then(|| profile.get("endpoint_url").map(str::to_string))
+                .flatten()
+        },
+    );
     StsEndpoint {
         region,
         url,
@@ -185,28 +207,8 @@ pub fn sso_endpoints(
     vars: &Vars,
     region: &str,
 ) -> crate::domain::sso::SsoEndpoints {
-    let ignore = vars
-        .non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .or_else(|| profile?.get("ignore_configured_endpoint_urls"))
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let find = |variable: &str, service: &str| -> Option<String> {
-        if ignore {
-            return None;
-        }
-        vars.non_empty(variable)
-            .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
-            .map(str::to_string)
-            .or_else(|| {
-                let services = profiles.services(profile?.get("services")?)?;
-                services
-                    .get(service)?
-                    .sub
-                    .iter()
-                    .rev()
-                    .find(|(k, _)| k == "endpoint_url")
-                    .map(|(_, v)| v.clone())
-            })
-    };
+    let find =
+        |variable: &str, service: &str| configured_url(profiles, profile, vars, variable, service);
     crate::domain::sso::SsoEndpoints {
         region: region.to_string(),
         portal: find("AWS_ENDPOINT_URL_SSO", "sso"),
@@ -227,27 +229,7 @@ pub fn signin_endpoint(
         .or_else(|| profile?.get("region"))
         .unwrap_or(crate::domain::login::DEFAULT_REGION)
         .to_string();
-    let ignore = vars
-        .non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .or_else(|| profile?.get("ignore_configured_endpoint_urls"))
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let url = (!ignore)
-        .then(|| {
-            vars.non_empty("AWS_ENDPOINT_URL_SIGNIN")
-                .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
-                .map(str::to_string)
-                .or_else(|| {
-                    let services = profiles.services(profile?.get("services")?)?;
-                    services
-                        .get("signin")?
-                        .sub
-                        .iter()
-                        .rev()
-                        .find(|(k, _)| k == "endpoint_url")
-                        .map(|(_, v)| v.clone())
-                })
-        })
-        .flatten();
+    let url = configured_url(profiles, profile, vars, "AWS_ENDPOINT_URL_SIGNIN", "signin");
     StsEndpoint {
         region,
         url,
@@ -263,27 +245,7 @@ pub fn iam_endpoint(
     vars: &Vars,
     region: &str,
 ) -> StsEndpoint {
-    let ignore = vars
-        .non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .or_else(|| profile.and_then(|p| p.get("ignore_configured_endpoint_urls")))
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let url = (!ignore)
-        .then(|| {
-            vars.non_empty("AWS_ENDPOINT_URL_IAM")
-                .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
-                .map(str::to_string)
-                .or_else(|| {
-                    let services = profiles.services(profile?.get("services")?)?;
-                    services
-                        .get("iam")?
-                        .sub
-                        .iter()
-                        .rev()
-                        .find(|(k, _)| k == "endpoint_url")
-                        .map(|(_, v)| v.clone())
-                })
-        })
-        .flatten();
+    let url = configured_url(profiles, profile, vars, "AWS_ENDPOINT_URL_IAM", "iam");
     let region = if region.starts_with("cn-") {
         "cn-north-1"
     } else if region.starts_with("us-gov-") {

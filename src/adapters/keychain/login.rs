@@ -150,20 +150,6 @@ fn parse_time(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok()
 }
 
-/// `2026-12-02T05:00:00Z`, as the AWS CLI writes it.
-fn format_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 /// The token a file's JSON holds, or what it lacks.
 fn token_of(map: &Map<String, Value>, path: &str) -> Result<LoginToken, StoreError> {
     let lacks = |what: &str| {
@@ -226,7 +212,10 @@ fn merged(mut map: Map<String, Value>, token: &LoginToken) -> Map<String, Value>
     if let Some(id) = &token.account_id {
         access.insert("accountId".into(), s(id));
     }
-    access.insert("expiresAt".into(), s(&format_time(token.expires_at())));
+    access.insert(
+        "expiresAt".into(),
+        s(&crate::domain::text::timestamp(token.expires_at())),
+    );
     map.insert("accessToken".into(), Value::Object(access));
     map.insert("refreshToken".into(), s(token.refresh_token.expose()));
     map
@@ -461,7 +450,10 @@ mod tests {
         let token = token_of(&map, "f").unwrap();
         assert_eq!(token.credentials.access_key_id, "ASIAOLD");
         assert_eq!(token.region.as_deref(), Some("eu-west-1"));
-        assert_eq!(format_time(token.expires_at()), "2026-12-07T10:00:00Z");
+        assert_eq!(
+            crate::domain::text::timestamp(token.expires_at()),
+            "2026-12-07T10:00:00Z"
+        );
         let mut new = token.clone();
         new.credentials.access_key_id = "ASIANEW".into();
         new.refresh_token = Secret::new("r2");

@@ -72,20 +72,6 @@ fn time_of(seconds: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(seconds).ok()
 }
 
-/// `2026-12-02T05:00:00Z` as the AWS CLI writes it (and reads: RFC 3339 in general).
-fn cli_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 fn parse_cli_time(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339)
         .ok()
@@ -277,7 +263,10 @@ impl SsoTokens for SsoStore {
         })?;
         let s = |v: &str| serde_json::Value::String(v.to_string());
         map.insert("accessToken".into(), s(token.access_token.expose()));
-        map.insert("expiresAt".into(), s(&cli_time(token.expires_at)));
+        map.insert(
+            "expiresAt".into(),
+            s(&crate::domain::text::timestamp(token.expires_at)),
+        );
         if let Some(r) = &token.refresh_token {
             map.insert("refreshToken".into(), s(r.expose()));
         }
@@ -307,7 +296,10 @@ impl SsoTokens for SsoStore {
         map.insert("startUrl".into(), s(&session.start_url));
         map.insert("region".into(), s(&session.region));
         map.insert("accessToken".into(), s(token.access_token.expose()));
-        map.insert("expiresAt".into(), s(&cli_time(token.expires_at)));
+        map.insert(
+            "expiresAt".into(),
+            s(&crate::domain::text::timestamp(token.expires_at)),
+        );
         // Another tool's scopes (an IDE extension's token in this file) are not this token's.
         map.remove("scopes");
         // The AWS CLI refreshes only with all four, as rolecall does.
@@ -319,7 +311,10 @@ impl SsoTokens for SsoStore {
         ) {
             map.insert("clientId".into(), s(id));
             map.insert("clientSecret".into(), s(secret.expose()));
-            map.insert("registrationExpiresAt".into(), s(&cli_time(until)));
+            map.insert(
+                "registrationExpiresAt".into(),
+                s(&crate::domain::text::timestamp(until)),
+            );
             map.insert("refreshToken".into(), s(refresh.expose()));
         } else {
             for key in [
@@ -429,7 +424,7 @@ mod tests {
             PathBuf::from("/c/0ad374308c5a4e22f723adf10145eafad7c4031c.json")
         );
         let t = parse_cli_time("2026-12-02T05:00:00Z").unwrap();
-        assert_eq!(cli_time(t), "2026-12-02T05:00:00Z");
+        assert_eq!(crate::domain::text::timestamp(t), "2026-12-02T05:00:00Z");
         assert!(parse_cli_time("2026-12-02T05:00:00+00:00").is_some());
         assert!(parse_cli_time("2026-12-02T05:00:00UTC").is_some());
     }
