@@ -47,6 +47,14 @@ pub fn main() -> ExitCode {
     {
         return crate::adapters::warden::main(&argv[2..]);
     }
+    // The Secret Service's copy of a session a cold export stored (keychain/copy.rs).
+    #[cfg(target_os = "linux")]
+    if argv
+        .get(1)
+        .is_some_and(|a| a == crate::adapters::keychain::copy::ARG)
+    {
+        return crate::adapters::keychain::copy::main();
+    }
     // The shell hook's background refresh: detached, with its lock held to the end.
     if let Some(line) = crate::cli::version_line(&argv) {
         let _ = std::io::stdout().write_all(line.as_bytes());
@@ -109,7 +117,7 @@ pub fn main() -> ExitCode {
     );
     // The state directory (index, locks, audit trail, allowed projects), located once.
     let state = crate::adapters::keychain::StateDir::locate(settings.state_dir.as_deref(), vars);
-    let store = crate::adapters::keychain::open(&settings, &state)
+    let store = crate::adapters::keychain::open(&settings, vars, &state, cli.ends_after_output())
         .unwrap_or_else(|_| Box::new(crate::adapters::keychain::NoStore));
     let durable = crate::adapters::keychain::Durable::of(&settings, vars);
     let vault = crate::adapters::keychain::vault(

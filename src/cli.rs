@@ -59,6 +59,16 @@ pub struct Chatter {
 }
 
 impl Cli {
+    /// Whether the run ends as soon as it has printed (its caller waits for nothing else):
+    /// work that can come later (the Secret Service's copy of a new session) then does.
+    pub fn ends_after_output(&self) -> bool {
+        match &self.command {
+            Command::Export(_) | Command::Use(_) => true,
+            Command::Eks(a) => matches!(a.command, crate::cli::eks::EksCommand::Token(_)),
+            _ => false,
+        }
+    }
+
     /// The verbosity the flags ask for, wherever they were given.
     pub fn verbosity(&self) -> Verbosity {
         let own = match &self.command {

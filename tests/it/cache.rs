@@ -82,6 +82,48 @@ fn the_secret_service_holds_the_session_for_a_fresh_kernel_keyring() {
     assert_eq!(assumes(&arn), 1);
 }
 
+/// The entries of the Secret Service whose label names `profile`'s session.
+fn secret_service_sessions(sb: &Sandbox, profile: &str) -> usize {
+    let out = sb
+        .command(which("secret-tool"))
+        .args(["search", "--all", "service", "rolecall"])
+        .output()
+        .unwrap();
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    let label = format!("label = rolecall session for profile {profile}\n");
+    text.matches(&label).count()
+}
+
+#[test]
+fn a_cold_export_leaves_the_secret_service_copy_to_the_background_and_clear_cache_waits_for_it() {
+    keyring_session();
+    let sb = Sandbox::new();
+    let profile = unique("copied");
+    let (_, arn) = role_setup(&sb, &profile, "");
+    // Cleared at once, while the copy may still be under way: nothing of it may stay behind.
+    let first = ok(&export(&sb, &[&profile], &[]));
+    ok(&sb.rolecall(&["clear-cache", &profile]));
+    let fresh = |sb: &Sandbox| {
+        sb.command(which("keyctl"))
+            .args(["session", "-", BIN, "export", &profile])
+            .output()
+            .unwrap()
+    };
+    let second = ok(&fresh(&sb));
+    assert_ne!(second, first);
+    assert_eq!(
+        assumes(&arn),
+        2,
+        "the cleared session is gone from both layers"
+    );
+    // Read at once from a new session keyring: the copy is waited for, not missed.
+    assert_eq!(ok(&fresh(&sb)), second);
+    assert_eq!(assumes(&arn), 2);
+    assert_eq!(secret_service_sessions(&sb, &profile), 1);
+    ok(&sb.rolecall(&["clear-cache", &profile]));
+    assert_eq!(secret_service_sessions(&sb, &profile), 0);
+}
+
 #[test]
 fn changing_the_request_in_the_config_gets_a_fresh_session() {
     keyring_session();

@@ -45,6 +45,11 @@ pub trait Backend: Send + Sync {
         self.get(key)
     }
     fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError>;
+    /// Stores in the fast layer of a stack of two only (the durable copy is made later); a
+    /// lone backend has no such layer.
+    fn set_fast(&self, _key: &str, _label: &str, _bytes: &[u8]) -> Result<(), StoreError> {
+        Err(StoreError(format!("{} has no fast layer", self.name())))
+    }
     fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// Whether the backend can be reached at all (a Secret Service without a D-Bus session
     /// cannot); one that can be reached may still fail a call.

@@ -10,6 +10,8 @@
 
 pub mod backend;
 pub mod codec;
+#[cfg(target_os = "linux")]
+pub mod copy;
 pub mod filestore;
 #[cfg(target_os = "linux")]
 mod kernel;
@@ -40,7 +42,17 @@ pub const CHOICES: &str = platform::CHOICES;
 
 /// Opens the session store `ROLECALL_KEYRING` names (default `auto`). Cheap: keychains are
 /// connected on first use.
-pub fn open(settings: &Settings, state: &StateDir) -> Result<Box<dyn SessionStore>, StoreError> {
+///
+/// `leaving`: the run ends once it has printed (`export`), so a layered store leaves the
+/// durable copy of a new session to a background process (`copy.rs`) when the Secret
+/// Service's bus is there (else the run says at once that sessions stay in the kernel
+/// keyring).
+pub fn open(
+    settings: &Settings,
+    vars: &Vars,
+    state: &StateDir,
+    leaving: bool,
+) -> Result<Box<dyn SessionStore>, StoreError> {
     let choice = match settings.keyring.as_str() {
         "none" => return Ok(Box::new(NoStore)),
         // Sessions stay where they are fast and forgotten at logout: the kernel keyring.
@@ -48,10 +60,18 @@ pub fn open(settings: &Settings, state: &StateDir) -> Result<Box<dyn SessionStor
         other => other,
     };
     match platform::backend(choice) {
-        Some(backend) => Ok(Box::new(sessions::KeychainSessions::new(
-            backend,
-            state.clone(),
-        ))),
+        Some(backend) => {
+            let copies = match (choice, leaving) {
+                ("auto", true) if cfg!(target_os = "linux") && bus_socket(vars) => {
+                    sessions::Copies::Background
+                }
+                ("auto", false) if cfg!(target_os = "linux") => sessions::Copies::Inline,
+                _ => sessions::Copies::None,
+            };
+            Ok(Box::new(
+                sessions::KeychainSessions::new(backend, state.clone()).with_copies(copies),
+            ))
+        }
         None => Err(StoreError(format!(
             "ROLECALL_KEYRING={choice:?} is not one of {CHOICES}; unset it or pick one"
         ))),
@@ -98,6 +118,19 @@ fn dbus_session(vars: &Vars) -> bool {
         || vars
             .non_empty("XDG_RUNTIME_DIR")
             .is_some_and(|d| std::path::Path::new(d).join("bus").exists())
+}
+
+/// Whether the session bus's socket is there (a file-system address that exists, or an
+/// address of another kind): a cheap look, without connecting.
+fn bus_socket(vars: &Vars) -> bool {
+    match vars.non_empty("DBUS_SESSION_BUS_ADDRESS") {
+        Some(address) => address.split(';').any(|a| {
+            a.strip_prefix("unix:")
+                .and_then(|a| a.split(',').find_map(|kv| kv.strip_prefix("path=")))
+                .is_none_or(|path| std::path::Path::new(path).exists())
+        }),
+        None => dbus_session(vars),
+    }
 }
 
 /// The file store of this user, with its passphrase sources and its unlock cache.
@@ -287,6 +320,9 @@ fn nowhere(choice: &str, what: &str) -> String {
 }
 
 #[cfg(target_os = "linux")]
+use platform::layers;
+
+#[cfg(target_os = "linux")]
 mod platform {
     use super::backend::{Backend, Keychain, KEYCHAIN_TIMEOUT, KEYS_TIMEOUT};
     use super::tiers::{Bounded, Layered, Lazy};
@@ -339,12 +375,20 @@ mod platform {
         }
     }
 
+    /// The two layers of `auto`: the kernel keyring, and the Secret Service behind it.
+    pub fn layers() -> (Box<dyn Backend>, Box<dyn Backend>) {
+        (
+            Box::new(Lazy::new("kernel keyring", keyutils)),
+            bounded_secret_service(),
+        )
+    }
+
     pub fn backend(choice: &str) -> Option<Box<dyn Backend>> {
         match choice {
-            "auto" => Some(Box::new(Layered::new(
-                Box::new(Lazy::new("kernel keyring", keyutils)),
-                bounded_secret_service(),
-            ))),
+            "auto" => {
+                let (fast, durable) = layers();
+                Some(Box::new(Layered::new(fast, durable)))
+            }
             "secret-service" => Some(bounded_secret_service()),
             "keyutils" => Some(Box::new(Lazy::new("kernel keyring", keyutils))),
             _ => None,

@@ -14,6 +14,19 @@ pub struct KeychainSessions {
     /// `list` see the sessions this index belongs with (and two set-ups of one user, or two
     /// test sandboxes, never touch each other's), even after the index itself is lost.
     prefix: String,
+    copies: Copies,
+}
+
+/// How the durable layer of a stack of two keychains gets its copy of a new session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Copies {
+    /// One keychain, no layers.
+    None,
+    /// In the run, before it goes on; copies another run left in the background are waited
+    /// for before the durable layer is asked or emptied.
+    Inline,
+    /// After the run, in the background (`copy.rs`): the run ends once it has printed.
+    Background,
 }
 
 impl KeychainSessions {
@@ -29,7 +42,33 @@ impl KeychainSessions {
             backend,
             state,
             prefix,
+            copies: Copies::None,
         }
+    }
+
+    pub fn with_copies(self, copies: Copies) -> Self {
+        Self { copies, ..self }
+    }
+
+    /// Lets a background copy of `key` end first (the durable layer is about to be asked).
+    fn settle(&self, key: &str) {
+        #[cfg(target_os = "linux")]
+        if self.copies != Copies::None {
+            super::copy::wait(&self.state, key);
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = key;
+    }
+
+    /// The durable copy of a new session, in the background: `false` when it cannot be
+    /// (then the caller stores to every layer itself).
+    fn copy_later(&self, key: &str, name: &str, label: &str, bytes: &[u8]) -> bool {
+        #[cfg(target_os = "linux")]
+        if self.copies == Copies::Background {
+            return super::copy::start(&self.state, key, name, label, bytes);
+        }
+        let _ = (key, name, label, bytes);
+        false
     }
 
     fn name(&self, key: &str) -> String {
@@ -56,6 +95,13 @@ impl SessionStore for KeychainSessions {
         // cannot be written): one the index does not list is only asked of the fast layer.
         let name = self.name(key);
         let bytes = match self.state.indexed(key) {
+            true if self.copies != Copies::None => match self.backend.get_fast(&name)? {
+                Some(bytes) => Some(bytes),
+                None => {
+                    self.settle(key);
+                    self.backend.get(&name)?
+                }
+            },
             true => self.backend.get(&name)?,
             false => self.backend.get_fast(&name)?,
         };
@@ -67,24 +113,34 @@ impl SessionStore for KeychainSessions {
         let (Some(bytes), Some(expiration)) = (encode(credentials), credentials.expiration) else {
             return Ok(()); // long-term keys are never cached
         };
-        self.backend.set(
-            &self.name(key),
-            &format!("rolecall session for profile {profile}"),
-            &bytes,
-        )?;
+        let (name, label_text) = (
+            self.name(key),
+            format!("rolecall session for profile {profile}"),
+        );
+        // The fast layer now and the durable one after the run, or both now.
+        let later = self.copies == Copies::Background
+            && self.backend.set_fast(&name, &label_text, &bytes).is_ok();
+        if !later {
+            self.settle(key);
+            self.backend.set(&name, &label_text, &bytes)?;
+        }
         // A session the index does not list would be invisible to list and --dry-run: take
         // it out again when the index cannot be written (a full or read-only disk).
         if let Err(e) = self
             .state
             .index_put(key, label, expiration.unix_timestamp())
         {
-            let _ = self.backend.delete(&self.name(key));
+            let _ = self.backend.delete(&name);
             return Err(e);
+        }
+        if later && !self.copy_later(key, &name, &label_text, &bytes) {
+            self.backend.set(&name, &label_text, &bytes)?;
         }
         Ok(())
     }
 
     fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.settle(key);
         self.backend.delete(&self.name(key))?;
         self.state.index_remove(key);
         Ok(())

@@ -280,7 +280,7 @@ fn make_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Opens (creating) a file readable and writable by its owner only.
-fn private_file(path: &Path, truncate: bool) -> io::Result<File> {
+pub(super) fn private_file(path: &Path, truncate: bool) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options
         .read(true)

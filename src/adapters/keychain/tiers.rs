@@ -289,6 +289,10 @@ impl Backend for Layered {
         }
     }
 
+    fn set_fast(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.fast.set(key, label, bytes)
+    }
+
     fn set(&self, key: &str, label: &str, bytes: &[u8]) -> Result<(), StoreError> {
         match (
             self.fast.set(key, label, bytes),
