@@ -177,6 +177,7 @@ pub fn main() -> ExitCode {
             },
             ask: &crate::adapters::terminal::prompt::TerminalAsk,
             stored: Default::default(),
+            done: Vec::new(),
             sso: &sso,
             sso_tokens: &sso_tokens,
             authorize: &authorize,
@@ -188,7 +189,10 @@ pub fn main() -> ExitCode {
                 state: state.clone(),
             },
         };
-        crate::run(cli, &mut ctx)
+        let outcome = crate::run(cli, &mut ctx);
+        // What the command is done with ends with the process (Context::done).
+        std::mem::forget(std::mem::take(&mut ctx.done));
+        outcome
     };
     let code = match outcome {
         Ok(Outcome::Done) => 0,

@@ -65,9 +65,17 @@ pub struct Context<'a> {
     pub background: &'a dyn crate::ports::refresh::Background,
     /// The key index, read once per run.
     pub stored: std::cell::OnceCell<StoredKeys>,
+    /// What a command is done with, dropped with the context: in a run, never (main ends the
+    /// process), so that `list` of 10,000 profiles does not free each of their strings.
+    pub done: Vec<Box<dyn std::any::Any>>,
 }
 
 impl<'a> Context<'a> {
+    /// Keeps `value` to the end of the run (see `done`).
+    pub fn retire(&mut self, value: impl std::any::Any) {
+        self.done.push(Box::new(value));
+    }
+
     /// A note the user should see unless they asked for quiet (`-q`).
     pub fn note(&mut self, message: &str) {
         self.err.note(message);

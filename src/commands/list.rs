@@ -156,11 +156,16 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let text = if args.json {
         let mut t = serde_json::to_string_pretty(&rows).unwrap_or_default();
         t.push('\n');
+        ctx.retire(rows);
         t
     } else {
-        table(rows, now, ctx.terminal.color, ctx.terminal.width)
+        let mut table = table(rows, now);
+        let text = render(&mut table, ctx.terminal.color, ctx.terminal.width);
+        ctx.retire(table);
+        text
     };
     write_out(ctx, text.as_bytes())?;
+    ctx.retire((profiles, index, indexed, text));
     Ok(Outcome::Done)
 }
 
@@ -183,9 +188,18 @@ const HEADER: [&str; 7] = [
 const DROP_ORDER: [usize; 4] = [5, 4, 3, 1];
 const ROLE: usize = 2;
 
-/// The table: every row whole when piped (`width` is `None`); on a terminal, as wide as it
-/// is: ARNs shortened to the role's name first, then columns dropped, then the role cut.
-fn table(rows: Vec<Row>, now: OffsetDateTime, color: bool, width: Option<usize>) -> String {
+/// The table's text: every row whole when piped (`width` is `None`); on a terminal, as wide
+/// as it is: ARNs shortened to the role's name first, then columns dropped, then the role cut.
+fn render(table: &mut Table, color: bool, width: Option<usize>) -> String {
+    let fit = Fit {
+        shorten: ROLE,
+        drop_order: &DROP_ORDER,
+    };
+    table.render(&fit, color, width)
+}
+
+/// The table of the rows.
+fn table(rows: Vec<Row>, now: OffsetDateTime) -> Table {
     let dash = || "—".to_string();
     let styles: Vec<Vec<&str>> = rows.iter().map(style).collect();
     let cells = rows.into_iter().map(|r| {
@@ -212,16 +226,11 @@ fn table(rows: Vec<Row>, now: OffsetDateTime, color: bool, width: Option<usize>)
         })
         .to_vec()
     });
-    let table = Table {
+    Table {
         header: HEADER.iter().map(|h| h.to_string()).collect(),
         rows: cells.collect(),
         styles,
-    };
-    let fit = Fit {
-        shorten: ROLE,
-        drop_order: &DROP_ORDER,
-    };
-    table.render(&fit, color, width)
+    }
 }
 
 #[cfg(test)]
@@ -277,7 +286,7 @@ mod tests {
                 ("default", "keys", "—".to_string()),
             ]
         );
-        let text = table(rows.clone(), NOW, false, None);
+        let text = render(&mut table(rows.clone(), NOW), false, None);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("PROFILE  KIND"), "{text}");
         assert!(
@@ -287,7 +296,9 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('\x1b'));
-        assert!(table(rows.clone(), NOW, true, None).contains("\x1b[32mvalid 42m\x1b[0m"));
+        assert!(
+            render(&mut table(rows.clone(), NOW), true, None).contains("\x1b[32mvalid 42m\x1b[0m")
+        );
         let broken = rows.iter().find(|r| r.profile == "broken").unwrap();
         assert_eq!(
             broken.problem.as_deref(),
@@ -300,7 +311,7 @@ mod tests {
         );
         // On a narrow terminal: role names instead of ARNs, then fewer columns, never wider.
         for width in [100, 80, 60, 40] {
-            let narrow = table(rows.clone(), NOW, false, Some(width));
+            let narrow = render(&mut table(rows.clone(), NOW), false, Some(width));
             for line in narrow.lines() {
                 assert!(
                     line.chars().count() <= width.max(52),
@@ -309,7 +320,7 @@ mod tests {
             }
             assert!(narrow.lines().nth(1).unwrap().starts_with("r "), "{narrow}");
         }
-        let narrow = table(rows.clone(), NOW, false, Some(80));
+        let narrow = render(&mut table(rows.clone(), NOW), false, Some(80));
         assert!(
             !narrow.contains("arn:aws:iam") && narrow.contains(" r "),
             "{narrow}"

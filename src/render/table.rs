@@ -19,7 +19,7 @@ pub struct Fit<'a> {
 
 impl Table {
     /// The text of the table; `width`: the terminal's (None: piped, nothing is cut).
-    pub fn render(mut self, fit: &Fit, color: bool, width: Option<usize>) -> String {
+    pub fn render(&mut self, fit: &Fit, color: bool, width: Option<usize>) -> String {
         if let Some(width) = width {
             self.fit(fit, width);
         }

@@ -110,6 +110,7 @@ impl World {
             projects: &crate::ports::project::NoProjects,
             ask: &self.ask,
             stored: Default::default(),
+            done: Vec::new(),
             sso: &self.sso,
             sso_tokens: &self.tokens,
             authorize: &super::NoAuthorize,
