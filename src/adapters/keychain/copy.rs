@@ -3,11 +3,12 @@
 //! A cold `export` stores its new session in the kernel keyring (microseconds) and leaves
 //! the Secret Service's copy (a D-Bus session, the daemon's encryption and its write of the
 //! keyring file: ten milliseconds or more) to `rolecall __keychain-copy`, a re-exec of its own
-//! binary that gets the entry on a pipe (never in argv or a file) and outlives the run, out
-//! of the terminal's session. Its stdout is `STATE/copies/KEY`, locked (flock) by the run
-//! before the start and so held from the first instant to the copy's end: a run that finds
-//! the kernel keyring without the session, and `clear-cache`, wait for that lock before they
-//! ask the Secret Service, so neither can see the copy half made or race it.
+//! binary that gets the entry on a pipe (never in argv or a file), starts its work when the
+//! run has ended (the pipe's end) and outlives it, out of the terminal's session. Its stdout
+//! is `STATE/copies/KEY.lock`, locked (flock) by the run before the start and so held from the
+//! first instant to the copy's end: a run that finds the kernel keyring without the session,
+//! and `clear-cache`, wait for that lock before they ask the Secret Service, so neither can
+//! see the copy half made or race it.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -67,7 +68,10 @@ pub fn start(state: &StateDir, key: &str, name: &str, label: &str, bytes: &[u8])
     let mut input = frame(&[name.as_bytes(), label.as_bytes(), bytes]);
     let written = pipe.write_all(&input).is_ok();
     input.zeroize();
-    // The copy is not waited for: this run ends now and the copy is re-parented.
+    // The pipe stays open to the end of this run (no other child inherits it: close-on-exec),
+    // so the copy reads its end only then and does its work after the run, not beside it (a
+    // chain's next round trip). The copy is not waited for: it is re-parented.
+    std::mem::forget(pipe);
     written
 }
 
@@ -88,7 +92,8 @@ pub fn wait(state: &StateDir, key: &str) {
     }
 }
 
-/// `rolecall __keychain-copy`: reads one entry from stdin and copies it from the kernel
+/// `rolecall __keychain-copy`: reads one entry from stdin (to its end: when the run that
+/// started the copy is over) and copies it from the kernel
 /// keyring's layer into the Secret Service's, if the kernel keyring still holds it as given
 /// (a `clear-cache` in between has the last word), and takes the copy out again if the
 /// kernel keyring lost it meanwhile.
