@@ -1,7 +1,7 @@
 //! `rolecall list`: every profile with its kind, source and cached session. Never calls STS,
 //! never prompts, never unlocks the keychain (session states come from the index).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -11,6 +11,7 @@ use super::{write_out, Context};
 use crate::cli::ListArgs;
 use crate::config::Profiles;
 use crate::domain::freshness::SessionState;
+use crate::domain::vars::FnvSet;
 use crate::domain::{printable, Outcome};
 use crate::error::Error;
 use crate::plan::{plan, Inputs};
@@ -47,7 +48,7 @@ fn rows(
     profiles: &Profiles,
     inputs: &Inputs,
     index: &HashMap<String, i64>,
-    indexed: &HashSet<String>,
+    indexed: &FnvSet<String>,
 ) -> Vec<Row> {
     let now = inputs.now;
     profiles
@@ -144,7 +145,7 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     }
     let now = ctx.clock.now();
     let entries = ctx.cached_index();
-    let indexed: HashSet<String> = entries.iter().map(|e| e.profile.clone()).collect();
+    let indexed: FnvSet<String> = entries.iter().map(|e| e.profile.clone()).collect();
     let index: HashMap<String, i64> = entries.into_iter().map(|e| (e.key, e.expiration)).collect();
     let mut rows = rows(&profiles, &inputs(ctx, &NO_OVERRIDES), &index, &indexed);
     for row in rows.iter_mut().filter(|r| r.keys == Some("keychain")) {
@@ -269,7 +270,7 @@ mod tests {
                 (NOW - time::Duration::minutes(1)).unix_timestamp(),
             ),
         ]);
-        let indexed = HashSet::from(["r".to_string(), "e".to_string()]);
+        let indexed: FnvSet<String> = ["r".to_string(), "e".to_string()].into_iter().collect();
         let rows = rows(&profiles, &inputs, &index, &indexed);
         let summary: Vec<(&str, &str, String)> = rows
             .iter()

@@ -143,7 +143,12 @@ fn split_property(line: &str) -> Option<(String, String)> {
     if key.is_empty() {
         return None;
     }
-    Some((key.to_ascii_lowercase(), value.trim().to_string()))
+    // Keys are nearly always lower case already: one copy, not a copy and a case pass.
+    let key = match key.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => key.to_ascii_lowercase(),
+        false => key.to_string(),
+    };
+    Some((key, value.trim().to_string()))
 }
 
 /// Cuts an inline comment: `#` or `;` preceded by whitespace.

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::domain::vars::FnvMap;
+
 use super::RawProfile;
 
 /// The deepest include chain followed (far beyond any real configuration).
@@ -33,7 +35,7 @@ fn include_of(raw: &RawProfile) -> Option<&str> {
 
 /// Merges every profile's includes in place (config-file profiles only: call it before the
 /// credentials file is merged) and returns the profiles whose includes could not be followed.
-pub fn merge(map: &mut HashMap<String, RawProfile>) -> HashMap<String, IncludeProblem> {
+pub fn merge(map: &mut FnvMap<String, RawProfile>) -> HashMap<String, IncludeProblem> {
     let mut problems = HashMap::new();
     let mut merged = Vec::new();
     for (name, raw) in map.iter() {
@@ -64,7 +66,7 @@ pub fn merge(map: &mut HashMap<String, RawProfile>) -> HashMap<String, IncludePr
 }
 
 /// `name` and the profiles it includes, nearest first.
-fn chain(map: &HashMap<String, RawProfile>, name: &str) -> Result<Vec<String>, IncludeProblem> {
+fn chain(map: &FnvMap<String, RawProfile>, name: &str) -> Result<Vec<String>, IncludeProblem> {
     let mut chain = vec![name.to_string()];
     let mut current = name;
     while let Some(next) = map.get(current).and_then(include_of) {

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::domain::vars::FnvMap;
 use crate::domain::Vars;
 pub use error::ConfigError;
 pub use file::{ParseError, Property, Section};
@@ -48,7 +49,7 @@ pub struct RawProfile {
 #[derive(Clone, Debug, Default)]
 pub struct Profiles {
     order: Vec<String>,
-    map: HashMap<String, RawProfile>,
+    map: FnvMap<String, RawProfile>,
     /// `[services NAME]` sections of the config file (endpoint overrides).
     services: HashMap<String, Section>,
     /// `[sso-session NAME]` sections of the config file.
@@ -124,7 +125,11 @@ impl Profiles {
         for (name, section) in plain_default.into_iter().chain(rest) {
             if let Some(raw) = name.as_deref().and_then(|n| profiles.map.get_mut(n)) {
                 raw.in_config = true;
-                raw.properties.extend(section.properties);
+                if raw.properties.is_empty() {
+                    raw.properties = section.properties; // the first section of the name
+                } else {
+                    raw.properties.extend(section.properties);
+                }
             } else if let Some(name) = section.header.strip_prefix("services ") {
                 profiles.services.insert(name.trim().to_string(), section);
             } else if let Some(name) = section.header.strip_prefix("sso-session ") {

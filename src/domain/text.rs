@@ -12,7 +12,8 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         c.is_control()
             || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
-    if !text.chars().any(hidden) {
+    // Printable ASCII, as nearly every name and value is: a byte test each, no decoding.
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) || !text.chars().any(hidden) {
         return text.into();
     }
     text.chars()

@@ -42,9 +42,10 @@ pub struct Inputs<'a> {
     pub stored_keys: &'a StoredKeys,
     /// Where the session policy documents named by path are read.
     pub policies: &'a dyn crate::ports::policy::PolicyFiles,
-    /// Whether the steps get their cache keys. `list` checks every profile's plan without
-    /// them (a digest per step is most of a plan's cost) and plans again, with them, only the
-    /// profiles that have a cached session.
+    /// Whether the steps get their cache keys (and the default session name). `list` checks
+    /// every profile's plan without them (a digest per step is most of a plan's cost) and
+    /// plans again, with them, only the profiles that have a cached session: a plan without
+    /// them is checked, never run.
     pub cache_keys: bool,
 }
 
@@ -177,6 +178,9 @@ fn check_process_loop(
     name: &str,
     outer: &[(String, String)],
 ) -> Result<(), ConfigError> {
+    if outer.is_empty() {
+        return Ok(()); // not inside a credential_process of another rolecall
+    }
     let config = profiles.config_path.display().to_string();
     if !outer.iter().any(|(c, p)| c == &config && p == name) {
         return Ok(());

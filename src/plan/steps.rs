@@ -32,11 +32,19 @@ impl Steps {
         endpoint: &StsEndpoint,
         inputs: &Inputs,
     ) -> Result<Self, ConfigError> {
-        let default_session = default_session_name(inputs.vars, inputs.now);
+        // A plan without cache keys is checked, never run (`list`): its steps need neither
+        // identities nor the default session name.
+        let default_session = match inputs.cache_keys {
+            true => default_session_name(inputs.vars, inputs.now),
+            false => String::new(),
+        };
         let mut built = Steps {
             steps: Vec::with_capacity(roles.len() + 1),
             notes: Vec::new(),
-            identity: source_identity(source, inputs),
+            identity: match inputs.cache_keys {
+                true => source_identity(source, inputs),
+                false => String::new(),
+            },
             authenticated: Vec::new(),
             keys: inputs.cache_keys,
         };
@@ -91,7 +99,9 @@ impl Steps {
 
     /// Adds `step`, whose session calls the next one.
     fn push(&mut self, step: Step) {
-        self.identity = format!("session:{}", step.cache_key());
+        if self.keys {
+            self.identity = format!("session:{}", step.cache_key());
+        }
         self.steps.push(step);
     }
 
