@@ -1,6 +1,7 @@
 //! `rolecall list`: every profile with its kind, source and cached session. Never calls STS,
 //! never prompts, never unlocks the keychain (session states come from the index).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -19,18 +20,18 @@ use crate::render::table::{Fit, Table};
 
 #[derive(Serialize)]
 #[cfg_attr(test, derive(Clone))]
-struct Row {
-    profile: String,
+struct Row<'a> {
+    profile: &'a str,
     kind: &'static str,
-    role_arn: Option<String>,
-    source: Option<String>,
-    region: Option<String>,
-    mfa_serial: Option<String>,
+    role_arn: Option<Cow<'a, str>>,
+    source: Option<Cow<'a, str>>,
+    region: Option<&'a str>,
+    mfa_serial: Option<&'a str>,
     /// An SSO profile's account and role.
     #[serde(skip_serializing_if = "Option::is_none")]
-    sso_account_id: Option<String>,
+    sso_account_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    sso_role_name: Option<String>,
+    sso_role_name: Option<&'a str>,
     /// Where a profile's long-term keys live: `keychain`, `file-store` (the encrypted file
     /// store) or `file` (the credentials file).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,12 +45,12 @@ struct Row {
     session_expires: Option<String>,
 }
 
-fn rows(
-    profiles: &Profiles,
+fn rows<'a>(
+    profiles: &'a Profiles,
     inputs: &Inputs,
     index: &HashMap<String, i64>,
     indexed: &FnvSet<String>,
-) -> Vec<Row> {
+) -> Vec<Row<'a>> {
     let now = inputs.now;
     profiles
         .names()
@@ -57,7 +58,7 @@ fn rows(
         .map(|p| {
             let in_keychain = inputs.stored_keys.key_id(p.name).is_some();
             let (kind, source) = if in_keychain {
-                ("keys", Some("keychain".to_string()))
+                ("keys", Some(Cow::Borrowed("keychain")))
             } else {
                 p.kind_and_source()
             };
@@ -89,30 +90,30 @@ fn rows(
 }
 
 /// One profile's row.
-fn row(
-    p: crate::config::Profile<'_>,
-    (kind, source): (&'static str, Option<String>),
+fn row<'a>(
+    p: crate::config::Profile<'a>,
+    (kind, source): (&'static str, Option<Cow<'a, str>>),
     keys: Option<&'static str>,
     problem: Option<String>,
     state: SessionState,
-) -> Row {
+) -> Row<'a> {
     Row {
-        profile: p.name.to_string(),
+        profile: p.name,
         kind,
-        role_arn: p.get("role_arn").map(str::to_string).or_else(|| {
+        role_arn: p.get("role_arn").map(Cow::Borrowed).or_else(|| {
             (kind == "sso").then(|| {
-                format!(
+                Cow::Owned(format!(
                     "{}/{}",
                     p.get("sso_account_id").unwrap_or("?"),
                     p.get("sso_role_name").unwrap_or("?")
-                )
+                ))
             })
         }),
-        sso_account_id: p.get("sso_account_id").map(str::to_string),
-        sso_role_name: p.get("sso_role_name").map(str::to_string),
+        sso_account_id: p.get("sso_account_id"),
+        sso_role_name: p.get("sso_role_name"),
         source,
-        region: p.get("region").map(str::to_string),
-        mfa_serial: p.get("mfa_serial").map(str::to_string),
+        region: p.get("region"),
+        mfa_serial: p.get("mfa_serial"),
         keys,
         problem,
         state,
@@ -149,21 +150,18 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let index: HashMap<String, i64> = entries.into_iter().map(|e| (e.key, e.expiration)).collect();
     let mut rows = rows(&profiles, &inputs(ctx, &NO_OVERRIDES), &index, &indexed);
     for row in rows.iter_mut().filter(|r| r.keys == Some("keychain")) {
-        if let Some(kind) = ctx.keys.kind_of(&row.profile) {
+        if let Some(kind) = ctx.keys.kind_of(row.profile) {
             row.keys = Some(kind);
-            row.source = Some(kind.to_string());
+            row.source = Some(Cow::Borrowed(kind));
         }
     }
     let text = if args.json {
         let mut t = serde_json::to_string_pretty(&rows).unwrap_or_default();
         t.push('\n');
-        ctx.retire(rows);
         t
     } else {
         let mut table = table(rows, now);
-        let text = render(&mut table, ctx.terminal.color, ctx.terminal.width);
-        ctx.retire(table);
-        text
+        render(&mut table, ctx.terminal.color, ctx.terminal.width)
     };
     write_out(ctx, text.as_bytes())?;
     ctx.retire((profiles, index, indexed, text));
@@ -200,35 +198,36 @@ fn render(table: &mut Table, color: bool, width: Option<usize>) -> String {
 }
 
 /// The table of the rows.
-fn table(rows: Vec<Row>, now: OffsetDateTime) -> Table {
-    let dash = || "—".to_string();
+fn table(rows: Vec<Row<'_>>, now: OffsetDateTime) -> Table<'_> {
+    const DASH: &str = "—";
     let styles: Vec<Vec<&str>> = rows.iter().map(style).collect();
     let cells = rows.into_iter().map(|r| {
         [
-            r.profile,
-            r.kind.to_string(),
-            r.role_arn.unwrap_or_else(dash),
-            r.source.unwrap_or_else(dash),
-            r.region.unwrap_or_else(dash),
-            r.mfa_serial
-                .as_deref()
-                .map(|m| m.rsplit(':').next().unwrap_or(m).to_string())
-                .unwrap_or_else(dash),
-            match &r.problem {
+            Cow::Borrowed(r.profile),
+            Cow::Borrowed(r.kind),
+            r.role_arn.unwrap_or(Cow::Borrowed(DASH)),
+            r.source.unwrap_or(Cow::Borrowed(DASH)),
+            Cow::Borrowed(r.region.unwrap_or(DASH)),
+            Cow::Borrowed(
+                r.mfa_serial
+                    .map(|m| m.rsplit(':').next().unwrap_or(m))
+                    .unwrap_or(DASH),
+            ),
+            Cow::Owned(match &r.problem {
                 Some(problem) => format!("broken: {problem}"),
                 None => r.state.text(now),
-            },
+            }),
         ]
         // Names and values from the config are shown, never obeyed by the terminal (a cell
         // with nothing to escape is kept as it is).
         .map(|cell| match printable(&cell) {
-            std::borrow::Cow::Borrowed(_) => cell,
-            std::borrow::Cow::Owned(escaped) => escaped,
+            Cow::Borrowed(_) => cell,
+            Cow::Owned(escaped) => Cow::Owned(escaped),
         })
         .to_vec()
     });
     Table {
-        header: HEADER.iter().map(|h| h.to_string()).collect(),
+        header: HEADER.iter().map(|h| Cow::Borrowed(*h)).collect(),
         rows: cells.collect(),
         styles,
     }
@@ -274,7 +273,7 @@ mod tests {
         let rows = rows(&profiles, &inputs, &index, &indexed);
         let summary: Vec<(&str, &str, String)> = rows
             .iter()
-            .map(|r| (r.profile.as_str(), r.kind, r.state.text(NOW)))
+            .map(|r| (r.profile, r.kind, r.state.text(NOW)))
             .collect();
         assert_eq!(
             summary,

@@ -1,5 +1,7 @@
 //! A read-only view of one merged profile.
 
+use std::borrow::Cow;
+
 use super::{Property, RawProfile};
 
 /// One profile by name, with case-insensitive key look-ups (keys are stored lowercase).
@@ -36,40 +38,43 @@ impl<'a> Profile<'a> {
 
     /// The profile's kind (`role`, `sso`, `keys`, …) and where its credentials come from, as
     /// `list` and `doctor` show them.
-    pub fn kind_and_source(self) -> (&'static str, Option<String>) {
+    pub fn kind_and_source(self) -> (&'static str, Option<Cow<'a, str>>) {
         let p = self;
         if p.get("role_arn").is_some() {
             if let Some(s) = p.get("source_profile") {
-                return ("role", Some(s.to_string()));
+                return ("role", Some(Cow::Borrowed(s)));
             }
             if let Some(s) = p.get("credential_source") {
-                return ("credential source", Some(s.to_string()));
+                return ("credential source", Some(Cow::Borrowed(s)));
             }
             if p.get("web_identity_token_file").is_some() {
-                return ("web identity", Some("token file".into()));
+                return ("web identity", Some(Cow::Borrowed("token file")));
             }
             if p.get("web_identity_token_process").is_some() {
-                return ("web identity", Some("web_identity_token_process".into()));
+                return (
+                    "web identity",
+                    Some(Cow::Borrowed("web_identity_token_process")),
+                );
             }
             return ("role", None);
         }
         if let Some(session) = p.get("sso_session") {
-            return ("sso", Some(format!("sso-session {session}")));
+            return ("sso", Some(Cow::Owned(format!("sso-session {session}"))));
         }
         if let Some(url) = p.get("sso_start_url") {
-            return ("sso", Some(url.to_string()));
+            return ("sso", Some(Cow::Borrowed(url)));
         }
         if let Some(url) = p.get("granted_sso_start_url") {
-            return ("sso", Some(format!("{url} (granted)")));
+            return ("sso", Some(Cow::Owned(format!("{url} (granted)"))));
         }
         if p.get("aws_access_key_id").is_some() {
-            return ("keys", Some("credentials file".into()));
+            return ("keys", Some(Cow::Borrowed("credentials file")));
         }
         if let Some(session) = p.get("login_session") {
-            return ("login", Some(session.to_string()));
+            return ("login", Some(Cow::Borrowed(session)));
         }
         if p.get("credential_process").is_some() {
-            return ("process", Some("credential_process".into()));
+            return ("process", Some(Cow::Borrowed("credential_process")));
         }
         ("config", None)
     }

@@ -2,10 +2,13 @@
 //! terminal as wide as it is, by shortening one column's paths, dropping columns, then cutting
 //! the widest.
 
-/// The cells of a table, with an ANSI style per cell (`""` for none).
-pub struct Table {
-    pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+use std::borrow::Cow;
+
+/// The cells of a table, with an ANSI style per cell (`""` for none). Cells borrow what they
+/// can (a profile's values), so that 10,000 rows copy no string they show as it is.
+pub struct Table<'a> {
+    pub header: Vec<Cow<'a, str>>,
+    pub rows: Vec<Vec<Cow<'a, str>>>,
     pub styles: Vec<Vec<&'static str>>,
 }
 
@@ -17,7 +20,7 @@ pub struct Fit<'a> {
     pub drop_order: &'a [usize],
 }
 
-impl Table {
+impl Table<'_> {
     /// The text of the table; `width`: the terminal's (None: piped, nothing is cut).
     pub fn render(&mut self, fit: &Fit, color: bool, width: Option<usize>) -> String {
         if let Some(width) = width {
@@ -32,7 +35,7 @@ impl Table {
         let mut out =
             String::with_capacity((self.rows.len() + 1) * (widths.iter().sum::<usize>() + 16));
         // Each cell written in place: no string of its own, no string of spaces.
-        let mut line = |cols: &[String], styles: &[&str]| {
+        let mut line = |cols: &[Cow<str>], styles: &[&str]| {
             for (i, (cell, style)) in cols.iter().zip(styles).enumerate() {
                 let painted = color && !style.is_empty();
                 if painted {
@@ -83,7 +86,7 @@ impl Table {
         // arn:aws:iam::123456789012:role/path/name → name
         for row in self.rows.iter_mut() {
             if let Some((_, name)) = row[fit.shorten].rsplit_once('/') {
-                row[fit.shorten] = name.to_string();
+                row[fit.shorten] = Cow::Owned(name.to_string());
             }
         }
         let mut columns: Vec<usize> = (0..self.header.len()).collect();
@@ -129,7 +132,7 @@ impl Table {
             for row in self.rows.iter_mut() {
                 if row[at].chars().count() > keep {
                     let cut: String = row[at].chars().take(keep - 1).collect();
-                    row[at] = format!("{cut}…");
+                    row[at] = Cow::Owned(format!("{cut}…"));
                 }
             }
         }
