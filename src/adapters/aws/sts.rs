@@ -17,26 +17,6 @@ use crate::ports::sts::{
     Timeouts, WebIdentityRequest, MAX_ATTEMPTS,
 };
 
-/// A configured endpoint URL (`endpoint_url`, `AWS_ENDPOINT_URL_STS`…), taken as it is. It is
-/// what the SDK's endpoint rules make of it when neither FIPS nor dual-stack is asked for
-/// (rolecall asks for neither), without the rules' partition table, which the SDK parses from
-/// JSON on first use: a quarter of the instructions of a cold export.
-#[derive(Debug)]
-struct Configured(String);
-
-impl aws_sdk_sts::config::endpoint::ResolveEndpoint for Configured {
-    fn resolve_endpoint<'a>(
-        &'a self,
-        _: &'a aws_sdk_sts::config::endpoint::Params,
-    ) -> aws_sdk_sts::config::endpoint::EndpointFuture<'a> {
-        aws_sdk_sts::config::endpoint::EndpointFuture::ready(Ok(
-            aws_sdk_sts::config::endpoint::Endpoint::builder()
-                .url(self.0.clone())
-                .build(),
-        ))
-    }
-}
-
 /// The real STS, through aws-sdk-sts on the run's one lazy runtime.
 pub struct SdkSts {
     aws: Rc<Aws>,
@@ -78,7 +58,7 @@ impl SdkSts {
             .retry_config(RetryConfig::standard().with_max_attempts(attempts))
             .timeout_config(super::sdk_timeouts(&self.timeouts));
         if let Some(url) = &endpoint.url {
-            config = config.endpoint_resolver(Configured(url.clone()));
+            config = config.endpoint_url(url.clone());
         }
         if let Some(caller) = caller {
             config = config.credentials_provider(super::sdk_credentials(caller));
