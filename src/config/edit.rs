@@ -37,7 +37,7 @@ fn key_lines(text: &str, profile: &str, file: Where) -> Result<Vec<usize>, Parse
         .iter()
         .filter(|s| holds(&s.header, profile, file))
         .flat_map(|s| s.properties.iter())
-        .filter(|(k, _)| KEY_NAMES.contains(&k.as_str()))
+        .filter(|(k, _)| KEY_NAMES.contains(&k.as_ref()))
         .map(|(_, p)| p)
         .collect();
     if keys
@@ -116,7 +116,7 @@ pub fn replace_keys(
     let mut changes: Vec<(usize, &str, &str)> = Vec::new();
     for section in sections.iter().filter(|s| holds(&s.header, profile, file)) {
         for (key, property) in &section.properties {
-            let new = match key.as_str() {
+            let new = match key.as_ref() {
                 "aws_access_key_id" => access_key_id,
                 "aws_secret_access_key" => secret_access_key,
                 _ => continue,

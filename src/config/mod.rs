@@ -40,7 +40,7 @@ impl fmt::Display for FileKind {
 pub struct RawProfile {
     /// In file order, config before credentials: the last value of a key wins. A profile
     /// has a handful of keys, so a scan beats hashing (and allocates once).
-    pub properties: Vec<(String, Property)>,
+    pub properties: Vec<(file::Key, Property)>,
     pub in_config: bool,
     pub in_credentials: bool,
 }

@@ -102,7 +102,7 @@ impl<'a> Profile<'a> {
 
     /// Every key with its property, in file order (a repeated key more than once).
     pub fn properties(&self) -> impl Iterator<Item = (&'a str, &'a Property)> {
-        self.raw.properties.iter().map(|(k, p)| (k.as_str(), p))
+        self.raw.properties.iter().map(|(k, p)| (k.as_ref(), p))
     }
 
     pub fn in_config(&self) -> bool {
