@@ -120,8 +120,11 @@ impl Profiles {
             profiles.note_order(name);
         }
         // `[profile default]` wins over `[default]`: merge plain `[default]` sections first.
-        let (plain_default, rest): (Vec<_>, Vec<_>) =
-            config.into_iter().partition(|(_, s)| s.header == "default");
+        // (Taken out in place: no second copy of 10,000 sections.)
+        let mut rest = config;
+        let plain_default: Vec<_> = rest
+            .extract_if(.., |(_, s)| s.header == "default")
+            .collect();
         for (name, section) in plain_default.into_iter().chain(rest) {
             if let Some(raw) = name.as_deref().and_then(|n| profiles.map.get_mut(n)) {
                 raw.in_config = true;
