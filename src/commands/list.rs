@@ -172,14 +172,14 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
 }
 
 /// A row's colours: the profile bold, the session by its state.
-fn style(r: &Row) -> Vec<&'static str> {
+fn style(r: &Row) -> [&'static str; 7] {
     let session = match (&r.problem, r.state) {
         (Some(_), _) => "31",
         (None, SessionState::Valid(_)) => "32",
         (None, SessionState::Expired) => "33",
         (None, SessionState::None) => "2",
     };
-    vec!["1", "", "", "", "", "", session]
+    ["1", "", "", "", "", "", session]
 }
 
 /// The columns, in order; `fit` drops them from the back of `DROP_ORDER` first.
@@ -203,8 +203,8 @@ fn render(table: &mut Table, color: bool, width: Option<usize>) -> String {
 /// The table of the rows.
 fn table(rows: Vec<Row<'_>>, now: OffsetDateTime) -> Table<'_> {
     const DASH: &str = "—";
-    let styles: Vec<Vec<&str>> = rows.iter().map(style).collect();
-    let cells = rows.into_iter().map(|r| {
+    let styles: Vec<&str> = rows.iter().flat_map(style).collect();
+    let cells = rows.into_iter().flat_map(|r| {
         [
             Cow::Borrowed(r.profile),
             Cow::Borrowed(r.kind),
@@ -216,10 +216,10 @@ fn table(rows: Vec<Row<'_>>, now: OffsetDateTime) -> Table<'_> {
                     .map(|m| m.rsplit(':').next().unwrap_or(m))
                     .unwrap_or(DASH),
             ),
-            Cow::Owned(match &r.problem {
-                Some(problem) => format!("broken: {problem}"),
+            match &r.problem {
+                Some(problem) => Cow::Owned(format!("broken: {problem}")),
                 None => r.state.text(now),
-            }),
+            },
         ]
         // Names and values from the config are shown, never obeyed by the terminal (a cell
         // with nothing to escape is kept as it is).
@@ -227,13 +227,14 @@ fn table(rows: Vec<Row<'_>>, now: OffsetDateTime) -> Table<'_> {
             Cow::Borrowed(_) => cell,
             Cow::Owned(escaped) => Cow::Owned(escaped),
         })
-        .to_vec()
     });
-    Table {
+    let mut table = Table {
         header: HEADER.iter().map(|h| Cow::Borrowed(*h)).collect(),
-        rows: cells.collect(),
+        cells: Vec::with_capacity(styles.len()),
         styles,
-    }
+    };
+    table.cells.extend(cells);
+    table
 }
 
 #[cfg(test)]
@@ -276,7 +277,7 @@ mod tests {
         let rows = rows(&profiles, &inputs, &index, &indexed);
         let summary: Vec<(&str, &str, String)> = rows
             .iter()
-            .map(|r| (r.profile, r.kind, r.state.text(NOW)))
+            .map(|r| (r.profile, r.kind, r.state.text(NOW).into_owned()))
             .collect();
         assert_eq!(
             summary,

@@ -87,9 +87,9 @@ impl SessionState {
         }
     }
 
-    pub fn text(&self, now: OffsetDateTime) -> String {
+    pub fn text(&self, now: OffsetDateTime) -> std::borrow::Cow<'static, str> {
         match self {
-            SessionState::Valid(expiry) => format!("valid {}", human(*expiry - now)),
+            SessionState::Valid(expiry) => format!("valid {}", human(*expiry - now)).into(),
             SessionState::Expired => "expired".into(),
             SessionState::None => "—".into(),
         }

@@ -157,7 +157,7 @@ impl<'a> View<'a> {
         }
         match SessionState::of(self.facts.index, cache_key, now) {
             SessionState::Valid(e) if policy.fresh(e, now, policy.process_window()) => {
-                Some(SessionState::Valid(e).text(now))
+                Some(SessionState::Valid(e).text(now).into_owned())
             }
             _ => None,
         }

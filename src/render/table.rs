@@ -4,12 +4,15 @@
 
 use std::borrow::Cow;
 
-/// The cells of a table, with an ANSI style per cell (`""` for none). Cells borrow what they
-/// can (a profile's values), so that 10,000 rows copy no string they show as it is.
+/// The cells of a table, row after row, with an ANSI style per cell (`""` for none). Cells
+/// borrow what they can (a profile's values), and cells and styles are one buffer each, so
+/// that 10,000 rows copy no string they show as it is and allocate nothing of their own.
 pub struct Table<'a> {
     pub header: Vec<Cow<'a, str>>,
-    pub rows: Vec<Vec<Cow<'a, str>>>,
-    pub styles: Vec<Vec<&'static str>>,
+    /// `header.len()` cells a row.
+    pub cells: Vec<Cow<'a, str>>,
+    /// One a cell.
+    pub styles: Vec<&'static str>,
 }
 
 /// How a table is made narrower.
@@ -21,19 +24,21 @@ pub struct Fit<'a> {
 }
 
 impl Table<'_> {
+    fn columns(&self) -> usize {
+        self.header.len().max(1)
+    }
+
     /// The text of the table; `width`: the terminal's (None: piped, nothing is cut).
     pub fn render(&mut self, fit: &Fit, color: bool, width: Option<usize>) -> String {
         if let Some(width) = width {
             self.fit(fit, width);
         }
-        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
-        for row in &self.rows {
-            for (w, c) in widths.iter_mut().zip(row) {
-                *w = (*w).max(c.chars().count());
-            }
-        }
-        let mut out =
-            String::with_capacity((self.rows.len() + 1) * (widths.iter().sum::<usize>() + 16));
+        let columns = self.columns();
+        let widths: Vec<usize> = (0..self.header.len())
+            .map(|i| self.column_width(i))
+            .collect();
+        let rows = self.cells.len() / columns;
+        let mut out = String::with_capacity((rows + 1) * (widths.iter().sum::<usize>() + 16));
         // Each cell written in place: no string of its own, no string of spaces.
         let mut line = |cols: &[Cow<str>], styles: &[&str]| {
             for (i, (cell, style)) in cols.iter().zip(styles).enumerate() {
@@ -55,7 +60,7 @@ impl Table<'_> {
             out.push('\n');
         };
         line(&self.header, &vec!["1"; self.header.len()]);
-        for (row, styles) in self.rows.iter().zip(&self.styles) {
+        for (row, styles) in self.cells.chunks(columns).zip(self.styles.chunks(columns)) {
             line(row, styles);
         }
         out
@@ -69,13 +74,33 @@ impl Table<'_> {
             + 2 * self.header.len().saturating_sub(1)
     }
 
+    /// The cells of column `i`, row after row.
+    fn column(&self, i: usize) -> impl Iterator<Item = &Cow<'_, str>> {
+        self.cells.iter().skip(i).step_by(self.columns())
+    }
+
     fn column_width(&self, i: usize) -> usize {
-        self.rows
-            .iter()
-            .map(|r| r[i].chars().count())
+        self.column(i)
+            .map(|c| c.chars().count())
             .chain([self.header[i].chars().count()])
             .max()
             .unwrap_or(0)
+    }
+
+    /// Takes column `at` out of the header, the cells and the styles.
+    fn remove_column(&mut self, at: usize) {
+        let columns = self.columns();
+        let mut i = 0;
+        self.cells.retain(|_| {
+            i += 1;
+            (i - 1) % columns != at
+        });
+        let mut i = 0;
+        self.styles.retain(|_| {
+            i += 1;
+            (i - 1) % columns != at
+        });
+        self.header.remove(at);
     }
 
     /// Makes the table fit `width` columns of the terminal.
@@ -84,25 +109,22 @@ impl Table<'_> {
             return;
         }
         // arn:aws:iam::123456789012:role/path/name → name
-        for row in self.rows.iter_mut() {
-            if let Some((_, name)) = row[fit.shorten].rsplit_once('/') {
-                row[fit.shorten] = Cow::Owned(name.to_string());
+        let columns = self.columns();
+        for cell in self.cells.iter_mut().skip(fit.shorten).step_by(columns) {
+            if let Some((_, name)) = cell.rsplit_once('/') {
+                *cell = Cow::Owned(name.to_string());
             }
         }
-        let mut columns: Vec<usize> = (0..self.header.len()).collect();
+        let mut kept: Vec<usize> = (0..self.header.len()).collect();
         for &drop in fit.drop_order {
             if self.total() <= width {
                 return;
             }
-            let Some(at) = columns.iter().position(|&c| c == drop) else {
+            let Some(at) = kept.iter().position(|&c| c == drop) else {
                 continue;
             };
-            columns.remove(at);
-            self.header.remove(at);
-            for (row, styles) in self.rows.iter_mut().zip(self.styles.iter_mut()) {
-                row.remove(at);
-                styles.remove(at);
-            }
+            kept.remove(at);
+            self.remove_column(at);
         }
         self.cut(width);
     }
@@ -115,13 +137,7 @@ impl Table<'_> {
             if excess == 0 {
                 return;
             }
-            let width_of = |i: usize| {
-                self.rows
-                    .iter()
-                    .map(|r| r[i].chars().count())
-                    .max()
-                    .unwrap_or(0)
-            };
+            let width_of = |i: usize| self.column(i).map(|c| c.chars().count()).max().unwrap_or(0);
             let Some(at) = (1..self.header.len()).max_by_key(|&i| width_of(i)) else {
                 return;
             };
@@ -129,10 +145,11 @@ impl Table<'_> {
                 .saturating_sub(excess)
                 .max(self.header[at].len())
                 .max(6);
-            for row in self.rows.iter_mut() {
-                if row[at].chars().count() > keep {
-                    let cut: String = row[at].chars().take(keep - 1).collect();
-                    row[at] = Cow::Owned(format!("{cut}…"));
+            let columns = self.columns();
+            for cell in self.cells.iter_mut().skip(at).step_by(columns) {
+                if cell.chars().count() > keep {
+                    let cut: String = cell.chars().take(keep - 1).collect();
+                    *cell = Cow::Owned(format!("{cut}…"));
                 }
             }
         }

@@ -52,8 +52,12 @@ pub fn start(state: &StateDir, key: &str, name: &str, label: &str, bytes: &[u8])
     let Ok(exe) = std::env::current_exe() else {
         return false;
     };
+    use std::os::unix::process::CommandExt;
     let child = Command::new(exe)
         .arg(ARG)
+        // Out of the terminal's process group from the start: a Ctrl-C after the output
+        // does not stop the copy.
+        .process_group(0)
         .stdin(Stdio::piped())
         // The lock goes with the copy: held by it until it ends, with no gap.
         .stdout(Stdio::from(lock))
