@@ -32,7 +32,7 @@ fn platform_store_keeps_lists_and_forgets_a_session_with_a_4096_byte_token() {
         ..Settings::default()
     };
     let state = super::StateDir::locate(settings.state_dir.as_deref(), &vars);
-    let store = super::open(&settings, &state).unwrap();
+    let store = super::open(&settings, &vars, &state, false).unwrap();
     let session = Credentials {
         access_key_id: "ASIAPLATFORMSMOKE001".into(),
         secret_access_key: Secret::new("s".repeat(40)),
