@@ -64,7 +64,9 @@ impl fmt::Display for ParseError {
 /// the caller merges them.
 pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut sections: Vec<Section> = Vec::new();
+    // Room for every header at once: at most one a `[` (a byte count, vectorised).
+    let brackets = text.bytes().filter(|&b| b == b'[').count();
+    let mut sections: Vec<Section> = Vec::with_capacity(brackets);
     // The indentation of the current section's last property line: as in Python's
     // configparser (which the AWS CLI uses), only a line indented deeper continues it.
     let mut property_indent: Option<usize> = None;

@@ -111,6 +111,10 @@ impl Profiles {
         let config = file::parse(config).map_err(|e| (FileKind::Config, e))?;
         let credentials = file::parse(credentials).map_err(|e| (FileKind::Credentials, e))?;
         let mut profiles = Profiles::default();
+        // Room for every name at once: no growing (and rehashing) of a 10,000-name map.
+        let names = config.len() + credentials.len();
+        profiles.map.reserve(names);
+        profiles.order.reserve(names);
         // Each header read once: the profile it names, if any.
         let config: Vec<(Option<String>, Section)> = config
             .into_iter()
