@@ -29,21 +29,19 @@ const MAX_INPUT: u64 = 1 << 20;
 /// How long a reader waits for a copy in flight: the Secret Service's own time limit.
 const COPY_WAIT: Duration = super::backend::KEYCHAIN_TIMEOUT;
 
-fn lock_path(state: &StateDir, key: &str) -> Option<PathBuf> {
-    state
-        .private_dir("copies")
-        .ok()
-        .map(|dir| dir.join(format!("{key}.lock")))
+/// `STATE/copies/KEY.lock`: locked while the copy of the session `key` is made.
+fn lock_path(state: &StateDir, key: &str) -> PathBuf {
+    state.root().join("copies").join(format!("{key}.lock"))
 }
 
 /// Starts the durable copy of the entry `name` (the session `key`) in the background.
 /// `false` when it could not start (another copy of it still runs, no state directory, no
 /// binary to re-exec): the caller then writes the copy itself.
 pub fn start(state: &StateDir, key: &str, name: &str, label: &str, bytes: &[u8]) -> bool {
-    let Some(path) = lock_path(state, key) else {
+    if state.private_dir("copies").is_err() {
         return false;
-    };
-    let Ok(lock) = private_file(&path, false) else {
+    }
+    let Ok(lock) = private_file(&lock_path(state, key), false) else {
         return false;
     };
     if lock.try_lock().is_err() {
@@ -82,8 +80,7 @@ pub fn start(state: &StateDir, key: &str, name: &str, label: &str, bytes: &[u8])
 /// Waits (at most the Secret Service's time limit) for a copy of the session `key` that is
 /// still being made.
 pub fn wait(state: &StateDir, key: &str) {
-    let path = state.root().join("copies").join(format!("{key}.lock"));
-    let Ok(file) = File::open(&path) else {
+    let Ok(file) = File::open(lock_path(state, key)) else {
         return; // no copy was ever made of it: nothing to wait for
     };
     let deadline = Instant::now() + COPY_WAIT;
@@ -203,8 +200,8 @@ mod tests {
         let state = StateDir::at(dir.path().join("state"));
         let start = Instant::now();
         wait(&state, "abc"); // never copied
-        let path = lock_path(&state, "abc").unwrap();
-        let held = private_file(&path, false).unwrap();
+        state.private_dir("copies").unwrap();
+        let held = private_file(&lock_path(&state, "abc"), false).unwrap();
         held.lock().unwrap();
         let releaser = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(100));
