@@ -20,6 +20,9 @@ struct Snapshot {
     entries: Vec<Entry>,
     /// Variables that are set but not valid UTF-8 (left out of `entries`).
     not_utf8: Vec<String>,
+    /// One bit a name's hash can set (its top eight bits): a look-up of a name that is not set,
+    /// which is most of a plan's look-ups, ends at a clear bit without a search.
+    present: [u64; 4],
 }
 
 /// A variable: the hash of its name, and where its name and value are in the buffer.
@@ -106,9 +109,29 @@ impl Snapshot {
     }
 
     fn position(&self, name: &str) -> Result<usize, usize> {
-        let h = hash(name.as_bytes());
+        self.position_of(hash(name.as_bytes()), name)
+    }
+
+    fn position_of(&self, h: u64, name: &str) -> Result<usize, usize> {
         self.entries
             .binary_search_by(|e| self.order(e, h, name.as_bytes()))
+    }
+
+    /// The bit of `present` a hash sets: word, then bit.
+    fn bit(h: u64) -> (usize, u64) {
+        let top = (h >> 56) as usize;
+        (top >> 6, 1 << (top & 63))
+    }
+
+    /// Whether a name of hash `h` may be set (false: it is not).
+    fn may_hold(&self, h: u64) -> bool {
+        let (word, bit) = Self::bit(h);
+        self.present[word] & bit != 0
+    }
+
+    fn mark(&mut self, h: u64) {
+        let (word, bit) = Self::bit(h);
+        self.present[word] |= bit;
     }
 
     /// Appends `name` and `value` to the buffer; their entry.
@@ -132,6 +155,9 @@ impl Snapshot {
         entries.sort_by(|a, b| self.order(a, b.hash, self.name(b)));
         entries
             .dedup_by(|later, kept| later.hash == kept.hash && self.name(later) == self.name(kept));
+        for e in &entries {
+            self.mark(e.hash);
+        }
         self.entries = entries;
     }
 }
@@ -237,7 +263,11 @@ impl Vars {
 
     pub fn get(&self, name: &str) -> Option<&str> {
         let s = &*self.inner;
-        let at = s.position(name).ok()?;
+        let h = hash(name.as_bytes());
+        if !s.may_hold(h) {
+            return None;
+        }
+        let at = s.position_of(h, name).ok()?;
         Some(s.value(&s.entries[at]))
     }
 
@@ -271,6 +301,7 @@ impl Vars {
                 let s = Arc::make_mut(&mut self.inner);
                 let at = s.position(name);
                 let e = s.push(name, &value);
+                s.mark(e.hash);
                 match at {
                     Ok(at) => s.entries[at] = e,
                     Err(at) => s.entries.insert(at, e),
@@ -313,6 +344,26 @@ mod tests {
         assert_eq!(v.non_empty("C"), None);
         assert_eq!(v.get("D"), None);
         assert_eq!(v.iter().count(), 3);
+        // Every name set is found past the filter of names that are not; of 2,000 names that
+        // are not, most end at it and none is found.
+        let many = Vars::from_pairs((0..300).map(|i| (format!("VAR_{i}"), i.to_string())));
+        for i in 0..300 {
+            assert_eq!(many.get(&format!("VAR_{i}")), Some(i.to_string().as_str()));
+        }
+        let s = &*many.inner;
+        let absent: Vec<String> = (0..2000).map(|i| format!("UNSET_{i}")).collect();
+        assert!(absent.iter().all(|n| many.get(n).is_none()));
+        let stopped = absent
+            .iter()
+            .filter(|n| !s.may_hold(hash(n.as_bytes())))
+            .count();
+        assert!(stopped > 0, "the filter never stops a look-up");
+        let few = Vars::from_pairs([("HOME", "/h"), ("USER", "u")]);
+        let stopped = absent
+            .iter()
+            .filter(|n| !few.inner.may_hold(hash(n.as_bytes())))
+            .count();
+        assert!(stopped > 1900, "{stopped} of 2,000 stopped");
     }
 
     #[test]
