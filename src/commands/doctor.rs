@@ -342,7 +342,7 @@ fn file_warnings(
             "config"
         };
         if property.inline_comment
-            && seen.insert((property.from_credentials, property.line, "comment"))
+            && seen.insert((property.from_credentials, property.line as usize, "comment"))
         {
             report.warnings.push(Warning {
                 profile: Some(shown.to_string()),

@@ -4,7 +4,7 @@
 //! other byte (other profiles, comments, blank lines, order, line ends) stays. Pure: the
 //! caller reads and writes the file.
 
-use super::file::{parse, parse_header, ParseError};
+use super::file::{parse, parse_header, ParseError, Property};
 
 const KEY_NAMES: [&str; 2] = ["aws_access_key_id", "aws_secret_access_key"];
 
@@ -46,7 +46,7 @@ fn key_lines(text: &str, profile: &str, file: Where) -> Result<Vec<usize>, Parse
     {
         return Ok(Vec::new());
     }
-    Ok(keys.iter().map(|p| p.line - 1).collect())
+    Ok(keys.iter().map(|p| p.line_index()).collect())
 }
 
 /// The header of the section a line opens, if it opens one.
@@ -121,7 +121,7 @@ pub fn replace_keys(
                 "aws_secret_access_key" => secret_access_key,
                 _ => continue,
             };
-            changes.push((property.line - 1, property.value.as_str(), new));
+            changes.push((property.line_index(), &*property.value, new));
         }
     }
     if changes.is_empty() {
@@ -155,7 +155,7 @@ pub fn set_value(text: &str, profile: &str, key: &str, value: &str) -> Result<St
         .filter(|s| holds(&s.header, profile, Where::Config))
         .filter_map(|s| s.get(key))
         .next_back()
-        .map(|p| p.line - 1);
+        .map(Property::line_index);
     let all = lines(text);
     let end_of = |line: &str| {
         if line.ends_with("\r\n") {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::domain::vars::FnvMap;
 
-use super::RawProfile;
+use super::{Name, RawProfile};
 
 /// The deepest include chain followed (far beyond any real configuration).
 const MAX_DEPTH: usize = 32;
@@ -29,13 +29,13 @@ fn include_of(raw: &RawProfile) -> Option<&str> {
         .iter()
         .rev()
         .find(|(k, _)| k == "include_profile")
-        .map(|(_, p)| p.value.as_str())
+        .map(|(_, p)| &*p.value)
         .filter(|v| !v.is_empty())
 }
 
 /// Merges every profile's includes in place (config-file profiles only: call it before the
 /// credentials file is merged) and returns the profiles whose includes could not be followed.
-pub fn merge(map: &mut FnvMap<String, RawProfile>) -> HashMap<String, IncludeProblem> {
+pub fn merge(map: &mut FnvMap<Name, RawProfile>) -> HashMap<String, IncludeProblem> {
     let mut problems = HashMap::new();
     let mut merged = Vec::new();
     for (name, raw) in map.iter() {
@@ -53,7 +53,7 @@ pub fn merge(map: &mut FnvMap<String, RawProfile>) -> HashMap<String, IncludePro
                 merged.push((name.clone(), properties));
             }
             Err(problem) => {
-                problems.insert(name.clone(), problem);
+                problems.insert(name.to_string(), problem);
             }
         }
     }
@@ -66,7 +66,7 @@ pub fn merge(map: &mut FnvMap<String, RawProfile>) -> HashMap<String, IncludePro
 }
 
 /// `name` and the profiles it includes, nearest first.
-fn chain(map: &FnvMap<String, RawProfile>, name: &str) -> Result<Vec<String>, IncludeProblem> {
+fn chain(map: &FnvMap<Name, RawProfile>, name: &str) -> Result<Vec<String>, IncludeProblem> {
     let mut chain = vec![name.to_string()];
     let mut current = name;
     while let Some(next) = map.get(current).and_then(include_of) {

@@ -132,7 +132,7 @@ pub fn unknown(profile: Profile<'_>) -> Vec<UnknownKey> {
         }
         found.push(UnknownKey {
             key: key.to_string(),
-            line: property.line,
+            line: property.line as usize,
             in_credentials: property.from_credentials,
             nearest: nearest_word(key, &all),
         });

@@ -7,9 +7,11 @@ mod include;
 pub mod keys;
 pub mod profile;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::domain::vars::FnvMap;
 use crate::domain::Vars;
@@ -45,11 +47,26 @@ pub struct RawProfile {
     pub in_credentials: bool,
 }
 
+impl RawProfile {
+    /// A config file section of this profile: its values after (and over) the earlier ones.
+    fn merge(&mut self, section: Section) {
+        self.in_config = true;
+        if self.properties.is_empty() {
+            self.properties = section.properties; // the first section of the name
+        } else {
+            self.properties.extend(section.properties);
+        }
+    }
+}
+
+/// A profile's name, shared by the map of profiles and their order.
+type Name = Arc<str>;
+
 /// All profiles of both files, in the order they first appear (config first).
 #[derive(Clone, Debug, Default)]
 pub struct Profiles {
-    order: Vec<String>,
-    map: FnvMap<String, RawProfile>,
+    order: Vec<Name>,
+    map: FnvMap<Name, RawProfile>,
     /// `[services NAME]` sections of the config file (endpoint overrides).
     services: HashMap<String, Section>,
     /// `[sso-session NAME]` sections of the config file.
@@ -115,46 +132,27 @@ impl Profiles {
         let names = config.len() + credentials.len();
         profiles.map.reserve(names);
         profiles.order.reserve(names);
-        // Each header read once: the profile it names, if any.
-        let config: Vec<(Option<String>, Section)> = config
-            .into_iter()
-            .map(|s| (config_profile_name(&s.header), s))
-            .collect();
-        for name in config.iter().filter_map(|(name, _)| name.as_deref()) {
-            profiles.note_order(name);
-        }
-        // `[profile default]` wins over `[default]`: merge plain `[default]` sections first.
-        // (Taken out in place: no second copy of 10,000 sections.)
-        let mut rest = config;
-        let plain_default: Vec<_> = rest
-            .extract_if(.., |(_, s)| s.header == "default")
-            .collect();
-        for (name, section) in plain_default.into_iter().chain(rest) {
-            if let Some(raw) = name.as_deref().and_then(|n| profiles.map.get_mut(n)) {
-                raw.in_config = true;
-                if raw.properties.is_empty() {
-                    raw.properties = section.properties; // the first section of the name
-                } else {
-                    raw.properties.extend(section.properties);
+        // `[profile default]` wins over `[default]`: plain `[default]` sections merge first, so
+        // `[profile default]` sections wait for the end of the file (their name still takes
+        // its place in the order where it first appears).
+        let mut later = Vec::new();
+        for section in config {
+            // Each header read once: the profile it names, if any.
+            match config_profile_name(&section.header) {
+                Some(name) if name == "default" && section.header != "default" => {
+                    profiles.entry(&name);
+                    later.push(section);
                 }
-            } else if let Some(name) = section.header.strip_prefix("services ") {
-                profiles.services.insert(name.trim().to_string(), section);
-            } else if let Some(name) = section.header.strip_prefix("sso-session ") {
-                // Repeated headers merge, the later values winning, as for profiles.
-                let merged = profiles
-                    .sso_sessions
-                    .entry(name.trim().to_string())
-                    .or_insert_with(|| Section {
-                        header: section.header.clone(),
-                        properties: Vec::new(),
-                    });
-                merged.properties.extend(section.properties);
+                Some(name) => profiles.entry(&name).merge(section),
+                None => profiles.add_section(section),
             }
+        }
+        for section in later {
+            profiles.entry("default").merge(section);
         }
         profiles.includes = include::merge(&mut profiles.map);
         for section in credentials {
-            profiles.note_order(&section.header);
-            let raw = profiles.map.entry(section.header).or_default();
+            let raw = profiles.entry(&section.header);
             raw.in_credentials = true;
             raw.properties
                 .extend(section.properties.into_iter().map(|(k, mut p)| {
@@ -165,11 +163,32 @@ impl Profiles {
         Ok(profiles)
     }
 
-    /// Records a profile name the first time it appears (O(1): `map` holds every name seen).
-    fn note_order(&mut self, name: &str) {
+    /// The profile of `name`, recorded in the order the first time it appears.
+    fn entry(&mut self, name: &str) -> &mut RawProfile {
         if !self.map.contains_key(name) {
-            self.map.insert(name.to_string(), RawProfile::default());
-            self.order.push(name.to_string());
+            // One copy of the name, shared by the map and the order.
+            let name: Name = name.into();
+            self.order.push(name.clone());
+            self.map.insert(name, RawProfile::default());
+        }
+        self.map.get_mut(name).expect("inserted above")
+    }
+
+    /// A config file section that names no profile: `[services NAME]` and `[sso-session
+    /// NAME]` are kept, others (which the AWS CLI ignores) are not.
+    fn add_section(&mut self, section: Section) {
+        if let Some(name) = section.header.strip_prefix("services ") {
+            self.services.insert(name.trim().to_string(), section);
+        } else if let Some(name) = section.header.strip_prefix("sso-session ") {
+            // Repeated headers merge, the later values winning, as for profiles.
+            let merged = self
+                .sso_sessions
+                .entry(name.trim().to_string())
+                .or_insert_with(|| Section {
+                    header: section.header.clone(),
+                    properties: Vec::new(),
+                });
+            merged.properties.extend(section.properties);
         }
     }
 
@@ -177,7 +196,7 @@ impl Profiles {
     /// section in either file): empty profiles after those of the files.
     pub fn add_stored<'n>(&mut self, names: impl Iterator<Item = &'n str>) {
         for name in names {
-            self.note_order(name);
+            self.entry(name);
             self.no_files = false;
         }
     }
@@ -190,6 +209,9 @@ impl Profiles {
 
     /// Whether `name`'s `include_profile` chain could be followed.
     pub fn include_problem(&self, name: &str) -> Result<(), ConfigError> {
+        if self.includes.is_empty() {
+            return Ok(()); // most files: no look-up for each profile of each plan
+        }
         match self.includes.get(name) {
             None => Ok(()),
             Some(IncludeProblem::Cycle(path)) => {
@@ -208,7 +230,7 @@ impl Profiles {
 
     /// Profile names in file order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.order.iter().map(String::as_str)
+        self.order.iter().map(|n| &**n)
     }
 
     /// The `[sso-session NAME]` section.
@@ -299,9 +321,9 @@ impl Profiles {
 /// in the AWS CLI, a header that splits into two shell words names the second one
 /// (`[profile "my name"]` is `my name`); any other `profile …` header names everything after
 /// `profile `, so a name with quotes and spaces stays usable.
-fn config_profile_name(header: &str) -> Option<String> {
+fn config_profile_name(header: &str) -> Option<Cow<'_, str>> {
     if header == "default" {
-        return Some("default".into());
+        return Some(Cow::Borrowed(header));
     }
     let rest = header.strip_prefix("profile")?;
     if !rest.starts_with(char::is_whitespace) {
@@ -312,7 +334,7 @@ fn config_profile_name(header: &str) -> Option<String> {
     if !plain.is_empty()
         && !plain.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '\\'))
     {
-        return Some(plain.to_string());
+        return Some(Cow::Borrowed(plain));
     }
     // The shlex crate reads `#` as a comment, Python's shlex (the AWS CLI's) does not: a
     // header with `#` keeps its text.
@@ -321,10 +343,10 @@ fn config_profile_name(header: &str) -> Option<String> {
         .flatten();
     if let Some([word, name]) = words.as_deref() {
         if word == "profile" {
-            return (!name.is_empty()).then(|| name.clone());
+            return (!name.is_empty()).then(|| Cow::Owned(name.clone()));
         }
     }
-    Some(rest.trim().to_string()).filter(|n| !n.is_empty())
+    Some(Cow::Borrowed(rest.trim())).filter(|n| !n.is_empty())
 }
 
 impl FileKind {

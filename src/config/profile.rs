@@ -86,7 +86,7 @@ impl<'a> Profile<'a> {
     /// The value of `key`, if present and not empty.
     pub fn get(&self, key: &str) -> Option<&'a str> {
         self.property(key)
-            .map(|p| p.value.as_str())
+            .map(|p| &*p.value)
             .filter(|v| !v.is_empty())
     }
 

@@ -122,7 +122,7 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
     let outer = outer_chain(vars);
     check_process_loop(profiles, name, &outer)?;
     let endpoint = run_endpoint(profiles, top, inputs);
-    let mut chain = vec![name.to_string()];
+    let mut chain = vec![name];
     let (root, roles) = resolve(profiles, top, vars, inputs.stored_keys, &mut chain)?;
     let source = source::source(root, profiles, top, inputs, &outer, &chain);
     let Steps {
@@ -219,7 +219,7 @@ fn profile_settings(top: Profile<'_>) -> Vec<(&'static str, String)> {
         // An empty `cli_pager =` is a setting too: no pager.
         .filter_map(|(key, var)| {
             let value = &top.property(key)?.value;
-            (!value.is_empty() || *key == "cli_pager").then(|| (*var, value.clone()))
+            (!value.is_empty() || *key == "cli_pager").then(|| (*var, value.to_string()))
         })
         .collect()
 }

@@ -69,12 +69,12 @@ pub struct RoleSettings {
 /// Walks `source_profile` links down to the root credentials, returning the roles to assume
 /// from the root outwards. `chain` holds the names visited so far (for cycle messages). A
 /// loop, not recursion, so no configuration can exhaust the stack.
-pub fn resolve(
-    profiles: &Profiles,
-    top: Profile<'_>,
+pub fn resolve<'a>(
+    profiles: &'a Profiles,
+    top: Profile<'a>,
     vars: &Vars,
     stored: &StoredKeys,
-    chain: &mut Vec<String>,
+    chain: &mut Vec<&'a str>,
 ) -> Result<(Root, Vec<RoleSettings>), ConfigError> {
     let own_keys = |profile: Profile<'_>| own_keys(profile, stored);
     let mut roles = Vec::new(); // outermost first; reversed at the end
@@ -114,14 +114,15 @@ pub fn resolve(
                 break root;
             }
             (Some(source_name), None) => {
-                if let Some(start) = chain.iter().position(|n| n == source_name) {
-                    let mut path = chain[start..].to_vec();
+                if let Some(start) = chain.iter().position(|n| *n == source_name) {
+                    let mut path: Vec<String> =
+                        chain[start..].iter().map(|n| n.to_string()).collect();
                     path.push(source_name.to_string());
                     return Err(ConfigError::Cycle { path });
                 }
                 if chain.len() >= MAX_CHAIN {
                     return Err(ConfigError::ChainTooLong {
-                        profile: chain[0].clone(),
+                        profile: chain[0].to_string(),
                         max: MAX_CHAIN,
                     });
                 }
@@ -133,7 +134,7 @@ pub fn resolve(
                         config: profiles.config_path.display().to_string(),
                         credentials: profiles.credentials_path.display().to_string(),
                     })?;
-                chain.push(source_name.to_string());
+                chain.push(source_name);
                 roles.push(role);
             }
             (None, Some(kind)) => {
@@ -668,14 +669,26 @@ fn valid_role_arn(arn: &str) -> bool {
     let Some(rest) = arn.strip_prefix("arn:") else {
         return false;
     };
-    let Some((_, resource)) = rest.split_once(":role/") else {
+    // The first `:role/` (a byte scan: every profile of a 10,000-profile `list` has one).
+    let Some(resource) = rest
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b':')
+        .find_map(|(i, _)| rest[i..].strip_prefix(":role/"))
+    else {
         return false;
     };
     let role_name = resource.rsplit('/').next().unwrap_or("");
+    let blank = if arn.is_ascii() {
+        arn.bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    } else {
+        arn.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
     (20..=2048).contains(&arn.len())
         && rest.split(':').nth(1) == Some("iam")
         && !role_name.is_empty()
-        && !arn.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !blank
 }
 
 pub fn session_name_char(c: char) -> bool {
@@ -684,4 +697,35 @@ pub fn session_name_char(c: char) -> bool {
 
 pub fn valid_session_name(s: &str) -> bool {
     (2..=64).contains(&s.len()) && s.chars().all(session_name_char)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_role_arn;
+
+    #[test]
+    fn role_arns_are_checked_loosely_but_blanks_anywhere_are_refused() {
+        for ok in [
+            "arn:aws:iam::123456789012:role/admin",
+            "arn:aws-cn:iam::123456789012:role/path/to/admin",
+            "arn:aws:iam::123456789012:role/é-名前",
+        ] {
+            assert!(valid_role_arn(ok), "{ok}");
+        }
+        for bad in [
+            "aws:iam::123456789012:role/admin",
+            "arn:aws:sts::123456789012:role/admin",
+            "arn:aws:iam::123456789012:user/admin",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam::role/x",
+            "arn:aws:iam::123456789012:role/ad min",
+            "arn:aws:iam::123456789012:role/admin\t",
+            "arn:aws:iam::123456789012:role/ad\u{7f}min",
+            "arn:aws:iam::123456789012:role/ad\u{a0}min",
+            "arn:aws:iam::123456789012:role/ad\u{3000}min",
+            "arn:aws:iam::123456789012:role/ad\u{85}min",
+        ] {
+            assert!(!valid_role_arn(bad), "{bad:?}");
+        }
+    }
 }

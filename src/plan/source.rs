@@ -17,7 +17,7 @@ pub fn source(
     top: Profile<'_>,
     inputs: &Inputs,
     outer: &[(String, String)],
-    chain: &[String],
+    chain: &[&str],
 ) -> Source {
     match root {
         Root::Static {
@@ -92,10 +92,10 @@ pub fn source(
 
 /// `ROLECALL_CHAIN` for a `credential_process`: the outer runs' profiles, then this run's
 /// chain, each with its config file, as JSON.
-fn process_chain(profiles: &Profiles, outer: &[(String, String)], chain: &[String]) -> String {
+fn process_chain(profiles: &Profiles, outer: &[(String, String)], chain: &[&str]) -> String {
     let config = profiles.config_path.display().to_string();
     let mut all = outer.to_vec();
-    all.extend(chain.iter().map(|p| (config.clone(), p.clone())));
+    all.extend(chain.iter().map(|p| (config.clone(), p.to_string())));
     serde_json::to_string(&all).unwrap_or_default()
 }
 
