@@ -8,9 +8,11 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::obtain::{inputs, NO_OVERRIDES};
-use super::{write_out, Context};
+use std::io::Write;
+
+use super::{write_out, write_pieces, Context};
 use crate::cli::ListArgs;
-use crate::config::Profiles;
+use crate::config::{Profile, Profiles};
 use crate::domain::freshness::SessionState;
 use crate::domain::vars::FnvSet;
 use crate::domain::{printable, Outcome};
@@ -18,8 +20,23 @@ use crate::error::Error;
 use crate::plan::{plan, Inputs};
 use crate::render::table::{Fit, Table};
 
-#[derive(Serialize)]
+/// What `list` found out about one profile: all the rest of its row is read from the profile
+/// as it is shown (10,000 rows keep 80 bytes each, not their whole row).
 #[cfg_attr(test, derive(Clone))]
+struct Found<'a> {
+    profile: Profile<'a>,
+    /// Where its long-term keys live: `keychain` (or the store that holds them), `file` (the
+    /// credentials file), if it has any.
+    keys: Option<&'static str>,
+    /// Its keys are in rolecall's keychain or file store (not the credentials file).
+    stored: bool,
+    /// Why the profile cannot work, if it cannot (a cycle, a missing source, an invalid value).
+    problem: Option<String>,
+    state: SessionState,
+}
+
+/// A row as `--json` writes it.
+#[derive(Serialize)]
 struct Row<'a> {
     profile: &'a str,
     kind: &'static str,
@@ -36,35 +53,78 @@ struct Row<'a> {
     /// store) or `file` (the credentials file).
     #[serde(skip_serializing_if = "Option::is_none")]
     keys: Option<&'static str>,
-    /// Why the profile cannot work, if it cannot (a cycle, a missing source, an invalid value).
+    /// Why the profile cannot work, if it cannot.
     #[serde(skip_serializing_if = "Option::is_none")]
-    problem: Option<String>,
-    #[serde(skip)]
-    state: SessionState,
+    problem: Option<&'a str>,
     session: &'static str,
     session_expires: Option<String>,
 }
 
-fn rows<'a>(
+impl<'a> Found<'a> {
+    /// The profile's kind and where its credentials come from.
+    fn kind_and_source(&self) -> (&'static str, Option<Cow<'a, str>>) {
+        match self.keys {
+            Some(keys) if self.stored => ("keys", Some(Cow::Borrowed(keys))),
+            _ => self.profile.kind_and_source(),
+        }
+    }
+
+    /// The role column: the role's ARN, or an SSO profile's account and role.
+    fn role(&self, kind: &str) -> Option<Cow<'a, str>> {
+        let p = self.profile;
+        p.get("role_arn").map(Cow::Borrowed).or_else(|| {
+            (kind == "sso").then(|| {
+                Cow::Owned(format!(
+                    "{}/{}",
+                    p.get("sso_account_id").unwrap_or("?"),
+                    p.get("sso_role_name").unwrap_or("?")
+                ))
+            })
+        })
+    }
+
+    fn row(&self) -> Row<'_> {
+        let p = self.profile;
+        let (kind, source) = self.kind_and_source();
+        Row {
+            profile: p.name,
+            kind,
+            role_arn: self.role(kind),
+            source,
+            region: p.get("region"),
+            mfa_serial: p.get("mfa_serial"),
+            sso_account_id: p.get("sso_account_id"),
+            sso_role_name: p.get("sso_role_name"),
+            keys: self.keys,
+            problem: self.problem.as_deref(),
+            session: match self.state {
+                SessionState::Valid(_) => "valid",
+                SessionState::Expired => "expired",
+                SessionState::None => "none",
+            },
+            session_expires: match self.state {
+                SessionState::Valid(e) => Some(crate::domain::text::timestamp(e)),
+                _ => None,
+            },
+        }
+    }
+}
+
+fn found<'a>(
     profiles: &'a Profiles,
     inputs: &Inputs,
     index: &HashMap<String, i64>,
     indexed: &FnvSet<String>,
-) -> Vec<Row<'a>> {
+) -> Vec<Found<'a>> {
     let now = inputs.now;
     // Every name has its profile: room for all at once, not a doubling buffer of 10,000.
-    let mut rows = Vec::with_capacity(profiles.names().size_hint().0);
+    let mut found = Vec::with_capacity(profiles.names().size_hint().0);
     let all = profiles
         .names()
         .filter_map(|name| profiles.get(name))
         .map(|p| {
-            let in_keychain = inputs.stored_keys.key_id(p.name).is_some();
-            let (kind, source) = if in_keychain {
-                ("keys", Some(Cow::Borrowed("keychain")))
-            } else {
-                p.kind_and_source()
-            };
-            let keys = if in_keychain {
+            let stored = inputs.stored_keys.key_id(p.name).is_some();
+            let keys = if stored {
                 Some("keychain")
             } else {
                 p.get("aws_access_key_id").map(|_| "file")
@@ -86,49 +146,24 @@ fn rows<'a>(
             let state = key
                 .map(|k| SessionState::of(index, &k, now))
                 .unwrap_or(SessionState::None);
-            row(p, (kind, source), keys, problem, state)
+            Found {
+                profile: p,
+                keys,
+                stored,
+                problem,
+                state,
+            }
         });
-    rows.extend(all);
-    rows
+    found.extend(all);
+    found
 }
 
-/// One profile's row.
-fn row<'a>(
-    p: crate::config::Profile<'a>,
-    (kind, source): (&'static str, Option<Cow<'a, str>>),
-    keys: Option<&'static str>,
-    problem: Option<String>,
-    state: SessionState,
-) -> Row<'a> {
-    Row {
-        profile: p.name,
-        kind,
-        role_arn: p.get("role_arn").map(Cow::Borrowed).or_else(|| {
-            (kind == "sso").then(|| {
-                Cow::Owned(format!(
-                    "{}/{}",
-                    p.get("sso_account_id").unwrap_or("?"),
-                    p.get("sso_role_name").unwrap_or("?")
-                ))
-            })
-        }),
-        sso_account_id: p.get("sso_account_id"),
-        sso_role_name: p.get("sso_role_name"),
-        source,
-        region: p.get("region"),
-        mfa_serial: p.get("mfa_serial"),
-        keys,
-        problem,
-        state,
-        session: match state {
-            SessionState::Valid(_) => "valid",
-            SessionState::Expired => "expired",
-            SessionState::None => "none",
-        },
-        session_expires: match state {
-            SessionState::Valid(e) => Some(crate::domain::text::timestamp(e)),
-            _ => None,
-        },
+/// The rows as a JSON array, each built as it is written.
+struct Rows<'r, 'a>(&'r [Found<'a>]);
+
+impl Serialize for Rows<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(Found::row))
     }
 }
 
@@ -151,35 +186,39 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let entries = ctx.cached_index();
     let indexed: FnvSet<String> = entries.iter().map(|e| e.profile.clone()).collect();
     let index: HashMap<String, i64> = entries.into_iter().map(|e| (e.key, e.expiration)).collect();
-    let mut rows = rows(&profiles, &inputs(ctx, &NO_OVERRIDES), &index, &indexed);
-    for row in rows.iter_mut().filter(|r| r.keys == Some("keychain")) {
-        if let Some(kind) = ctx.keys.kind_of(row.profile) {
-            row.keys = Some(kind);
-            row.source = Some(Cow::Borrowed(kind));
+    let mut found = found(&profiles, &inputs(ctx, &NO_OVERRIDES), &index, &indexed);
+    for f in found.iter_mut().filter(|f| f.stored) {
+        if let Some(kind) = ctx.keys.kind_of(f.profile.name) {
+            f.keys = Some(kind);
         }
     }
-    let text = if args.json {
-        let mut t = serde_json::to_string_pretty(&rows).unwrap_or_default();
-        t.push('\n');
-        t
+    if args.json {
+        write_pieces(ctx, |out| {
+            serde_json::to_writer_pretty(&mut *out, &Rows(&found))?;
+            out.write_all(b"\n")
+        })?;
     } else {
-        let mut table = table(rows, now);
-        render(&mut table, ctx.terminal.color, ctx.terminal.width)
-    };
-    write_out(ctx, text.as_bytes())?;
-    ctx.retire((profiles, index, indexed, text));
+        let (color, width) = (ctx.terminal.color, ctx.terminal.width);
+        let mut table = table(&found, now);
+        write_pieces(ctx, |out| write(&mut table, color, width, out))?;
+    }
+    drop(found); // borrows the profiles; a few strings of its own
+    ctx.retire((profiles, index, indexed));
     Ok(Outcome::Done)
 }
 
-/// A row's colours: the profile bold, the session by its state.
-fn style(r: &Row) -> [&'static str; 7] {
-    let session = match (&r.problem, r.state) {
-        (Some(_), _) => "31",
-        (None, SessionState::Valid(_)) => "32",
-        (None, SessionState::Expired) => "33",
-        (None, SessionState::None) => "2",
+/// The table's styles: none, bold (a profile), then a session's by its state.
+const PALETTE: [&str; 6] = ["", "1", "31", "32", "33", "2"];
+
+/// A row's colours, in [`PALETTE`]: the profile bold, the session by its state.
+fn style(f: &Found) -> [u8; 7] {
+    let session = match (&f.problem, f.state) {
+        (Some(_), _) => 2,
+        (None, SessionState::Valid(_)) => 3,
+        (None, SessionState::Expired) => 4,
+        (None, SessionState::None) => 5,
     };
-    ["1", "", "", "", "", "", session]
+    [1, 0, 0, 0, 0, 0, session]
 }
 
 /// The columns, in order; `fit` drops them from the back of `DROP_ORDER` first.
@@ -190,35 +229,50 @@ const HEADER: [&str; 7] = [
 const DROP_ORDER: [usize; 4] = [5, 4, 3, 1];
 const ROLE: usize = 2;
 
-/// The table's text: every row whole when piped (`width` is `None`); on a terminal, as wide
-/// as it is: ARNs shortened to the role's name first, then columns dropped, then the role cut.
-fn render(table: &mut Table, color: bool, width: Option<usize>) -> String {
-    let fit = Fit {
-        shorten: ROLE,
-        drop_order: &DROP_ORDER,
-    };
-    table.render(&fit, color, width)
+/// How the table fits a terminal: ARNs shortened to the role's name first, then columns
+/// dropped, then the role cut.
+const FIT: Fit = Fit {
+    shorten: ROLE,
+    drop_order: &DROP_ORDER,
+};
+
+/// Writes the table: every row whole when piped (`width` is `None`); on a terminal, as wide as
+/// it is (see [`FIT`]).
+fn write(
+    table: &mut Table,
+    color: bool,
+    width: Option<usize>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    table.write(&FIT, color, width, out)
 }
 
-/// The table of the rows.
-fn table(rows: Vec<Row<'_>>, now: OffsetDateTime) -> Table<'_> {
+#[cfg(test)]
+fn render(table: &mut Table, color: bool, width: Option<usize>) -> String {
+    table.render(&FIT, color, width)
+}
+
+/// The table of the profiles.
+fn table<'a>(found: &[Found<'a>], now: OffsetDateTime) -> Table<'a> {
     const DASH: &str = "—";
-    let styles: Vec<&str> = rows.iter().flat_map(style).collect();
-    let cells = rows.into_iter().flat_map(|r| {
+    let styles: Vec<u8> = found.iter().flat_map(style).collect();
+    let cells = found.iter().flat_map(|f| {
+        let p = f.profile;
+        let (kind, source) = f.kind_and_source();
         [
-            Cow::Borrowed(r.profile),
-            Cow::Borrowed(r.kind),
-            r.role_arn.unwrap_or(Cow::Borrowed(DASH)),
-            r.source.unwrap_or(Cow::Borrowed(DASH)),
-            Cow::Borrowed(r.region.unwrap_or(DASH)),
+            Cow::Borrowed(p.name),
+            Cow::Borrowed(kind),
+            f.role(kind).unwrap_or(Cow::Borrowed(DASH)),
+            source.unwrap_or(Cow::Borrowed(DASH)),
+            Cow::Borrowed(p.get("region").unwrap_or(DASH)),
             Cow::Borrowed(
-                r.mfa_serial
+                p.get("mfa_serial")
                     .map(|m| m.rsplit(':').next().unwrap_or(m))
                     .unwrap_or(DASH),
             ),
-            match &r.problem {
+            match &f.problem {
                 Some(problem) => Cow::Owned(format!("broken: {problem}")),
-                None => r.state.text(now),
+                None => f.state.text(now),
             },
         ]
         // Names and values from the config are shown, never obeyed by the terminal (a cell
@@ -232,6 +286,7 @@ fn table(rows: Vec<Row<'_>>, now: OffsetDateTime) -> Table<'_> {
         header: HEADER.iter().map(|h| Cow::Borrowed(*h)).collect(),
         cells: Vec::with_capacity(styles.len()),
         styles,
+        palette: &PALETTE,
     };
     table.cells.extend(cells);
     table
@@ -274,10 +329,10 @@ mod tests {
             ),
         ]);
         let indexed: FnvSet<String> = ["r".to_string(), "e".to_string()].into_iter().collect();
-        let rows = rows(&profiles, &inputs, &index, &indexed);
+        let rows = found(&profiles, &inputs, &index, &indexed);
         let summary: Vec<(&str, &str, String)> = rows
             .iter()
-            .map(|r| (r.profile, r.kind, r.state.text(NOW).into_owned()))
+            .map(|f| (f.profile.name, f.row().kind, f.state.text(NOW).into_owned()))
             .collect();
         assert_eq!(
             summary,
@@ -290,7 +345,7 @@ mod tests {
                 ("default", "keys", "—".to_string()),
             ]
         );
-        let text = render(&mut table(rows.clone(), NOW), false, None);
+        let text = render(&mut table(&rows, NOW), false, None);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("PROFILE  KIND"), "{text}");
         assert!(
@@ -300,10 +355,8 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('\x1b'));
-        assert!(
-            render(&mut table(rows.clone(), NOW), true, None).contains("\x1b[32mvalid 42m\x1b[0m")
-        );
-        let broken = rows.iter().find(|r| r.profile == "broken").unwrap();
+        assert!(render(&mut table(&rows, NOW), true, None).contains("\x1b[32mvalid 42m\x1b[0m"));
+        let broken = rows.iter().find(|f| f.profile.name == "broken").unwrap();
         assert_eq!(
             broken.problem.as_deref(),
             Some("source_profile \"ghost\" is missing")
@@ -315,7 +368,7 @@ mod tests {
         );
         // On a narrow terminal: role names instead of ARNs, then fewer columns, never wider.
         for width in [100, 80, 60, 40] {
-            let narrow = render(&mut table(rows.clone(), NOW), false, Some(width));
+            let narrow = render(&mut table(&rows, NOW), false, Some(width));
             for line in narrow.lines() {
                 assert!(
                     line.chars().count() <= width.max(52),
@@ -324,7 +377,7 @@ mod tests {
             }
             assert!(narrow.lines().nth(1).unwrap().starts_with("r "), "{narrow}");
         }
-        let narrow = render(&mut table(rows.clone(), NOW), false, Some(80));
+        let narrow = render(&mut table(&rows, NOW), false, Some(80));
         assert!(
             !narrow.contains("arn:aws:iam") && narrow.contains(" r "),
             "{narrow}"

@@ -89,6 +89,20 @@ fn check_settings(command: &Command, settings: &crate::settings::Settings) -> Re
     Ok(())
 }
 
+/// Writes a long output (`list` of 10,000 profiles) in pieces as `produce` makes them, once
+/// everything it shows is decided, so that only the writing itself can fail half-way (as one
+/// large write can). A closed pipe ends the command quietly, as in [`write_out`].
+fn write_pieces(
+    ctx: &mut Context,
+    produce: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut *ctx.stdout);
+    match produce(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e.to_string())),
+        _ => Ok(()),
+    }
+}
+
 /// Writes a command's whole output at once. A reader that closed the pipe early
 /// (`rolecall list | head -1`) wanted no more: that ends the command quietly, with status 0.
 fn write_out(ctx: &mut Context, bytes: &[u8]) -> Result<(), Error> {

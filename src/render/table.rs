@@ -11,8 +11,10 @@ pub struct Table<'a> {
     pub header: Vec<Cow<'a, str>>,
     /// `header.len()` cells a row.
     pub cells: Vec<Cow<'a, str>>,
-    /// One a cell.
-    pub styles: Vec<&'static str>,
+    /// One a cell: its style in `palette` (a byte, not a string, for each of 70,000 cells).
+    pub styles: Vec<u8>,
+    /// ANSI styles (`""` for none); the header is bold.
+    pub palette: &'a [&'static str],
 }
 
 /// How a table is made narrower.
@@ -29,7 +31,24 @@ impl Table<'_> {
     }
 
     /// The text of the table; `width`: the terminal's (None: piped, nothing is cut).
+    #[cfg(test)]
     pub fn render(&mut self, fit: &Fit, color: bool, width: Option<usize>) -> String {
+        let mut out = Vec::new();
+        self.write(fit, color, width, &mut out)
+            .expect("a Vec takes every write");
+        String::from_utf8(out).expect("the table's text is UTF-8")
+    }
+
+    /// Writes the table to `out` (see [`Table::render`]), a piece at a time: 10,000 rows are
+    /// never one string.
+    pub fn write(
+        &mut self,
+        fit: &Fit,
+        color: bool,
+        width: Option<usize>,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        const PIECE: usize = 1 << 15;
         if let Some(width) = width {
             self.fit(fit, width);
         }
@@ -37,33 +56,42 @@ impl Table<'_> {
         let widths: Vec<usize> = (0..self.header.len())
             .map(|i| self.column_width(i))
             .collect();
-        let rows = self.cells.len() / columns;
-        let mut out = String::with_capacity((rows + 1) * (widths.iter().sum::<usize>() + 16));
+        let mut text = String::with_capacity(PIECE + 1024);
+        let palette = self.palette;
         // Each cell written in place: no string of its own, no string of spaces.
-        let mut line = |cols: &[Cow<str>], styles: &[&str]| {
-            for (i, (cell, style)) in cols.iter().zip(styles).enumerate() {
-                let painted = color && !style.is_empty();
-                if painted {
-                    out.push_str("\x1b[");
-                    out.push_str(style);
-                    out.push('m');
+        let line =
+            |text: &mut String, cols: &[Cow<str>], styles: &mut dyn Iterator<Item = &str>| {
+                for (i, (cell, style)) in cols.iter().zip(styles).enumerate() {
+                    let painted = color && !style.is_empty();
+                    if painted {
+                        text.push_str("\x1b[");
+                        text.push_str(style);
+                        text.push('m');
+                    }
+                    text.push_str(cell);
+                    if painted {
+                        text.push_str("\x1b[0m");
+                    }
+                    if i + 1 < cols.len() {
+                        let pad = widths[i] - cell.chars().count() + 2;
+                        text.extend(std::iter::repeat_n(' ', pad));
+                    }
                 }
-                out.push_str(cell);
-                if painted {
-                    out.push_str("\x1b[0m");
-                }
-                if i + 1 < cols.len() {
-                    let pad = widths[i] - cell.chars().count() + 2;
-                    out.extend(std::iter::repeat_n(' ', pad));
-                }
-            }
-            out.push('\n');
-        };
-        line(&self.header, &vec!["1"; self.header.len()]);
+                text.push('\n');
+            };
+        line(&mut text, &self.header, &mut std::iter::repeat("1"));
         for (row, styles) in self.cells.chunks(columns).zip(self.styles.chunks(columns)) {
-            line(row, styles);
+            line(
+                &mut text,
+                row,
+                &mut styles.iter().map(|&s| palette[usize::from(s)]),
+            );
+            if text.len() >= PIECE {
+                out.write_all(text.as_bytes())?;
+                text.clear();
+            }
         }
-        out
+        out.write_all(text.as_bytes())
     }
 
     /// The width of the whole table as it is.
