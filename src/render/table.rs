@@ -17,6 +17,15 @@ pub struct Table<'a> {
     pub palette: &'a [&'static str],
 }
 
+/// `n` spaces, from one string of them where it is long enough.
+fn pad(text: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    match SPACES.get(..n) {
+        Some(spaces) => text.push_str(spaces),
+        None => text.extend(std::iter::repeat_n(' ', n)),
+    }
+}
+
 /// How a table is made narrower.
 pub struct Fit<'a> {
     /// A column whose values are shortened to what follows their last `/` first.
@@ -73,8 +82,7 @@ impl Table<'_> {
                         text.push_str("\x1b[0m");
                     }
                     if i + 1 < cols.len() {
-                        let pad = widths[i] - cell.chars().count() + 2;
-                        text.extend(std::iter::repeat_n(' ', pad));
+                        pad(text, widths[i] - cell.chars().count() + 2);
                     }
                 }
                 text.push('\n');
