@@ -256,31 +256,31 @@ fn render(table: &mut Table, color: bool, width: Option<usize>) -> String {
 fn table<'a>(found: &[Found<'a>], now: OffsetDateTime) -> Table<'a> {
     const DASH: &str = "—";
     let styles: Vec<u8> = found.iter().flat_map(style).collect();
+    // Names and values from the config are shown, never obeyed by the terminal (a cell with
+    // nothing to escape is kept as it is); the kinds and session states are rolecall's own.
+    let shown = |cell: Cow<'a, str>| match printable(&cell) {
+        Cow::Borrowed(_) => cell,
+        Cow::Owned(escaped) => Cow::Owned(escaped),
+    };
     let cells = found.iter().flat_map(|f| {
         let p = f.profile;
         let (kind, source) = f.kind_and_source();
         [
-            Cow::Borrowed(p.name),
+            shown(Cow::Borrowed(p.name)),
             Cow::Borrowed(kind),
-            f.role(kind).unwrap_or(Cow::Borrowed(DASH)),
-            source.unwrap_or(Cow::Borrowed(DASH)),
-            Cow::Borrowed(p.get("region").unwrap_or(DASH)),
-            Cow::Borrowed(
+            shown(f.role(kind).unwrap_or(Cow::Borrowed(DASH))),
+            shown(source.unwrap_or(Cow::Borrowed(DASH))),
+            shown(Cow::Borrowed(p.get("region").unwrap_or(DASH))),
+            shown(Cow::Borrowed(
                 p.get("mfa_serial")
                     .map(|m| m.rsplit(':').next().unwrap_or(m))
                     .unwrap_or(DASH),
-            ),
+            )),
             match &f.problem {
-                Some(problem) => Cow::Owned(format!("broken: {problem}")),
+                Some(problem) => shown(Cow::Owned(format!("broken: {problem}"))),
                 None => f.state.text(now),
             },
         ]
-        // Names and values from the config are shown, never obeyed by the terminal (a cell
-        // with nothing to escape is kept as it is).
-        .map(|cell| match printable(&cell) {
-            Cow::Borrowed(_) => cell,
-            Cow::Owned(escaped) => Cow::Owned(escaped),
-        })
     });
     let mut table = Table {
         header: HEADER.iter().map(|h| Cow::Borrowed(*h)).collect(),

@@ -87,6 +87,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
     // The indentation of the current section's last property line: as in Python's
     // configparser (which the AWS CLI uses), only a line indented deeper continues it.
     let mut property_indent: Option<usize> = None;
+    let mut known = Known::default();
     for (index, raw) in lines(text).enumerate() {
         let line_no = index + 1;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
@@ -106,7 +107,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
             if let Some((_, property)) = properties.last_mut() {
                 let content = strip_value_comment(trimmed);
                 if property.value.is_empty() || !property.sub.is_empty() {
-                    let (key, value) = split_property(content)
+                    let (key, value) = split_property(content, &mut known)
                         .ok_or_else(|| err("expected \"key = value\" in the nested block"))?;
                     let mut sub = std::mem::take(&mut property.sub).into_vec();
                     sub.push((key.into_owned(), value.into()));
@@ -137,7 +138,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
         }
         let content = strip_value_comment(trimmed);
         let (key, value) =
-            split_property(content).ok_or_else(|| err("expected \"key = value\""))?;
+            split_property(content, &mut known).ok_or_else(|| err("expected \"key = value\""))?;
         properties.push((
             key,
             Property {
@@ -178,28 +179,42 @@ fn trim(s: &str) -> &str {
 }
 
 /// Splits `key = value`, lowercasing and trimming the key, trimming the value.
-fn split_property(line: &str) -> Option<(Key, Box<str>)> {
+fn split_property(line: &str, known: &mut Known) -> Option<(Key, Box<str>)> {
     let eq = line.bytes().position(|b| b == b'=')?;
     let key = trim(&line[..eq]);
     if key.is_empty() {
         return None;
     }
-    Some((key_of(key), trim(&line[eq + 1..]).into()))
+    Some((known.key(key), trim(&line[eq + 1..]).into()))
 }
 
-/// The key lower case: a key rolecall knows is not copied (10,000 profiles have 30,000 keys).
-fn key_of(key: &str) -> Key {
-    if key.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Key::Owned(key.to_ascii_lowercase());
-    }
-    // Length and first byte first: most known keys are ruled out without a comparison.
-    let (len, first) = (key.len(), key.as_bytes()[0]);
-    match super::keys::ROLECALL
-        .iter()
-        .find(|known| known.len() == len && known.as_bytes()[0] == first && **known == key)
-    {
-        Some(known) => Key::Borrowed(known),
-        None => Key::Owned(key.to_string()),
+/// The keys rolecall knows that a parse has met, in slots by their length and first and last
+/// bytes: a file repeats a handful of keys (10,000 profiles: 30,000 keys, three different).
+#[derive(Default)]
+struct Known([Option<&'static str>; 32]);
+
+impl Known {
+    /// The key lower case: a key rolecall knows is not copied.
+    fn key(&mut self, key: &str) -> Key {
+        let b = key.as_bytes();
+        let slot = (b.len() ^ usize::from(b[0]) ^ (usize::from(b[b.len() - 1]) << 2)) & 31;
+        if let Some(known) = self.0[slot].filter(|k| *k == key) {
+            return Key::Borrowed(known);
+        }
+        if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Key::Owned(key.to_ascii_lowercase());
+        }
+        // Length and first byte first: most known keys are ruled out without a comparison.
+        match super::keys::ROLECALL
+            .iter()
+            .find(|known| known.len() == b.len() && known.as_bytes()[0] == b[0] && **known == key)
+        {
+            Some(known) => {
+                self.0[slot] = Some(known);
+                Key::Borrowed(known)
+            }
+            None => Key::Owned(key.to_string()),
+        }
     }
 }
 
@@ -328,6 +343,29 @@ mod tests {
         for (text, line) in cases {
             let e = parse(text).unwrap_err();
             assert_eq!(e.line, line, "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn keys_are_lower_case_and_known_ones_are_not_copied() {
+        let mut known = Known::default();
+        let all = super::super::keys::ROLECALL;
+        // Every known key twice (the second from its slot, whatever shares it), in capitals
+        // too, and keys no one knows.
+        for key in all.iter().chain(all) {
+            assert!(
+                matches!(known.key(key), Key::Borrowed(k) if k == *key),
+                "{key}"
+            );
+            let upper = known.key(&key.to_ascii_uppercase());
+            assert!(matches!(&upper, Key::Owned(k) if k == key), "{key}");
+        }
+        for key in ["role_arm", "Role_Arm", "x", "region2"] {
+            let got = known.key(key);
+            assert!(
+                matches!(&got, Key::Owned(k) if *k == key.to_ascii_lowercase()),
+                "{key}"
+            );
         }
     }
 

@@ -159,6 +159,17 @@ fn configured_url(
     if ignores_configured_urls(profile, vars) {
         return None;
     }
+    named_url(profiles, profile, vars, variable, service)
+}
+
+/// [`configured_url`] for a run that does not ignore configured endpoints.
+fn named_url(
+    profiles: &Profiles,
+    profile: Option<Profile<'_>>,
+    vars: &Vars,
+    variable: &str,
+    service: &str,
+) -> Option<String> {
     vars.non_empty(variable)
         .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
         .map(str::to_string)
@@ -184,13 +195,12 @@ fn sts_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEn
         .or_else(|| profile.get("region"))
         .unwrap_or(DEFAULT_STS_REGION)
         .to_string();
-    let url = configured_url(profiles, Some(profile), vars, "AWS_ENDPOINT_URL_STS", "sts").or_else(
-        || {
-            (!ignores_configured_urls(Some(profile), vars))
-                .then(|| profile.get("endpoint_url").map(str::to_string))
-                .flatten()
-        },
-    );
+    let url = (!ignores_configured_urls(Some(profile), vars))
+        .then(|| {
+            named_url(profiles, Some(profile), vars, "AWS_ENDPOINT_URL_STS", "sts")
+                .or_else(|| profile.get("endpoint_url").map(str::to_string))
+        })
+        .flatten();
     StsEndpoint {
         region,
         url,

@@ -42,10 +42,10 @@ pub struct Inputs<'a> {
     pub stored_keys: &'a StoredKeys,
     /// Where the session policy documents named by path are read.
     pub policies: &'a dyn crate::ports::policy::PolicyFiles,
-    /// Whether the steps get their cache keys (and the default session name). `list` checks
-    /// every profile's plan without them (a digest per step is most of a plan's cost) and
-    /// plans again, with them, only the profiles that have a cached session: a plan without
-    /// them is checked, never run.
+    /// Whether the steps get their cache keys (and the default session name), and the plan
+    /// the profile's settings to export. `list` checks every profile's plan without them (a
+    /// digest per step is most of a plan's cost) and plans again, with them, only the
+    /// profiles that have a cached session: a plan without them is checked, never run.
     pub cache_keys: bool,
 }
 
@@ -165,7 +165,11 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         source,
         steps,
         notes,
-        settings: profile_settings(top),
+        // What the run exports beside the credentials: nothing a check looks at.
+        settings: match inputs.cache_keys {
+            true => profile_settings(top),
+            false => Vec::new(),
+        },
         account_id: resolve::account_id(top)?,
         min_token_size: inputs.overrides.min_token_size,
     })

@@ -907,8 +907,9 @@ fn web_identity_token_process_of_aws_vault_is_a_web_identity_root() {
 }
 
 #[test]
-fn a_plan_checked_without_cache_keys_is_the_same_plan_with_empty_keys_and_default_names() {
-    let config = "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/m\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n[profile s]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 123456789012\nsso_role_name = R\n[profile p]\ncredential_process = x\n[profile bad]\nrole_arn = nope\nsource_profile = default\n";
+fn a_plan_checked_without_cache_keys_is_the_same_plan_with_empty_keys_default_names_and_no_settings(
+) {
+    let config = "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/m\noutput = json\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n[profile s]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 123456789012\nsso_role_name = R\n[profile p]\ncredential_process = x\n[profile bad]\nrole_arn = nope\nsource_profile = default\n";
     let creds = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n";
     let profiles = Profiles::from_strs(config, creds).unwrap();
     let vars = vars();
@@ -922,8 +923,12 @@ fn a_plan_checked_without_cache_keys_is_the_same_plan_with_empty_keys_and_defaul
         let keyed = plan(&profiles, name, &with);
         let checked = plan(&profiles, name, &without);
         match (keyed, checked) {
-            (Ok(keyed), Ok(checked)) => {
+            (Ok(mut keyed), Ok(checked)) => {
                 assert!(keyed.session_keys().all(|k| k.len() == 32), "{name}");
+                // The settings to export are the run's, not the check's.
+                assert!(checked.settings.is_empty(), "{name}");
+                assert_eq!(!keyed.settings.is_empty(), name == "a", "{name}");
+                keyed.settings.clear();
                 assert!(checked.session_keys().all(str::is_empty), "{name}");
                 let default_name = format!("{:?}", default_session_name(&vars, NOW));
                 let blank = |p: &Plan| {
