@@ -30,6 +30,8 @@ struct Found<'a> {
     keys: Option<&'static str>,
     /// Its keys are in rolecall's keychain or file store (not the credentials file).
     stored: bool,
+    /// Its kind (`role`, `sso`, `keys`, …).
+    kind: &'static str,
     /// Why the profile cannot work, if it cannot (a cycle, a missing source, an invalid value).
     problem: Option<String>,
     state: SessionState,
@@ -150,6 +152,11 @@ fn found<'a>(
                 profile: p,
                 keys,
                 stored,
+                kind: if stored {
+                    "keys"
+                } else {
+                    p.kind_and_source().0
+                },
                 problem,
                 state,
             }
@@ -199,26 +206,23 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
         })?;
     } else {
         let (color, width) = (ctx.terminal.color, ctx.terminal.width);
-        let mut table = table(&found, now);
-        write_pieces(ctx, |out| write(&mut table, color, width, out))?;
+        write_pieces(ctx, |out| write(&found, now, color, width, out))?;
     }
     drop(found); // borrows the profiles; a few strings of its own
     ctx.retire((profiles, index, indexed));
     Ok(Outcome::Done)
 }
 
-/// The table's styles: none, bold (a profile), then a session's by its state.
-const PALETTE: [&str; 6] = ["", "1", "31", "32", "33", "2"];
-
-/// A row's colours, in [`PALETTE`]: the profile bold, the session by its state.
-fn style(f: &Found) -> [u8; 7] {
-    let session = match (&f.problem, f.state) {
-        (Some(_), _) => 2,
-        (None, SessionState::Valid(_)) => 3,
-        (None, SessionState::Expired) => 4,
-        (None, SessionState::None) => 5,
-    };
-    [1, 0, 0, 0, 0, 0, session]
+/// A row's colour in a column: the profile bold, the session by its state.
+fn style(f: &Found, column: usize) -> &'static str {
+    match (column, &f.problem, f.state) {
+        (0, _, _) => "1",
+        (SESSION, Some(_), _) => "31",
+        (SESSION, None, SessionState::Valid(_)) => "32",
+        (SESSION, None, SessionState::Expired) => "33",
+        (SESSION, None, SessionState::None) => "2",
+        _ => "",
+    }
 }
 
 /// The columns, in order; `fit` drops them from the back of `DROP_ORDER` first.
@@ -228,6 +232,7 @@ const HEADER: [&str; 7] = [
 /// Which columns go, one by one, when the table is wider than the terminal.
 const DROP_ORDER: [usize; 4] = [5, 4, 3, 1];
 const ROLE: usize = 2;
+const SESSION: usize = 6;
 
 /// How the table fits a terminal: ARNs shortened to the role's name first, then columns
 /// dropped, then the role cut.
@@ -236,60 +241,59 @@ const FIT: Fit = Fit {
     drop_order: &DROP_ORDER,
 };
 
-/// Writes the table: every row whole when piped (`width` is `None`); on a terminal, as wide as
-/// it is (see [`FIT`]).
-fn write(
-    table: &mut Table,
-    color: bool,
-    width: Option<usize>,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    table.write(&FIT, color, width, out)
-}
-
-#[cfg(test)]
-fn render(table: &mut Table, color: bool, width: Option<usize>) -> String {
-    table.render(&FIT, color, width)
-}
-
-/// The table of the profiles.
-fn table<'a>(found: &[Found<'a>], now: OffsetDateTime) -> Table<'a> {
+/// A profile's cell in a column.
+fn cell<'a>(f: &Found<'a>, column: usize, now: OffsetDateTime) -> Cow<'a, str> {
     const DASH: &str = "—";
-    let styles: Vec<u8> = found.iter().flat_map(style).collect();
     // Names and values from the config are shown, never obeyed by the terminal (a cell with
     // nothing to escape is kept as it is); the kinds and session states are rolecall's own.
     let shown = |cell: Cow<'a, str>| match printable(&cell) {
         Cow::Borrowed(_) => cell,
         Cow::Owned(escaped) => Cow::Owned(escaped),
     };
-    let cells = found.iter().flat_map(|f| {
-        let p = f.profile;
-        let (kind, source) = f.kind_and_source();
-        [
-            shown(Cow::Borrowed(p.name)),
-            Cow::Borrowed(kind),
-            shown(f.role(kind).unwrap_or(Cow::Borrowed(DASH))),
-            shown(source.unwrap_or(Cow::Borrowed(DASH))),
-            shown(Cow::Borrowed(p.get("region").unwrap_or(DASH))),
-            shown(Cow::Borrowed(
-                p.get("mfa_serial")
-                    .map(|m| m.rsplit(':').next().unwrap_or(m))
-                    .unwrap_or(DASH),
-            )),
-            match &f.problem {
-                Some(problem) => shown(Cow::Owned(format!("broken: {problem}"))),
-                None => f.state.text(now),
-            },
-        ]
-    });
-    let mut table = Table {
-        header: HEADER.iter().map(|h| Cow::Borrowed(*h)).collect(),
-        cells: Vec::with_capacity(styles.len()),
-        styles,
-        palette: &PALETTE,
+    let p = f.profile;
+    match column {
+        0 => shown(Cow::Borrowed(p.name)),
+        1 => Cow::Borrowed(f.kind),
+        ROLE => shown(f.role(f.kind).unwrap_or(Cow::Borrowed(DASH))),
+        3 => shown(f.kind_and_source().1.unwrap_or(Cow::Borrowed(DASH))),
+        4 => shown(Cow::Borrowed(p.get("region").unwrap_or(DASH))),
+        5 => shown(Cow::Borrowed(
+            p.get("mfa_serial")
+                .map(|m| m.rsplit(':').next().unwrap_or(m))
+                .unwrap_or(DASH),
+        )),
+        _ => match &f.problem {
+            Some(problem) => shown(Cow::Owned(format!("broken: {problem}"))),
+            None => f.state.text(now),
+        },
+    }
+}
+
+/// Writes the table of the profiles: every row whole when piped (`width` is `None`); on a
+/// terminal, as wide as it is (see [`FIT`]). Its cells are made as they are written.
+fn write(
+    found: &[Found],
+    now: OffsetDateTime,
+    color: bool,
+    width: Option<usize>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let cell = |row: usize, column: usize| cell(&found[row], column, now);
+    let style = |row: usize, column: usize| style(&found[row], column);
+    let table = Table {
+        header: &HEADER,
+        rows: found.len(),
+        cell: &cell,
+        style: &style,
     };
-    table.cells.extend(cells);
-    table
+    table.write(&FIT, color, width, out)
+}
+
+#[cfg(test)]
+fn render(found: &[Found], now: OffsetDateTime, color: bool, width: Option<usize>) -> String {
+    let mut out = Vec::new();
+    write(found, now, color, width, &mut out).expect("a Vec takes every write");
+    String::from_utf8(out).expect("the table's text is UTF-8")
 }
 
 #[cfg(test)]
@@ -345,7 +349,7 @@ mod tests {
                 ("default", "keys", "—".to_string()),
             ]
         );
-        let text = render(&mut table(&rows, NOW), false, None);
+        let text = render(&rows, NOW, false, None);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("PROFILE  KIND"), "{text}");
         assert!(
@@ -355,7 +359,7 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('\x1b'));
-        assert!(render(&mut table(&rows, NOW), true, None).contains("\x1b[32mvalid 42m\x1b[0m"));
+        assert!(render(&rows, NOW, true, None).contains("\x1b[32mvalid 42m\x1b[0m"));
         let broken = rows.iter().find(|f| f.profile.name == "broken").unwrap();
         assert_eq!(
             broken.problem.as_deref(),
@@ -368,7 +372,7 @@ mod tests {
         );
         // On a narrow terminal: role names instead of ARNs, then fewer columns, never wider.
         for width in [100, 80, 60, 40] {
-            let narrow = render(&mut table(&rows, NOW), false, Some(width));
+            let narrow = render(&rows, NOW, false, Some(width));
             for line in narrow.lines() {
                 assert!(
                     line.chars().count() <= width.max(52),
@@ -377,7 +381,7 @@ mod tests {
             }
             assert!(narrow.lines().nth(1).unwrap().starts_with("r "), "{narrow}");
         }
-        let narrow = render(&mut table(&rows, NOW), false, Some(80));
+        let narrow = render(&rows, NOW, false, Some(80));
         assert!(
             !narrow.contains("arn:aws:iam") && narrow.contains(" r "),
             "{narrow}"

@@ -4,17 +4,35 @@
 
 use std::borrow::Cow;
 
-/// The cells of a table, row after row, with an ANSI style per cell (`""` for none). Cells
-/// borrow what they can (a profile's values), and cells and styles are one buffer each, so
-/// that 10,000 rows copy no string they show as it is and allocate nothing of their own.
+/// A table whose cells are made as they are needed (once for the columns' widths, once for
+/// the text), so that 10,000 rows keep no cells: a cell borrows what it can (a profile's
+/// values).
 pub struct Table<'a> {
-    pub header: Vec<Cow<'a, str>>,
-    /// `header.len()` cells a row.
-    pub cells: Vec<Cow<'a, str>>,
-    /// One a cell: its style in `palette` (a byte, not a string, for each of 70,000 cells).
-    pub styles: Vec<u8>,
-    /// ANSI styles (`""` for none); the header is bold.
-    pub palette: &'a [&'static str],
+    pub header: &'a [&'a str],
+    pub rows: usize,
+    /// The cell of a row (from 0) in a column (an index into `header`).
+    pub cell: &'a dyn Fn(usize, usize) -> Cow<'a, str>,
+    /// The ANSI style of a row's cell in a column (`""` for none); the header is bold.
+    pub style: &'a dyn Fn(usize, usize) -> &'static str,
+}
+
+/// How a table is made narrower.
+pub struct Fit<'a> {
+    /// A column whose values are shortened to what follows their last `/` first.
+    pub shorten: usize,
+    /// Columns dropped one by one, in this order, while the table is still too wide.
+    pub drop_order: &'a [usize],
+}
+
+/// What the table shows of its columns: which (in order), whether one is shortened to what
+/// follows its last `/`, and how many characters each may show at most.
+struct Layout {
+    kept: Vec<usize>,
+    shorten: Option<usize>,
+    /// By column; a cell longer than its limit is cut and ends with `…`.
+    limit: Vec<Option<usize>>,
+    /// By column: the widest cell as it is shown, header aside.
+    data: Vec<usize>,
 }
 
 /// `n` spaces, from one string of them where it is long enough.
@@ -26,74 +44,50 @@ fn pad(text: &mut String, n: usize) {
     }
 }
 
-/// How a table is made narrower.
-pub struct Fit<'a> {
-    /// A column whose values are shortened to what follows their last `/` first.
-    pub shorten: usize,
-    /// Columns dropped one by one, in this order, while the table is still too wide.
-    pub drop_order: &'a [usize],
-}
-
-impl Table<'_> {
-    fn columns(&self) -> usize {
-        self.header.len().max(1)
-    }
-
-    /// The text of the table; `width`: the terminal's (None: piped, nothing is cut).
-    #[cfg(test)]
-    pub fn render(&mut self, fit: &Fit, color: bool, width: Option<usize>) -> String {
-        let mut out = Vec::new();
-        self.write(fit, color, width, &mut out)
-            .expect("a Vec takes every write");
-        String::from_utf8(out).expect("the table's text is UTF-8")
-    }
-
-    /// Writes the table to `out` (see [`Table::render`]), a piece at a time: 10,000 rows are
-    /// never one string.
+impl<'a> Table<'a> {
+    /// Writes the table to `out`, a piece at a time (10,000 rows are never one string);
+    /// `width`: the terminal's (None: piped, nothing is cut).
     pub fn write(
-        &mut self,
+        &self,
         fit: &Fit,
         color: bool,
         width: Option<usize>,
         out: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
         const PIECE: usize = 1 << 15;
-        if let Some(width) = width {
-            self.fit(fit, width);
-        }
-        let columns = self.columns();
-        let widths: Vec<usize> = (0..self.header.len())
-            .map(|i| self.column_width(i))
+        let layout = self.layout(fit, width);
+        let widths: Vec<usize> = layout
+            .kept
+            .iter()
+            .map(|&c| self.width(&layout, c))
             .collect();
         let mut text = String::with_capacity(PIECE + 1024);
-        let palette = self.palette;
+        let last = layout.kept.len().saturating_sub(1);
         // Each cell written in place: no string of its own, no string of spaces.
-        let line =
-            |text: &mut String, cols: &[Cow<str>], styles: &mut dyn Iterator<Item = &str>| {
-                for (i, (cell, style)) in cols.iter().zip(styles).enumerate() {
-                    let painted = color && !style.is_empty();
-                    if painted {
-                        text.push_str("\x1b[");
-                        text.push_str(style);
-                        text.push('m');
-                    }
-                    text.push_str(cell);
-                    if painted {
-                        text.push_str("\x1b[0m");
-                    }
-                    if i + 1 < cols.len() {
-                        pad(text, widths[i] - cell.chars().count() + 2);
-                    }
+        let line = |text: &mut String, cell: &dyn Fn(usize) -> (Cow<'a, str>, &'static str)| {
+            for (i, &column) in layout.kept.iter().enumerate() {
+                let (cell, style) = cell(column);
+                let painted = color && !style.is_empty();
+                if painted {
+                    text.push_str("\x1b[");
+                    text.push_str(style);
+                    text.push('m');
                 }
-                text.push('\n');
-            };
-        line(&mut text, &self.header, &mut std::iter::repeat("1"));
-        for (row, styles) in self.cells.chunks(columns).zip(self.styles.chunks(columns)) {
-            line(
-                &mut text,
-                row,
-                &mut styles.iter().map(|&s| palette[usize::from(s)]),
-            );
+                text.push_str(&cell);
+                if painted {
+                    text.push_str("\x1b[0m");
+                }
+                if i < last {
+                    pad(text, widths[i] - cell.chars().count() + 2);
+                }
+            }
+            text.push('\n');
+        };
+        line(&mut text, &|c| (Cow::Borrowed(self.header[c]), "1"));
+        for row in 0..self.rows {
+            line(&mut text, &|c| {
+                (self.shown(&layout, row, c), (self.style)(row, c))
+            });
             if text.len() >= PIECE {
                 out.write_all(text.as_bytes())?;
                 text.clear();
@@ -102,91 +96,102 @@ impl Table<'_> {
         out.write_all(text.as_bytes())
     }
 
-    /// The width of the whole table as it is.
-    fn total(&self) -> usize {
-        (0..self.header.len())
-            .map(|i| self.column_width(i))
-            .sum::<usize>()
-            + 2 * self.header.len().saturating_sub(1)
+    /// A cell as the layout shows it: shortened, then cut.
+    fn shown(&self, layout: &Layout, row: usize, column: usize) -> Cow<'a, str> {
+        let mut cell = (self.cell)(row, column);
+        if layout.shorten == Some(column) {
+            // arn:aws:iam::123456789012:role/path/name → name
+            cell = match cell {
+                Cow::Borrowed(c) => Cow::Borrowed(c.rsplit_once('/').map_or(c, |(_, n)| n)),
+                Cow::Owned(c) => Cow::Owned(c.rsplit_once('/').map_or(&*c, |(_, n)| n).into()),
+            };
+        }
+        match layout.limit[column] {
+            Some(keep) if cell.chars().count() > keep => {
+                let cut: String = cell.chars().take(keep - 1).collect();
+                Cow::Owned(format!("{cut}…"))
+            }
+            _ => cell,
+        }
     }
 
-    /// The cells of column `i`, row after row.
-    fn column(&self, i: usize) -> impl Iterator<Item = &Cow<'_, str>> {
-        self.cells.iter().skip(i).step_by(self.columns())
-    }
-
-    fn column_width(&self, i: usize) -> usize {
-        self.column(i)
-            .map(|c| c.chars().count())
-            .chain([self.header[i].chars().count()])
+    /// The widest cell of `column` as the layout shows it, header aside.
+    fn data_width(&self, layout: &Layout, column: usize) -> usize {
+        (0..self.rows)
+            .map(|row| self.shown(layout, row, column).chars().count())
             .max()
             .unwrap_or(0)
     }
 
-    /// Takes column `at` out of the header, the cells and the styles.
-    fn remove_column(&mut self, at: usize) {
-        let columns = self.columns();
-        let mut i = 0;
-        self.cells.retain(|_| {
-            i += 1;
-            (i - 1) % columns != at
-        });
-        let mut i = 0;
-        self.styles.retain(|_| {
-            i += 1;
-            (i - 1) % columns != at
-        });
-        self.header.remove(at);
+    /// A shown column's width, header included.
+    fn width(&self, layout: &Layout, column: usize) -> usize {
+        layout.data[column].max(self.header[column].chars().count())
     }
 
-    /// Makes the table fit `width` columns of the terminal.
-    fn fit(&mut self, fit: &Fit, width: usize) {
-        if self.total() <= width {
-            return;
-        }
-        // arn:aws:iam::123456789012:role/path/name → name
-        let columns = self.columns();
-        for cell in self.cells.iter_mut().skip(fit.shorten).step_by(columns) {
-            if let Some((_, name)) = cell.rsplit_once('/') {
-                *cell = Cow::Owned(name.to_string());
+    /// The width of the whole table as the layout shows it.
+    fn total(&self, layout: &Layout) -> usize {
+        layout
+            .kept
+            .iter()
+            .map(|&c| self.width(layout, c))
+            .sum::<usize>()
+            + 2 * layout.kept.len().saturating_sub(1)
+    }
+
+    /// The layout that fits `width` columns of the terminal (all of it when piped).
+    fn layout(&self, fit: &Fit, width: Option<usize>) -> Layout {
+        let columns = self.header.len();
+        let mut layout = Layout {
+            kept: (0..columns).collect(),
+            shorten: None,
+            limit: vec![None; columns],
+            data: vec![0; columns],
+        };
+        // The widths in one pass over the rows.
+        for row in 0..self.rows {
+            for column in 0..columns {
+                let n = (self.cell)(row, column).chars().count();
+                layout.data[column] = layout.data[column].max(n);
             }
         }
-        let mut kept: Vec<usize> = (0..self.header.len()).collect();
+        let Some(width) = width else {
+            return layout;
+        };
+        if self.total(&layout) <= width {
+            return layout;
+        }
+        if fit.shorten < columns {
+            layout.shorten = Some(fit.shorten);
+            layout.data[fit.shorten] = self.data_width(&layout, fit.shorten);
+        }
         for &drop in fit.drop_order {
-            if self.total() <= width {
-                return;
+            if self.total(&layout) <= width {
+                return layout;
             }
-            let Some(at) = kept.iter().position(|&c| c == drop) else {
-                continue;
-            };
-            kept.remove(at);
-            self.remove_column(at);
+            layout.kept.retain(|&c| c != drop);
         }
-        self.cut(width);
+        self.cut(&mut layout, width);
+        layout
     }
 
     /// Still too wide: cut the widest column but the first (role names first, then a long
     /// session note), never below a few characters.
-    fn cut(&mut self, width: usize) {
-        for _ in 0..self.header.len() {
-            let excess = self.total().saturating_sub(width);
+    fn cut(&self, layout: &mut Layout, width: usize) {
+        for _ in 0..layout.kept.len() {
+            let excess = self.total(layout).saturating_sub(width);
             if excess == 0 {
                 return;
             }
-            let width_of = |i: usize| self.column(i).map(|c| c.chars().count()).max().unwrap_or(0);
-            let Some(at) = (1..self.header.len()).max_by_key(|&i| width_of(i)) else {
+            let Some(&at) = layout.kept[1..].iter().max_by_key(|&&c| layout.data[c]) else {
                 return;
             };
-            let keep = width_of(at)
+            let keep = layout.data[at]
                 .saturating_sub(excess)
                 .max(self.header[at].len())
                 .max(6);
-            let columns = self.columns();
-            for cell in self.cells.iter_mut().skip(at).step_by(columns) {
-                if cell.chars().count() > keep {
-                    let cut: String = cell.chars().take(keep - 1).collect();
-                    *cell = Cow::Owned(format!("{cut}…"));
-                }
+            if layout.data[at] > keep {
+                layout.limit[at] = Some(layout.limit[at].map_or(keep, |k| k.min(keep)));
+                layout.data[at] = keep;
             }
         }
     }
