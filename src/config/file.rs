@@ -70,26 +70,66 @@ impl fmt::Display for ParseError {
 /// Parses a whole file into its sections, in order. Repeated headers stay separate sections;
 /// the caller merges them.
 pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // Room for every header at once: at most one a `[` (a byte count, vectorised).
-    let brackets = text.bytes().filter(|&b| b == b'[').count();
-    let mut sections: Vec<Section> = Vec::with_capacity(brackets);
-    // The current section's properties, moved to it in a vector of their exact number when
-    // the section ends (10,000 sections of three keys keep no room for a fourth).
-    let mut properties: Vec<(Key, Property)> = Vec::new();
-    let close = |sections: &mut Vec<Section>, properties: &mut Vec<(Key, Property)>| {
-        if let Some(section) = sections.last_mut() {
-            let mut exact = Vec::with_capacity(properties.len());
-            exact.append(properties);
-            section.properties = exact;
+    let mut sections = Vec::new();
+    let mut parser = Parser::new(|section| sections.push(section));
+    for line in lines(text) {
+        parser.line(line)?;
+    }
+    parser.finish();
+    Ok(sections)
+}
+
+/// A file's parse, a line at a time (a file need not be in memory whole), handing each
+/// section to `emit` when it ends.
+pub struct Parser<F: FnMut(Section)> {
+    emit: F,
+    /// The section being read: its header; its properties are in `properties` until it ends,
+    /// then in a vector of their exact number (10,000 sections of three keys keep no room for
+    /// a fourth).
+    header: Option<String>,
+    properties: Vec<(Key, Property)>,
+    /// The indentation of the current section's last property line: as in Python's
+    /// configparser (which the AWS CLI uses), only a line indented deeper continues it.
+    property_indent: Option<usize>,
+    known: Known,
+    /// The lines read so far.
+    line_no: usize,
+}
+
+impl<F: FnMut(Section)> Parser<F> {
+    pub fn new(emit: F) -> Self {
+        Self {
+            emit,
+            header: None,
+            properties: Vec::new(),
+            property_indent: None,
+            known: Known::default(),
+            line_no: 0,
         }
-    };
-    // The indentation of the current section's last property line: as in Python's
-    // configparser (which the AWS CLI uses), only a line indented deeper continues it.
-    let mut property_indent: Option<usize> = None;
-    let mut known = Known::default();
-    for (index, raw) in lines(text).enumerate() {
-        let line_no = index + 1;
+    }
+
+    /// The section read so far, to `emit`.
+    fn close(&mut self) {
+        if let Some(header) = self.header.take() {
+            let mut properties = Vec::with_capacity(self.properties.len());
+            properties.append(&mut self.properties);
+            (self.emit)(Section { header, properties });
+        }
+    }
+
+    /// The end of the file: the last section to `emit`.
+    pub fn finish(mut self) {
+        self.close();
+    }
+
+    /// The file's next line, without its `\n`.
+    pub fn line(&mut self, raw: &str) -> Result<(), ParseError> {
+        self.line_no += 1;
+        let line_no = self.line_no;
+        let raw = match line_no {
+            1 => raw.strip_prefix('\u{feff}').unwrap_or(raw),
+            _ => raw,
+        };
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         let err = |message| ParseError {
             line: line_no,
@@ -97,17 +137,17 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
         };
         let trimmed = trim(line);
         if matches!(trimmed.as_bytes().first(), None | Some(b'#' | b';')) {
-            continue;
+            return Ok(());
         }
         let indent = line
             .bytes()
             .position(|b| b != b' ' && b != b'\t')
             .unwrap_or(line.len());
-        if property_indent.is_some_and(|p| indent > p) {
-            if let Some((_, property)) = properties.last_mut() {
+        if self.property_indent.is_some_and(|p| indent > p) {
+            if let Some((_, property)) = self.properties.last_mut() {
                 let content = strip_value_comment(trimmed);
                 if property.value.is_empty() || !property.sub.is_empty() {
-                    let (key, value) = split_property(content, &mut known)
+                    let (key, value) = split_property(content, &mut self.known)
                         .ok_or_else(|| err("expected \"key = value\" in the nested block"))?;
                     let mut sub = std::mem::take(&mut property.sub).into_vec();
                     sub.push((key.into_owned(), value.into()));
@@ -116,7 +156,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
                     let value = std::mem::take(&mut property.value);
                     property.value = [&*value, content].join("\n").into_boxed_str();
                 }
-                continue;
+                return Ok(());
             }
         }
         if trimmed.starts_with('[') {
@@ -125,21 +165,18 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
             if header.is_empty() {
                 return Err(err("a section header must have a name"));
             }
-            close(&mut sections, &mut properties);
-            sections.push(Section {
-                header,
-                properties: Vec::new(),
-            });
-            property_indent = None;
-            continue;
+            self.close();
+            self.header = Some(header);
+            self.property_indent = None;
+            return Ok(());
         }
-        if sections.is_empty() {
+        if self.header.is_none() {
             return Err(err("a property must follow a [section] header"));
         }
         let content = strip_value_comment(trimmed);
-        let (key, value) =
-            split_property(content, &mut known).ok_or_else(|| err("expected \"key = value\""))?;
-        properties.push((
+        let (key, value) = split_property(content, &mut self.known)
+            .ok_or_else(|| err("expected \"key = value\""))?;
+        self.properties.push((
             key,
             Property {
                 value,
@@ -149,10 +186,9 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
                 from_credentials: false,
             },
         ));
-        property_indent = Some(indent);
+        self.property_indent = Some(indent);
+        Ok(())
     }
-    close(&mut sections, &mut properties);
-    Ok(sections)
 }
 
 /// `[ name ]  # comment` → `name` (what the name means is the caller's business: the config
@@ -220,7 +256,7 @@ impl Known {
 
 /// The lines of `text` split at `\n`, as `str::split('\n')` splits them (a SIMD search for
 /// the ends: a 10,000-profile config has 40,000 lines).
-fn lines(text: &str) -> impl Iterator<Item = &str> {
+pub(super) fn lines(text: &str) -> impl Iterator<Item = &str> {
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
     let mut start = 0;
     ends.map(move |end| {

@@ -5,12 +5,13 @@ mod error;
 pub mod file;
 mod include;
 pub mod keys;
+mod load;
 pub mod profile;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::domain::vars::FnvMap;
@@ -80,116 +81,12 @@ pub struct Profiles {
 }
 
 impl Profiles {
-    /// Loads both files from the paths the environment names (`AWS_CONFIG_FILE`,
-    /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/…`). A missing file is an empty file.
-    pub fn load(vars: &Vars) -> Result<Self, ConfigError> {
-        for name in [
-            "AWS_CONFIG_FILE",
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "AWS_PROFILE",
-        ] {
-            if vars.is_not_utf8(name) {
-                return Err(ConfigError::NotUtf8(name));
-            }
-        }
-        let (config_path, config_var) = file_path(vars, FileKind::Config);
-        let (credentials_path, credentials_var) = file_path(vars, FileKind::Credentials);
-        let config = read(&config_path, FileKind::Config, config_var)?;
-        let credentials = read(&credentials_path, FileKind::Credentials, credentials_var)?;
-        let no_files = config.is_none() && credentials.is_none();
-        let (config, credentials) = (config.unwrap_or_default(), credentials.unwrap_or_default());
-        let mut profiles = Self::from_strs(&config, &credentials).map_err(|(kind, error)| {
-            let path = match kind {
-                FileKind::Config => &config_path,
-                FileKind::Credentials => &credentials_path,
-            };
-            ConfigError::Malformed {
-                kind,
-                path: path.display().to_string(),
-                error,
-            }
-        })?;
-        profiles.config_path = config_path;
-        profiles.credentials_path = credentials_path;
-        profiles.no_files = no_files;
-        Ok(profiles)
-    }
-
     /// The config and credentials files' paths, as [`Profiles::load`] finds them.
     pub fn paths(vars: &Vars) -> (PathBuf, PathBuf) {
         (
             file_path(vars, FileKind::Config).0,
             file_path(vars, FileKind::Credentials).0,
         )
-    }
-
-    /// The testable twin of [`Profiles::load`]: both files' texts.
-    pub fn from_strs(config: &str, credentials: &str) -> Result<Self, (FileKind, ParseError)> {
-        let config = file::parse(config).map_err(|e| (FileKind::Config, e))?;
-        let credentials = file::parse(credentials).map_err(|e| (FileKind::Credentials, e))?;
-        let mut profiles = Profiles::default();
-        // Room for every name at once: no growing (and rehashing) of a 10,000-name map.
-        let names = config.len() + credentials.len();
-        profiles.map.reserve(names);
-        profiles.order.reserve(names);
-        // `[profile default]` wins over `[default]`: plain `[default]` sections merge first, so
-        // `[profile default]` sections wait for the end of the file (their name still takes
-        // its place in the order where it first appears).
-        let mut later = Vec::new();
-        for section in config {
-            // Each header read once: the profile it names, if any.
-            match config_profile_name(&section.header) {
-                Some(name) if name == "default" && section.header != "default" => {
-                    profiles.entry(&name);
-                    later.push(section);
-                }
-                Some(name) => profiles.entry(&name).merge(section),
-                None => profiles.add_section(section),
-            }
-        }
-        for section in later {
-            profiles.entry("default").merge(section);
-        }
-        profiles.includes = include::merge(&mut profiles.map);
-        for section in credentials {
-            let raw = profiles.entry(&section.header);
-            raw.in_credentials = true;
-            raw.properties
-                .extend(section.properties.into_iter().map(|(k, mut p)| {
-                    p.from_credentials = true;
-                    (k, p)
-                }));
-        }
-        Ok(profiles)
-    }
-
-    /// The profile of `name`, recorded in the order the first time it appears.
-    fn entry(&mut self, name: &str) -> &mut RawProfile {
-        if !self.map.contains_key(name) {
-            // One copy of the name, shared by the map and the order.
-            let name: Name = name.into();
-            self.order.push(name.clone());
-            self.map.insert(name, RawProfile::default());
-        }
-        self.map.get_mut(name).expect("inserted above")
-    }
-
-    /// A config file section that names no profile: `[services NAME]` and `[sso-session
-    /// NAME]` are kept, others (which the AWS CLI ignores) are not.
-    fn add_section(&mut self, section: Section) {
-        if let Some(name) = section.header.strip_prefix("services ") {
-            self.services.insert(name.trim().to_string(), section);
-        } else if let Some(name) = section.header.strip_prefix("sso-session ") {
-            // Repeated headers merge, the later values winning, as for profiles.
-            let merged = self
-                .sso_sessions
-                .entry(name.trim().to_string())
-                .or_insert_with(|| Section {
-                    header: section.header.clone(),
-                    properties: Vec::new(),
-                });
-            merged.properties.extend(section.properties);
-        }
     }
 
     /// Profiles that exist only as keys in the keychain (`rolecall keys add NAME` with no
@@ -366,68 +263,6 @@ fn file_path(vars: &Vars, kind: FileKind) -> (PathBuf, Option<&'static str>) {
         Some(path) => (vars.expand_home(path), Some(variable)),
         None => (vars.home().join(".aws").join(default_name), None),
     }
-}
-
-/// The largest config or credentials file rolecall reads (real ones are a few kilobytes).
-const MAX_FILE_BYTES: u64 = 64 << 20;
-
-/// The file's text; `None` when it does not exist. `/dev/null` is an empty file, as for the
-/// AWS CLI; other devices and FIFOs (which would block or never end) are refused.
-fn read(path: &Path, kind: FileKind, from: Option<&str>) -> Result<Option<String>, ConfigError> {
-    use std::io::Read;
-    let (variable, _) = kind.variable();
-    let error = |reason: String| ConfigError::Read {
-        kind,
-        path: path.display().to_string(),
-        variable: match from {
-            Some(v) => format!("from {v}"),
-            None => format!("the default; {variable} is not set"),
-        },
-        reason,
-    };
-    let size = match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => m.len(),
-        Ok(_) if is_dev_null(path) => return Ok(Some(String::new())),
-        Ok(_) => {
-            return Err(error(format!(
-                "it is not a regular file; point {variable} at your {kind} file"
-            )))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(error(io_reason(&e, path))),
-    };
-    // Room for the whole file in one read (and one byte more, to see the end).
-    let mut bytes = Vec::with_capacity(size.min(MAX_FILE_BYTES) as usize + 1);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| error(io_reason(&e, path)))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(error(format!(
-            "it is larger than {} MiB; is it really an AWS {kind} file?",
-            MAX_FILE_BYTES >> 20
-        )));
-    }
-    String::from_utf8(bytes).map(Some).map_err(|e| {
-        error(format!(
-            "it is not valid UTF-8 (byte {}); save it as UTF-8",
-            e.utf8_error().valid_up_to()
-        ))
-    })
-}
-
-/// The OS's message as it is, with a fix where there is an obvious one.
-fn io_reason(e: &std::io::Error, path: &Path) -> String {
-    match e.kind() {
-        std::io::ErrorKind::PermissionDenied => format!(
-            "{e}; make it readable for your user (chmod u+r {}) or check the directories above it",
-            path.display()
-        ),
-        _ => e.to_string(),
-    }
-}
-
-fn is_dev_null(path: &Path) -> bool {
-    cfg!(unix) && std::fs::canonicalize(path).is_ok_and(|p| p == Path::new("/dev/null"))
 }
 
 /// The candidate closest to `word` (case and a third of its letters aside), for "did you
