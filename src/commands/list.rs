@@ -25,16 +25,41 @@ use crate::render::table::{Fit, Table};
 #[cfg_attr(test, derive(Clone))]
 struct Found<'a> {
     profile: Profile<'a>,
-    /// Where its long-term keys live: `keychain` (or the store that holds them), `file` (the
-    /// credentials file), if it has any.
-    keys: Option<&'static str>,
-    /// Its keys are in rolecall's keychain or file store (not the credentials file).
-    stored: bool,
     /// Its kind (`role`, `sso`, `keys`, …).
     kind: &'static str,
     /// Why the profile cannot work, if it cannot (a cycle, a missing source, an invalid value).
-    problem: Option<String>,
+    problem: Option<Box<str>>,
     state: SessionState,
+    keys: Keys,
+}
+
+/// Where a profile's long-term keys live, if it has any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keys {
+    None,
+    /// The credentials file.
+    File,
+    /// rolecall's keychain.
+    Keychain,
+    /// rolecall's encrypted file store.
+    FileStore,
+}
+
+impl Keys {
+    /// As `--json` and the source column name it.
+    fn name(self) -> Option<&'static str> {
+        match self {
+            Keys::None => None,
+            Keys::File => Some("file"),
+            Keys::Keychain => Some("keychain"),
+            Keys::FileStore => Some("file-store"),
+        }
+    }
+
+    /// In rolecall's keychain or file store, not the credentials file.
+    fn stored(self) -> bool {
+        matches!(self, Keys::Keychain | Keys::FileStore)
+    }
 }
 
 /// A row as `--json` writes it.
@@ -65,8 +90,8 @@ struct Row<'a> {
 impl<'a> Found<'a> {
     /// The profile's kind and where its credentials come from.
     fn kind_and_source(&self) -> (&'static str, Option<Cow<'a, str>>) {
-        match self.keys {
-            Some(keys) if self.stored => ("keys", Some(Cow::Borrowed(keys))),
+        match self.keys.name() {
+            Some(keys) if self.keys.stored() => ("keys", Some(Cow::Borrowed(keys))),
             _ => self.profile.kind_and_source(),
         }
     }
@@ -97,7 +122,7 @@ impl<'a> Found<'a> {
             mfa_serial: p.get("mfa_serial"),
             sso_account_id: p.get("sso_account_id"),
             sso_role_name: p.get("sso_role_name"),
-            keys: self.keys,
+            keys: self.keys.name(),
             problem: self.problem.as_deref(),
             session: match self.state {
                 SessionState::Valid(_) => "valid",
@@ -125,11 +150,12 @@ fn found<'a>(
         .names()
         .filter_map(|name| profiles.get(name))
         .map(|p| {
-            let stored = inputs.stored_keys.key_id(p.name).is_some();
-            let keys = if stored {
-                Some("keychain")
+            let keys = if inputs.stored_keys.key_id(p.name).is_some() {
+                Keys::Keychain
+            } else if p.get("aws_access_key_id").is_some() {
+                Keys::File
             } else {
-                p.get("aws_access_key_id").map(|_| "file")
+                Keys::None
             };
             // Every profile is planned (a few microseconds each), so a broken one is marked;
             // the session a run would use is the plan's last step or a cached process result.
@@ -139,7 +165,11 @@ fn found<'a>(
                 ..*inputs
             };
             let planned = plan(profiles, p.name, &checking);
-            let problem = planned.as_ref().err().and_then(|e| e.profile_problem());
+            let problem = planned
+                .as_ref()
+                .err()
+                .and_then(|e| e.profile_problem())
+                .map(String::into_boxed_str);
             let key = planned
                 .ok()
                 .filter(|_| indexed.contains(p.name))
@@ -150,15 +180,14 @@ fn found<'a>(
                 .unwrap_or(SessionState::None);
             Found {
                 profile: p,
-                keys,
-                stored,
-                kind: if stored {
+                kind: if keys.stored() {
                     "keys"
                 } else {
                     p.kind_and_source().0
                 },
                 problem,
                 state,
+                keys,
             }
         });
     found.extend(all);
@@ -194,9 +223,12 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let indexed: FnvSet<String> = entries.iter().map(|e| e.profile.clone()).collect();
     let index: HashMap<String, i64> = entries.into_iter().map(|e| (e.key, e.expiration)).collect();
     let mut found = found(&profiles, &inputs(ctx, &NO_OVERRIDES), &index, &indexed);
-    for f in found.iter_mut().filter(|f| f.stored) {
-        if let Some(kind) = ctx.keys.kind_of(f.profile.name) {
-            f.keys = Some(kind);
+    for f in found.iter_mut().filter(|f| f.keys.stored()) {
+        if let Some(store) = ctx.keys.kind_of(f.profile.name) {
+            f.keys = match store {
+                "file-store" => Keys::FileStore,
+                _ => Keys::Keychain,
+            };
         }
     }
     if args.json {
@@ -302,6 +334,11 @@ mod tests {
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
+
+    #[test]
+    fn what_is_kept_of_a_profile_is_small() {
+        assert!(std::mem::size_of::<Found>() <= 80);
+    }
 
     #[test]
     fn kinds_sources_and_session_states() {

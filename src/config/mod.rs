@@ -4,6 +4,7 @@ pub mod edit;
 mod error;
 pub mod file;
 mod include;
+mod key;
 pub mod keys;
 mod load;
 pub mod profile;
