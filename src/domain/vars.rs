@@ -23,7 +23,13 @@ struct Snapshot {
     /// One bit a name's hash can set (its top eight bits): a look-up of a name that is not set,
     /// which is most of a plan's look-ups, ends at a clear bit without a search.
     present: [u64; 4],
+    /// An open-addressing table of `entries`' indexes by their hash (`EMPTY`: none), twice
+    /// as many slots as entries: a look-up of a name that is set compares one name, not the
+    /// handful of a binary search.
+    slots: Vec<u32>,
 }
+
+const EMPTY: u32 = u32::MAX;
 
 /// A variable: the hash of its name, and where its name and value are in the buffer.
 #[derive(Clone, Copy, Debug, Default)]
@@ -117,6 +123,41 @@ impl Snapshot {
             .binary_search_by(|e| self.order(e, h, name.as_bytes()))
     }
 
+    /// The slot a hash looks at first (bits of the hash's upper half: its lower bits are a
+    /// product's, the weakest).
+    fn home(&self, h: u64) -> usize {
+        (h >> 32) as usize & (self.slots.len() - 1)
+    }
+
+    /// The entry of `name` (of hash `h`), through `slots`.
+    fn find(&self, h: u64, name: &str) -> Option<&Entry> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(h);
+        loop {
+            let e = self.entries.get(*self.slots.get(i)? as usize)?;
+            if e.hash == h && self.name(e) == name.as_bytes() {
+                return Some(e);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// `slots` for `entries` as they now are.
+    fn index(&mut self) {
+        let size = (self.entries.len() * 2).next_power_of_two().max(8);
+        self.slots = vec![EMPTY; size];
+        for (at, e) in self.entries.iter().enumerate() {
+            let mut i = self.home(e.hash);
+            while self.slots[i] != EMPTY {
+                i = (i + 1) & (size - 1);
+            }
+            self.slots[i] = u32::try_from(at).unwrap_or(EMPTY);
+        }
+    }
+
     /// The bit of `present` a hash sets: word, then bit.
     fn bit(h: u64) -> (usize, u64) {
         let top = (h >> 56) as usize;
@@ -159,6 +200,7 @@ impl Snapshot {
             self.mark(e.hash);
         }
         self.entries = entries;
+        self.index();
     }
 }
 
@@ -267,8 +309,7 @@ impl Vars {
         if !s.may_hold(h) {
             return None;
         }
-        let at = s.position_of(h, name).ok()?;
-        Some(s.value(&s.entries[at]))
+        s.find(h, name).map(|e| s.value(e))
     }
 
     /// The value if set and not empty.
@@ -306,6 +347,7 @@ impl Vars {
                     Ok(at) => s.entries[at] = e,
                     Err(at) => s.entries.insert(at, e),
                 }
+                s.index();
             }
         }
     }

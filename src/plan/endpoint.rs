@@ -4,7 +4,7 @@
 use super::Inputs;
 use crate::config::{ConfigError, Profile, Profiles};
 use crate::domain::plan::{Source, StsEndpoint, DEFAULT_STS_REGION};
-use crate::domain::text::{plain_http_off_loopback, redact_url};
+use crate::domain::text::{plain_http_off_loopback, redact_url, strip_prefix_ignore_case};
 use crate::domain::Vars;
 
 /// The STS endpoint of this run: the profile's (see [`sts_endpoint`]), in the `--region` of
@@ -121,12 +121,15 @@ pub fn check_endpoint(
 
 /// An endpoint URL the HTTP client can use: `http://` or `https://` and a host, no spaces.
 fn valid_url(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+    let rest = strip_prefix_ignore_case(url, "https://")
+        .or_else(|| strip_prefix_ignore_case(url, "http://"));
+    let blank = if url.is_ascii() {
+        url.bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    } else {
+        url.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
+    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/')) && !blank
 }
 
 /// A region STS can be reached in: lowercase letters, digits and dashes (`eu-west-1`).
