@@ -12,8 +12,12 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         c.is_control()
             || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
-    // Printable ASCII, as nearly every name and value is: a byte test each, no decoding.
-    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) || !text.chars().any(hidden) {
+    // Printable ASCII, as nearly every name and value is: a byte test each, no decoding, and
+    // no early exit, so that the bytes are tested many at a time.
+    let ascii = text
+        .bytes()
+        .fold(true, |all, b| all & (b' '..=b'~').contains(&b));
+    if ascii || !text.chars().any(hidden) {
         return text.into();
     }
     text.chars()
@@ -26,6 +30,15 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         })
         .collect::<String>()
         .into()
+}
+
+/// How many characters `text` shows (its length when it is ASCII).
+pub fn char_count(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    }
 }
 
 /// Lower-case hexadecimal, two digits a byte.

@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 
+use crate::domain::text::char_count;
+
 /// A table whose cells are made as they are needed (once for the columns' widths, once for
 /// the text), so that 10,000 rows keep no cells: a cell borrows what it can (a profile's
 /// values).
@@ -78,7 +80,7 @@ impl<'a> Table<'a> {
                     text.push_str("\x1b[0m");
                 }
                 if i < last {
-                    pad(text, widths[i] - cell.chars().count() + 2);
+                    pad(text, widths[i] - char_count(&cell) + 2);
                 }
             }
             text.push('\n');
@@ -107,7 +109,7 @@ impl<'a> Table<'a> {
             };
         }
         match layout.limit[column] {
-            Some(keep) if cell.chars().count() > keep => {
+            Some(keep) if char_count(&cell) > keep => {
                 let cut: String = cell.chars().take(keep - 1).collect();
                 Cow::Owned(format!("{cut}…"))
             }
@@ -118,14 +120,14 @@ impl<'a> Table<'a> {
     /// The widest cell of `column` as the layout shows it, header aside.
     fn data_width(&self, layout: &Layout, column: usize) -> usize {
         (0..self.rows)
-            .map(|row| self.shown(layout, row, column).chars().count())
+            .map(|row| char_count(&self.shown(layout, row, column)))
             .max()
             .unwrap_or(0)
     }
 
     /// A shown column's width, header included.
     fn width(&self, layout: &Layout, column: usize) -> usize {
-        layout.data[column].max(self.header[column].chars().count())
+        layout.data[column].max(char_count(self.header[column]))
     }
 
     /// The width of the whole table as the layout shows it.
@@ -150,7 +152,7 @@ impl<'a> Table<'a> {
         // The widths in one pass over the rows.
         for row in 0..self.rows {
             for column in 0..columns {
-                let n = (self.cell)(row, column).chars().count();
+                let n = char_count(&(self.cell)(row, column));
                 layout.data[column] = layout.data[column].max(n);
             }
         }
