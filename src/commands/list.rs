@@ -17,7 +17,7 @@ use crate::domain::freshness::SessionState;
 use crate::domain::vars::FnvSet;
 use crate::domain::{printable, Outcome};
 use crate::error::Error;
-use crate::plan::{plan, Inputs};
+use crate::plan::{plan, Checked, Inputs};
 use crate::render::table::{Fit, Table};
 
 /// What `list` found out about one profile: all the rest of its row is read from the profile
@@ -146,6 +146,7 @@ fn found<'a>(
     let now = inputs.now;
     // Every name has its profile: room for all at once, not a doubling buffer of 10,000.
     let mut found = Vec::with_capacity(profiles.names().size_hint().0);
+    let checked = Checked::default();
     let all = profiles
         .names()
         .filter_map(|name| profiles.get(name))
@@ -162,6 +163,7 @@ fn found<'a>(
             // Checked without cache keys; planned with them only where a session is indexed.
             let checking = Inputs {
                 cache_keys: false,
+                checked: Some(&checked),
                 ..*inputs
             };
             let planned = plan(profiles, p.name, &checking);
@@ -356,6 +358,7 @@ mod tests {
             stored_keys: &Default::default(),
             policies: &crate::ports::policy::NoPolicyFiles,
             cache_keys: true,
+            checked: None,
         };
         let plan_r = plan(&profiles, "r", &inputs).unwrap();
         let plan_e = plan(&profiles, "e", &inputs).unwrap();

@@ -13,7 +13,7 @@ use crate::domain::Credentials;
 use crate::error::Error;
 use crate::execute::explain::{self, Explain, ExplainDeps, HandsOut};
 use crate::execute::{execute, forget, MfaToken};
-use crate::plan::{plan, Inputs, Overrides};
+use crate::plan::{plan, Checked, Inputs, Overrides};
 use crate::render::{dry_run, render, Format};
 
 pub use crate::plan::NO_OVERRIDES;
@@ -29,6 +29,7 @@ pub fn inputs<'c>(ctx: &'c Context, overrides: &'c Overrides) -> Inputs<'c> {
         stored_keys: ctx.stored_keys(),
         policies: ctx.policy_files,
         cache_keys: true,
+        checked: None,
     }
 }
 
@@ -36,13 +37,18 @@ pub fn inputs<'c>(ctx: &'c Context, overrides: &'c Overrides) -> Inputs<'c> {
 /// (new keys, a sign-out) is matched against.
 pub fn every_plan(ctx: &Context, profiles: &Profiles) -> Vec<Plan> {
     let mut plans = Vec::new();
+    let checked = Checked::default();
     for name in profiles.names() {
         for no_session in [false, true] {
             let overrides = Overrides {
                 no_session,
                 ..NO_OVERRIDES.clone()
             };
-            plans.extend(plan(profiles, name, &inputs(ctx, &overrides)).ok());
+            let inputs = Inputs {
+                checked: Some(&checked),
+                ..inputs(ctx, &overrides)
+            };
+            plans.extend(plan(profiles, name, &inputs).ok());
         }
     }
     plans

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use crate::config::{ConfigError, Profile, Profiles, RawProfile};
 use crate::domain::keys::StoredKeys;
-use crate::domain::plan::{Plan, Source, CHAIN_VAR};
+use crate::domain::plan::{Plan, Source, StsEndpoint, CHAIN_VAR};
 use crate::domain::Vars;
 use crate::ports::identity::{Anonymous, CallerIdentity};
 use crate::settings::Settings;
@@ -47,6 +47,32 @@ pub struct Inputs<'a> {
     /// digest per step is most of a plan's cost) and plans again, with them, only the
     /// profiles that have a cached session: a plan without them is checked, never run.
     pub cache_keys: bool,
+    /// What plans of one run share, where the caller plans many (`list`).
+    pub checked: Option<&'a Checked>,
+}
+
+/// What the plans of one run may share (`list` plans every profile): the STS endpoint URL
+/// last found usable, so that the one the environment names for every profile is checked
+/// once. A plan made with it is the plan made without it.
+#[derive(Default)]
+pub struct Checked {
+    sts_url: std::cell::RefCell<Option<(String, bool)>>,
+}
+
+/// [`check_sts_endpoint`], once for a URL the run has already found usable.
+fn check_sts_url(endpoint: &StsEndpoint, inputs: &Inputs) -> Result<(), ConfigError> {
+    let allow = inputs.settings.allow_http;
+    let (Some(checked), Some(url)) = (inputs.checked, &endpoint.url) else {
+        return check_sts_endpoint(endpoint, allow);
+    };
+    let seen =
+        |last: &Option<(String, bool)>| last.as_ref().is_some_and(|(u, a)| u == url && *a == allow);
+    if seen(&checked.sts_url.borrow()) {
+        return Ok(());
+    }
+    check_sts_endpoint(endpoint, allow)?;
+    *checked.sts_url.borrow_mut() = Some((url.clone(), allow));
+    Ok(())
 }
 
 impl<'a> Inputs<'a> {
@@ -63,6 +89,7 @@ impl<'a> Inputs<'a> {
             stored_keys: &NO_STORED_KEYS,
             policies: &crate::ports::policy::NoPolicyFiles,
             cache_keys: true,
+            checked: None,
         }
     }
 }
@@ -151,7 +178,7 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         });
     }
     if !steps.is_empty() {
-        check_sts_endpoint(&endpoint, inputs.settings.allow_http)?;
+        check_sts_url(&endpoint, inputs)?;
         check_region(&endpoint.region, vars, name)?;
     }
     Ok(Plan {

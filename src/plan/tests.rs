@@ -50,6 +50,7 @@ fn try_plan_keys(
             stored_keys: &stored,
             policies: &crate::ports::policy::NoPolicyFiles,
             cache_keys: true,
+            checked: None,
         },
     )
 }
@@ -476,6 +477,39 @@ fn an_endpoint_that_is_not_a_url_is_a_config_error() {
 }
 
 #[test]
+fn plans_that_share_their_checks_are_the_plans_made_alone() {
+    // Profiles with their own endpoint_url, good and bad, in turns: a URL found usable once
+    // is not checked again, and no other URL passes for it.
+    let config = "[profile good]\nrole_arn = arn:aws:iam::123456789012:role/g\nsource_profile = default\nendpoint_url = http://127.0.0.1:4566\n[profile bad]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = default\nendpoint_url = http://sts.example.com\n[profile space]\nrole_arn = arn:aws:iam::123456789012:role/s\nsource_profile = default\nendpoint_url = http://127.0.0.1:4566 x\n";
+    let profiles = Profiles::from_strs(config, CREDS).unwrap();
+    let vars = vars();
+    for allow in ["", "1"] {
+        let vars = Vars::from_pairs(vars.iter().chain([("ROLECALL_ALLOW_HTTP", allow)]));
+        let settings = Settings::from_vars(&vars);
+        let alone = Inputs::basic(&vars, &settings, NOW);
+        let checked = Checked::default();
+        let shared = Inputs {
+            checked: Some(&checked),
+            ..alone
+        };
+        for name in ["good", "bad", "good", "space", "good", "bad", "space"] {
+            let a = plan(&profiles, name, &alone).map(|p| format!("{p:?}"));
+            let b = plan(&profiles, name, &shared).map(|p| format!("{p:?}"));
+            match (a, b) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{name} {allow:?}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+                (a, b) => panic!("{name} {allow:?}: {a:?} against {b:?}"),
+            }
+        }
+        assert_eq!(
+            plan(&profiles, "bad", &shared).is_ok(),
+            allow == "1",
+            "{allow:?}"
+        );
+    }
+}
+
+#[test]
 fn an_unusable_sts_region_is_a_config_error() {
     let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = eu west\n";
     let e = try_plan(config, "r").unwrap_err();
@@ -834,6 +868,7 @@ fn sources_that_are_not_keys_are_keyed_by_who_the_caller_is() {
                 stored_keys: &Default::default(),
                 policies: &crate::ports::policy::NoPolicyFiles,
                 cache_keys: true,
+                checked: None,
             },
         )
         .unwrap();

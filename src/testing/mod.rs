@@ -51,6 +51,7 @@ pub fn plan_of(
         stored_keys: &Default::default(),
         policies: &crate::ports::policy::NoPolicyFiles,
         cache_keys: true,
+        checked: None,
     };
     plan(&profiles, name, &inputs).expect("the fixture plans")
 }
