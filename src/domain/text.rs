@@ -32,6 +32,16 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
+/// Whether `text` has white space or a control character (bytes only when it is ASCII).
+pub fn has_blank(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    } else {
+        text.chars().any(|c| c.is_whitespace() || c.is_control())
+    }
+}
+
 /// How many characters `text` shows (its length when it is ASCII).
 pub fn char_count(text: &str) -> usize {
     if text.is_ascii() {

@@ -4,7 +4,9 @@
 use super::Inputs;
 use crate::config::{ConfigError, Profile, Profiles};
 use crate::domain::plan::{Source, StsEndpoint, DEFAULT_STS_REGION};
-use crate::domain::text::{plain_http_off_loopback, redact_url, strip_prefix_ignore_case};
+use crate::domain::text::{
+    has_blank, plain_http_off_loopback, redact_url, strip_prefix_ignore_case,
+};
 use crate::domain::Vars;
 
 /// The STS endpoint of this run: the profile's (see [`sts_endpoint`]), in the `--region` of
@@ -123,13 +125,7 @@ pub fn check_endpoint(
 fn valid_url(url: &str) -> bool {
     let rest = strip_prefix_ignore_case(url, "https://")
         .or_else(|| strip_prefix_ignore_case(url, "http://"));
-    let blank = if url.is_ascii() {
-        url.bytes()
-            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
-    } else {
-        url.chars().any(|c| c.is_whitespace() || c.is_control())
-    };
-    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/')) && !blank
+    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/')) && !has_blank(url)
 }
 
 /// A region STS can be reached in: lowercase letters, digits and dashes (`eu-west-1`).
@@ -162,17 +158,6 @@ fn configured_url(
     if ignores_configured_urls(profile, vars) {
         return None;
     }
-    named_url(profiles, profile, vars, variable, service)
-}
-
-/// [`configured_url`] for a run that does not ignore configured endpoints.
-fn named_url(
-    profiles: &Profiles,
-    profile: Option<Profile<'_>>,
-    vars: &Vars,
-    variable: &str,
-    service: &str,
-) -> Option<String> {
     vars.non_empty(variable)
         .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
         .map(str::to_string)
@@ -198,12 +183,13 @@ fn sts_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEn
         .or_else(|| profile.get("region"))
         .unwrap_or(DEFAULT_STS_REGION)
         .to_string();
-    let url = (!ignores_configured_urls(Some(profile), vars))
-        .then(|| {
-            named_url(profiles, Some(profile), vars, "AWS_ENDPOINT_URL_STS", "sts")
-                .or_else(|| profile.get("endpoint_url").map(str::to_string))
-        })
-        .flatten();
+    let url = configured_url(profiles, Some(profile), vars, "AWS_ENDPOINT_URL_STS", "sts").or_else(
+        || {
+            (!ignores_configured_urls(Some(profile), vars))
+                .then(|| profile.get("endpoint_url").map(str::to_string))
+                .flatten()
+        },
+    );
     StsEndpoint {
         region,
         url,

@@ -679,16 +679,10 @@ fn valid_role_arn(arn: &str) -> bool {
         return false;
     };
     let role_name = resource.rsplit('/').next().unwrap_or("");
-    let blank = if arn.is_ascii() {
-        arn.bytes()
-            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
-    } else {
-        arn.chars().any(|c| c.is_whitespace() || c.is_control())
-    };
     (20..=2048).contains(&arn.len())
         && rest.split(':').nth(1) == Some("iam")
         && !role_name.is_empty()
-        && !blank
+        && !crate::domain::text::has_blank(arn)
 }
 
 pub fn session_name_char(c: char) -> bool {
