@@ -31,22 +31,25 @@ impl Profiles {
         let (config_path, config_var) = file_path(vars, FileKind::Config);
         let (credentials_path, credentials_var) = file_path(vars, FileKind::Credentials);
         let mut builder = Builder::default();
-        // Room for the profiles the config file's size suggests, at most 65,536 of them.
-        if let Ok(m) = std::fs::metadata(&config_path) {
-            builder.reserve((m.len() / BYTES_A_PROFILE).min(1 << 16) as usize);
-        }
         // A file that cannot be read is reported before a file that does not parse (either
         // one's), as when both were read whole first.
         let parsed = |path: &Path, kind, from, builder: &mut Builder| {
+            let Some(lines) = Lines::open(path, kind, from)? else {
+                return Ok::<_, ConfigError>((false, None));
+            };
+            if kind == FileKind::Config {
+                // Room for the profiles its size suggests, at most 65,536 of them.
+                builder.reserve((lines.size / BYTES_A_PROFILE).min(1 << 16) as usize);
+            }
             let mut failed = None;
             let mut parser = Parser::new(|section| builder.add(kind, section));
-            let found = read_lines(path, kind, from, |line| {
+            lines.each(|line| {
                 if failed.is_none() {
                     failed = parser.line(line).err();
                 }
             })?;
             parser.finish();
-            Ok::<_, ConfigError>((found, failed))
+            Ok((true, failed))
         };
         let (config, config_failed) =
             parsed(&config_path, FileKind::Config, config_var, &mut builder)?;
@@ -186,72 +189,109 @@ impl Builder {
     }
 }
 
-/// Reads a file a line at a time (each without its `\n`) into `line`, 64 KiB of it in memory
-/// at once; `false` when it does not exist. `/dev/null` is an empty file, as for the AWS CLI;
-/// other devices and FIFOs (which would block or never end) are refused, as are files larger
-/// than [`MAX_FILE_BYTES`] and text that is not UTF-8.
-fn read_lines(
-    path: &Path,
+/// A file to read a line at a time, opened.
+struct Lines<'a> {
+    path: &'a Path,
     kind: FileKind,
-    from: Option<&str>,
-    mut line: impl FnMut(&str),
-) -> Result<bool, ConfigError> {
-    use std::io::Read;
-    let (variable, _) = kind.variable();
-    let error = |reason: String| ConfigError::Read {
-        kind,
-        path: path.display().to_string(),
-        variable: match from {
-            Some(v) => format!("from {v}"),
-            None => format!("the default; {variable} is not set"),
-        },
-        reason,
-    };
-    let too_large = || {
-        error(format!(
-            "it is larger than {} MiB; is it really an AWS {kind} file?",
-            MAX_FILE_BYTES >> 20
-        ))
-    };
-    let size = match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => m.len(),
-        Ok(_) if is_dev_null(path) => return Ok(true),
-        Ok(_) => {
-            return Err(error(format!(
-                "it is not a regular file; point {variable} at your {kind} file"
-            )))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(error(io_reason(&e, path))),
-    };
-    if size > MAX_FILE_BYTES {
-        return Err(too_large());
-    }
-    let file = std::fs::File::open(path).map_err(|e| error(io_reason(&e, path)))?;
-    let mut reader = std::io::BufReader::with_capacity(64 << 10, file.take(MAX_FILE_BYTES + 1));
-    let (mut bytes, mut offset) = (Vec::new(), 0);
-    loop {
-        bytes.clear();
-        let n = reader
-            .read_until(b'\n', &mut bytes)
-            .map_err(|e| error(io_reason(&e, path)))?;
-        if n == 0 {
-            return Ok(true);
-        }
-        if offset + n as u64 > MAX_FILE_BYTES {
-            return Err(too_large()); // it grew since it was measured
-        }
-        let text = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
-        match std::str::from_utf8(text) {
-            Ok(text) => line(text),
-            Err(e) => {
-                return Err(error(format!(
-                    "it is not valid UTF-8 (byte {}); save it as UTF-8",
-                    offset + e.valid_up_to() as u64
+    /// The variable that named the file, if one did.
+    from: Option<&'a str>,
+    /// Its size when it was opened (0 for `/dev/null`).
+    size: u64,
+    /// `None` for `/dev/null`.
+    reader: Option<std::io::BufReader<std::io::Take<std::fs::File>>>,
+}
+
+impl<'a> Lines<'a> {
+    /// Opens a file (its one `stat`); `None` when it does not exist. `/dev/null` is an empty
+    /// file, as for the AWS CLI; other devices and FIFOs (which would block or never end) are
+    /// refused, as are files larger than [`MAX_FILE_BYTES`].
+    fn open(
+        path: &'a Path,
+        kind: FileKind,
+        from: Option<&'a str>,
+    ) -> Result<Option<Self>, ConfigError> {
+        use std::io::Read;
+        let mut lines = Lines {
+            path,
+            kind,
+            from,
+            size: 0,
+            reader: None,
+        };
+        let (variable, _) = kind.variable();
+        lines.size = match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => m.len(),
+            Ok(_) if is_dev_null(path) => return Ok(Some(lines)),
+            Ok(_) => {
+                return Err(lines.error(format!(
+                    "it is not a regular file; point {variable} at your {kind} file"
                 )))
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(lines.error(io_reason(&e, path))),
+        };
+        if lines.size > MAX_FILE_BYTES {
+            return Err(lines.too_large());
         }
-        offset += n as u64;
+        let file = std::fs::File::open(path).map_err(|e| lines.error(io_reason(&e, path)))?;
+        lines.reader = Some(std::io::BufReader::with_capacity(
+            64 << 10,
+            file.take(MAX_FILE_BYTES + 1),
+        ));
+        Ok(Some(lines))
+    }
+
+    /// Every line (without its `\n`) to `line`, 64 KiB of the file in memory at once; text
+    /// that is not UTF-8 is refused.
+    fn each(mut self, mut line: impl FnMut(&str)) -> Result<(), ConfigError> {
+        let Some(mut reader) = self.reader.take() else {
+            return Ok(()); // /dev/null
+        };
+        let (mut bytes, mut offset) = (Vec::new(), 0);
+        loop {
+            bytes.clear();
+            let n = reader
+                .read_until(b'\n', &mut bytes)
+                .map_err(|e| self.error(io_reason(&e, self.path)))?;
+            if n == 0 {
+                return Ok(());
+            }
+            if offset + n as u64 > MAX_FILE_BYTES {
+                return Err(self.too_large()); // it grew since it was measured
+            }
+            let text = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+            match std::str::from_utf8(text) {
+                Ok(text) => line(text),
+                Err(e) => {
+                    return Err(self.error(format!(
+                        "it is not valid UTF-8 (byte {}); save it as UTF-8",
+                        offset + e.valid_up_to() as u64
+                    )))
+                }
+            }
+            offset += n as u64;
+        }
+    }
+
+    fn error(&self, reason: String) -> ConfigError {
+        let (variable, _) = self.kind.variable();
+        ConfigError::Read {
+            kind: self.kind,
+            path: self.path.display().to_string(),
+            variable: match self.from {
+                Some(v) => format!("from {v}"),
+                None => format!("the default; {variable} is not set"),
+            },
+            reason,
+        }
+    }
+
+    fn too_large(&self) -> ConfigError {
+        self.error(format!(
+            "it is larger than {} MiB; is it really an AWS {} file?",
+            MAX_FILE_BYTES >> 20,
+            self.kind
+        ))
     }
 }
 
