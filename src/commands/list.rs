@@ -17,7 +17,7 @@ use crate::domain::freshness::SessionState;
 use crate::domain::vars::FnvSet;
 use crate::domain::{printable, Outcome};
 use crate::error::Error;
-use crate::plan::{plan, Checked, Inputs};
+use crate::plan::{check, plan, Checked, Inputs};
 use crate::render::table::{Fit, Table};
 
 /// What `list` found out about one profile: all the rest of its row is read from the profile
@@ -158,7 +158,7 @@ fn found<'a>(
             } else {
                 Keys::None
             };
-            // Every profile is planned (a few microseconds each), so a broken one is marked;
+            // Every profile is checked (a few microseconds each), so a broken one is marked;
             // the session a run would use is the plan's last step or a cached process result.
             // Checked without cache keys; planned with them only where a session is indexed.
             let checking = Inputs {
@@ -166,13 +166,13 @@ fn found<'a>(
                 checked: Some(&checked),
                 ..*inputs
             };
-            let planned = plan(profiles, p.name, &checking);
-            let problem = planned
+            let verdict = check(profiles, p.name, &checking);
+            let problem = verdict
                 .as_ref()
                 .err()
                 .and_then(|e| e.profile_problem())
                 .map(String::into_boxed_str);
-            let key = planned
+            let key = verdict
                 .ok()
                 .filter(|_| indexed.contains(p.name))
                 .and_then(|_| plan(profiles, p.name, inputs).ok())

@@ -32,11 +32,15 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
-/// Whether `text` has white space or a control character (bytes only when it is ASCII).
+/// Whether `text` has white space or a control character. One pass over the bytes, without
+/// an early exit, so that they are tested many at a time: in ASCII those are the bytes up to
+/// the space, and DEL; any other byte sends the test to the characters.
 pub fn has_blank(text: &str) -> bool {
-    if text.is_ascii() {
-        text.bytes()
-            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    let (blank, ascii) = text.bytes().fold((false, true), |(blank, ascii), b| {
+        (blank | (b <= b' ') | (b == 0x7f), ascii & b.is_ascii())
+    });
+    if ascii {
+        blank
     } else {
         text.chars().any(|c| c.is_whitespace() || c.is_control())
     }
@@ -186,6 +190,19 @@ mod tests {
     fn timestamps_are_utc_to_the_second() {
         let t = time::macros::datetime!(2026-11-22 12:00:00.123456789 +01:00);
         assert_eq!(timestamp(t), "2026-11-22T11:00:00Z");
+    }
+
+    #[test]
+    fn blanks_are_white_space_and_control_characters_in_ascii_and_beyond() {
+        let blank = |c: char| c.is_whitespace() || c.is_control();
+        for c in (0u8..=0x7f)
+            .map(char::from)
+            .chain(['é', '\u{85}', '\u{a0}', '\u{3000}'])
+        {
+            for text in [format!("{c}"), format!("arn:{c}x"), format!("{c}é")] {
+                assert_eq!(has_blank(&text), text.chars().any(blank), "{text:?}");
+            }
+        }
     }
 
     #[test]

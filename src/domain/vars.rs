@@ -54,9 +54,13 @@ fn hash(name: &[u8]) -> u64 {
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut word = [0; 8];
-        word[..rest.len()].copy_from_slice(rest);
-        h = step(h, u64::from_le_bytes(word));
+        // The last bytes as a little-endian word, shifted in (a copy of a few bytes of unknown
+        // length is a call to the C library's memcpy).
+        let word = rest
+            .iter()
+            .rev()
+            .fold(0, |word, &b| (word << 8) | u64::from(b));
+        h = step(h, word);
     }
     h
 }

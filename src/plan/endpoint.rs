@@ -10,13 +10,36 @@ use crate::domain::text::{
 use crate::domain::Vars;
 
 /// The STS endpoint of this run: the profile's (see [`sts_endpoint`]), in the `--region` of
-/// this run if it has one.
-pub fn run_endpoint(profiles: &Profiles, top: Profile<'_>, inputs: &Inputs) -> StsEndpoint {
+/// this run if it has one. Borrowed from the profiles and the environment: a check reads it,
+/// a plan keeps a copy ([`Endpoint::to_owned`]).
+pub fn run_endpoint<'a>(
+    profiles: &'a Profiles,
+    top: Profile<'a>,
+    inputs: &Inputs<'a>,
+) -> Endpoint<'a> {
     let mut endpoint = sts_endpoint(profiles, top, inputs.vars);
     if let Some(region) = &inputs.overrides.region {
-        endpoint.region = region.clone();
+        endpoint.region = region;
     }
     endpoint
+}
+
+/// An STS endpoint as the configuration names it, borrowed.
+#[derive(Clone, Copy)]
+pub struct Endpoint<'a> {
+    pub region: &'a str,
+    pub url: Option<&'a str>,
+    pub ca_bundle: Option<&'a str>,
+}
+
+impl Endpoint<'_> {
+    pub fn to_owned(self) -> StsEndpoint {
+        StsEndpoint {
+            region: self.region.to_string(),
+            url: self.url.map(str::to_string),
+            ca_bundle: self.ca_bundle.map(str::to_string),
+        }
+    }
 }
 
 /// The SSO portal and OIDC endpoints of an SSO source (the sign-in endpoint of a
@@ -45,8 +68,8 @@ pub fn check_sso_endpoints(source: &Source, allow_http: bool) -> Result<(), Conf
 
 /// The STS endpoint URL of a plan that calls STS: a URL, and not plain http:// off this
 /// machine unless `ROLECALL_ALLOW_HTTP` allows it.
-pub fn check_sts_endpoint(endpoint: &StsEndpoint, allow_http: bool) -> Result<(), ConfigError> {
-    let Some(url) = &endpoint.url else {
+pub fn check_sts_endpoint(url: Option<&str>, allow_http: bool) -> Result<(), ConfigError> {
+    let Some(url) = url else {
         return Ok(());
     };
     if !valid_url(url) {
@@ -148,19 +171,18 @@ fn ignores_configured_urls(profile: Option<Profile<'_>>, vars: &Vars) -> bool {
 /// (`AWS_ENDPOINT_URL_<SERVICE>`), then `AWS_ENDPOINT_URL`, then the `endpoint_url` of the
 /// service's block in the profile's `services` section; none when configured endpoints are
 /// ignored.
-fn configured_url(
-    profiles: &Profiles,
-    profile: Option<Profile<'_>>,
-    vars: &Vars,
+fn configured_url<'a>(
+    profiles: &'a Profiles,
+    profile: Option<Profile<'a>>,
+    vars: &'a Vars,
     variable: &str,
     service: &str,
-) -> Option<String> {
+) -> Option<&'a str> {
     if ignores_configured_urls(profile, vars) {
         return None;
     }
     vars.non_empty(variable)
         .or_else(|| vars.non_empty("AWS_ENDPOINT_URL"))
-        .map(str::to_string)
         .or_else(|| {
             let services = profiles.services(profile?.get("services")?)?;
             services
@@ -169,7 +191,7 @@ fn configured_url(
                 .iter()
                 .rev()
                 .find(|(k, _)| k == "endpoint_url")
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| v.as_str())
         })
 }
 
@@ -178,22 +200,21 @@ fn configured_url(
 /// `AWS_REGION`/`AWS_DEFAULT_REGION` (see [`environment_region`]), else the profile's, else
 /// us-east-1 (the AWS CLI's order, which matters where only one region's STS endpoint is
 /// reachable).
-fn sts_endpoint(profiles: &Profiles, profile: Profile<'_>, vars: &Vars) -> StsEndpoint {
+fn sts_endpoint<'a>(profiles: &'a Profiles, profile: Profile<'a>, vars: &'a Vars) -> Endpoint<'a> {
     let region = environment_region(vars)
         .or_else(|| profile.get("region"))
-        .unwrap_or(DEFAULT_STS_REGION)
-        .to_string();
+        .unwrap_or(DEFAULT_STS_REGION);
     let url = configured_url(profiles, Some(profile), vars, "AWS_ENDPOINT_URL_STS", "sts").or_else(
         || {
             (!ignores_configured_urls(Some(profile), vars))
-                .then(|| profile.get("endpoint_url").map(str::to_string))
+                .then(|| profile.get("endpoint_url"))
                 .flatten()
         },
     );
-    StsEndpoint {
+    Endpoint {
         region,
         url,
-        ca_bundle: profile.get("ca_bundle").map(str::to_string),
+        ca_bundle: profile.get("ca_bundle"),
     }
 }
 
@@ -206,8 +227,9 @@ pub fn sso_endpoints(
     vars: &Vars,
     region: &str,
 ) -> crate::domain::sso::SsoEndpoints {
-    let find =
-        |variable: &str, service: &str| configured_url(profiles, profile, vars, variable, service);
+    let find = |variable: &str, service: &str| {
+        configured_url(profiles, profile, vars, variable, service).map(str::to_string)
+    };
     crate::domain::sso::SsoEndpoints {
         region: region.to_string(),
         portal: find("AWS_ENDPOINT_URL_SSO", "sso"),
@@ -228,7 +250,8 @@ pub fn signin_endpoint(
         .or_else(|| profile?.get("region"))
         .unwrap_or(crate::domain::login::DEFAULT_REGION)
         .to_string();
-    let url = configured_url(profiles, profile, vars, "AWS_ENDPOINT_URL_SIGNIN", "signin");
+    let url = configured_url(profiles, profile, vars, "AWS_ENDPOINT_URL_SIGNIN", "signin")
+        .map(str::to_string);
     StsEndpoint {
         region,
         url,
@@ -244,7 +267,8 @@ pub fn iam_endpoint(
     vars: &Vars,
     region: &str,
 ) -> StsEndpoint {
-    let url = configured_url(profiles, profile, vars, "AWS_ENDPOINT_URL_IAM", "iam");
+    let url =
+        configured_url(profiles, profile, vars, "AWS_ENDPOINT_URL_IAM", "iam").map(str::to_string);
     let region = if region.starts_with("cn-") {
         "cn-north-1"
     } else if region.starts_with("us-gov-") {

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use crate::config::{ConfigError, Profile, Profiles, RawProfile};
 use crate::domain::keys::StoredKeys;
-use crate::domain::plan::{Plan, Source, StsEndpoint, CHAIN_VAR};
+use crate::domain::plan::{Plan, Source, CHAIN_VAR};
 use crate::domain::Vars;
 use crate::ports::identity::{Anonymous, CallerIdentity};
 use crate::settings::Settings;
@@ -60,18 +60,18 @@ pub struct Checked {
 }
 
 /// [`check_sts_endpoint`], once for a URL the run has already found usable.
-fn check_sts_url(endpoint: &StsEndpoint, inputs: &Inputs) -> Result<(), ConfigError> {
+fn check_sts_url(url: Option<&str>, inputs: &Inputs) -> Result<(), ConfigError> {
     let allow = inputs.settings.allow_http;
-    let (Some(checked), Some(url)) = (inputs.checked, &endpoint.url) else {
-        return check_sts_endpoint(endpoint, allow);
+    let (Some(checked), Some(url)) = (inputs.checked, url) else {
+        return check_sts_endpoint(url, allow);
     };
     let seen =
         |last: &Option<(String, bool)>| last.as_ref().is_some_and(|(u, a)| u == url && *a == allow);
     if seen(&checked.sts_url.borrow()) {
         return Ok(());
     }
-    check_sts_endpoint(endpoint, allow)?;
-    *checked.sts_url.borrow_mut() = Some((url.clone(), allow));
+    check_sts_endpoint(Some(url), allow)?;
+    *checked.sts_url.borrow_mut() = Some((url.to_string(), allow));
     Ok(())
 }
 
@@ -141,6 +141,57 @@ fn outer_chain(vars: &Vars) -> Vec<(String, String)> {
 
 /// Plans the credentials for `name`.
 pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, ConfigError> {
+    let Draft {
+        top,
+        endpoint,
+        source,
+        steps,
+        mut notes,
+        account_id,
+    } = draft(profiles, name, inputs)?;
+    notes.extend(stored_keys_note(&source, profiles));
+    Ok(Plan {
+        profile: name.to_string(),
+        region: inputs
+            .overrides
+            .region
+            .clone()
+            .or_else(|| top.get("region").map(str::to_string)),
+        endpoint: endpoint.to_owned(),
+        source,
+        steps,
+        notes,
+        // What the run exports beside the credentials: nothing a check looks at.
+        settings: match inputs.cache_keys {
+            true => profile_settings(top),
+            false => Vec::new(),
+        },
+        account_id,
+        min_token_size: inputs.overrides.min_token_size,
+    })
+}
+
+/// Whether `name` can be planned: the error [`plan`] would return, if any, without the plan
+/// (`list` checks every profile; the copies a plan keeps are most of its cost).
+pub fn check(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<(), ConfigError> {
+    draft(profiles, name, inputs).map(drop)
+}
+
+/// What [`plan`] decides and checks, before it copies what the plan keeps.
+struct Draft<'a> {
+    top: Profile<'a>,
+    endpoint: endpoint::Endpoint<'a>,
+    source: Source,
+    steps: Vec<crate::domain::plan::Step>,
+    notes: Vec<String>,
+    account_id: Option<String>,
+}
+
+fn draft<'a>(
+    profiles: &'a Profiles,
+    name: &'a str,
+    inputs: &Inputs<'a>,
+) -> Result<Draft<'a>, ConfigError> {
     let vars = inputs.vars;
     let top = profiles
         .get(name)
@@ -149,22 +200,23 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
     let outer = outer_chain(vars);
     check_process_loop(profiles, name, &outer)?;
     let endpoint = run_endpoint(profiles, top, inputs);
-    let mut chain = vec![name];
+    // Room for a source and its source without growing (most chains are one or two links).
+    let mut chain = Vec::with_capacity(4);
+    chain.push(name);
     let (root, roles) = resolve(profiles, top, vars, inputs.stored_keys, &mut chain)?;
     let source = source::source(root, profiles, top, inputs, &outer, &chain);
     let Steps {
         mut steps,
-        mut notes,
+        notes,
         identity,
         ..
-    } = Steps::of_roles(roles, &source, &endpoint, inputs)?;
+    } = Steps::of_roles(roles, &source, endpoint.url, inputs)?;
     check_sso_endpoints(&source, inputs.settings.allow_http)?;
-    notes.extend(stored_keys_note(&source, profiles));
     // Long-term keys never reach a shell or a child: a session of them instead, also when a
     // credential_process may answer keys (the step is then skipped for a session).
     let maybe = source.may_be_long_term();
     if steps.is_empty() && (source.long_term() || maybe) && !inputs.overrides.no_session {
-        steps.push(keys_session(top, &identity, &endpoint, inputs, maybe)?);
+        steps.push(keys_session(top, &identity, endpoint.url, inputs, maybe)?);
     }
     let scoped = steps.iter().any(|s| match s {
         crate::domain::plan::Step::AssumeRole(a) => !a.policy.is_empty(),
@@ -178,27 +230,16 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         });
     }
     if !steps.is_empty() {
-        check_sts_url(&endpoint, inputs)?;
-        check_region(&endpoint.region, vars, name)?;
+        check_sts_url(endpoint.url, inputs)?;
+        check_region(endpoint.region, vars, name)?;
     }
-    Ok(Plan {
-        profile: name.to_string(),
-        region: inputs
-            .overrides
-            .region
-            .clone()
-            .or_else(|| top.get("region").map(str::to_string)),
+    Ok(Draft {
+        top,
         endpoint,
         source,
         steps,
         notes,
-        // What the run exports beside the credentials: nothing a check looks at.
-        settings: match inputs.cache_keys {
-            true => profile_settings(top),
-            false => Vec::new(),
-        },
         account_id: resolve::account_id(top)?,
-        min_token_size: inputs.overrides.min_token_size,
     })
 }
 

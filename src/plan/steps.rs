@@ -8,7 +8,7 @@ use super::{default_session_name, key, Inputs};
 use crate::config::{ConfigError, Profile};
 use crate::domain::plan::{
     chained_cap_note, AssumeRole, ChainedCap, GetSessionToken, Mfa, SessionPolicy, Source, Step,
-    StsEndpoint, TokenFrom, WebIdentity, CHAINED_MAX_SECONDS, DEFAULT_KEYS_SESSION_SECONDS,
+    TokenFrom, WebIdentity, CHAINED_MAX_SECONDS, DEFAULT_KEYS_SESSION_SECONDS,
 };
 
 /// The steps as they are built, and who calls the next one.
@@ -25,11 +25,12 @@ pub struct Steps {
 }
 
 impl Steps {
-    /// The steps of `roles` (from the root outwards) on `source`.
+    /// The steps of `roles` (from the root outwards) on `source`, calling STS at `url` (the
+    /// configured endpoint, if any: part of every cache key).
     pub fn of_roles(
         roles: Vec<RoleSettings>,
         source: &Source,
-        endpoint: &StsEndpoint,
+        url: Option<&str>,
         inputs: &Inputs,
     ) -> Result<Self, ConfigError> {
         // A plan without cache keys is checked, never run (`list`): its steps need neither
@@ -74,11 +75,11 @@ impl Steps {
                 inputs,
             )?;
             if let Some(token) = role.web_identity_token.take() {
-                built.web_identity(role, session_name, token, policy, endpoint, inputs);
+                built.web_identity(role, session_name, token, policy, url, inputs);
                 continue;
             }
             let long_term_caller = index == 0 && source.long_term();
-            let call_mfa = built.place_mfa(&role, long_term_caller, endpoint, inputs)?;
+            let call_mfa = built.place_mfa(&role, long_term_caller, url, inputs)?;
             if index == 0 {
                 built.cap_first(&mut role, source);
             }
@@ -92,7 +93,7 @@ impl Steps {
                 if_caller_is_session,
                 policy,
             };
-            built.assume_role(role, call, endpoint);
+            built.assume_role(role, call, url);
         }
         Ok(built)
     }
@@ -112,7 +113,7 @@ impl Steps {
         session_name: String,
         token: TokenFrom,
         policy: SessionPolicy,
-        endpoint: &StsEndpoint,
+        url: Option<&str>,
         inputs: &Inputs,
     ) {
         // A file's token is known by its contents; a command's by the command and what its
@@ -133,7 +134,7 @@ impl Steps {
             role.session_name.as_deref().unwrap_or(""),
         ];
         let (duration, policy_text) = (opt(role.duration_seconds), policy_key(&policy));
-        parts.extend([duration.as_str(), endpoint.url.as_deref().unwrap_or("")]);
+        parts.extend([duration.as_str(), url.unwrap_or("")]);
         // Only when there is one, so that the sessions without a policy keep their keys.
         if !policy.is_empty() {
             parts.push(&policy_text);
@@ -156,7 +157,7 @@ impl Steps {
         &mut self,
         role: &RoleSettings,
         long_term_caller: bool,
-        endpoint: &StsEndpoint,
+        url: Option<&str>,
         inputs: &Inputs,
     ) -> Result<Option<Mfa>, ConfigError> {
         let Some(serial) = role.mfa_serial.clone() else {
@@ -172,7 +173,7 @@ impl Steps {
             // An earlier step of this chain already proved this device.
         } else if long_term_caller {
             let mfa_seconds = inputs.settings.mfa_session_seconds.clone()?;
-            let key = session_token_key(&self.identity, &serial, mfa_seconds, endpoint, self.keys);
+            let key = session_token_key(&self.identity, &serial, mfa_seconds, url, self.keys);
             self.push(Step::GetSessionToken(GetSessionToken {
                 profile: role.profile.clone(),
                 mfa: Some(mfa),
@@ -198,8 +199,8 @@ impl Steps {
     }
 
     /// Adds the `AssumeRole` step of `role`, with the MFA code it carries, if any.
-    fn assume_role(&mut self, role: RoleSettings, call: Call, endpoint: &StsEndpoint) {
-        let key = cache_key(&self.identity, &role, &call.policy, endpoint, self.keys);
+    fn assume_role(&mut self, role: RoleSettings, call: Call, url: Option<&str>) {
+        let key = cache_key(&self.identity, &role, &call.policy, url, self.keys);
         self.push(Step::AssumeRole(AssumeRole {
             profile: role.profile,
             role_arn: role.role_arn,
@@ -275,7 +276,7 @@ fn process_cap(role: &RoleSettings) -> Option<ChainedCap> {
 pub fn keys_session(
     top: Profile<'_>,
     identity: &str,
-    endpoint: &StsEndpoint,
+    url: Option<&str>,
     inputs: &Inputs,
     only_for_long_term_keys: bool,
 ) -> Result<Step, ConfigError> {
@@ -296,7 +297,7 @@ pub fn keys_session(
             identity,
             serial.unwrap_or(""),
             duration_seconds,
-            endpoint,
+            url,
             inputs.cache_keys,
         ),
         only_for_long_term_keys,
@@ -324,7 +325,7 @@ fn session_token_key(
     identity: &str,
     serial: &str,
     duration_seconds: u32,
-    endpoint: &StsEndpoint,
+    url: Option<&str>,
     cache_keys: bool,
 ) -> String {
     key(
@@ -334,7 +335,7 @@ fn session_token_key(
             identity,
             serial,
             &duration_seconds.to_string(),
-            endpoint.url.as_deref().unwrap_or(""),
+            url.unwrap_or(""),
         ],
     )
 }
@@ -344,7 +345,7 @@ fn cache_key(
     source_identity: &str,
     role: &RoleSettings,
     policy: &SessionPolicy,
-    endpoint: &StsEndpoint,
+    url: Option<&str>,
     cache_keys: bool,
 ) -> String {
     if !cache_keys {
@@ -357,7 +358,7 @@ fn cache_key(
         role.mfa_serial.clone().unwrap_or_default(),
         role.session_name.clone().unwrap_or_default(),
         opt(role.duration_seconds),
-        endpoint.url.clone().unwrap_or_default(),
+        url.unwrap_or_default().to_string(),
     ];
     // Only when there are tags, so that the sessions of profiles without them keep their keys.
     if !role.tags.is_empty() {

@@ -977,3 +977,29 @@ fn a_plan_checked_without_cache_keys_is_the_same_plan_with_empty_keys_default_na
         }
     }
 }
+
+#[test]
+fn a_check_finds_what_a_plan_finds() {
+    let config = "[default]\nregion = us-east-1\n[profile ok]\nrole_arn = arn:aws:iam::123456789012:role/ok\nsource_profile = default\n[profile ghost]\nrole_arn = arn:aws:iam::123456789012:role/g\nsource_profile = nobody\n[profile bad-arn]\nrole_arn = arn:aws:s3:::bucket\nsource_profile = default\n[profile loop-a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = loop-b\n[profile loop-b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = loop-a\n[profile bad-region]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = Mars 1\n[profile http]\nrole_arn = arn:aws:iam::123456789012:role/h\nsource_profile = default\nendpoint_url = http://sts.example.com\n[profile policy]\nrole_arn = arn:aws:iam::123456789012:role/p\nsource_profile = default\npolicy_arns = nope\n[profile nothing]\nregion = eu-west-1\n";
+    let profiles = Profiles::from_strs(config, CREDS).expect("fixture parses");
+    let (vars, settings) = (vars(), Settings::default());
+    let checked = Checked::default();
+    let inputs = Inputs::basic(&vars, &settings, NOW);
+    let checking = Inputs {
+        cache_keys: false,
+        checked: Some(&checked),
+        ..inputs
+    };
+    let mut broken = 0;
+    for name in profiles.names().chain(["absent"]) {
+        let planned = plan(&profiles, name, &inputs).map(drop);
+        broken += usize::from(planned.is_err());
+        let message = |r: Result<(), ConfigError>| r.map_err(|e| e.to_string());
+        assert_eq!(
+            message(check(&profiles, name, &checking)),
+            message(planned),
+            "{name}"
+        );
+    }
+    assert_eq!(broken, 9, "all but default, base-profile and ok are broken");
+}
