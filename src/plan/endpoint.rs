@@ -11,7 +11,7 @@ use crate::domain::Vars;
 
 /// The STS endpoint of this run: the profile's (see [`sts_endpoint`]), in the `--region` of
 /// this run if it has one. Borrowed from the profiles and the environment: a check reads it,
-/// a plan keeps a copy ([`Endpoint::to_owned`]).
+/// a plan keeps a copy ([`Endpoint::owned`]).
 pub fn run_endpoint<'a>(
     profiles: &'a Profiles,
     top: Profile<'a>,
@@ -33,7 +33,7 @@ pub struct Endpoint<'a> {
 }
 
 impl Endpoint<'_> {
-    pub fn to_owned(self) -> StsEndpoint {
+    pub fn owned(self) -> StsEndpoint {
         StsEndpoint {
             region: self.region.to_string(),
             url: self.url.map(str::to_string),

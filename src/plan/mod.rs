@@ -157,7 +157,7 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
             .region
             .clone()
             .or_else(|| top.get("region").map(str::to_string)),
-        endpoint: endpoint.to_owned(),
+        endpoint: endpoint.owned(),
         source,
         steps,
         notes,
