@@ -162,7 +162,6 @@ fn found<'a>(
             // the session a run would use is the plan's last step or a cached process result.
             // Checked without cache keys; planned with them only where a session is indexed.
             let checking = Inputs {
-                cache_keys: false,
                 checked: Some(&checked),
                 ..*inputs
             };
@@ -357,7 +356,6 @@ mod tests {
             identity: &crate::ports::identity::Anonymous,
             stored_keys: &Default::default(),
             policies: &crate::ports::policy::NoPolicyFiles,
-            cache_keys: true,
             checked: None,
         };
         let plan_r = plan(&profiles, "r", &inputs).unwrap();

@@ -28,7 +28,6 @@ pub fn inputs<'c>(ctx: &'c Context, overrides: &'c Overrides) -> Inputs<'c> {
         identity: ctx.identity,
         stored_keys: ctx.stored_keys(),
         policies: ctx.policy_files,
-        cache_keys: true,
         checked: None,
     }
 }

@@ -42,11 +42,6 @@ pub struct Inputs<'a> {
     pub stored_keys: &'a StoredKeys,
     /// Where the session policy documents named by path are read.
     pub policies: &'a dyn crate::ports::policy::PolicyFiles,
-    /// Whether the steps get their cache keys (and the default session name), and the plan
-    /// the profile's settings to export. `list` checks every profile's plan without them (a
-    /// digest per step is most of a plan's cost) and plans again, with them, only the
-    /// profiles that have a cached session: a plan without them is checked, never run.
-    pub cache_keys: bool,
     /// What plans of one run share, where the caller plans many (`list`).
     pub checked: Option<&'a Checked>,
 }
@@ -88,7 +83,6 @@ impl<'a> Inputs<'a> {
             identity: &Anonymous,
             stored_keys: &NO_STORED_KEYS,
             policies: &crate::ports::policy::NoPolicyFiles,
-            cache_keys: true,
             checked: None,
         }
     }
@@ -148,7 +142,7 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         steps,
         mut notes,
         account_id,
-    } = draft(profiles, name, inputs)?;
+    } = draft(profiles, name, inputs, true)?;
     notes.extend(stored_keys_note(&source, profiles));
     Ok(Plan {
         profile: name.to_string(),
@@ -161,23 +155,21 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
         source,
         steps,
         notes,
-        // What the run exports beside the credentials: nothing a check looks at.
-        settings: match inputs.cache_keys {
-            true => profile_settings(top),
-            false => Vec::new(),
-        },
+        settings: profile_settings(top),
         account_id,
         min_token_size: inputs.overrides.min_token_size,
     })
 }
 
 /// Whether `name` can be planned: the error [`plan`] would return, if any, without the plan
-/// (`list` checks every profile; the copies a plan keeps are most of its cost).
+/// (`list` checks every profile): the same decisions and checks, without the steps, their
+/// cache keys and the copies a plan keeps, which are most of its cost.
 pub fn check(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<(), ConfigError> {
-    draft(profiles, name, inputs).map(drop)
+    draft(profiles, name, inputs, false).map(drop)
 }
 
-/// What [`plan`] decides and checks, before it copies what the plan keeps.
+/// What [`plan`] decides and checks, before it copies what the plan keeps; with the steps
+/// built (`build`) or only counted.
 struct Draft<'a> {
     top: Profile<'a>,
     endpoint: endpoint::Endpoint<'a>,
@@ -191,6 +183,7 @@ fn draft<'a>(
     profiles: &'a Profiles,
     name: &'a str,
     inputs: &Inputs<'a>,
+    build: bool,
 ) -> Result<Draft<'a>, ConfigError> {
     let vars = inputs.vars;
     let top = profiles
@@ -204,32 +197,34 @@ fn draft<'a>(
     let mut chain = Vec::with_capacity(4);
     chain.push(name);
     let (root, roles) = resolve(profiles, top, vars, inputs.stored_keys, &mut chain)?;
-    let source = source::source(root, profiles, top, inputs, &outer, &chain);
+    let source = source::source(root, profiles, top, inputs, &outer, &chain, build);
     let Steps {
         mut steps,
         notes,
         identity,
+        mut count,
+        scoped,
         ..
-    } = Steps::of_roles(roles, &source, endpoint.url, inputs)?;
+    } = Steps::of_roles(roles, &source, endpoint.url, inputs, build)?;
     check_sso_endpoints(&source, inputs.settings.allow_http)?;
     // Long-term keys never reach a shell or a child: a session of them instead, also when a
     // credential_process may answer keys (the step is then skipped for a session).
     let maybe = source.may_be_long_term();
-    if steps.is_empty() && (source.long_term() || maybe) && !inputs.overrides.no_session {
-        steps.push(keys_session(top, &identity, endpoint.url, inputs, maybe)?);
+    if count == 0 && (source.long_term() || maybe) && !inputs.overrides.no_session {
+        let session = keys_session(top, &identity, endpoint.url, inputs, maybe, build)?;
+        count += 1;
+        if build {
+            steps.push(session);
+        }
     }
-    let scoped = steps.iter().any(|s| match s {
-        crate::domain::plan::Step::AssumeRole(a) => !a.policy.is_empty(),
-        crate::domain::plan::Step::AssumeRoleWithWebIdentity(w) => !w.policy.is_empty(),
-        crate::domain::plan::Step::GetSessionToken(_) => false,
-    });
+    // Only a role's step can carry a session policy, never the session of keys.
     if inputs.overrides.scoped() && !scoped {
         return Err(ConfigError::Unscopable {
             profile: name.to_string(),
             from: source.describe(),
         });
     }
-    if !steps.is_empty() {
+    if count > 0 {
         check_sts_url(endpoint.url, inputs)?;
         check_region(endpoint.region, vars, name)?;
     }

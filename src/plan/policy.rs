@@ -12,10 +12,10 @@ pub const MAX_POLICY_ARNS: usize = 10;
 pub const MAX_POLICY_CHARS: usize = 2048;
 
 /// What a role's profile says of its session policy, as written.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RawPolicy {
-    pub arns: Option<String>,
-    pub document: Option<String>,
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RawPolicy<'a> {
+    pub arns: Option<&'a str>,
+    pub document: Option<&'a str>,
 }
 
 /// The session policy of a role: the profile's, and for the role asked for (`last`) the
@@ -42,7 +42,7 @@ pub fn of_role(
         .filter(|a| !a.is_empty())
         .map(str::to_string)
         .collect();
-    let mut document = raw.document.clone();
+    let mut document = raw.document.map(str::to_string);
     let overrides = inputs.overrides;
     if last {
         arns.extend(overrides.policy_arns.iter().cloned());

@@ -49,21 +49,22 @@ pub enum Root {
     },
 }
 
-/// A role profile's settings before chaining rules apply.
+/// A role profile's settings before chaining rules apply, borrowed from the profile (and,
+/// for the environment's web identity role, from the environment).
 #[derive(Clone, Debug)]
-pub struct RoleSettings {
-    pub profile: String,
-    pub role_arn: String,
-    pub session_name: Option<String>,
-    pub external_id: Option<String>,
+pub struct RoleSettings<'a> {
+    pub profile: &'a str,
+    pub role_arn: &'a str,
+    pub session_name: Option<&'a str>,
+    pub external_id: Option<&'a str>,
     pub duration_seconds: Option<u32>,
-    pub mfa_serial: Option<String>,
-    pub mfa_process: Option<String>,
+    pub mfa_serial: Option<&'a str>,
+    pub mfa_process: Option<&'a str>,
     /// Set for the first role of a web identity chain.
     pub web_identity_token: Option<TokenFrom>,
     pub tags: SessionTags,
     /// `policy_arns` and `policy`, as written.
-    pub policy: super::policy::RawPolicy,
+    pub policy: super::policy::RawPolicy<'a>,
 }
 
 /// Walks `source_profile` links down to the root credentials, returning the roles to assume
@@ -72,10 +73,10 @@ pub struct RoleSettings {
 pub fn resolve<'a>(
     profiles: &'a Profiles,
     top: Profile<'a>,
-    vars: &Vars,
+    vars: &'a Vars,
     stored: &StoredKeys,
     chain: &mut Vec<&'a str>,
-) -> Result<(Root, Vec<RoleSettings>), ConfigError> {
+) -> Result<(Root, Vec<RoleSettings<'a>>), ConfigError> {
     let own_keys = |profile: Profile<'_>| own_keys(profile, stored);
     let mut roles = Vec::new(); // outermost first; reversed at the end
     let mut profile = top;
@@ -194,10 +195,10 @@ fn non_role_source(
 
 /// The web identity role from `AWS_ROLE_ARN`/`AWS_WEB_IDENTITY_TOKEN_FILE`, for a profile that
 /// has no credentials of its own (how EKS and GitHub Actions hand credentials to the AWS CLI).
-fn environment_web_identity(
-    profile: Profile<'_>,
-    vars: &Vars,
-) -> Option<Result<RoleSettings, ConfigError>> {
+fn environment_web_identity<'a>(
+    profile: Profile<'a>,
+    vars: &'a Vars,
+) -> Option<Result<RoleSettings<'a>, ConfigError>> {
     let arn = vars.non_empty("AWS_ROLE_ARN")?;
     let file = vars.non_empty("AWS_WEB_IDENTITY_TOKEN_FILE")?;
     let has_own = [
@@ -222,7 +223,7 @@ fn environment_web_identity(
     }
     Some(role_settings(profile, arn).map(|mut role| {
         role.web_identity_token = Some(TokenFrom::File(file.to_string()));
-        role.session_name = session_name.map(str::to_string);
+        role.session_name = session_name;
         role.mfa_serial = None;
         role
     }))
@@ -507,7 +508,10 @@ fn credential_source(profile: &str, kind: &str, vars: &Vars) -> Result<Root, Con
     })
 }
 
-pub fn role_settings(profile: Profile<'_>, role_arn: &str) -> Result<RoleSettings, ConfigError> {
+pub fn role_settings<'a>(
+    profile: Profile<'a>,
+    role_arn: &'a str,
+) -> Result<RoleSettings<'a>, ConfigError> {
     let invalid = |key, value: &str, reason| ConfigError::InvalidValue {
         profile: profile.name.to_string(),
         key,
@@ -562,17 +566,17 @@ pub fn role_settings(profile: Profile<'_>, role_arn: &str) -> Result<RoleSetting
     let tags = session_tags(profile)?;
     Ok(RoleSettings {
         tags,
-        profile: profile.name.to_string(),
-        role_arn: role_arn.to_string(),
-        session_name: session_name.map(str::to_string),
-        external_id: external_id.map(str::to_string),
+        profile: profile.name,
+        role_arn,
+        session_name,
+        external_id,
         duration_seconds,
-        mfa_serial: mfa_serial.map(str::to_string),
-        mfa_process: profile.get("mfa_process").map(str::to_string),
+        mfa_serial,
+        mfa_process: profile.get("mfa_process"),
         web_identity_token: None,
         policy: super::policy::RawPolicy {
-            arns: profile.get("policy_arns").map(str::to_string),
-            document: profile.get("policy").map(str::to_string),
+            arns: profile.get("policy_arns"),
+            document: profile.get("policy"),
         },
     })
 }

@@ -10,7 +10,8 @@ use crate::domain::plan::Source;
 use crate::domain::sso::SsoRole;
 
 /// The plan's source for `root`: `top` is the profile asked for, `outer` the profiles of the
-/// runs this one is a `credential_process` of, `chain` the profiles walked to the root.
+/// runs this one is a `credential_process` of, `chain` the profiles walked to the root; with
+/// its cache key (`cache_keys`), or without for a check.
 pub fn source(
     root: Root,
     profiles: &Profiles,
@@ -18,6 +19,7 @@ pub fn source(
     inputs: &Inputs,
     outer: &[(String, String)],
     chain: &[&str],
+    cache_keys: bool,
 ) -> Source {
     match root {
         Root::Static {
@@ -42,7 +44,7 @@ pub fn source(
         Root::Process { profile, command } => Source::Process {
             chain: process_chain(profiles, outer, chain),
             cache_key: key(
-                inputs.cache_keys,
+                cache_keys,
                 &[
                     "credential_process",
                     &command,
@@ -70,7 +72,7 @@ pub fn source(
                 endpoints,
             };
             Source::Sso {
-                cache_key: sso_cache_key(&role, inputs.cache_keys),
+                cache_key: sso_cache_key(&role, cache_keys),
                 role,
             }
         }
@@ -79,7 +81,7 @@ pub fn source(
             let endpoint =
                 super::endpoint::signin_endpoint(profiles, Some(source_profile), inputs.vars);
             Source::Login {
-                cache_key: key(inputs.cache_keys, &["login_session", &session]),
+                cache_key: key(cache_keys, &["login_session", &session]),
                 login: LoginSession {
                     profile,
                     session,

@@ -11,43 +11,54 @@ use crate::domain::plan::{
     TokenFrom, WebIdentity, CHAINED_MAX_SECONDS, DEFAULT_KEYS_SESSION_SECONDS,
 };
 
-/// The steps as they are built, and who calls the next one.
-pub struct Steps {
+/// The steps as they are built (or only counted, when they are checked), and who calls the
+/// next one.
+pub struct Steps<'a> {
+    /// The steps, when they are built.
     pub steps: Vec<Step>,
     pub notes: Vec<String>,
     /// What identifies the caller of the next step in its cache key: the source, then the
     /// session of the step before.
     pub identity: String,
+    /// How many steps there are, built or not.
+    pub count: usize,
+    /// Whether a step carries a session policy.
+    pub scoped: bool,
+    /// Whether the last step is an MFA session (`GetSessionToken`).
+    last_mfa_session: bool,
     /// MFA serials this chain already used.
-    authenticated: Vec<String>,
-    /// Whether the steps get cache keys (`Inputs::cache_keys`).
-    keys: bool,
+    authenticated: Vec<&'a str>,
+    /// Whether the steps are built, with their cache keys: a check ([`super::check`]) makes
+    /// the same decisions and finds the same errors without them.
+    build: bool,
 }
 
-impl Steps {
+impl<'a> Steps<'a> {
     /// The steps of `roles` (from the root outwards) on `source`, calling STS at `url` (the
-    /// configured endpoint, if any: part of every cache key).
+    /// configured endpoint, if any: part of every cache key); built, or only checked.
     pub fn of_roles(
-        roles: Vec<RoleSettings>,
+        roles: Vec<RoleSettings<'a>>,
         source: &Source,
         url: Option<&str>,
         inputs: &Inputs,
+        build: bool,
     ) -> Result<Self, ConfigError> {
-        // A plan without cache keys is checked, never run (`list`): its steps need neither
-        // identities nor the default session name.
-        let default_session = match inputs.cache_keys {
+        let default_session = match build {
             true => default_session_name(inputs.vars, inputs.now),
             false => String::new(),
         };
         let mut built = Steps {
-            steps: Vec::with_capacity(roles.len() + 1),
+            steps: Vec::with_capacity(if build { roles.len() + 1 } else { 0 }),
             notes: Vec::new(),
-            identity: match inputs.cache_keys {
+            identity: match build {
                 true => source_identity(source, inputs),
                 false => String::new(),
             },
+            count: 0,
+            scoped: false,
+            last_mfa_session: false,
             authenticated: Vec::new(),
-            keys: inputs.cache_keys,
+            build,
         };
         let last = roles.len().saturating_sub(1);
         for (index, mut role) in roles.into_iter().enumerate() {
@@ -62,15 +73,15 @@ impl Steps {
             }
             let session_name = role
                 .session_name
-                .clone()
+                .map(str::to_string)
                 .unwrap_or_else(|| default_session.clone());
             if role.tags.source_identity.as_deref() == Some("auto") {
                 role.tags.source_identity = Some(login_identity(inputs));
             }
             let policy = policy::of_role(
-                &role.profile,
+                role.profile,
                 &role.policy,
-                &role.role_arn,
+                role.role_arn,
                 index == last,
                 inputs,
             )?;
@@ -98,11 +109,17 @@ impl Steps {
         Ok(built)
     }
 
+    /// Counts a step; whether it is to be built (not when the steps are only checked).
+    fn count(&mut self, mfa_session: bool, scoped: bool) -> bool {
+        self.count += 1;
+        self.scoped |= scoped;
+        self.last_mfa_session = mfa_session;
+        self.build
+    }
+
     /// Adds `step`, whose session calls the next one.
     fn push(&mut self, step: Step) {
-        if self.keys {
-            self.identity = format!("session:{}", step.cache_key());
-        }
+        self.identity = format!("session:{}", step.cache_key());
         self.steps.push(step);
     }
 
@@ -116,6 +133,9 @@ impl Steps {
         url: Option<&str>,
         inputs: &Inputs,
     ) {
+        if !self.count(false, !policy.is_empty()) {
+            return;
+        }
         // A file's token is known by its contents; a command's by the command and what its
         // answer may depend on (the working directory and the environment).
         let (source, contents) = match &token {
@@ -128,10 +148,10 @@ impl Steps {
         let mut parts = vec![
             "AssumeRoleWithWebIdentity",
             &self.identity,
-            &role.role_arn,
+            role.role_arn,
             &source,
             &contents,
-            role.session_name.as_deref().unwrap_or(""),
+            role.session_name.unwrap_or(""),
         ];
         let (duration, policy_text) = (opt(role.duration_seconds), policy_key(&policy));
         parts.extend([duration.as_str(), url.unwrap_or("")]);
@@ -139,10 +159,10 @@ impl Steps {
         if !policy.is_empty() {
             parts.push(&policy_text);
         }
-        let key = key(self.keys, &parts);
+        let key = key(true, &parts);
         self.push(Step::AssumeRoleWithWebIdentity(WebIdentity {
-            profile: role.profile,
-            role_arn: role.role_arn,
+            profile: role.profile.to_string(),
+            role_arn: role.role_arn.to_string(),
             session_name,
             token,
             duration_seconds: role.duration_seconds,
@@ -155,34 +175,36 @@ impl Steps {
     /// `GetSessionToken` step first on long-term keys, else the role's own call (returned).
     fn place_mfa(
         &mut self,
-        role: &RoleSettings,
+        role: &RoleSettings<'a>,
         long_term_caller: bool,
         url: Option<&str>,
         inputs: &Inputs,
     ) -> Result<Option<Mfa>, ConfigError> {
-        let Some(serial) = role.mfa_serial.clone() else {
+        let Some(serial) = role.mfa_serial else {
             return Ok(None);
         };
-        let mfa = Mfa {
-            serial: serial.clone(),
-            profile: role.profile.clone(),
-            process: role.mfa_process.clone(),
+        let mfa = || Mfa {
+            serial: serial.to_string(),
+            profile: role.profile.to_string(),
+            process: role.mfa_process.map(str::to_string),
         };
         let mut call_mfa = None;
         if self.authenticated.contains(&serial) {
             // An earlier step of this chain already proved this device.
         } else if long_term_caller {
             let mfa_seconds = inputs.settings.mfa_session_seconds.clone()?;
-            let key = session_token_key(&self.identity, &serial, mfa_seconds, url, self.keys);
-            self.push(Step::GetSessionToken(GetSessionToken {
-                profile: role.profile.clone(),
-                mfa: Some(mfa),
-                duration_seconds: mfa_seconds,
-                cache_key: key,
-                only_for_long_term_keys: false,
-            }));
-        } else {
-            call_mfa = Some(mfa);
+            if self.count(true, false) {
+                let key = session_token_key(&self.identity, serial, mfa_seconds, url, true);
+                self.push(Step::GetSessionToken(GetSessionToken {
+                    profile: role.profile.to_string(),
+                    mfa: Some(mfa()),
+                    duration_seconds: mfa_seconds,
+                    cache_key: key,
+                    only_for_long_term_keys: false,
+                }));
+            }
+        } else if self.build {
+            call_mfa = Some(mfa());
         }
         self.authenticated.push(serial);
         Ok(call_mfa)
@@ -191,7 +213,7 @@ impl Steps {
     /// Caps the first role when its caller is a session: the MFA session before it, or a
     /// source whose credentials are temporary.
     fn cap_first(&mut self, role: &mut RoleSettings, source: &Source) {
-        if matches!(self.steps.last(), Some(Step::GetSessionToken(_))) {
+        if self.last_mfa_session {
             cap_chained(role, "it is assumed with an MFA session", &mut self.notes);
         } else if let Some(why) = source.temporary() {
             cap_chained(role, why, &mut self.notes);
@@ -200,12 +222,15 @@ impl Steps {
 
     /// Adds the `AssumeRole` step of `role`, with the MFA code it carries, if any.
     fn assume_role(&mut self, role: RoleSettings, call: Call, url: Option<&str>) {
-        let key = cache_key(&self.identity, &role, &call.policy, url, self.keys);
+        if !self.count(false, !call.policy.is_empty()) {
+            return;
+        }
+        let key = cache_key(&self.identity, &role, &call.policy, url);
         self.push(Step::AssumeRole(AssumeRole {
-            profile: role.profile,
-            role_arn: role.role_arn,
+            profile: role.profile.to_string(),
+            role_arn: role.role_arn.to_string(),
             session_name: call.session_name,
-            external_id: role.external_id,
+            external_id: role.external_id.map(str::to_string),
             duration_seconds: role.duration_seconds,
             mfa: call.mfa,
             tags: role.tags,
@@ -267,7 +292,7 @@ fn process_cap(role: &RoleSettings) -> Option<ChainedCap> {
     let asked = role.duration_seconds.filter(|d| *d > CHAINED_MAX_SECONDS)?;
     Some(ChainedCap {
         duration_seconds: CHAINED_MAX_SECONDS,
-        note: chained_cap_note(&role.profile, asked, "its source credentials are a session"),
+        note: chained_cap_note(role.profile, asked, "its source credentials are a session"),
     })
 }
 
@@ -279,6 +304,7 @@ pub fn keys_session(
     url: Option<&str>,
     inputs: &Inputs,
     only_for_long_term_keys: bool,
+    cache_keys: bool,
 ) -> Result<Step, ConfigError> {
     let serial = resolve::mfa_serial(top)?;
     let duration_seconds = inputs
@@ -298,7 +324,7 @@ pub fn keys_session(
             serial.unwrap_or(""),
             duration_seconds,
             url,
-            inputs.cache_keys,
+            cache_keys,
         ),
         only_for_long_term_keys,
     }))
@@ -310,7 +336,7 @@ fn cap_chained(role: &mut RoleSettings, why: &str, notes: &mut Vec<String>) {
     let Some(asked) = role.duration_seconds.filter(|d| *d > CHAINED_MAX_SECONDS) else {
         return;
     };
-    notes.push(chained_cap_note(&role.profile, asked, why));
+    notes.push(chained_cap_note(role.profile, asked, why));
     role.duration_seconds = Some(CHAINED_MAX_SECONDS);
 }
 
@@ -346,17 +372,13 @@ fn cache_key(
     role: &RoleSettings,
     policy: &SessionPolicy,
     url: Option<&str>,
-    cache_keys: bool,
 ) -> String {
-    if !cache_keys {
-        return String::new();
-    }
     let mut parts = vec![
         source_identity.to_string(),
-        role.role_arn.clone(),
-        role.external_id.clone().unwrap_or_default(),
-        role.mfa_serial.clone().unwrap_or_default(),
-        role.session_name.clone().unwrap_or_default(),
+        role.role_arn.to_string(),
+        role.external_id.unwrap_or_default().to_string(),
+        role.mfa_serial.unwrap_or_default().to_string(),
+        role.session_name.unwrap_or_default().to_string(),
         opt(role.duration_seconds),
         url.unwrap_or_default().to_string(),
     ];

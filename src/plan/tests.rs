@@ -49,7 +49,6 @@ fn try_plan_keys(
             identity: &crate::ports::identity::Anonymous,
             stored_keys: &stored,
             policies: &crate::ports::policy::NoPolicyFiles,
-            cache_keys: true,
             checked: None,
         },
     )
@@ -867,7 +866,6 @@ fn sources_that_are_not_keys_are_keyed_by_who_the_caller_is() {
                 identity: &Caller(caller),
                 stored_keys: &Default::default(),
                 policies: &crate::ports::policy::NoPolicyFiles,
-                cache_keys: true,
                 checked: None,
             },
         )
@@ -942,64 +940,36 @@ fn web_identity_token_process_of_aws_vault_is_a_web_identity_root() {
 }
 
 #[test]
-fn a_plan_checked_without_cache_keys_is_the_same_plan_with_empty_keys_default_names_and_no_settings(
-) {
-    let config = "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/m\noutput = json\n[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n[profile s]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 123456789012\nsso_role_name = R\n[profile p]\ncredential_process = x\n[profile bad]\nrole_arn = nope\nsource_profile = default\n";
-    let creds = "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n";
-    let profiles = Profiles::from_strs(config, creds).unwrap();
-    let vars = vars();
-    let settings = Settings::from_vars(&vars);
-    let with = Inputs::basic(&vars, &settings, NOW);
-    let without = Inputs {
-        cache_keys: false,
-        ..with
-    };
-    for name in ["default", "a", "b", "s", "p", "bad"] {
-        let keyed = plan(&profiles, name, &with);
-        let checked = plan(&profiles, name, &without);
-        match (keyed, checked) {
-            (Ok(mut keyed), Ok(checked)) => {
-                assert!(keyed.session_keys().all(|k| k.len() == 32), "{name}");
-                // The settings to export are the run's, not the check's.
-                assert!(checked.settings.is_empty(), "{name}");
-                assert_eq!(!keyed.settings.is_empty(), name == "a", "{name}");
-                keyed.settings.clear();
-                assert!(checked.session_keys().all(str::is_empty), "{name}");
-                let default_name = format!("{:?}", default_session_name(&vars, NOW));
-                let blank = |p: &Plan| {
-                    let text = format!("{p:?}").replace(&default_name, "\"\"");
-                    p.session_keys().fold(text, |t, k| t.replace(k, ""))
-                };
-                assert_eq!(blank(&keyed), format!("{checked:?}"), "{name}");
-            }
-            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
-            (a, b) => panic!("{name}: {a:?} against {b:?}"),
-        }
-    }
-}
-
-#[test]
 fn a_check_finds_what_a_plan_finds() {
-    let config = "[default]\nregion = us-east-1\n[profile ok]\nrole_arn = arn:aws:iam::123456789012:role/ok\nsource_profile = default\n[profile ghost]\nrole_arn = arn:aws:iam::123456789012:role/g\nsource_profile = nobody\n[profile bad-arn]\nrole_arn = arn:aws:s3:::bucket\nsource_profile = default\n[profile loop-a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = loop-b\n[profile loop-b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = loop-a\n[profile bad-region]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = Mars 1\n[profile http]\nrole_arn = arn:aws:iam::123456789012:role/h\nsource_profile = default\nendpoint_url = http://sts.example.com\n[profile policy]\nrole_arn = arn:aws:iam::123456789012:role/p\nsource_profile = default\npolicy_arns = nope\n[profile nothing]\nregion = eu-west-1\n";
-    let profiles = Profiles::from_strs(config, CREDS).expect("fixture parses");
-    let (vars, settings) = (vars(), Settings::default());
-    let checked = Checked::default();
-    let inputs = Inputs::basic(&vars, &settings, NOW);
-    let checking = Inputs {
-        cache_keys: false,
-        checked: Some(&checked),
-        ..inputs
-    };
-    let mut broken = 0;
-    for name in profiles.names().chain(["absent"]) {
-        let planned = plan(&profiles, name, &inputs).map(drop);
-        broken += usize::from(planned.is_err());
-        let message = |r: Result<(), ConfigError>| r.map_err(|e| e.to_string());
-        assert_eq!(
-            message(check(&profiles, name, &checking)),
-            message(planned),
-            "{name}"
-        );
+    let config = "[default]\nregion = us-east-1\n[profile ok]\nrole_arn = arn:aws:iam::123456789012:role/ok\nsource_profile = default\n[profile ghost]\nrole_arn = arn:aws:iam::123456789012:role/g\nsource_profile = nobody\n[profile bad-arn]\nrole_arn = arn:aws:s3:::bucket\nsource_profile = default\n[profile loop-a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = loop-b\n[profile loop-b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = loop-a\n[profile bad-region]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = Mars 1\n[profile http]\nrole_arn = arn:aws:iam::123456789012:role/h\nsource_profile = default\nendpoint_url = http://sts.example.com\n[profile policy]\nrole_arn = arn:aws:iam::123456789012:role/p\nsource_profile = default\npolicy_arns = nope\n[profile nothing]\nregion = eu-west-1\n[profile mfa-a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/m\nduration_seconds = 7200\n[profile mfa-b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = mfa-a\nmfa_serial = arn:aws:iam::123456789012:mfa/m\n[profile sso]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 123456789012\nsso_role_name = R\n[profile process]\ncredential_process = x\n[profile keys-bad-mfa]\nmfa_serial = x\n[profile web]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /t\n";
+    let creds =
+        format!("{CREDS}[keys-bad-mfa]\naws_access_key_id = AKIAKB\naws_secret_access_key = s\n");
+    let profiles = Profiles::from_strs(config, &creds).expect("fixture parses");
+    // With the MFA session's duration valid, then not: an error only a chain that starts
+    // with an MFA session on long-term keys meets.
+    for (duration, broken_names) in [("3600", 10), ("60", 12)] {
+        let vars = Vars::from_pairs([
+            ("USER", "maria"),
+            ("ROLECALL_MFA_SESSION_DURATION", duration),
+        ]);
+        let settings = Settings::from_vars(&vars);
+        let checked = Checked::default();
+        let inputs = Inputs::basic(&vars, &settings, NOW);
+        let checking = Inputs {
+            checked: Some(&checked),
+            ..inputs
+        };
+        let mut broken = 0;
+        for name in profiles.names().chain(["absent"]) {
+            let planned = plan(&profiles, name, &inputs).map(drop);
+            broken += usize::from(planned.is_err());
+            let message = |r: Result<(), ConfigError>| r.map_err(|e| e.to_string());
+            assert_eq!(
+                message(check(&profiles, name, &checking)),
+                message(planned),
+                "{name}"
+            );
+        }
+        assert_eq!(broken, broken_names, "{duration}");
     }
-    assert_eq!(broken, 9, "all but default, base-profile and ok are broken");
 }

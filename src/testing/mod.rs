@@ -50,7 +50,6 @@ pub fn plan_of(
         identity: &crate::ports::identity::Anonymous,
         stored_keys: &Default::default(),
         policies: &crate::ports::policy::NoPolicyFiles,
-        cache_keys: true,
         checked: None,
     };
     plan(&profiles, name, &inputs).expect("the fixture plans")
