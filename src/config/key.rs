@@ -44,13 +44,13 @@ impl AsRef<str> for Key {
 
 impl PartialEq<str> for Key {
     fn eq(&self, other: &str) -> bool {
-        **self == *other
+        crate::domain::text::same(self.as_bytes(), other.as_bytes())
     }
 }
 
 impl PartialEq<&str> for Key {
     fn eq(&self, other: &&str) -> bool {
-        **self == **other
+        *self == **other
     }
 }
 
@@ -70,7 +70,8 @@ impl Known {
     pub(super) fn key(&mut self, key: &str) -> Key {
         let b = key.as_bytes();
         let slot = (b.len() ^ usize::from(b[0]) ^ (usize::from(b[b.len() - 1]) << 2)) & 31;
-        if let Some(i) = self.0[slot].filter(|&i| ROLECALL[usize::from(i)] == key) {
+        let same = |i: u16| crate::domain::text::same(ROLECALL[usize::from(i)].as_bytes(), b);
+        if let Some(i) = self.0[slot].filter(|&i| same(i)) {
             return Key::Known(i);
         }
         if key.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -80,7 +81,9 @@ impl Known {
         match ROLECALL
             .iter()
             .position(|known| {
-                known.len() == b.len() && known.as_bytes()[0] == b[0] && *known == key
+                known.len() == b.len()
+                    && known.as_bytes()[0] == b[0]
+                    && crate::domain::text::same(known.as_bytes(), b)
             })
             .and_then(|i| u16::try_from(i).ok())
         {

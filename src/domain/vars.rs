@@ -142,7 +142,7 @@ impl Snapshot {
         let mut i = self.home(h);
         loop {
             let e = self.entries.get(*self.slots.get(i)? as usize)?;
-            if e.hash == h && self.name(e) == name.as_bytes() {
+            if e.hash == h && super::text::same(self.name(e), name.as_bytes()) {
                 return Some(e);
             }
             i = (i + 1) & mask;

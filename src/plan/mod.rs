@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use crate::config::{ConfigError, Profile, Profiles, RawProfile};
 use crate::domain::keys::StoredKeys;
 use crate::domain::plan::{Plan, Source, CHAIN_VAR};
+use crate::domain::text::same;
 use crate::domain::Vars;
 use crate::ports::identity::{Anonymous, CallerIdentity};
 use crate::settings::Settings;
@@ -60,8 +61,10 @@ fn check_sts_url(url: Option<&str>, inputs: &Inputs) -> Result<(), ConfigError> 
     let (Some(checked), Some(url)) = (inputs.checked, url) else {
         return check_sts_endpoint(url, allow);
     };
-    let seen =
-        |last: &Option<(String, bool)>| last.as_ref().is_some_and(|(u, a)| u == url && *a == allow);
+    let seen = |last: &Option<(String, bool)>| {
+        last.as_ref()
+            .is_some_and(|(u, a)| *a == allow && same(u.as_bytes(), url.as_bytes()))
+    };
     if seen(&checked.sts_url.borrow()) {
         return Ok(());
     }
