@@ -34,7 +34,7 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Whether `text` has white space or a control character. One pass over the bytes, without
 /// an early exit, so that they are tested many at a time: in ASCII those are the bytes up to
-/// the space, and DEL; any other byte sends the test to the characters.
+/// the space, and DEL; text with a byte beyond ASCII is tested by its characters.
 pub fn has_blank(text: &str) -> bool {
     let (blank, ascii) = text.bytes().fold((false, true), |(blank, ascii), b| {
         (blank | (b <= b' ') | (b == 0x7f), ascii & b.is_ascii())

@@ -10,8 +10,8 @@ use crate::domain::text::{
 use crate::domain::Vars;
 
 /// The STS endpoint of this run: the profile's (see [`sts_endpoint`]), in the `--region` of
-/// this run if it has one. Borrowed from the profiles and the environment: a check reads it,
-/// a plan keeps a copy ([`Endpoint::owned`]).
+/// this run if it has one. Borrowed from the profiles, the environment and the run's
+/// overrides: a check reads it, a plan keeps a copy ([`Endpoint::owned`]).
 pub fn run_endpoint<'a>(
     profiles: &'a Profiles,
     top: Profile<'a>,
@@ -24,7 +24,7 @@ pub fn run_endpoint<'a>(
     endpoint
 }
 
-/// An STS endpoint as the configuration names it, borrowed.
+/// An STS endpoint as the configuration (and the run's `--region`) names it, borrowed.
 #[derive(Clone, Copy)]
 pub struct Endpoint<'a> {
     pub region: &'a str,

@@ -43,13 +43,13 @@ pub struct Inputs<'a> {
     pub stored_keys: &'a StoredKeys,
     /// Where the session policy documents named by path are read.
     pub policies: &'a dyn crate::ports::policy::PolicyFiles,
-    /// What plans of one run share, where the caller plans many (`list`).
+    /// What the plans and checks of one run share, where the caller makes many (`list`).
     pub checked: Option<&'a Checked>,
 }
 
-/// What the plans of one run may share (`list` plans every profile): the STS endpoint URL
-/// last found usable, so that the one the environment names for every profile is checked
-/// once. A plan made with it is the plan made without it.
+/// What the plans and checks of one run may share (`list` checks every profile): the STS
+/// endpoint URL last found usable, so that the one the environment names for every profile
+/// is checked once. A plan (or check) made with it is the one made without it.
 #[derive(Default)]
 pub struct Checked {
     sts_url: std::cell::RefCell<Option<(String, bool)>>,
