@@ -995,3 +995,46 @@ fn a_check_finds_what_a_plan_finds() {
         }
     }
 }
+
+/// The sessions cached by earlier versions are found under these keys: a change to what a key
+/// is made of (its parts, their order) orphans every cached session, so it must be meant.
+#[test]
+fn cache_keys_stay_those_sessions_were_cached_under() {
+    let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\n[profile m]\nrole_arn = arn:aws:iam::123456789012:role/m\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/maria\nexternal_id = ext-1\nduration_seconds = 7200\n[profile c]\nrole_arn = arn:aws:iam::123456789012:role/c\nsource_profile = m\nsession_tags = team=a\npolicy_arns = arn:aws:iam::aws:policy/ReadOnlyAccess\n[profile w]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /t\n[profile s]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 123456789012\nsso_role_name = R\n[profile p]\ncredential_process = x\n";
+    let profiles = Profiles::from_strs(config, CREDS).expect("fixture parses");
+    let vars = vars();
+    let settings = Settings::from_vars(&vars);
+    let inputs = Inputs::basic(&vars, &settings, NOW);
+    let expected: [(&str, &[&str]); 7] = [
+        ("default", &["69afd6bfe8a33a4c7e72da38bc16d5b2"]),
+        ("r", &["ddb62462057285a3fee31bbdf6ad4943"]),
+        (
+            "m",
+            &[
+                "6964d68cbb4386fc8573bb70ddb423cb",
+                "77738742dbf861f9099c23235e35ea5d",
+            ],
+        ),
+        (
+            "c",
+            &[
+                "6964d68cbb4386fc8573bb70ddb423cb",
+                "77738742dbf861f9099c23235e35ea5d",
+                "832da5550668a2868525401cda7603e3",
+            ],
+        ),
+        ("w", &["9230fa84a80f5795f01ff3cddb96c518"]),
+        ("s", &["86a2a2b50af16c29b9e69bbf4f746711"]),
+        (
+            "p",
+            &[
+                "1f774c8adf9b62909284e710ef85457e",
+                "01f723159f7d399bc81227f2c93d47bc",
+            ],
+        ),
+    ];
+    for (name, keys) in expected {
+        let plan = plan(&profiles, name, &inputs).expect("fixture plans");
+        assert_eq!(plan.session_keys().collect::<Vec<_>>(), keys, "{name}");
+    }
+}
