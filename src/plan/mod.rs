@@ -9,6 +9,7 @@ mod sso_target;
 mod steps;
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -21,7 +22,7 @@ use crate::domain::Vars;
 use crate::ports::identity::{Anonymous, CallerIdentity};
 use crate::settings::Settings;
 use endpoint::{check_region, check_sso_endpoints, check_sts_endpoint, run_endpoint};
-use resolve::{resolve, session_name_char};
+use resolve::{resolve, session_name_char, Root};
 use steps::{keys_session, Steps};
 
 pub use endpoint::{check_endpoint, iam_endpoint, signin_endpoint, sso_endpoints};
@@ -49,10 +50,58 @@ pub struct Inputs<'a> {
 
 /// What the plans and checks of one run may share (`list` checks every profile): the STS
 /// endpoint URL last found usable, so that the one the environment names for every profile
-/// is checked once. A plan (or check) made with it is the one made without it.
+/// is checked once; and for checks, the source last made of a profile's keys, so that the
+/// chains that end at the same keys (every role of a `source_profile = default` config)
+/// copy them once. A plan (or check) made with it is the one made without it.
 #[derive(Default)]
 pub struct Checked {
     sts_url: std::cell::RefCell<Option<(String, bool)>>,
+    keys: std::cell::RefCell<Option<(String, Rc<Source>)>>,
+}
+
+impl Checked {
+    /// The source of the keys of `profile`: the last one made, if it was of the same
+    /// profile's, else the one `make` makes.
+    fn keys_source(&self, profile: &str, make: impl FnOnce() -> Source) -> Rc<Source> {
+        if let Some((_, source)) = self
+            .keys
+            .borrow()
+            .as_ref()
+            .filter(|(name, _)| same(name.as_bytes(), profile.as_bytes()))
+        {
+            return source.clone();
+        }
+        let source = Rc::new(make());
+        *self.keys.borrow_mut() = Some((profile.to_string(), source.clone()));
+        source
+    }
+}
+
+/// A draft's source: its own, or for a check the one the run's checks share.
+#[allow(clippy::large_enum_variant)] // boxed, a plan's own source would cost an allocation
+enum Held {
+    Own(Source),
+    Shared(Rc<Source>),
+}
+
+impl std::ops::Deref for Held {
+    type Target = Source;
+
+    fn deref(&self) -> &Source {
+        match self {
+            Held::Own(source) => source,
+            Held::Shared(source) => source,
+        }
+    }
+}
+
+impl Held {
+    fn into_owned(self) -> Source {
+        match self {
+            Held::Own(source) => source,
+            Held::Shared(source) => Rc::unwrap_or_clone(source),
+        }
+    }
 }
 
 /// [`check_sts_endpoint`], once for a URL the run has already found usable.
@@ -155,7 +204,7 @@ pub fn plan(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<Plan, Co
             .clone()
             .or_else(|| top.get("region").map(str::to_string)),
         endpoint: endpoint.owned(),
-        source,
+        source: source.into_owned(),
         steps,
         notes,
         settings: profile_settings(top),
@@ -176,7 +225,7 @@ pub fn check(profiles: &Profiles, name: &str, inputs: &Inputs) -> Result<(), Con
 struct Draft<'a> {
     top: Profile<'a>,
     endpoint: endpoint::Endpoint<'a>,
-    source: Source,
+    source: Held,
     steps: Vec<crate::domain::plan::Step>,
     notes: Vec<String>,
     account_id: Option<String>,
@@ -200,7 +249,20 @@ fn draft<'a>(
     let mut chain = Vec::with_capacity(4);
     chain.push(name);
     let (root, roles) = resolve(profiles, top, vars, inputs.stored_keys, &mut chain)?;
-    let source = source::source(root, profiles, top, inputs, &outer, &chain, build);
+    let make = |root| source::source(root, profiles, top, inputs, &outer, &chain, build);
+    // A profile's keys (the root of most chains) are the same source for every check of the
+    // run: made once for all the chains that end there.
+    let keys_of = match &root {
+        Root::Static(profile) => Some(profile.name),
+        Root::Stored { profile, .. } => Some(*profile),
+        _ => None,
+    };
+    let source = match (build, inputs.checked, keys_of) {
+        (false, Some(checked), Some(profile)) => {
+            Held::Shared(checked.keys_source(profile, || make(root)))
+        }
+        _ => Held::Own(make(root)),
+    };
     let Steps {
         mut steps,
         notes,

@@ -11,17 +11,16 @@ use crate::domain::{Credentials, Secret, Vars};
 /// near 1,000; real chains have a handful of links).
 pub const MAX_CHAIN: usize = 256;
 
-/// The root of a chain, before cache keys are attached.
+/// The root of a chain, before cache keys are attached; a profile's keys (the usual root)
+/// are borrowed, and copied only when the plan's source is made of them.
 #[derive(Clone, Debug)]
-pub enum Root {
-    Static {
-        profile: String,
-        credentials: Credentials,
-    },
+pub enum Root<'a> {
+    /// A profile's own keys in the files, checked ([`static_credentials`]).
+    Static(Profile<'a>),
     /// Keys in the keychain, known by their id.
     Stored {
-        profile: String,
-        access_key_id: String,
+        profile: &'a str,
+        access_key_id: &'a str,
         plaintext_copy: bool,
     },
     Environment {
@@ -74,10 +73,10 @@ pub fn resolve<'a>(
     profiles: &'a Profiles,
     top: Profile<'a>,
     vars: &'a Vars,
-    stored: &StoredKeys,
+    stored: &'a StoredKeys,
     chain: &mut Vec<&'a str>,
-) -> Result<(Root, Vec<RoleSettings<'a>>), ConfigError> {
-    let own_keys = |profile: Profile<'_>| own_keys(profile, stored);
+) -> Result<(Root<'a>, Vec<RoleSettings<'a>>), ConfigError> {
+    let own_keys = |profile: Profile<'a>| own_keys(profile, stored);
     let mut roles = Vec::new(); // outermost first; reversed at the end
     let mut profile = top;
     let root = loop {
@@ -164,11 +163,11 @@ pub fn resolve<'a>(
 /// The credentials of a profile without `role_arn`: its SSO role, its keys, its `login_session`,
 /// its `credential_process`, or the
 /// `AWS_ROLE_ARN` + `AWS_WEB_IDENTITY_TOKEN_FILE` variables, in the AWS CLI's order.
-fn non_role_source(
+fn non_role_source<'a>(
     profiles: &Profiles,
-    profile: Profile<'_>,
-    stored: &StoredKeys,
-) -> Result<Root, ConfigError> {
+    profile: Profile<'a>,
+    stored: &'a StoredKeys,
+) -> Result<Root<'a>, ConfigError> {
     if stored.key_id(profile.name).is_none() {
         if let Some(sso) = sso_source(profiles, profile)? {
             return Ok(sso);
@@ -297,7 +296,10 @@ pub fn session_section<'a>(
 /// An IAM Identity Center profile's account, role and session: `sso_session` naming an
 /// `[sso-session]` section (whose values the profile may repeat, but not contradict), or the
 /// legacy `sso_start_url` + `sso_region` in the profile. `None`: not an SSO profile.
-pub fn sso_source(profiles: &Profiles, profile: Profile<'_>) -> Result<Option<Root>, ConfigError> {
+pub fn sso_source<'a>(
+    profiles: &Profiles,
+    profile: Profile<'_>,
+) -> Result<Option<Root<'a>>, ConfigError> {
     let name = profile.name;
     // `granted sso populate` writes the same values under its own names (beside a
     // `credential_process` that runs granted): read them as the SSO profile they describe.
@@ -414,11 +416,14 @@ pub fn granted_key(key: &str) -> Option<&'static str> {
 }
 
 /// The profile's keys in the keychain, else its static keys in the files, if it has any.
-fn own_keys(profile: Profile<'_>, stored: &StoredKeys) -> Result<Option<Root>, ConfigError> {
+fn own_keys<'a>(
+    profile: Profile<'a>,
+    stored: &'a StoredKeys,
+) -> Result<Option<Root<'a>>, ConfigError> {
     match stored.key_id(profile.name) {
         Some(id) => Ok(Some(Root::Stored {
-            profile: profile.name.to_string(),
-            access_key_id: id.to_string(),
+            profile: profile.name,
+            access_key_id: id,
             plaintext_copy: profile.get("aws_access_key_id").is_some(),
         })),
         None => static_source(profile),
@@ -439,8 +444,8 @@ pub fn account_id(profile: Profile<'_>) -> Result<Option<String>, ConfigError> {
     }
 }
 
-/// The profile's own static keys, if it has any.
-fn static_source(profile: Profile<'_>) -> Result<Option<Root>, ConfigError> {
+/// The profile's own static keys, if it has any (checked: both halves, and the account id).
+fn static_source(profile: Profile<'_>) -> Result<Option<Root<'_>>, ConfigError> {
     let id = profile.get("aws_access_key_id");
     let secret = profile.get("aws_secret_access_key");
     match (id, secret) {
@@ -455,20 +460,25 @@ fn static_source(profile: Profile<'_>) -> Result<Option<Root>, ConfigError> {
             present: "aws_secret_access_key",
             missing: "aws_access_key_id",
         }),
-        (Some(id), Some(secret)) => Ok(Some(Root::Static {
-            profile: profile.name.to_string(),
-            credentials: Credentials {
-                access_key_id: id.to_string(),
-                secret_access_key: Secret::new(secret),
-                session_token: profile.get("aws_session_token").map(Secret::new),
-                expiration: None,
-                account_id: account_id(profile)?,
-            },
-        })),
+        (Some(_), Some(_)) => {
+            account_id(profile)?;
+            Ok(Some(Root::Static(profile)))
+        }
     }
 }
 
-fn credential_source(profile: &str, kind: &str, vars: &Vars) -> Result<Root, ConfigError> {
+/// The keys of a profile [`static_source`] found complete.
+pub fn static_credentials(profile: Profile<'_>) -> Credentials {
+    Credentials {
+        access_key_id: profile.get("aws_access_key_id").unwrap_or("").to_string(),
+        secret_access_key: Secret::new(profile.get("aws_secret_access_key").unwrap_or("")),
+        session_token: profile.get("aws_session_token").map(Secret::new),
+        expiration: None,
+        account_id: account_id(profile).ok().flatten(),
+    }
+}
+
+fn credential_source<'a>(profile: &str, kind: &str, vars: &Vars) -> Result<Root<'a>, ConfigError> {
     if kind.eq_ignore_ascii_case("Environment") {
         let (Some(id), Some(secret)) = (
             vars.non_empty("AWS_ACCESS_KEY_ID"),

@@ -13,7 +13,7 @@ use crate::domain::sso::SsoRole;
 /// runs this one is a `credential_process` of, `chain` the profiles walked to the root; with
 /// its cache key (`cache_keys`), or without for a check.
 pub fn source(
-    root: Root,
+    root: Root<'_>,
     profiles: &Profiles,
     top: Profile<'_>,
     inputs: &Inputs,
@@ -22,20 +22,17 @@ pub fn source(
     cache_keys: bool,
 ) -> Source {
     match root {
-        Root::Static {
-            profile,
-            credentials,
-        } => Source::Static {
-            profile,
-            credentials,
+        Root::Static(profile) => Source::Static {
+            profile: profile.name.to_string(),
+            credentials: super::resolve::static_credentials(profile),
         },
         Root::Stored {
             profile,
             access_key_id,
             plaintext_copy,
         } => Source::Stored {
-            profile,
-            access_key_id,
+            profile: profile.to_string(),
+            access_key_id: access_key_id.to_string(),
             plaintext_copy,
         },
         Root::Environment { credentials } => Source::Environment { credentials },
