@@ -155,21 +155,9 @@ fn owners(table: &str) -> std::collections::HashMap<(String, String), u32> {
         .collect()
 }
 
-/// Equal without an early exit on the first differing byte.
-pub fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secrets_compare_whole() {
-        assert!(same(b"abc", b"abc"));
-        assert!(!same(b"abc", b"abd"));
-        assert!(!same(b"abc", b"abcd"));
-    }
 
     #[test]
     fn the_owner_is_the_row_of_the_peers_socket() {

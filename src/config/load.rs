@@ -234,8 +234,11 @@ impl<'a> Lines<'a> {
             return Err(lines.too_large());
         }
         let file = std::fs::File::open(path).map_err(|e| lines.error(io_reason(&e, path)))?;
+        // The file whole when it is small (most are a few KB), else 64 KiB of it at a time.
+        let buffer =
+            usize::try_from(lines.size + 1).map_or(64 << 10, |n| n.clamp(1 << 10, 64 << 10));
         lines.reader = Some(std::io::BufReader::with_capacity(
-            64 << 10,
+            buffer,
             file.take(MAX_FILE_BYTES + 1),
         ));
         Ok(Some(lines))

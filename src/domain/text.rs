@@ -49,6 +49,8 @@ pub fn has_blank(text: &str) -> bool {
 /// Whether `a` and `b` are the same bytes, compared eight at a time in the program itself: a
 /// slice comparison calls the C library's `bcmp`, which the static musl build compares a byte
 /// at a time (names and keys of 8 to 30 bytes, compared tens of thousands of times by `list`).
+/// No early exit on the first difference: secrets (a token, an OAuth state) are compared
+/// with it too.
 pub fn same(a: &[u8], b: &[u8]) -> bool {
     fn word(bytes: &[u8]) -> u64 {
         let mut word = [0; 8];
@@ -59,9 +61,12 @@ pub fn same(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
-    let words = x.by_ref().zip(y.by_ref()).all(|(p, q)| word(p) == word(q));
+    let words = x
+        .by_ref()
+        .zip(y.by_ref())
+        .fold(0, |diff, (p, q)| diff | (word(p) ^ word(q)));
     let rest = x.remainder().iter().zip(y.remainder());
-    words && rest.fold(0, |diff, (p, q)| diff | (p ^ q)) == 0
+    words == 0 && rest.fold(0, |diff, (p, q)| diff | (p ^ q)) == 0
 }
 
 /// How many characters `text` shows (its length when it is ASCII).
@@ -221,6 +226,13 @@ mod tests {
                 assert_eq!(has_blank(&text), text.chars().any(blank), "{text:?}");
             }
         }
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same(b"abc", b"abc"));
+        assert!(!same(b"abc", b"abd"));
+        assert!(!same(b"abc", b"abcd"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use hyper::body::Bytes;
 use hyper::{header, Method, Request, Response, StatusCode};
 
 use super::{credentials, random_hex, refusal, Current};
-use crate::adapters::loopback::same;
+use crate::domain::text::same;
 use crate::domain::Secret;
 
 pub(super) struct Container {

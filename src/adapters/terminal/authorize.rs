@@ -13,8 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::adapters::loopback::{same, Peer};
+use crate::adapters::loopback::Peer;
 use crate::domain::sso::base64url;
+use crate::domain::text::same;
 use crate::domain::{Secret, Vars};
 use crate::ports::sso::{Authorize, Callback, CallbackError};
 
