@@ -12,55 +12,12 @@ use std::io::Write;
 
 use super::{write_out, write_pieces, Context};
 use crate::cli::ListArgs;
-use crate::config::{Profile, Profiles};
 use crate::domain::freshness::SessionState;
 use crate::domain::vars::FnvSet;
 use crate::domain::{printable, Outcome};
 use crate::error::Error;
-use crate::plan::{check, plan, Checked, Inputs};
+use crate::plan::survey::{survey, Found, Keys};
 use crate::render::table::{Fit, Table};
-
-/// What `list` found out about one profile: all the rest of its row is read from the profile
-/// as it is shown (10,000 rows keep 80 bytes each, not their whole row).
-#[cfg_attr(test, derive(Clone))]
-struct Found<'a> {
-    profile: Profile<'a>,
-    /// Its kind (`role`, `sso`, `keys`, …).
-    kind: &'static str,
-    /// Why the profile cannot work, if it cannot (a cycle, a missing source, an invalid value).
-    problem: Option<Box<str>>,
-    state: SessionState,
-    keys: Keys,
-}
-
-/// Where a profile's long-term keys live, if it has any.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Keys {
-    None,
-    /// The credentials file.
-    File,
-    /// rolecall's keychain.
-    Keychain,
-    /// rolecall's encrypted file store.
-    FileStore,
-}
-
-impl Keys {
-    /// As `--json` and the source column name it.
-    fn name(self) -> Option<&'static str> {
-        match self {
-            Keys::None => None,
-            Keys::File => Some("file"),
-            Keys::Keychain => Some("keychain"),
-            Keys::FileStore => Some("file-store"),
-        }
-    }
-
-    /// In rolecall's keychain or file store, not the credentials file.
-    fn stored(self) -> bool {
-        matches!(self, Keys::Keychain | Keys::FileStore)
-    }
-}
 
 /// A row as `--json` writes it.
 #[derive(Serialize)]
@@ -87,112 +44,30 @@ struct Row<'a> {
     session_expires: Option<String>,
 }
 
-impl<'a> Found<'a> {
-    /// The profile's kind and where its credentials come from.
-    fn kind_and_source(&self) -> (&'static str, Option<Cow<'a, str>>) {
-        match self.keys.name() {
-            Some(keys) if self.keys.stored() => ("keys", Some(Cow::Borrowed(keys))),
-            _ => self.profile.kind_and_source(),
-        }
+/// A profile's row as `--json` writes it.
+fn row<'r>(f: &'r Found) -> Row<'r> {
+    let p = f.profile;
+    Row {
+        profile: p.name,
+        kind: f.kind,
+        role_arn: f.role(),
+        source: f.source(),
+        region: p.get("region"),
+        mfa_serial: p.get("mfa_serial"),
+        sso_account_id: p.get("sso_account_id"),
+        sso_role_name: p.get("sso_role_name"),
+        keys: f.keys.name(),
+        problem: f.problem.as_deref(),
+        session: match f.state {
+            SessionState::Valid(_) => "valid",
+            SessionState::Expired => "expired",
+            SessionState::None => "none",
+        },
+        session_expires: match f.state {
+            SessionState::Valid(e) => Some(crate::domain::text::timestamp(e)),
+            _ => None,
+        },
     }
-
-    /// The role column: the role's ARN, or an SSO profile's account and role.
-    fn role(&self, kind: &str) -> Option<Cow<'a, str>> {
-        let p = self.profile;
-        p.get("role_arn").map(Cow::Borrowed).or_else(|| {
-            (kind == "sso").then(|| {
-                Cow::Owned(format!(
-                    "{}/{}",
-                    p.get("sso_account_id").unwrap_or("?"),
-                    p.get("sso_role_name").unwrap_or("?")
-                ))
-            })
-        })
-    }
-
-    fn row(&self) -> Row<'_> {
-        let p = self.profile;
-        let (kind, source) = self.kind_and_source();
-        Row {
-            profile: p.name,
-            kind,
-            role_arn: self.role(kind),
-            source,
-            region: p.get("region"),
-            mfa_serial: p.get("mfa_serial"),
-            sso_account_id: p.get("sso_account_id"),
-            sso_role_name: p.get("sso_role_name"),
-            keys: self.keys.name(),
-            problem: self.problem.as_deref(),
-            session: match self.state {
-                SessionState::Valid(_) => "valid",
-                SessionState::Expired => "expired",
-                SessionState::None => "none",
-            },
-            session_expires: match self.state {
-                SessionState::Valid(e) => Some(crate::domain::text::timestamp(e)),
-                _ => None,
-            },
-        }
-    }
-}
-
-fn found<'a>(
-    profiles: &'a Profiles,
-    inputs: &Inputs,
-    index: &HashMap<String, i64>,
-    indexed: &FnvSet<String>,
-) -> Vec<Found<'a>> {
-    let now = inputs.now;
-    // Every name has its profile: room for all at once, not a doubling buffer of 10,000.
-    let mut found = Vec::with_capacity(profiles.names().size_hint().0);
-    let checked = Checked::default();
-    let all = profiles
-        .names()
-        .filter_map(|name| profiles.get(name))
-        .map(|p| {
-            let keys = if inputs.stored_keys.key_id(p.name).is_some() {
-                Keys::Keychain
-            } else if p.get("aws_access_key_id").is_some() {
-                Keys::File
-            } else {
-                Keys::None
-            };
-            // Every profile is checked (a few microseconds each), so a broken one is marked;
-            // the session a run would use is the plan's last step or a cached process result.
-            // Checked without cache keys; planned with them only where a session is indexed.
-            let checking = Inputs {
-                checked: Some(&checked),
-                ..*inputs
-            };
-            let verdict = check(profiles, p.name, &checking);
-            let problem = verdict
-                .as_ref()
-                .err()
-                .and_then(|e| e.profile_problem())
-                .map(String::into_boxed_str);
-            let key = verdict
-                .ok()
-                .filter(|_| indexed.contains(p.name))
-                .and_then(|_| plan(profiles, p.name, inputs).ok())
-                .and_then(|plan| plan.final_key().map(str::to_string));
-            let state = key
-                .map(|k| SessionState::of(index, &k, now))
-                .unwrap_or(SessionState::None);
-            Found {
-                profile: p,
-                kind: if keys.stored() {
-                    "keys"
-                } else {
-                    p.kind_and_source().0
-                },
-                problem,
-                state,
-                keys,
-            }
-        });
-    found.extend(all);
-    found
 }
 
 /// The rows as a JSON array, each built as it is written.
@@ -200,7 +75,7 @@ struct Rows<'r, 'a>(&'r [Found<'a>]);
 
 impl Serialize for Rows<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(Found::row))
+        serializer.collect_seq(self.0.iter().map(row))
     }
 }
 
@@ -223,7 +98,7 @@ pub fn run(args: ListArgs, ctx: &mut Context) -> Result<Outcome, Error> {
     let entries = ctx.cached_index();
     let indexed: FnvSet<String> = entries.iter().map(|e| e.profile.clone()).collect();
     let index: HashMap<String, i64> = entries.into_iter().map(|e| (e.key, e.expiration)).collect();
-    let mut found = found(&profiles, &inputs(ctx, &NO_OVERRIDES), &index, &indexed);
+    let mut found = survey(&profiles, &inputs(ctx, &NO_OVERRIDES), &index, &indexed);
     for f in found.iter_mut().filter(|f| f.keys.stored()) {
         if let Some(store) = ctx.keys.kind_of(f.profile.name) {
             f.keys = match store {
@@ -287,8 +162,8 @@ fn cell<'a>(f: &Found<'a>, column: usize, now: OffsetDateTime) -> Cow<'a, str> {
     match column {
         0 => shown(Cow::Borrowed(p.name)),
         1 => Cow::Borrowed(f.kind),
-        ROLE => shown(f.role(f.kind).unwrap_or(Cow::Borrowed(DASH))),
-        3 => shown(f.kind_and_source().1.unwrap_or(Cow::Borrowed(DASH))),
+        ROLE => shown(f.role().unwrap_or(Cow::Borrowed(DASH))),
+        3 => shown(f.source().unwrap_or(Cow::Borrowed(DASH))),
         4 => shown(Cow::Borrowed(p.get("region").unwrap_or(DASH))),
         5 => shown(Cow::Borrowed(
             p.get("mfa_serial")
@@ -332,14 +207,11 @@ fn render(found: &[Found], now: OffsetDateTime, color: bool, width: Option<usize
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Profiles;
+    use crate::plan::{plan, Inputs};
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
-
-    #[test]
-    fn what_is_kept_of_a_profile_is_small() {
-        assert!(std::mem::size_of::<Found>() <= 80);
-    }
 
     #[test]
     fn kinds_sources_and_session_states() {
@@ -371,10 +243,10 @@ mod tests {
             ),
         ]);
         let indexed: FnvSet<String> = ["r".to_string(), "e".to_string()].into_iter().collect();
-        let rows = found(&profiles, &inputs, &index, &indexed);
+        let rows = survey(&profiles, &inputs, &index, &indexed);
         let summary: Vec<(&str, &str, String)> = rows
             .iter()
-            .map(|f| (f.profile.name, f.row().kind, f.state.text(NOW).into_owned()))
+            .map(|f| (f.profile.name, row(f).kind, f.state.text(NOW).into_owned()))
             .collect();
         assert_eq!(
             summary,

@@ -7,6 +7,7 @@ mod resolve;
 mod source;
 mod sso_target;
 mod steps;
+pub mod survey;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
