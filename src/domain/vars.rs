@@ -15,8 +15,7 @@ pub struct Vars {
 struct Snapshot {
     /// Every variable's name and value, back to back in one buffer.
     text: String,
-    /// One entry per name, sorted by the name's hash, then the name: a look-up is a binary
-    /// search on numbers that compares the bytes of the name it finds only.
+    /// One entry per name (of a name set twice, the later), in the order they were set.
     entries: Vec<Entry>,
     /// Variables that are set but not valid UTF-8 (left out of `entries`).
     not_utf8: Vec<String>,
@@ -24,8 +23,7 @@ struct Snapshot {
     /// which is most of a plan's look-ups, ends at a clear bit without a search.
     present: [u64; 4],
     /// An open-addressing table of `entries`' indexes by their hash (`EMPTY`: none), twice
-    /// as many slots as entries: a look-up of a name that is set compares one name, not the
-    /// handful of a binary search.
+    /// as many slots as entries: a look-up of a name that is set compares one name.
     slots: Vec<u32>,
 }
 
@@ -114,19 +112,6 @@ impl Snapshot {
         &self.text[e.eq as usize..e.end as usize]
     }
 
-    fn order(&self, a: &Entry, hash: u64, name: &[u8]) -> std::cmp::Ordering {
-        a.hash.cmp(&hash).then_with(|| self.name(a).cmp(name))
-    }
-
-    fn position(&self, name: &str) -> Result<usize, usize> {
-        self.position_of(hash(name.as_bytes()), name)
-    }
-
-    fn position_of(&self, h: u64, name: &str) -> Result<usize, usize> {
-        self.entries
-            .binary_search_by(|e| self.order(e, h, name.as_bytes()))
-    }
-
     /// The slot a hash looks at first (bits of the hash's upper half: its lower bits are a
     /// product's, the weakest).
     fn home(&self, h: u64) -> usize {
@@ -149,17 +134,34 @@ impl Snapshot {
         }
     }
 
-    /// `slots` for `entries` as they now are.
+    /// `slots` and `present` for `entries` as they now are, and one entry a name: of two
+    /// entries of one name, the later stays, where the earlier was.
     fn index(&mut self) {
         let size = (self.entries.len() * 2).next_power_of_two().max(8);
         self.slots = vec![EMPTY; size];
-        for (at, e) in self.entries.iter().enumerate() {
+        let all = std::mem::take(&mut self.entries);
+        let mut kept: Vec<Entry> = Vec::with_capacity(all.len());
+        for e in all {
             let mut i = self.home(e.hash);
-            while self.slots[i] != EMPTY {
-                i = (i + 1) & (size - 1);
+            loop {
+                match self.slots[i] {
+                    EMPTY => {
+                        self.slots[i] = u32::try_from(kept.len()).unwrap_or(EMPTY);
+                        kept.push(e);
+                        break;
+                    }
+                    at if kept[at as usize].hash == e.hash
+                        && super::text::same(self.name(&kept[at as usize]), self.name(&e)) =>
+                    {
+                        kept[at as usize] = e;
+                        break;
+                    }
+                    _ => i = (i + 1) & (size - 1),
+                }
             }
-            self.slots[i] = u32::try_from(at).unwrap_or(EMPTY);
+            self.mark(e.hash);
         }
+        self.entries = kept;
     }
 
     /// The bit of `present` a hash sets: word, then bit.
@@ -191,20 +193,6 @@ impl Snapshot {
             eq: eq as u32,
             end: self.text.len() as u32,
         }
-    }
-
-    /// Sorts the entries; of two entries of one name the later one stays.
-    fn sort(&mut self) {
-        let mut entries = std::mem::take(&mut self.entries);
-        entries.reverse();
-        entries.sort_by(|a, b| self.order(a, b.hash, self.name(b)));
-        entries
-            .dedup_by(|later, kept| later.hash == kept.hash && self.name(later) == self.name(kept));
-        for e in &entries {
-            self.mark(e.hash);
-        }
-        self.entries = entries;
-        self.index();
     }
 }
 
@@ -254,7 +242,7 @@ impl Vars {
                 Err(_) => snapshot.not_utf8.push(name.to_string()),
             }
         }
-        snapshot.sort();
+        snapshot.index();
         let mut vars = Self {
             inner: Arc::new(snapshot),
         };
@@ -279,7 +267,7 @@ impl Vars {
             let e = snapshot.push(&k.into(), &v.into());
             snapshot.entries.push(e);
         }
-        snapshot.sort();
+        snapshot.index();
         Self {
             inner: Arc::new(snapshot),
         }
@@ -344,13 +332,8 @@ impl Vars {
         if self.non_empty(name).is_none() {
             if let Some(value) = value() {
                 let s = Arc::make_mut(&mut self.inner);
-                let at = s.position(name);
                 let e = s.push(name, &value);
-                s.mark(e.hash);
-                match at {
-                    Ok(at) => s.entries[at] = e,
-                    Err(at) => s.entries.insert(at, e),
-                }
+                s.entries.push(e);
                 s.index();
             }
         }
