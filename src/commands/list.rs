@@ -12,7 +12,9 @@ use std::io::Write;
 
 use super::{write_out, write_pieces, Context};
 use crate::cli::ListArgs;
+use crate::config::Profile;
 use crate::domain::freshness::SessionState;
+use crate::domain::text::printable_ascii;
 use crate::domain::vars::FnvSet;
 use crate::domain::{printable, Outcome};
 use crate::error::Error;
@@ -150,13 +152,17 @@ const FIT: Fit = Fit {
 };
 
 /// A profile's cell in a column.
-fn cell<'a>(f: &Found<'a>, column: usize, now: OffsetDateTime) -> Cow<'a, str> {
+/// `plain`: the profile's name and values are printable ASCII (see [`plain`]).
+fn cell<'a>(f: &Found<'a>, column: usize, now: OffsetDateTime, plain: bool) -> Cow<'a, str> {
     const DASH: &str = "—";
     // Names and values from the config are shown, never obeyed by the terminal (a cell with
     // nothing to escape is kept as it is); the kinds and session states are rolecall's own.
-    let shown = |cell: Cow<'a, str>| match printable(&cell) {
-        Cow::Borrowed(_) => cell,
-        Cow::Owned(escaped) => Cow::Owned(escaped),
+    let shown = |cell: Cow<'a, str>| match plain {
+        true => cell,
+        false => match printable(&cell) {
+            Cow::Borrowed(_) => cell,
+            Cow::Owned(escaped) => Cow::Owned(escaped),
+        },
     };
     let p = f.profile;
     match column {
@@ -171,10 +177,20 @@ fn cell<'a>(f: &Found<'a>, column: usize, now: OffsetDateTime) -> Cow<'a, str> {
                 .unwrap_or(DASH),
         )),
         _ => match &f.problem {
-            Some(problem) => shown(Cow::Owned(format!("broken: {problem}"))),
+            // A problem may name another profile (a cycle's): always escaped.
+            Some(problem) => match printable(problem) {
+                Cow::Borrowed(p) => Cow::Owned(format!("broken: {p}")),
+                Cow::Owned(p) => Cow::Owned(format!("broken: {p}")),
+            },
             None => f.state.text(now),
         },
     }
+}
+
+/// Whether every cell made of `profile` is shown as it is: its name and every value are
+/// printable ASCII, and so is whatever a cell makes of them.
+fn plain(profile: Profile) -> bool {
+    printable_ascii(profile.name) && profile.properties().all(|(_, p)| printable_ascii(&p.value))
 }
 
 /// Writes the table of the profiles: every row whole when piped (`width` is `None`); on a
@@ -186,7 +202,9 @@ fn write(
     width: Option<usize>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let cell = |row: usize, column: usize| cell(&found[row], column, now);
+    // Each profile's values tested once, not in each of its cells twice (widths, then text).
+    let plain: Vec<bool> = found.iter().map(|f| plain(f.profile)).collect();
+    let cell = |row: usize, column: usize| cell(&found[row], column, now, plain[row]);
     let style = |row: usize, column: usize| style(&found[row], column);
     let table = Table {
         header: &HEADER,
@@ -296,5 +314,26 @@ mod tests {
             !narrow.contains("arn:aws:iam") && narrow.contains(" r "),
             "{narrow}"
         );
+    }
+
+    #[test]
+    fn a_value_with_a_control_character_is_shown_escaped_and_its_neighbours_as_they_are() {
+        let config = "[profile v]\ncredential_process = x\nregion = \u{1b}[31mred\n[profile w]\ncredential_process = x\nregion = eu-west-1\n[profile \u{1b}x]\nregion = x\n";
+        let profiles = Profiles::from_strs(config, "").unwrap();
+        let (vars, settings) = (
+            crate::domain::Vars::default(),
+            crate::settings::Settings::default(),
+        );
+        let inputs = Inputs::basic(&vars, &settings, NOW);
+        let rows = survey(&profiles, &inputs, &HashMap::new(), &FnvSet::default());
+        assert_eq!(
+            rows.iter().map(|f| plain(f.profile)).collect::<Vec<_>>(),
+            [false, true, false]
+        );
+        let text = render(&rows, NOW, false, None);
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(text.contains("\\u{1b}[31mred"), "{text:?}");
+        assert!(text.contains("eu-west-1"), "{text:?}");
+        assert!(text.lines().any(|l| l.starts_with("\\u{1b}")), "{text:?}");
     }
 }

@@ -229,9 +229,13 @@ fn config_profile_name(header: &str) -> Option<Cow<'_, str>> {
     }
     // A plain name (no quotes, backslashes or inner blanks) is one word either way.
     let plain = rest.trim();
-    if !plain.is_empty()
-        && !plain.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '\\'))
-    {
+    let special = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '\\');
+    // An ASCII name tested a byte at a time, without decoding (10,000 headers in a big file).
+    let word = match plain.is_ascii() {
+        true => !plain.bytes().any(|b| special(char::from(b))),
+        false => !plain.contains(special),
+    };
+    if !plain.is_empty() && word {
         return Some(Cow::Borrowed(plain));
     }
     // The shlex crate reads `#` as a comment, Python's shlex (the AWS CLI's) does not: a

@@ -12,12 +12,7 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         c.is_control()
             || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
-    // Printable ASCII, as nearly every name and value is: a byte test each, no decoding, and
-    // no early exit, so that the bytes are tested many at a time.
-    let ascii = text
-        .bytes()
-        .fold(true, |all, b| all & (b' '..=b'~').contains(&b));
-    if ascii || !text.chars().any(hidden) {
+    if printable_ascii(text) || !text.chars().any(hidden) {
         return text.into();
     }
     text.chars()
@@ -30,6 +25,14 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         })
         .collect::<String>()
         .into()
+}
+
+/// Whether `text` is printable ASCII, as nearly every name and value is (and then
+/// [`printable`] keeps it as it is): a byte test each, no decoding, and no early exit, so that
+/// the bytes are tested many at a time.
+pub fn printable_ascii(text: &str) -> bool {
+    text.bytes()
+        .fold(true, |all, b| all & (b' '..=b'~').contains(&b))
 }
 
 /// Whether `text` has white space or a control character. One pass over the bytes, without
