@@ -90,12 +90,18 @@ impl fmt::Display for ParseError {
 /// the caller merges them.
 pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
     let mut sections = Vec::new();
-    let mut parser = Parser::new(|section| sections.push(section));
+    each_section(text, |section| sections.push(section))?;
+    Ok(sections)
+}
+
+/// Parses `text`, handing each section to `emit` as it ends.
+pub fn each_section(text: &str, emit: impl FnMut(Section)) -> Result<(), ParseError> {
+    let mut parser = Parser::new(emit);
     for line in lines(text) {
         parser.line(line)?;
     }
     parser.finish();
-    Ok(sections)
+    Ok(())
 }
 
 /// A file's parse, a line at a time (a file need not be in memory whole), handing each

@@ -88,11 +88,8 @@ impl Profiles {
             (FileKind::Config, config),
             (FileKind::Credentials, credentials),
         ] {
-            let mut parser = Parser::new(|section| builder.add(kind, section));
-            for line in file::lines(text) {
-                parser.line(line).map_err(|e| (kind, e))?;
-            }
-            parser.finish();
+            file::each_section(text, |section| builder.add(kind, section))
+                .map_err(|e| (kind, e))?;
             if kind == FileKind::Config {
                 builder.end_config();
             }

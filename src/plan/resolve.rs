@@ -467,14 +467,15 @@ fn static_source(profile: Profile<'_>) -> Result<Option<Root<'_>>, ConfigError> 
     }
 }
 
-/// The keys of a profile [`static_source`] found complete.
+/// The keys of a profile [`static_source`] found complete (and its account id, which it found
+/// valid).
 pub fn static_credentials(profile: Profile<'_>) -> Credentials {
     Credentials {
         access_key_id: profile.get("aws_access_key_id").unwrap_or("").to_string(),
         secret_access_key: Secret::new(profile.get("aws_secret_access_key").unwrap_or("")),
         session_token: profile.get("aws_session_token").map(Secret::new),
         expiration: None,
-        account_id: account_id(profile).ok().flatten(),
+        account_id: profile.get("aws_account_id").map(str::to_string),
     }
 }
 
