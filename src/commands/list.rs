@@ -178,10 +178,7 @@ fn cell<'a>(f: &Found<'a>, column: usize, now: OffsetDateTime, plain: bool) -> C
         )),
         _ => match &f.problem {
             // A problem may name another profile (a cycle's): always escaped.
-            Some(problem) => match printable(problem) {
-                Cow::Borrowed(p) => Cow::Owned(format!("broken: {p}")),
-                Cow::Owned(p) => Cow::Owned(format!("broken: {p}")),
-            },
+            Some(problem) => Cow::Owned(format!("broken: {}", printable(problem))),
             None => f.state.text(now),
         },
     }
@@ -203,8 +200,8 @@ fn write(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     // Each profile's values tested once, not in each of its cells twice (widths, then text).
-    let plain: Vec<bool> = found.iter().map(|f| plain(f.profile)).collect();
-    let cell = |row: usize, column: usize| cell(&found[row], column, now, plain[row]);
+    let plain_rows: Vec<bool> = found.iter().map(|f| plain(f.profile)).collect();
+    let cell = |row: usize, column: usize| cell(&found[row], column, now, plain_rows[row]);
     let style = |row: usize, column: usize| style(&found[row], column);
     let table = Table {
         header: &HEADER,
@@ -318,7 +315,7 @@ mod tests {
 
     #[test]
     fn a_value_with_a_control_character_is_shown_escaped_and_its_neighbours_as_they_are() {
-        let config = "[profile v]\ncredential_process = x\nregion = \u{1b}[31mred\n[profile w]\ncredential_process = x\nregion = eu-west-1\n[profile \u{1b}x]\nregion = x\n";
+        let config = "[profile v]\ncredential_process = x\nregion = \u{1b}[31mred\n[profile w]\ncredential_process = x\nregion = eu-west-1\n[profile \u{1b}x]\nregion = x\n[profile b]\nregion = a\u{202e}b\n";
         let profiles = Profiles::from_strs(config, "").unwrap();
         let (vars, settings) = (
             crate::domain::Vars::default(),
@@ -328,12 +325,17 @@ mod tests {
         let rows = survey(&profiles, &inputs, &HashMap::new(), &FnvSet::default());
         assert_eq!(
             rows.iter().map(|f| plain(f.profile)).collect::<Vec<_>>(),
-            [false, true, false]
+            [false, true, false, false]
         );
         let text = render(&rows, NOW, false, None);
         assert!(!text.contains('\u{1b}'), "{text:?}");
         assert!(text.contains("\\u{1b}[31mred"), "{text:?}");
         assert!(text.contains("eu-west-1"), "{text:?}");
         assert!(text.lines().any(|l| l.starts_with("\\u{1b}")), "{text:?}");
+        // A bidirectional control (not ASCII) is escaped too.
+        assert!(
+            !text.contains('\u{202e}') && text.contains("a\\u{202e}b"),
+            "{text:?}"
+        );
     }
 }

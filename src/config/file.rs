@@ -249,7 +249,7 @@ fn split_property(line: &str, known: &mut Known) -> Option<(Key, Box<str>)> {
 
 /// The lines of `text` split at `\n`, as `str::split('\n')` splits them (a SIMD search for
 /// the ends: a 10,000-profile config has 40,000 lines).
-pub(super) fn lines(text: &str) -> impl Iterator<Item = &str> {
+fn lines(text: &str) -> impl Iterator<Item = &str> {
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
     let mut start = 0;
     ends.map(move |end| {

@@ -15,7 +15,8 @@ pub struct Vars {
 struct Snapshot {
     /// Every variable's name and value, back to back in one buffer.
     text: String,
-    /// One entry per name (of a name set twice, the later), in the order they were set.
+    /// One entry per name (of a name set twice, the later value, where the name was first
+    /// set), in the order the names were first set.
     entries: Vec<Entry>,
     /// Variables that are set but not valid UTF-8 (left out of `entries`).
     not_utf8: Vec<String>,
@@ -292,7 +293,7 @@ impl Vars {
         self.inner.not_utf8.iter().any(|n| n == name)
     }
 
-    /// Every variable, in no particular order.
+    /// Every variable, in the order the names were first set.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         let s = &*self.inner;
         s.entries.iter().map(move |e| (s.name_str(e), s.value(e)))
@@ -414,6 +415,9 @@ mod tests {
         assert_eq!(v.get("SHELL"), None);
         assert_eq!(before.get("HOME"), Some(""));
         assert_eq!(before.get("LOGNAME"), None);
+        // The empty HOME was replaced, not joined by a second one.
+        assert_eq!(v.iter().filter(|(k, _)| *k == "HOME").count(), 1);
+        assert_eq!(v.iter().count(), 3);
     }
 }
 
