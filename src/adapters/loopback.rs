@@ -1,6 +1,6 @@
 //! What every loopback listener of rolecall shares (the console's one-shot redirect, the SSO
 //! sign-in's callback, the `exec --server` endpoint): who is on the other end of a connection
-//! to 127.0.0.1, and a comparison of secrets that takes the same time wherever they differ.
+//! to 127.0.0.1 (secrets are compared with `domain::text::same`, which has no early exit).
 //!
 //! Any local user can connect to 127.0.0.1, and a loopback address given to the browser is in
 //! its argv (`/proc/PID/cmdline` is world-readable), so each connection's owner is checked

@@ -79,7 +79,7 @@ impl Checked {
 }
 
 /// A draft's source: its own, or for a check the one the run's checks share.
-#[allow(clippy::large_enum_variant)] // boxed, a plan's own source would cost an allocation
+#[allow(clippy::large_enum_variant)] // boxing `Own` would cost every plan an allocation
 enum Held {
     Own(Source),
     Shared(Rc<Source>),
@@ -277,9 +277,8 @@ fn draft<'a>(
     // credential_process may answer keys (the step is then skipped for a session).
     let maybe = source.may_be_long_term();
     if count == 0 && (source.long_term() || maybe) && !inputs.overrides.no_session {
-        let session = keys_session(top, &identity, endpoint.url, inputs, maybe, build)?;
         count += 1;
-        if build {
+        if let Some(session) = keys_session(top, &identity, endpoint.url, inputs, maybe, build)? {
             steps.push(session);
         }
     }

@@ -4,7 +4,7 @@
 
 use super::policy;
 use super::resolve::{self, RoleSettings};
-use super::{default_session_name, key, Inputs};
+use super::{default_session_name, digest, Inputs};
 use crate::config::{ConfigError, Profile};
 use crate::domain::plan::{
     chained_cap_note, AssumeRole, ChainedCap, GetSessionToken, Mfa, SessionPolicy, Source, Step,
@@ -159,7 +159,7 @@ impl<'a> Steps<'a> {
         if !policy.is_empty() {
             parts.push(&policy_text);
         }
-        let key = key(true, &parts);
+        let key = digest(&parts);
         self.push(Step::AssumeRoleWithWebIdentity(WebIdentity {
             profile: role.profile.to_string(),
             role_arn: role.role_arn.to_string(),
@@ -194,7 +194,7 @@ impl<'a> Steps<'a> {
         } else if long_term_caller {
             let mfa_seconds = inputs.settings.mfa_session_seconds.clone()?;
             if self.count(true, false) {
-                let key = session_token_key(&self.identity, serial, mfa_seconds, url, true);
+                let key = session_token_key(&self.identity, serial, mfa_seconds, url);
                 self.push(Step::GetSessionToken(GetSessionToken {
                     profile: role.profile.to_string(),
                     mfa: Some(mfa()),
@@ -298,20 +298,24 @@ fn process_cap(role: &RoleSettings) -> Option<ChainedCap> {
 
 /// The session a profile of long-term keys hands out instead of the keys (as aws-vault does):
 /// GetSessionToken for `--duration` or an hour, with the profile's `mfa_serial` if it has one.
+/// Without `build` (a check), only the `mfa_serial` is checked and no step is made.
 pub fn keys_session(
     top: Profile<'_>,
     identity: &str,
     url: Option<&str>,
     inputs: &Inputs,
     only_for_long_term_keys: bool,
-    cache_keys: bool,
-) -> Result<Step, ConfigError> {
+    build: bool,
+) -> Result<Option<Step>, ConfigError> {
     let serial = resolve::mfa_serial(top)?;
+    if !build {
+        return Ok(None);
+    }
     let duration_seconds = inputs
         .overrides
         .duration_seconds
         .unwrap_or(DEFAULT_KEYS_SESSION_SECONDS);
-    Ok(Step::GetSessionToken(GetSessionToken {
+    Ok(Some(Step::GetSessionToken(GetSessionToken {
         profile: top.name.to_string(),
         mfa: serial.map(|serial| Mfa {
             serial: serial.to_string(),
@@ -319,15 +323,9 @@ pub fn keys_session(
             process: top.get("mfa_process").map(str::to_string),
         }),
         duration_seconds,
-        cache_key: session_token_key(
-            identity,
-            serial.unwrap_or(""),
-            duration_seconds,
-            url,
-            cache_keys,
-        ),
+        cache_key: session_token_key(identity, serial.unwrap_or(""), duration_seconds, url),
         only_for_long_term_keys,
-    }))
+    })))
 }
 
 /// STS refuses more than an hour for a role assumed with temporary credentials (role
@@ -352,18 +350,14 @@ fn session_token_key(
     serial: &str,
     duration_seconds: u32,
     url: Option<&str>,
-    cache_keys: bool,
 ) -> String {
-    key(
-        cache_keys,
-        &[
-            "GetSessionToken",
-            identity,
-            serial,
-            &duration_seconds.to_string(),
-            url.unwrap_or(""),
-        ],
-    )
+    digest(&[
+        "GetSessionToken",
+        identity,
+        serial,
+        &duration_seconds.to_string(),
+        url.unwrap_or(""),
+    ])
 }
 
 /// A digest of everything that changes what STS would hand out for a role step.
@@ -391,5 +385,5 @@ fn cache_key(
         parts.push(policy_key(policy));
     }
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    key(true, &parts)
+    digest(&parts)
 }

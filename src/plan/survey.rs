@@ -105,17 +105,19 @@ pub fn survey<'a>(
             } else {
                 Keys::None
             };
-            let verdict = check(profiles, p.name, &checking);
+            // A profile with an indexed session is planned (for its session's key), any
+            // other only checked: the verdict is the same.
+            let (verdict, key) = match indexed.contains(p.name) {
+                true => match plan(profiles, p.name, &checking) {
+                    Ok(plan) => (Ok(()), plan.final_key().map(str::to_string)),
+                    Err(e) => (Err(e), None),
+                },
+                false => (check(profiles, p.name, &checking), None),
+            };
             let problem = verdict
-                .as_ref()
                 .err()
                 .and_then(|e| e.profile_problem())
                 .map(String::into_boxed_str);
-            let key = verdict
-                .ok()
-                .filter(|_| indexed.contains(p.name))
-                .and_then(|_| plan(profiles, p.name, inputs).ok())
-                .and_then(|plan| plan.final_key().map(str::to_string));
             let state = key
                 .map(|k| SessionState::of(index, &k, now))
                 .unwrap_or(SessionState::None);

@@ -941,9 +941,15 @@ fn web_identity_token_process_of_aws_vault_is_a_web_identity_root() {
 
 #[test]
 fn a_check_finds_what_a_plan_finds() {
-    let config = "[default]\nregion = us-east-1\n[profile ok]\nrole_arn = arn:aws:iam::123456789012:role/ok\nsource_profile = default\n[profile ghost]\nrole_arn = arn:aws:iam::123456789012:role/g\nsource_profile = nobody\n[profile bad-arn]\nrole_arn = arn:aws:s3:::bucket\nsource_profile = default\n[profile loop-a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = loop-b\n[profile loop-b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = loop-a\n[profile bad-region]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = Mars 1\n[profile http]\nrole_arn = arn:aws:iam::123456789012:role/h\nsource_profile = default\nendpoint_url = http://sts.example.com\n[profile policy]\nrole_arn = arn:aws:iam::123456789012:role/p\nsource_profile = default\npolicy_arns = nope\n[profile nothing]\nregion = eu-west-1\n[profile mfa-a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/m\nduration_seconds = 7200\n[profile mfa-b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = mfa-a\nmfa_serial = arn:aws:iam::123456789012:mfa/m\n[profile sso]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 123456789012\nsso_role_name = R\n[profile process]\ncredential_process = x\n[profile keys-bad-mfa]\nmfa_serial = x\n[profile web]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /t\n";
-    let creds =
-        format!("{CREDS}[keys-bad-mfa]\naws_access_key_id = AKIAKB\naws_secret_access_key = s\n");
+    let config = "[default]\nregion = us-east-1\n[profile ok]\nrole_arn = arn:aws:iam::123456789012:role/ok\nsource_profile = default\n[profile ghost]\nrole_arn = arn:aws:iam::123456789012:role/g\nsource_profile = nobody\n[profile bad-arn]\nrole_arn = arn:aws:s3:::bucket\nsource_profile = default\n[profile loop-a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = loop-b\n[profile loop-b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = loop-a\n[profile bad-region]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = default\nregion = Mars 1\n[profile http]\nrole_arn = arn:aws:iam::123456789012:role/h\nsource_profile = default\nendpoint_url = http://sts.example.com\n[profile policy]\nrole_arn = arn:aws:iam::123456789012:role/p\nsource_profile = default\npolicy_arns = nope\n[profile nothing]\nregion = eu-west-1\n[profile mfa-a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/m\nduration_seconds = 7200\n[profile mfa-b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = mfa-a\nmfa_serial = arn:aws:iam::123456789012:mfa/m\n[profile sso]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 123456789012\nsso_role_name = R\n[profile process]\ncredential_process = x\n[profile keys-bad-mfa]\nmfa_serial = x\n[profile web]\nrole_arn = arn:aws:iam::123456789012:role/w\nweb_identity_token_file = /t\n[profile from-temp]\nrole_arn = arn:aws:iam::123456789012:role/t\nsource_profile = temp\nduration_seconds = 7200\n[profile vault]\nregion = us-east-1\n[profile from-vault]\nrole_arn = arn:aws:iam::123456789012:role/v\nsource_profile = vault\n";
+    // Keys with a session token (temporary: no session of them, a chained cap) and keys in
+    // the keychain (the shared source of a stored key).
+    let creds = format!(
+        "{CREDS}[keys-bad-mfa]\naws_access_key_id = AKIAKB\naws_secret_access_key = s\n[temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = s\naws_session_token = t\n"
+    );
+    let stored = crate::domain::keys::StoredKeys(
+        [("vault".to_string(), "AKIAVAULT0001".to_string())].into(),
+    );
     let profiles = Profiles::from_strs(config, &creds).expect("fixture parses");
     // The run's overrides: none, a session policy (which a profile of keys or an SSO role
     // cannot carry), the keys themselves, another duration and region.
@@ -957,6 +963,18 @@ fn a_check_finds_what_a_plan_finds() {
         ..Overrides::default()
     };
     let runs = [Overrides::default(), scoped, NO_SESSION, other];
+    {
+        // The fixture reaches the roots it is meant to.
+        let (vars, settings) = (vars(), Settings::default());
+        let inputs = Inputs {
+            stored_keys: &stored,
+            ..Inputs::basic(&vars, &settings, NOW)
+        };
+        let source = |name| plan(&profiles, name, &inputs).expect(name).source;
+        assert!(matches!(source("from-vault"), Source::Stored { .. }));
+        assert!(matches!(source("from-temp"), Source::Static { .. }));
+        assert!(plan(&profiles, "temp", &inputs).unwrap().steps.is_empty());
+    }
     // With the MFA session's duration valid, then not: an error only a chain that starts
     // with an MFA session on long-term keys meets.
     for (duration, broken_names) in [("3600", 10), ("60", 12)] {
@@ -969,6 +987,7 @@ fn a_check_finds_what_a_plan_finds() {
             let checked = Checked::default();
             let inputs = Inputs {
                 overrides,
+                stored_keys: &stored,
                 ..Inputs::basic(&vars, &settings, NOW)
             };
             let checking = Inputs {
